@@ -1,0 +1,38 @@
+package io.freshrec.events;
+
+import java.util.Locale;
+
+/** The kinds of interaction FreshRec learns from, in increasing order of intent. */
+public enum EventType {
+    VIEW("view"),
+    CLICK("click"),
+    ADD_TO_CART("add-to-cart"),
+    PURCHASE("purchase"),
+    /** An explicit rating; its value is required and weighs the event. */
+    RATING("rating");
+
+    private final String wireName;
+
+    EventType(String wireName) {
+        this.wireName = wireName;
+    }
+
+    /** The name used on the wire (JSON lines) and in the README. */
+    public String wireName() {
+        return wireName;
+    }
+
+    /** Parses a wire name, case-insensitively, accepting '_' for '-'; null when unknown. */
+    public static EventType fromWire(String name) {
+        if (name == null) {
+            return null;
+        }
+        String normalised = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+        for (EventType type : values()) {
+            if (type.wireName.equals(normalised)) {
+                return type;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,129 @@
+package io.freshrec.job;
+
+import io.freshrec.events.DeadLetter;
+import io.freshrec.events.Interaction;
+import io.freshrec.events.InteractionParser;
+import io.freshrec.model.ModelConfig;
+import io.freshrec.model.Recommendations;
+import io.freshrec.sources.InteractionSource;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+/**
+ * The FreshRec job: source -> parse (dead letters) -> watermarks -> user-history (keyed by user)
+ * -> item-model (keyed by item) -> model-gate -> broadcast -> serving (keyed by user, queryable).
+ * Sources and sinks are injected, so the command line wires the real ones and tests their own.
+ */
+public final class FreshRecJob {
+    public static final String JOB_NAME = "freshrec";
+    /** Key groups: fixed once, since it cannot change without losing state. */
+    public static final int DEFAULT_MAX_PARALLELISM = 128;
+
+    private final ModelConfig config;
+    private final int recallWindow;
+    private final boolean alignToModel;
+    private final Duration outOfOrderness;
+    private final Duration idleness;
+    private final InteractionSource source;
+    private final Sink<DeadLetter> deadLetterSink;
+    private final Sink<Recommendations> recommendationSink;
+
+    public FreshRecJob(Configuration settings, InteractionSource source, Sink<DeadLetter> deadLetterSink,
+            Sink<Recommendations> recommendationSink) {
+        this.config = FreshRecOptions.modelConfig(settings);
+        this.recallWindow = settings.get(FreshRecOptions.RECALL_WINDOW);
+        this.alignToModel = settings.get(FreshRecOptions.ALIGN_TO_MODEL);
+        this.outOfOrderness = settings.get(FreshRecOptions.OUT_OF_ORDERNESS);
+        this.idleness = settings.get(FreshRecOptions.IDLENESS);
+        this.source = source;
+        this.deadLetterSink = deadLetterSink;
+        this.recommendationSink = recommendationSink == null ? new DiscardingSink<>() : recommendationSink;
+    }
+
+    public ModelConfig modelConfig() {
+        return config;
+    }
+
+    /** The streams the graph produces, for callers that want to attach more sinks. */
+    public static final class Outputs {
+        public final SingleOutputStreamOperator<Recommendations> recommendations;
+        public final DataStream<DeadLetter> deadLetters;
+        public final SingleOutputStreamOperator<ModelUpdate> modelUpdates;
+
+        Outputs(SingleOutputStreamOperator<Recommendations> recommendations, DataStream<DeadLetter> deadLetters,
+                SingleOutputStreamOperator<ModelUpdate> modelUpdates) {
+            this.recommendations = recommendations;
+            this.deadLetters = deadLetters;
+            this.modelUpdates = modelUpdates;
+        }
+    }
+
+    /** Adds the job's graph to {@code env}; call {@code env.execute(JOB_NAME)} afterwards. */
+    public Outputs build(StreamExecutionEnvironment env) {
+        // Kryo-serialized state cannot evolve: fail loudly on any type that would need it.
+        env.getConfig().disableGenericTypes();
+        if (env.getMaxParallelism() <= 0) {
+            env.setMaxParallelism(DEFAULT_MAX_PARALLELISM);
+        }
+
+        SingleOutputStreamOperator<String> raw = env
+                .fromSource(source.source(), WatermarkStrategy.noWatermarks(), source.name())
+                .uid(source.name())
+                .setParallelism(source.parallelism());
+
+        SingleOutputStreamOperator<Interaction> parsed = raw
+                .process(new ParseFunction(new InteractionParser(source.format())), FreshRecState.INTERACTION)
+                .uid(FreshRecState.Uid.PARSE).name(FreshRecState.Uid.PARSE)
+                .setParallelism(source.parallelism());
+
+        WatermarkStrategy<Interaction> watermarks = WatermarkStrategy
+                .<Interaction>forBoundedOutOfOrderness(outOfOrderness)
+                .withTimestampAssigner((event, previous) -> event.timestamp)
+                .withIdleness(idleness);
+        SingleOutputStreamOperator<Interaction> timed = parsed
+                .assignTimestampsAndWatermarks(watermarks)
+                .uid(FreshRecState.Uid.WATERMARKS).name(FreshRecState.Uid.WATERMARKS)
+                .setParallelism(source.parallelism());
+
+        SingleOutputStreamOperator<ItemUpdate> itemUpdates = timed
+                .keyBy(event -> event.userId, Types.LONG)
+                .process(new UserHistoryFunction(config), FreshRecState.ITEM_UPDATE)
+                .uid(FreshRecState.Uid.USER_HISTORY).name(FreshRecState.Uid.USER_HISTORY);
+
+        SingleOutputStreamOperator<Void> itemModel = itemUpdates
+                .keyBy(update -> update.item, Types.LONG)
+                .process(new ItemModelFunction(config), Types.VOID)
+                .uid(FreshRecState.Uid.ITEM_MODEL).name(FreshRecState.Uid.ITEM_MODEL);
+
+        SingleOutputStreamOperator<ModelUpdate> gate = itemModel
+                .getSideOutput(FreshRecState.MODEL_DELTAS)
+                .keyBy(snapshot -> 0, Types.INT)
+                .process(new ModelGateFunction(config), FreshRecState.MODEL_UPDATE)
+                .uid(FreshRecState.Uid.MODEL_GATE).name(FreshRecState.Uid.MODEL_GATE)
+                .setParallelism(1);
+
+        BroadcastStream<ModelUpdate> model = gate.broadcast(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION);
+        SingleOutputStreamOperator<Recommendations> served = itemUpdates
+                .getSideOutput(FreshRecState.PROFILE_UPDATES)
+                .keyBy(profile -> profile.userId, Types.LONG)
+                .connect(model)
+                .process(new ServingFunction(config, recallWindow, alignToModel), FreshRecState.RECOMMENDATIONS)
+                .uid(FreshRecState.Uid.SERVING).name(FreshRecState.Uid.SERVING);
+        served.sinkTo(recommendationSink)
+                .uid(FreshRecState.Uid.RECOMMENDATION_SINK).name(FreshRecState.Uid.RECOMMENDATION_SINK);
+
+        DataStream<DeadLetter> deadLetters = parsed.getSideOutput(FreshRecState.DEAD_LETTERS)
+                .union(gate.getSideOutput(FreshRecState.REJECTED_SNAPSHOTS));
+        deadLetters.sinkTo(deadLetterSink)
+                .uid(FreshRecState.Uid.DEAD_LETTER_SINK).name(FreshRecState.Uid.DEAD_LETTER_SINK);
+        return new Outputs(served, deadLetters, gate);
+    }
+}

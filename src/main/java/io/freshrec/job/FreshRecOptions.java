@@ -1,0 +1,112 @@
+package io.freshrec.job;
+
+import io.freshrec.model.ModelConfig;
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * FreshRec's typed settings. They live in {@code flink-conf/config.yaml} under {@code freshrec.}
+ * beside Flink's own, and can be overridden with {@code -D key=value} on the command line.
+ */
+public final class FreshRecOptions {
+    private FreshRecOptions() {}
+
+    private static final ModelConfig DEFAULTS = new ModelConfig();
+
+    public static final ConfigOption<Integer> HISTORY_LENGTH = ConfigOptions.key("freshrec.model.history-length")
+            .intType().defaultValue(DEFAULTS.historyLength)
+            .withDescription("Recent distinct items per user: co-occurrence window and scoring basis.");
+    public static final ConfigOption<Integer> SEEN_LIMIT = ConfigOptions.key("freshrec.model.seen-limit")
+            .intType().defaultValue(DEFAULTS.seenLimit)
+            .withDescription("Items remembered per user to exclude from recommendations.");
+    public static final ConfigOption<Integer> NEIGHBOURS = ConfigOptions.key("freshrec.model.neighbours")
+            .intType().defaultValue(DEFAULTS.neighbours)
+            .withDescription("Neighbour candidates kept per item (by decayed co-occurrence).");
+    public static final ConfigOption<Integer> TRENDING_SIZE = ConfigOptions.key("freshrec.model.trending-size")
+            .intType().defaultValue(DEFAULTS.trendingSize)
+            .withDescription("Length of the global trending list.");
+    public static final ConfigOption<Duration> SIMILARITY_HALF_LIFE = ConfigOptions.key("freshrec.model.similarity-half-life")
+            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.similarityHalfLifeMs))
+            .withDescription("Half-life of co-occurrence and item norms in event time; 0 disables decay.");
+    public static final ConfigOption<Duration> HISTORY_HALF_LIFE = ConfigOptions.key("freshrec.model.history-half-life")
+            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.historyHalfLifeMs))
+            .withDescription("Half-life of a user's interest in an item of their history; 0 disables decay.");
+    public static final ConfigOption<Duration> TRENDING_HALF_LIFE = ConfigOptions.key("freshrec.model.trending-half-life")
+            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.trendingHalfLifeMs))
+            .withDescription("Half-life of trending popularity.");
+    public static final ConfigOption<Double> NORM_EXPONENT = ConfigOptions.key("freshrec.model.norm-exponent")
+            .doubleType().defaultValue(DEFAULTS.normExponent)
+            .withDescription("alpha in C(j,c) / (N(j)^alpha N(c)^(1-alpha)); 0.5 is cosine.");
+    public static final ConfigOption<Double> POPULARITY_BLEND = ConfigOptions.key("freshrec.model.popularity-blend")
+            .doubleType().defaultValue(DEFAULTS.popularityBlend)
+            .withDescription("Weight of normalised trending popularity added to each candidate's score.");
+    public static final ConfigOption<Duration> PUBLISH_INTERVAL = ConfigOptions.key("freshrec.model.publish-interval")
+            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.publishIntervalMs))
+            .withDescription("Event-time interval between model versions.");
+    public static final ConfigOption<Double> WEIGHT_VIEW = ConfigOptions.key("freshrec.model.weight.view")
+            .doubleType().defaultValue(DEFAULTS.weights.view);
+    public static final ConfigOption<Double> WEIGHT_CLICK = ConfigOptions.key("freshrec.model.weight.click")
+            .doubleType().defaultValue(DEFAULTS.weights.click);
+    public static final ConfigOption<Double> WEIGHT_ADD_TO_CART = ConfigOptions.key("freshrec.model.weight.add-to-cart")
+            .doubleType().defaultValue(DEFAULTS.weights.addToCart);
+    public static final ConfigOption<Double> WEIGHT_PURCHASE = ConfigOptions.key("freshrec.model.weight.purchase")
+            .doubleType().defaultValue(DEFAULTS.weights.purchase);
+    public static final ConfigOption<Double> WEIGHT_RATING_BASE = ConfigOptions.key("freshrec.model.weight.rating-base")
+            .doubleType().defaultValue(DEFAULTS.weights.ratingBase)
+            .withDescription("A rating weighs rating-base + rating-slope * value.");
+    public static final ConfigOption<Double> WEIGHT_RATING_SLOPE = ConfigOptions.key("freshrec.model.weight.rating-slope")
+            .doubleType().defaultValue(DEFAULTS.weights.ratingSlope);
+    public static final ConfigOption<Integer> TOP_N = ConfigOptions.key("freshrec.serving.top-n")
+            .intType().defaultValue(DEFAULTS.topN)
+            .withDescription("Length of each user's served list.");
+    public static final ConfigOption<Duration> MAX_STALENESS = ConfigOptions.key("freshrec.serving.max-staleness")
+            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.maxStalenessMs))
+            .withDescription("A served list older than this (event time) is refreshed before the user's next event is scored.");
+    public static final ConfigOption<Boolean> ALIGN_TO_MODEL = ConfigOptions.key("freshrec.serving.align-to-model")
+            .booleanType().defaultValue(false)
+            .withDescription("Serve (and score) each interaction only once the model has caught up with its event time: "
+                    + "exact prequential figures for fast replays, at the cost of about one watermark interval of latency.");
+    public static final ConfigOption<Duration> USER_TTL = ConfigOptions.key("freshrec.state.user-ttl")
+            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.userTtlMs))
+            .withDescription("Users idle this long in event time are forgotten (timers; state TTL cannot be used with queryable state).");
+    public static final ConfigOption<Duration> ITEM_TTL = ConfigOptions.key("freshrec.state.item-ttl")
+            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.itemTtlMs))
+            .withDescription("Items idle this long in event time are forgotten.");
+    public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("freshrec.watermark.out-of-orderness")
+            .durationType().defaultValue(Duration.ofMillis(200))
+            .withDescription("Bounded out-of-orderness of interaction event times.");
+    public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("freshrec.watermark.idleness")
+            .durationType().defaultValue(Duration.ofSeconds(5))
+            .withDescription("A source split without events for this long stops holding watermarks back.");
+    public static final ConfigOption<Integer> RECALL_WINDOW = ConfigOptions.key("freshrec.eval.rolling-window")
+            .intType().defaultValue(1000)
+            .withDescription("Scored events in the rolling prequential recall@10.");
+
+    /** Builds and validates the model settings; IllegalArgumentException with a one-line message. */
+    public static ModelConfig modelConfig(Configuration conf) {
+        ModelConfig c = new ModelConfig();
+        c.historyLength = conf.get(HISTORY_LENGTH);
+        c.seenLimit = conf.get(SEEN_LIMIT);
+        c.neighbours = conf.get(NEIGHBOURS);
+        c.trendingSize = conf.get(TRENDING_SIZE);
+        c.similarityHalfLifeMs = conf.get(SIMILARITY_HALF_LIFE).toMillis();
+        c.historyHalfLifeMs = conf.get(HISTORY_HALF_LIFE).toMillis();
+        c.trendingHalfLifeMs = conf.get(TRENDING_HALF_LIFE).toMillis();
+        c.normExponent = conf.get(NORM_EXPONENT);
+        c.popularityBlend = conf.get(POPULARITY_BLEND);
+        c.publishIntervalMs = conf.get(PUBLISH_INTERVAL).toMillis();
+        c.weights.view = conf.get(WEIGHT_VIEW);
+        c.weights.click = conf.get(WEIGHT_CLICK);
+        c.weights.addToCart = conf.get(WEIGHT_ADD_TO_CART);
+        c.weights.purchase = conf.get(WEIGHT_PURCHASE);
+        c.weights.ratingBase = conf.get(WEIGHT_RATING_BASE);
+        c.weights.ratingSlope = conf.get(WEIGHT_RATING_SLOPE);
+        c.topN = conf.get(TOP_N);
+        c.maxStalenessMs = conf.get(MAX_STALENESS).toMillis();
+        c.userTtlMs = conf.get(USER_TTL).toMillis();
+        c.itemTtlMs = conf.get(ITEM_TTL).toMillis();
+        return c.validate();
+    }
+}

@@ -1,0 +1,56 @@
+package io.freshrec.job;
+
+import io.freshrec.model.ItemSnapshot;
+import java.util.Arrays;
+
+/**
+ * An item's snapshots in serving's broadcast state, by the event time of the version they belong
+ * to, oldest first. Serving that waits for the model (align-to-model) reads the snapshot valid at an
+ * event's time; otherwise only the newest is kept.
+ */
+public class ItemVersions {
+    public long[] times = new long[0];
+    public ItemSnapshot[] snapshots = new ItemSnapshot[0];
+
+    public ItemVersions() {}
+
+    /** Adds the snapshot of the version at {@code time} (versions arrive in time order). */
+    public void add(long time, ItemSnapshot snapshot) {
+        int n = times.length;
+        times = Arrays.copyOf(times, n + 1);
+        snapshots = Arrays.copyOf(snapshots, n + 1);
+        times[n] = time;
+        snapshots[n] = snapshot;
+    }
+
+    /**
+     * Forgets versions no reader can ask for any more: readers ask for times at or after {@code
+     * horizon}, so of the versions at or before it only the newest matters.
+     */
+    public void prune(long horizon) {
+        int keepFrom = 0;
+        for (int i = 0; i < times.length; i++) {
+            if (times[i] <= horizon) {
+                keepFrom = i;
+            }
+        }
+        if (keepFrom > 0) {
+            times = Arrays.copyOfRange(times, keepFrom, times.length);
+            snapshots = Arrays.copyOfRange(snapshots, keepFrom, snapshots.length);
+        }
+    }
+
+    /** The snapshot of the newest version at or before {@code time}, or null. */
+    public ItemSnapshot at(long time) {
+        for (int i = times.length - 1; i >= 0; i--) {
+            if (times[i] <= time) {
+                return snapshots[i];
+            }
+        }
+        return null;
+    }
+
+    public boolean isEmpty() {
+        return times.length == 0;
+    }
+}

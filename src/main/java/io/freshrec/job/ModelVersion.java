@@ -1,0 +1,54 @@
+package io.freshrec.job;
+
+import io.freshrec.model.TrendingList;
+import java.util.Arrays;
+
+/**
+ * The committed model versions serving holds in broadcast state (number, event time, trending
+ * list), oldest first, pruned like {@link ItemVersions}.
+ */
+public class ModelVersion {
+    public long[] versions = new long[0];
+    public long[] times = new long[0];
+    public TrendingList[] trending = new TrendingList[0];
+
+    public ModelVersion() {}
+
+    public void add(long version, long time, TrendingList list) {
+        int n = versions.length;
+        versions = Arrays.copyOf(versions, n + 1);
+        times = Arrays.copyOf(times, n + 1);
+        trending = Arrays.copyOf(trending, n + 1);
+        versions[n] = version;
+        times[n] = time;
+        trending[n] = list;
+    }
+
+    public void prune(long horizon) {
+        int keepFrom = 0;
+        for (int i = 0; i < times.length; i++) {
+            if (times[i] <= horizon) {
+                keepFrom = i;
+            }
+        }
+        if (keepFrom > 0) {
+            versions = Arrays.copyOfRange(versions, keepFrom, versions.length);
+            times = Arrays.copyOfRange(times, keepFrom, times.length);
+            trending = Arrays.copyOfRange(trending, keepFrom, trending.length);
+        }
+    }
+
+    /** Index of the newest version at or before {@code time}, or -1. */
+    public int indexAt(long time) {
+        for (int i = times.length - 1; i >= 0; i--) {
+            if (times[i] <= time) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public long latest() {
+        return versions.length == 0 ? 0 : versions[versions.length - 1];
+    }
+}

@@ -1,0 +1,70 @@
+package io.freshrec.job;
+
+import io.freshrec.events.DeadLetter;
+import io.freshrec.events.Interaction;
+import io.freshrec.events.InteractionParser;
+import io.freshrec.events.ParseResult;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Turns raw records into interactions. Anything unusable goes to {@link FreshRecState#DEAD_LETTERS}
+ * with its reason and payload and is counted (in total and per reason category); it never throws.
+ */
+public class ParseFunction extends ProcessFunction<String, Interaction> {
+    private static final long serialVersionUID = 1L;
+
+    private final InteractionParser parser;
+    public static final String ACC_EVENTS = "events";
+    public static final String ACC_DEAD_LETTERS = "dead-letters";
+
+    private transient LongCounter eventsTotal;
+    private transient LongCounter deadLettersTotal;
+    private transient Counter events;
+    private transient Counter deadLetters;
+    private transient Map<String, Counter> deadLettersByReason;
+    private transient MetricGroup reasonGroup;
+
+    public ParseFunction(InteractionParser parser) {
+        this.parser = parser;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        events = metrics.counter("events");
+        metrics.meter("eventsPerSecond", new MeterView(events));
+        deadLetters = metrics.counter("deadLetters");
+        reasonGroup = metrics.addGroup("deadLetterReason");
+        eventsTotal = new LongCounter();
+        deadLettersTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_EVENTS, eventsTotal);
+        getRuntimeContext().addAccumulator(ACC_DEAD_LETTERS, deadLettersTotal);
+        deadLettersByReason = new HashMap<>();
+    }
+
+    @Override
+    public void processElement(String raw, Context ctx, Collector<Interaction> out) {
+        long now = System.currentTimeMillis();
+        ParseResult result = parser.parse(raw, now);
+        if (result.isValid()) {
+            Interaction event = result.interaction();
+            event.ingestedAt = now;
+            events.inc();
+            eventsTotal.add(1L);
+            out.collect(event);
+        } else {
+            deadLetters.inc();
+            deadLettersTotal.add(1L);
+            deadLettersByReason.computeIfAbsent(result.reasonCategory(), reasonGroup::counter).inc();
+            ctx.output(FreshRecState.DEAD_LETTERS, new DeadLetter(result.reason(), raw == null ? "" : raw, now));
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package io.freshrec.job;
+
+import io.freshrec.model.ItemSnapshot;
+import io.freshrec.model.ModelConfig;
+import io.freshrec.model.ModelView;
+import io.freshrec.model.RecallTracker;
+import io.freshrec.model.Recommendations;
+import io.freshrec.model.Scorer;
+import io.freshrec.model.SeenItems;
+import io.freshrec.model.TrendingList;
+import io.freshrec.model.UserHistory;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ValueState;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keyed by user, joined with the broadcast model. Keeps each user's top-N list in queryable state
+ * {@code recommendations} (seen items excluded, trending items for cold start), recomputed on
+ * every interaction of the user and once more when the input ends. Before an interaction is
+ * applied, it is scored against the list the user was being served (prequential recall@10).
+ */
+public class ServingFunction extends KeyedBroadcastProcessFunction<Long, ProfileUpdate, ModelUpdate, Recommendations> {
+    private static final long serialVersionUID = 1L;
+    public static final int RECALL_AT = 10;
+    /** Timer that fires only when the input ends (bounded replays): refresh with the final model. */
+    private static final long END_OF_INPUT = Long.MAX_VALUE;
+
+    private final ModelConfig config;
+    private final int recallWindow;
+    private final boolean alignToModel;
+    private transient ListState<ProfileUpdate> pending;
+    private transient Scorer scorer;
+    private transient ValueState<Recommendations> recommendations;
+    private transient ValueState<UserHistory> history;
+    private transient ValueState<SeenItems> seen;
+    private transient RecallTracker recall;
+    /** Accumulators, readable from the job result once a bounded replay has finished. */
+    public static final String ACC_HITS = "prequential-hits";
+    public static final String ACC_SCORED = "prequential-scored";
+
+    private transient LongCounter hitsTotal;
+    private transient LongCounter scoredTotal;
+    private transient Counter hits;
+    private transient Counter scored;
+    private transient Counter usersCreated;
+    private transient Counter usersExpired;
+    private transient DescriptiveStatisticsHistogram freshness;
+    private transient volatile long servedVersion;
+    private transient volatile long modelItems;
+
+    /**
+     * @param alignToModel serve each interaction only once the model has caught up with its event
+     *     time (exact prequential figures for replays; adds about a watermark interval of latency)
+     */
+    public ServingFunction(ModelConfig config, int recallWindow, boolean alignToModel) {
+        this.config = config;
+        this.recallWindow = recallWindow;
+        this.alignToModel = alignToModel;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        scorer = new Scorer(config);
+        recommendations = getRuntimeContext().getState(FreshRecState.recommendations());
+        history = getRuntimeContext().getState(FreshRecState.servingHistory());
+        seen = getRuntimeContext().getState(FreshRecState.seenItems());
+        pending = getRuntimeContext().getListState(FreshRecState.pendingProfiles());
+        recall = new RecallTracker(recallWindow);
+        var metrics = getRuntimeContext().getMetricGroup();
+        hits = metrics.counter("prequentialHits");
+        scored = metrics.counter("prequentialScored");
+        hitsTotal = new LongCounter();
+        scoredTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_HITS, hitsTotal);
+        getRuntimeContext().addAccumulator(ACC_SCORED, scoredTotal);
+        usersCreated = metrics.counter("usersCreated");
+        usersExpired = metrics.counter("usersExpired");
+        metrics.gauge("recallTotal", () -> recall.total());
+        metrics.gauge("recallRolling", () -> recall.rolling());
+        metrics.gauge("modelVersion", () -> servedVersion);
+        metrics.gauge("modelItems", () -> Math.max(0, modelItems));
+        modelItems = -1;
+        freshness = metrics.histogram("freshnessMs", new DescriptiveStatisticsHistogram(10_000));
+    }
+
+    @Override
+    public void processBroadcastElement(ModelUpdate update, Context ctx, Collector<Recommendations> out) throws Exception {
+        // Readers ask for the model at event times not behind this subtask's watermark (or the newest).
+        long horizon = alignToModel ? ctx.currentWatermark() : Long.MAX_VALUE;
+        if (update.isCommit()) {
+            BroadcastState<Integer, ModelVersion> versions = ctx.getBroadcastState(FreshRecState.MODEL_VERSION);
+            ModelVersion log = versions.get(0);
+            if (log == null) {
+                log = new ModelVersion();
+            }
+            log.add(update.version, update.time, update.trending);
+            log.prune(horizon);
+            versions.put(0, log);
+            servedVersion = update.version;
+            return;
+        }
+        BroadcastState<Long, ItemVersions> items = ctx.getBroadcastState(FreshRecState.MODEL_ITEMS);
+        if (modelItems < 0) {
+            // First update since (re)start: count what a restore brought back, once.
+            modelItems = 0;
+            for (var ignored : items.entries()) {
+                modelItems++;
+            }
+        }
+        ItemVersions versions = items.get(update.item.item);
+        if (versions == null) {
+            versions = new ItemVersions();
+            modelItems++;
+        }
+        versions.add(update.time, update.item.isTombstone() ? null : update.item);
+        versions.prune(horizon);
+        if (versions.times.length == 1 && versions.snapshots[0] == null) {
+            items.remove(update.item.item);
+            modelItems--;
+        } else {
+            items.put(update.item.item, versions);
+        }
+    }
+
+    @Override
+    public void processElement(ProfileUpdate update, ReadOnlyContext ctx, Collector<Recommendations> out) throws Exception {
+        if (alignToModel && update.time > ctx.timerService().currentWatermark()) {
+            // Wait until the model has caught up with everything before this event.
+            pending.add(update);
+            ctx.timerService().registerEventTimeTimer(update.time);
+            return;
+        }
+        serve(update, ctx, out);
+    }
+
+    private void serve(ProfileUpdate update, ReadOnlyContext ctx, Collector<Recommendations> out) throws Exception {
+        ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS), ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
+                alignToModel ? update.time : Long.MAX_VALUE);
+        SeenItems seenItems = seen.value();
+        UserHistory before = history.value();
+        if (seenItems == null) {
+            seenItems = new SeenItems();
+            usersCreated.inc();
+            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+        }
+        if (before != null && !seenItems.contains(update.itemId)) {
+            Recommendations served = recommendations.value();
+            if (served == null || update.time - served.eventTime > config.maxStalenessMs) {
+                // What a refreshing server would show the user at this moment.
+                served = scorer.recommend(update.userId, before, seenItems, model, update.time);
+            }
+            boolean hit = served.containsInTop(update.itemId, RECALL_AT);
+            recall.record(hit);
+            scored.inc();
+            scoredTotal.add(1L);
+            if (hit) {
+                hits.inc();
+                hitsTotal.add(1L);
+            }
+        }
+        seenItems.add(update.itemId, config.seenLimit);
+        seen.update(seenItems);
+        history.update(update.history);
+        Recommendations fresh = scorer.recommend(update.userId, update.history, seenItems, model, update.time);
+        fresh.updatedAt = System.currentTimeMillis();
+        recommendations.update(fresh);
+        out.collect(fresh);
+        if (update.arrivedAt > 0) {
+            freshness.update(Math.max(0, fresh.updatedAt - update.arrivedAt));
+        }
+        ctx.timerService().registerEventTimeTimer(Timers.expiryTimer(update.history.lastEventTime, config.userTtlMs));
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Recommendations> out) throws Exception {
+        if (alignToModel) {
+            List<ProfileUpdate> later = new ArrayList<>();
+            boolean served = false;
+            for (ProfileUpdate update : pending.get()) {
+                if (update.time <= timestamp) {
+                    serve(update, ctx, out);
+                    served = true;
+                } else {
+                    later.add(update);
+                }
+            }
+            if (served) {
+                pending.update(later);
+            }
+        }
+        UserHistory current = history.value();
+        if (current == null) {
+            return;
+        }
+        if (timestamp == END_OF_INPUT) {
+            ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
+                    ctx.getBroadcastState(FreshRecState.MODEL_VERSION), Long.MAX_VALUE);
+            Recommendations fresh = scorer.recommend(ctx.getCurrentKey(), current, seen.value(), model, current.lastEventTime);
+            fresh.updatedAt = System.currentTimeMillis();
+            recommendations.update(fresh);
+            out.collect(fresh);
+        } else if (Timers.expiryTimer(current.lastEventTime, config.userTtlMs) <= timestamp) {
+            recommendations.clear();
+            history.clear();
+            seen.clear();
+            usersExpired.inc();
+        }
+    }
+
+    /** The model as of event time {@code at} (Long.MAX_VALUE: the newest). */
+    private static ModelView view(ReadOnlyBroadcastState<Long, ItemVersions> items,
+            ReadOnlyBroadcastState<Integer, ModelVersion> versions, long at) throws Exception {
+        ModelVersion log = versions.get(0);
+        int index = log == null ? -1 : log.indexAt(at);
+        TrendingList trending = index < 0 || log.trending[index] == null ? new TrendingList() : log.trending[index];
+        long number = index < 0 ? 0 : log.versions[index];
+        return new ModelView() {
+            @Override
+            public ItemSnapshot item(long itemId) {
+                try {
+                    ItemVersions found = items.get(itemId);
+                    return found == null ? null : found.at(at);
+                } catch (Exception e) {
+                    throw new IllegalStateException("broadcast state lookup failed", e);
+                }
+            }
+
+            @Override
+            public TrendingList trending() {
+                return trending;
+            }
+
+            @Override
+            public long version() {
+                return number;
+            }
+        };
+    }
+}

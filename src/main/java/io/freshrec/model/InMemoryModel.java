@@ -1,0 +1,95 @@
+package io.freshrec.model;
+
+import io.freshrec.events.Interaction;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The whole model in one thread's memory, applying the same math as the Flink operators in event
+ * order. It is the single-thread ceiling for benchmarks, the engine of offline parameter sweeps, and
+ * a {@link ModelView} for scoring. Not used by the streaming job itself.
+ */
+public final class InMemoryModel implements ModelView {
+    private final ModelConfig config;
+    private final Scorer scorer;
+    private final Map<Long, UserHistory> histories = new HashMap<>();
+    private final Map<Long, SeenItems> seen = new HashMap<>();
+    private final Map<Long, ItemState> items = new HashMap<>();
+    private final Map<Long, Map<Long, DecayedValue>> cooccurrence = new HashMap<>();
+    private final TrendingList trending = new TrendingList();
+    private long events;
+
+    public InMemoryModel(ModelConfig config) {
+        this.config = config;
+        this.scorer = new Scorer(config);
+    }
+
+    /** Applies one interaction to every part of the model. */
+    public void apply(Interaction event) {
+        double weight = config.weights.weightOf(event);
+        UserHistory history = histories.computeIfAbsent(event.userId, u -> new UserHistory());
+        history.apply(event.itemId, weight, event.timestamp, config, new UserHistory.UpdateSink() {
+            @Override
+            public void pair(long item, long other, double amount, long time) {
+                ItemState state = itemState(item, time);
+                state.advanceTo(time, config);
+                DecayedValue value = cooccurrence.computeIfAbsent(item, i -> new HashMap<>())
+                        .computeIfAbsent(other, o -> new DecayedValue());
+                value.add(amount, time, config.similarityHalfLifeMs);
+                state.offerNeighbour(other, value.valueAt(state.snapshot.time, config.similarityHalfLifeMs), config.neighbours);
+            }
+
+            @Override
+            public void item(long item, double itemWeight, double normIncrement, long time) {
+                ItemState state = itemState(item, time);
+                state.addInteraction(itemWeight, normIncrement, time, config);
+                trending.offer(item, state.snapshot.trending, state.snapshot.time, config.trendingSize, config.trendingHalfLifeMs);
+            }
+        });
+        seen.computeIfAbsent(event.userId, u -> new SeenItems()).add(event.itemId, config.seenLimit);
+        events++;
+    }
+
+    private ItemState itemState(long item, long time) {
+        return items.computeIfAbsent(item, i -> ItemState.create(i, time));
+    }
+
+    /** Whether the user has interacted before (prequential scoring needs an earlier event). */
+    public boolean knowsUser(long userId) {
+        return histories.containsKey(userId);
+    }
+
+    public boolean hasSeen(long userId, long itemId) {
+        SeenItems items = seen.get(userId);
+        return items != null && items.contains(itemId);
+    }
+
+    public Recommendations recommend(long userId, long now) {
+        UserHistory history = histories.getOrDefault(userId, new UserHistory());
+        return scorer.recommend(userId, history, seen.getOrDefault(userId, new SeenItems()), this, now);
+    }
+
+    @Override
+    public ItemSnapshot item(long itemId) {
+        ItemState state = items.get(itemId);
+        return state == null ? null : state.snapshot;
+    }
+
+    @Override
+    public TrendingList trending() {
+        return trending;
+    }
+
+    @Override
+    public long version() {
+        return events;
+    }
+
+    public int users() {
+        return histories.size();
+    }
+
+    public int itemCount() {
+        return items.size();
+    }
+}

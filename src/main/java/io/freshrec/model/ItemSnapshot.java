@@ -1,0 +1,80 @@
+package io.freshrec.model;
+
+import java.util.Arrays;
+
+/**
+ * What the model knows about one item at a moment: its squared norm, trending popularity and its
+ * neighbour candidates by decayed co-occurrence, all valued as of {@code time}. This is what the
+ * item-model operator publishes, what serving holds in broadcast state, what a savepoint export
+ * writes and what the Flink ML servable loads.
+ */
+public class ItemSnapshot {
+    public long item;
+    /** Event time at which every value below is stated. */
+    public long time;
+    /** Event time of the model version this snapshot belongs to: it reflects every interaction before it. */
+    public long versionTime;
+    /** Decayed sum of squared user interest (similarity half-life). */
+    public double norm;
+    /** Decayed interaction weight (trending half-life). */
+    public double trending;
+    /** Neighbour candidates, strongest co-occurrence first. */
+    public long[] neighbours = new long[0];
+    public double[] cooccurrence = new double[0];
+
+    public ItemSnapshot() {}
+
+    /** An expired item: serving drops it. */
+    public boolean isTombstone() {
+        return norm == 0.0 && trending == 0.0 && neighbours.length == 0;
+    }
+
+    public double normAt(long at, ModelConfig config) {
+        return Decay.at(norm, time, at, config.similarityHalfLifeMs);
+    }
+
+    public double trendingAt(long at, ModelConfig config) {
+        return Decay.at(trending, time, at, config.trendingHalfLifeMs);
+    }
+
+    public double cooccurrenceAt(int index, long at, ModelConfig config) {
+        return Decay.at(cooccurrence[index], time, at, config.similarityHalfLifeMs);
+    }
+
+    /** Null when consistent and sane, else the problem (used by the validation gate). */
+    public String problem(int maxNeighbours) {
+        if (!Double.isFinite(norm) || norm < 0) {
+            return "norm " + norm + " is not a finite non-negative number";
+        }
+        if (!Double.isFinite(trending) || trending < 0) {
+            return "trending " + trending + " is not a finite non-negative number";
+        }
+        if (neighbours == null || cooccurrence == null || neighbours.length != cooccurrence.length) {
+            return "neighbour and co-occurrence arrays differ in length";
+        }
+        if (neighbours.length > maxNeighbours) {
+            return neighbours.length + " neighbours exceed the limit " + maxNeighbours;
+        }
+        for (int i = 0; i < neighbours.length; i++) {
+            if (neighbours[i] == item) {
+                return "item lists itself as a neighbour";
+            }
+            if (!Double.isFinite(cooccurrence[i]) || cooccurrence[i] <= 0) {
+                return "co-occurrence " + cooccurrence[i] + " is not finite and positive";
+            }
+            if (i > 0 && cooccurrence[i] > cooccurrence[i - 1]) {
+                return "neighbours are not sorted by co-occurrence";
+            }
+        }
+        if (Arrays.stream(neighbours).distinct().count() != neighbours.length) {
+            return "duplicate neighbours";
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return "ItemSnapshot{item=" + item + ", time=" + time + ", norm=" + norm + ", trending=" + trending
+                + ", neighbours=" + Arrays.toString(neighbours) + '}';
+    }
+}

@@ -1,0 +1,31 @@
+package io.freshrec.ops;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.freshrec.events.DeadLetter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import org.apache.flink.api.common.serialization.Encoder;
+import org.apache.flink.connector.file.sink.FileSink;
+
+/** The embedded default dead-letter output: JSON lines {reason, payload, rejectedAt} in rolling files. */
+public final class DeadLetterFiles {
+    private DeadLetterFiles() {}
+
+    public static FileSink<DeadLetter> sink(Path directory) {
+        return FileSink.forRowFormat(new org.apache.flink.core.fs.Path(directory.toAbsolutePath().toUri()), new JsonLines())
+                .build();
+    }
+
+    /** One JSON object per line. */
+    static final class JsonLines implements Encoder<DeadLetter> {
+        private static final long serialVersionUID = 1L;
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        @Override
+        public void encode(DeadLetter letter, OutputStream stream) throws IOException {
+            stream.write(JSON.writeValueAsBytes(letter));
+            stream.write('\n');
+        }
+    }
+}
