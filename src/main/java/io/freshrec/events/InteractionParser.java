@@ -28,6 +28,8 @@ public final class InteractionParser implements Serializable {
     /** Largest accepted numeric payload of a non-rating event (for example a quantity). */
     public static final double MAX_VALUE = 1e9;
 
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("-?\\d{1,9}(\\.\\d{1,9})?");
+
     private final InputFormat format;
     private transient ObjectMapper mapper;
 
@@ -84,12 +86,11 @@ public final class InteractionParser implements Serializable {
         if (item == null) {
             return ParseResult.rejected("wrong-type: item must be a non-negative integer");
         }
-        double rating;
-        try {
-            rating = Double.parseDouble(fields[2].trim());
-        } catch (NumberFormatException e) {
-            return ParseResult.rejected("wrong-type: rating must be a number");
+        String ratingText = fields[2].trim();
+        if (!DECIMAL.matcher(ratingText).matches()) {
+            return ParseResult.rejected("wrong-type: rating must be a decimal number");
         }
+        double rating = Double.parseDouble(ratingText);
         long seconds;
         try {
             seconds = Long.parseLong(fields[3].trim());

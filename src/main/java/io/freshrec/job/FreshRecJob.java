@@ -84,10 +84,11 @@ public final class FreshRecJob {
                 .uid(FreshRecState.Uid.PARSE).name(FreshRecState.Uid.PARSE)
                 .setParallelism(source.parallelism());
 
+        Duration bound = outOfOrderness;
+        Duration idleAfter = idleness;
         WatermarkStrategy<Interaction> watermarks = WatermarkStrategy
-                .<Interaction>forBoundedOutOfOrderness(outOfOrderness)
-                .withTimestampAssigner((event, previous) -> event.timestamp)
-                .withIdleness(idleness);
+                .<Interaction>forGenerator(context -> new InteractionWatermarks(bound, idleAfter))
+                .withTimestampAssigner((event, previous) -> event.timestamp);
         SingleOutputStreamOperator<Interaction> timed = parsed
                 .assignTimestampsAndWatermarks(watermarks)
                 .uid(FreshRecState.Uid.WATERMARKS).name(FreshRecState.Uid.WATERMARKS)

@@ -79,7 +79,8 @@ public final class FreshRecOptions {
             .withDescription("Bounded out-of-orderness of interaction event times.");
     public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("freshrec.watermark.idleness")
             .durationType().defaultValue(Duration.ofSeconds(5))
-            .withDescription("A source split without events for this long stops holding watermarks back.");
+            .withDescription("After this long without events, event time is assumed to pass at wall-clock pace "
+                    + "(a split that never had events is marked idle instead).");
     public static final ConfigOption<Integer> RECALL_WINDOW = ConfigOptions.key("freshrec.eval.rolling-window")
             .intType().defaultValue(1000)
             .withDescription("Scored events in the rolling prequential recall@10.");

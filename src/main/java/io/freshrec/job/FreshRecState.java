@@ -74,6 +74,10 @@ public final class FreshRecState {
         return new MapStateDescriptor<>("cooccurrence", Types.LONG, TypeInformation.of(DecayedValue.class));
     }
 
+    public static ListStateDescriptor<ItemUpdate> pendingItemUpdates() {
+        return new ListStateDescriptor<>("pending-updates", ITEM_UPDATE);
+    }
+
     // model-gate
     public static ValueStateDescriptor<Long> gateVersion() {
         return new ValueStateDescriptor<>("version", Types.LONG);
@@ -81,6 +85,10 @@ public final class FreshRecState {
 
     public static ValueStateDescriptor<io.freshrec.model.TrendingList> gateTrending() {
         return new ValueStateDescriptor<>("trending", TypeInformation.of(io.freshrec.model.TrendingList.class));
+    }
+
+    public static ListStateDescriptor<ItemSnapshot> gatePendingTrending() {
+        return new ListStateDescriptor<>("pending-trending", ITEM_SNAPSHOT);
     }
 
     // serving: broadcast model

@@ -3,6 +3,10 @@ package io.freshrec.job;
 import io.freshrec.model.DecayedValue;
 import io.freshrec.model.ItemState;
 import io.freshrec.model.ModelConfig;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
@@ -13,18 +17,28 @@ import org.apache.flink.util.Collector;
 /**
  * Keyed by item. Holds the item's decayed norm and trending weight, its full decayed co-occurrence
  * map (RocksDB map state) and its top neighbour candidates (queryable as {@code similar-items}).
- * Changed items are published once per publish interval of event time to {@link
- * FreshRecState#MODEL_DELTAS}; the main output is unused.
+ *
+ * <p>Updates are buffered and applied per model version: the version at event time W (a multiple of
+ * the publish interval) applies, once the watermark passes W, exactly the buffered updates before W,
+ * in (time, item) order, and publishes the item's snapshot to {@link FreshRecState#MODEL_DELTAS}.
+ * So a version's content does not depend on how updates from different users interleave, and each
+ * item's state is read and written once per version rather than once per update.
  */
 public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Void> {
     private static final long serialVersionUID = 1L;
+    private static final Comparator<ItemUpdate> APPLY_ORDER = Comparator.<ItemUpdate>comparingLong(u -> u.time)
+            .thenComparing(u -> !u.interaction)
+            .thenComparingLong(u -> u.others.length == 0 ? Long.MIN_VALUE : u.others[0])
+            .thenComparingDouble(u -> u.amounts.length == 0 ? u.weight : u.amounts[0]);
 
     private final ModelConfig config;
     private transient ValueState<ItemState> items;
     private transient MapState<Long, DecayedValue> cooccurrence;
+    private transient ListState<ItemUpdate> pending;
     private transient Counter itemsCreated;
     private transient Counter itemsExpired;
     private transient Counter publications;
+    private transient Counter lateUpdates;
 
     public ItemModelFunction(ModelConfig config) {
         this.config = config;
@@ -34,25 +48,68 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
     public void open(Configuration parameters) {
         items = getRuntimeContext().getState(FreshRecState.itemState());
         cooccurrence = getRuntimeContext().getMapState(FreshRecState.cooccurrence());
+        pending = getRuntimeContext().getListState(FreshRecState.pendingItemUpdates());
         itemsCreated = getRuntimeContext().getMetricGroup().counter("itemsCreated");
         itemsExpired = getRuntimeContext().getMetricGroup().counter("itemsExpired");
         publications = getRuntimeContext().getMetricGroup().counter("publications");
+        lateUpdates = getRuntimeContext().getMetricGroup().counter("lateUpdates");
     }
 
     @Override
     public void processElement(ItemUpdate update, Context ctx, Collector<Void> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        if (update.time <= watermark) {
+            lateUpdates.inc(); // goes into the next version
+        }
+        pending.add(update);
+        ctx.timerService().registerEventTimeTimer(Timers.nextMultiple(Math.max(update.time, watermark), config.publishIntervalMs));
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Void> out) throws Exception {
+        List<ItemUpdate> due = new ArrayList<>();
+        List<ItemUpdate> later = new ArrayList<>();
+        for (ItemUpdate update : pending.get()) {
+            (update.time < timestamp ? due : later).add(update);
+        }
         ItemState state = items.value();
-        if (state == null) {
-            state = ItemState.create(update.item, update.time);
-            itemsCreated.inc();
-        }
-        if (state.publishAt != Long.MIN_VALUE && update.time >= state.publishAt) {
-            // The pending version must not contain this (later) update: publish it now.
-            ctx.output(FreshRecState.MODEL_DELTAS, state.publish());
+        if (!due.isEmpty()) {
+            if (later.isEmpty()) {
+                pending.clear();
+            } else {
+                pending.update(later);
+            }
+            if (state == null) {
+                state = ItemState.create(ctx.getCurrentKey(), due.get(0).time);
+                itemsCreated.inc();
+            }
+            long previousExpiry = state.lastEventTime == Long.MIN_VALUE
+                    ? Long.MIN_VALUE : Timers.expiryTimer(state.lastEventTime, config.itemTtlMs);
+            due.sort(APPLY_ORDER);
+            for (ItemUpdate update : due) {
+                apply(state, update);
+            }
+            long expiry = Timers.expiryTimer(state.lastEventTime, config.itemTtlMs);
+            if (expiry != previousExpiry) {
+                ctx.timerService().registerEventTimeTimer(expiry);
+            }
+            ctx.output(FreshRecState.MODEL_DELTAS, state.publish(timestamp));
             publications.inc();
+            items.update(state);
+            return;
         }
-        long previousExpiry = state.lastEventTime == Long.MIN_VALUE
-                ? Long.MIN_VALUE : Timers.expiryTimer(state.lastEventTime, config.itemTtlMs);
+        // The final watermark of a bounded input is not idleness: keep everything.
+        if (state != null && later.isEmpty() && ctx.timerService().currentWatermark() != Long.MAX_VALUE
+                && Timers.expiryTimer(state.lastEventTime, config.itemTtlMs) <= timestamp) {
+            // Tell serving to drop the item: an empty snapshot is a tombstone.
+            ctx.output(FreshRecState.MODEL_DELTAS, ItemState.create(state.snapshot.item, timestamp).publish(timestamp));
+            items.clear();
+            cooccurrence.clear();
+            itemsExpired.inc();
+        }
+    }
+
+    private void apply(ItemState state, ItemUpdate update) throws Exception {
         if (update.others.length > 0) {
             state.advanceTo(update.time, config);
             for (int i = 0; i < update.others.length; i++) {
@@ -69,40 +126,6 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         }
         if (update.interaction) {
             state.addInteraction(update.weight, update.normIncrement, update.time, config);
-        }
-        long expiry = Timers.expiryTimer(state.lastEventTime, config.itemTtlMs);
-        if (expiry != previousExpiry) {
-            ctx.timerService().registerEventTimeTimer(expiry);
-        }
-        if (state.publishAt == Long.MIN_VALUE) {
-            // The version that first contains this update ends strictly after it: a version at time W
-            // holds exactly the interactions before W.
-            long after = Math.max(update.time, ctx.timerService().currentWatermark());
-            state.publishAt = Timers.nextMultiple(after, config.publishIntervalMs);
-            ctx.timerService().registerEventTimeTimer(state.publishAt);
-        }
-        items.update(state);
-    }
-
-    @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Void> out) throws Exception {
-        ItemState state = items.value();
-        if (state == null) {
-            return;
-        }
-        if (state.publishAt != Long.MIN_VALUE && state.publishAt <= timestamp) {
-            ctx.output(FreshRecState.MODEL_DELTAS, state.publish());
-            publications.inc();
-            items.update(state);
-        }
-        if (Timers.expiryTimer(state.lastEventTime, config.itemTtlMs) <= timestamp) {
-            // Tell serving to drop the item: an empty snapshot is a tombstone.
-            ItemState tombstone = ItemState.create(state.snapshot.item, timestamp);
-            tombstone.publishAt = timestamp;
-            ctx.output(FreshRecState.MODEL_DELTAS, tombstone.publish());
-            items.clear();
-            cooccurrence.clear();
-            itemsExpired.inc();
         }
     }
 }

@@ -4,6 +4,9 @@ import io.freshrec.events.DeadLetter;
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.TrendingList;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
@@ -22,6 +25,7 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
     private final ModelConfig config;
     private transient ValueState<Long> version;
     private transient ValueState<TrendingList> trending;
+    private transient ListState<ItemSnapshot> pendingTrending;
     private transient Counter accepted;
     private transient Counter rejected;
     private volatile long committedVersion;
@@ -34,6 +38,7 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
     public void open(Configuration parameters) {
         version = getRuntimeContext().getState(FreshRecState.gateVersion());
         trending = getRuntimeContext().getState(FreshRecState.gateTrending());
+        pendingTrending = getRuntimeContext().getListState(FreshRecState.gatePendingTrending());
         accepted = getRuntimeContext().getMetricGroup().counter("snapshotsAccepted");
         rejected = getRuntimeContext().getMetricGroup().counter("snapshotsRejected");
         getRuntimeContext().getMetricGroup().gauge("modelVersion", () -> committedVersion);
@@ -48,20 +53,18 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
                     new DeadLetter("invalid-snapshot: " + problem, snapshot.toString(), System.currentTimeMillis()));
             return;
         }
-        long current = currentVersion();
         long publishTime = snapshot.versionTime;
-        out.collect(ModelUpdate.item(current + 1, publishTime, snapshot));
+        // Deltas are identified by their version time; numbers are given when versions commit.
+        out.collect(ModelUpdate.item(0, publishTime, snapshot));
         accepted.inc();
-        TrendingList list = trending.value();
-        if (list == null) {
-            list = new TrendingList();
-        }
-        if (snapshot.isTombstone()) {
-            list = withoutItem(list, snapshot.item);
-        } else {
-            list.offer(snapshot.item, snapshot.trending, snapshot.time, config.trendingSize, config.trendingHalfLifeMs);
-        }
-        trending.update(list);
+        // The trending list of a version counts only snapshots of that version or earlier.
+        ItemSnapshot popularity = new ItemSnapshot();
+        popularity.item = snapshot.item;
+        popularity.time = snapshot.time;
+        popularity.versionTime = snapshot.versionTime;
+        popularity.trending = snapshot.trending;
+        popularity.norm = snapshot.norm;
+        pendingTrending.add(popularity);
         ctx.timerService().registerEventTimeTimer(publishTime);
     }
 
@@ -71,7 +74,22 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         version.update(next);
         committedVersion = next;
         TrendingList list = trending.value();
-        out.collect(ModelUpdate.commit(next, timestamp, list == null ? new TrendingList() : list.copy()));
+        if (list == null) {
+            list = new TrendingList();
+        }
+        List<ItemSnapshot> later = new ArrayList<>();
+        for (ItemSnapshot snapshot : pendingTrending.get()) {
+            if (snapshot.versionTime > timestamp) {
+                later.add(snapshot);
+            } else if (snapshot.isTombstone()) {
+                list = withoutItem(list, snapshot.item);
+            } else {
+                list.offer(snapshot.item, snapshot.trending, snapshot.time, config.trendingSize, config.trendingHalfLifeMs);
+            }
+        }
+        pendingTrending.update(later);
+        trending.update(list);
+        out.collect(ModelUpdate.commit(next, timestamp, list.copy()));
     }
 
     private long currentVersion() throws Exception {

@@ -8,6 +8,7 @@ import io.freshrec.model.TrendingList;
  * being built, or the commit of that version with the trending list as of its end.
  */
 public class ModelUpdate {
+    /** The committed version's number (commits); 0 on item deltas, which are identified by {@link #time}. */
     public long version;
     /** Event time the version describes (end of its publish interval). */
     public long time;

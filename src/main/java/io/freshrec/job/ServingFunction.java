@@ -208,7 +208,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             fresh.updatedAt = System.currentTimeMillis();
             recommendations.update(fresh);
             out.collect(fresh);
-        } else if (Timers.expiryTimer(current.lastEventTime, config.userTtlMs) <= timestamp) {
+        } else if (ctx.timerService().currentWatermark() != Long.MAX_VALUE
+                && Timers.expiryTimer(current.lastEventTime, config.userTtlMs) <= timestamp) {
             recommendations.clear();
             history.clear();
             seen.clear();

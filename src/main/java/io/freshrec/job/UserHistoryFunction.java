@@ -77,7 +77,8 @@ public class UserHistoryFunction extends KeyedProcessFunction<Long, Interaction,
             return;
         }
         UserHistory current = history.value();
-        if (current != null && later.isEmpty()
+        // The final watermark of a bounded input is not idleness: keep everything.
+        if (current != null && later.isEmpty() && watermark != Long.MAX_VALUE
                 && Timers.expiryTimer(current.lastEventTime, config.userTtlMs) <= timestamp) {
             history.clear();
             pending.clear();

@@ -9,8 +9,8 @@ package io.freshrec.model;
 public class ItemState {
     public ItemSnapshot snapshot = new ItemSnapshot();
     public long lastEventTime = Long.MIN_VALUE;
-    /** Event time of the pending publication, or Long.MIN_VALUE when nothing changed since the last one. */
-    public long publishAt = Long.MIN_VALUE;
+    /** Event time of the last version this item was published in. */
+    public long lastVersionTime = Long.MIN_VALUE;
     public long publications;
 
     public ItemState() {}
@@ -99,17 +99,20 @@ public class ItemState {
         s.cooccurrence[b] = value;
     }
 
-    /** A detached copy of the snapshot, safe to emit while the state keeps changing. */
-    public ItemSnapshot publish() {
+    /**
+     * A detached copy of the snapshot for the model version at {@code versionTime}, safe to emit while
+     * the state keeps changing.
+     */
+    public ItemSnapshot publish(long versionTime) {
         ItemSnapshot copy = new ItemSnapshot();
         copy.item = snapshot.item;
         copy.time = snapshot.time;
-        copy.versionTime = publishAt;
+        copy.versionTime = versionTime;
         copy.norm = snapshot.norm;
         copy.trending = snapshot.trending;
         copy.neighbours = snapshot.neighbours.clone();
         copy.cooccurrence = snapshot.cooccurrence.clone();
-        publishAt = Long.MIN_VALUE;
+        lastVersionTime = versionTime;
         publications++;
         return copy;
     }

@@ -19,9 +19,15 @@ public class SeenItems {
         return Arrays.binarySearch(sorted, item) >= 0;
     }
 
-    /** Adds {@code item}, dropping the oldest beyond {@code limit}; returns false when already present. */
+    /**
+     * Records an interaction with {@code item}: it becomes the newest entry, and the oldest beyond
+     * {@code limit} are dropped. Returns false when the item was already present (it still moves).
+     */
     public boolean add(long item, int limit) {
         if (contains(item)) {
+            int at = indexOf(item);
+            System.arraycopy(items, at + 1, items, at, items.length - at - 1);
+            items[items.length - 1] = item;
             return false;
         }
         int drop = Math.max(0, items.length + 1 - limit);
@@ -31,6 +37,15 @@ public class SeenItems {
         items = next;
         sorted = null;
         return true;
+    }
+
+    private int indexOf(long item) {
+        for (int i = items.length - 1; i >= 0; i--) {
+            if (items[i] == item) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public int size() {

@@ -1,0 +1,56 @@
+package io.freshrec.job;
+
+import io.freshrec.events.Interaction;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+
+/**
+ * Bounded out-of-orderness watermarks that keep moving when the stream pauses: after {@code
+ * idleAfter} without events, event time is assumed to pass at wall-clock pace, so pending model
+ * versions are published and waiting interactions served even when traffic stops. A split that has
+ * never seen an event is marked idle after the same time, so it does not hold the others back.
+ */
+public final class InteractionWatermarks implements WatermarkGenerator<Interaction> {
+    private final long outOfOrdernessMs;
+    private final long idleAfterMs;
+    private long maxTimestamp = Long.MIN_VALUE;
+    private long lastEventWall;
+    private final long createdWall;
+    private long lastEmitted = Long.MIN_VALUE;
+
+    public InteractionWatermarks(Duration outOfOrderness, Duration idleAfter) {
+        this.outOfOrdernessMs = outOfOrderness.toMillis();
+        this.idleAfterMs = idleAfter.toMillis();
+        this.createdWall = System.currentTimeMillis();
+    }
+
+    @Override
+    public void onEvent(Interaction event, long eventTimestamp, WatermarkOutput output) {
+        if (eventTimestamp > maxTimestamp) {
+            maxTimestamp = eventTimestamp;
+        }
+        lastEventWall = System.currentTimeMillis();
+    }
+
+    @Override
+    public void onPeriodicEmit(WatermarkOutput output) {
+        long now = System.currentTimeMillis();
+        if (maxTimestamp == Long.MIN_VALUE) {
+            if (now - createdWall >= idleAfterMs) {
+                output.markIdle();
+            }
+            return;
+        }
+        long watermark = maxTimestamp - outOfOrdernessMs - 1;
+        long idle = now - lastEventWall;
+        if (idle > idleAfterMs) {
+            watermark += idle - idleAfterMs;
+        }
+        if (watermark > lastEmitted) {
+            lastEmitted = watermark;
+            output.emitWatermark(new Watermark(watermark));
+        }
+    }
+}

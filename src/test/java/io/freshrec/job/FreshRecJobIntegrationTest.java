@@ -1,0 +1,207 @@
+package io.freshrec.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.freshrec.events.DeadLetter;
+import io.freshrec.events.Interaction;
+import io.freshrec.events.InteractionParser;
+import io.freshrec.model.ItemState;
+import io.freshrec.model.ModelConfig;
+import io.freshrec.model.Recommendations;
+import io.freshrec.serving.RecommendationClient;
+import io.freshrec.sources.SyntheticInteractions;
+import io.freshrec.testing.CollectingSink;
+import io.freshrec.testing.FreshRecCluster;
+import io.freshrec.testing.ParallelTestSource;
+import io.freshrec.testing.ReferenceModel;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The whole job on a MiniCluster at parallelism 2 with RocksDB: a parallel source of two readers,
+ * recommendations are looked up through queryable state and compared with {@link ReferenceModel},
+ * an independent brute-force computation over the same events.
+ */
+class FreshRecJobIntegrationTest {
+    private static final int PROXY_PORT = 9169;
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 9167);
+
+    private static final long START = 1_704_067_200_000L; // 2024-01-01T00:00:00Z
+
+    private static Configuration settings() {
+        Configuration settings = new Configuration();
+        settings.set(FreshRecOptions.ALIGN_TO_MODEL, true);
+        // More candidates than items: no truncation, so ties at the cut cannot make the comparison flaky.
+        settings.set(FreshRecOptions.NEIGHBOURS, 500);
+        settings.set(FreshRecOptions.TOP_N, 10);
+        settings.set(FreshRecOptions.TRENDING_SIZE, 20);
+        settings.set(FreshRecOptions.PUBLISH_INTERVAL, Duration.ofMillis(500));
+        settings.set(FreshRecOptions.OUT_OF_ORDERNESS, Duration.ofMillis(100));
+        // A reader that starts late must not be declared idle (its events would then be late): be patient.
+        settings.set(FreshRecOptions.IDLENESS, Duration.ofSeconds(8));
+        return settings;
+    }
+
+    private static List<Interaction> synthetic(int count) {
+        SyntheticInteractions world = new SyntheticInteractions(7, 60, 120, 6, START, 20, 20_000, 20, 0.0);
+        List<Interaction> events = new ArrayList<>();
+        for (int n = 0; n < count; n++) {
+            events.add(world.at(n));
+        }
+        return events;
+    }
+
+    @Test
+    void shouldServeTheRecommendationsOfAnIndependentComputationThroughQueryableState() throws Exception {
+        List<Interaction> events = synthetic(1500);
+        List<String> records = new ArrayList<>();
+        events.forEach(event -> records.add(InteractionParser.toJson(event)));
+        CollectingSink<DeadLetter> deadLetters = new CollectingSink<>("clean-dead-letters");
+        runAndCompare(records, events, deadLetters);
+        assertThat(deadLetters.received()).isEmpty();
+    }
+
+    @Test
+    void shouldSendHostileRecordsToDeadLettersWhileLookupsKeepMatching() throws Exception {
+        List<Interaction> events = synthetic(1200);
+        List<String> hostile = List.of(
+                "{\"user\":1,\"item\":2,\"type\":\"click\",\"ts\":" + START,              // truncated below
+                "not json at all",
+                "{\"user\":\"x\",\"item\":2,\"type\":\"click\",\"ts\":" + START + "}",
+                "{\"user\":1,\"item\":2,\"type\":\"teleport\",\"ts\":" + START + "}",
+                "{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":NaN,\"ts\":" + START + "}",
+                "{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":-3,\"ts\":" + START + "}",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":42}",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":99999999999999}",
+                "{\"user\":-5,\"item\":2,\"type\":\"view\",\"ts\":" + START + "}",
+                "{\"user\":1,\"user\":2,\"item\":2,\"type\":\"view\",\"ts\":" + START + "}",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + START + ",\"pad\":\"" + "x".repeat(70_000) + "\"}",
+                "{\"user\":1,\"item\":\u0001,\"type\":\"view\",\"ts\":" + START + "}",
+                "[1,2,3]",
+                "{\"item\":2,\"type\":\"view\",\"ts\":" + START + "}");
+        List<String> records = new ArrayList<>();
+        int injected = 0;
+        for (int i = 0; i < events.size(); i++) {
+            records.add(InteractionParser.toJson(events.get(i)));
+            if (i % 5 == 3) {
+                records.add(hostile.get(injected % hostile.size()));
+                injected++;
+            }
+        }
+        if (records.size() % 2 == 1) {
+            records.add(hostile.get(1));
+            injected++;
+        }
+        CollectingSink<DeadLetter> deadLetters = new CollectingSink<>("hostile-dead-letters");
+        runAndCompare(records, events, deadLetters);
+        assertThat(deadLetters.received()).hasSize(injected);
+        assertThat(deadLetters.received()).allSatisfy(letter -> assertThat(letter.reason).contains(":"));
+        Set<String> payloads = new HashSet<>();
+        deadLetters.received().forEach(letter -> payloads.add(letter.payload));
+        assertThat(payloads).containsAll(hostile);
+    }
+
+    private void runAndCompare(List<String> records, List<Interaction> events, CollectingSink<DeadLetter> deadLetters)
+            throws Exception {
+        FreshRecJob job = new FreshRecJob(settings(), ParallelTestSource.of(records), deadLetters, null);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        job.build(env);
+        JobClient client = env.executeAsync(FreshRecJob.JOB_NAME);
+        try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT,
+                URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(30))) {
+            ModelConfig config = job.modelConfig();
+            ReferenceModel reference = new ReferenceModel(config, events);
+            Map<Long, Recommendations> served = awaitFinalLists(lookups, reference);
+            assertThat(served.keySet()).containsExactlyInAnyOrderElementsOf(reference.users());
+            int withNeighbours = 0;
+            for (Map.Entry<Long, Recommendations> entry : served.entrySet()) {
+                ReferenceModel.Served expected = reference.recommend(entry.getKey());
+                assertSameList(entry.getKey(), entry.getValue(), expected);
+                if (expected.fromTrending < expected.items.size()) {
+                    withNeighbours++;
+                }
+            }
+            // The comparison must be about learned neighbours, not only the trending fallback.
+            assertThat(withNeighbours).isGreaterThan(served.size() / 2);
+
+            if (System.getProperty("debugLists") != null) {
+                for (long id : new long[] {120, 104, 5}) {
+                    ItemState st = lookups.similarItems(id).get();
+                    System.out.println("item " + id + " norm " + st.snapshot.norm + " trending " + st.snapshot.trending + " time " + st.snapshot.time
+                            + " nb " + java.util.Arrays.toString(java.util.Arrays.copyOf(st.snapshot.neighbours, 3))
+                            + " " + java.util.Arrays.toString(java.util.Arrays.copyOf(st.snapshot.cooccurrence, 3)));
+                }
+            }
+            Optional<ItemState> item = lookups.similarItems(events.get(0).itemId);
+            assertThat(item).isPresent();
+            assertThat(item.get().snapshot.neighbours).isNotEmpty();
+            assertThat(lookups.recommendations(987_654_321L)).isEmpty();
+        } finally {
+            client.cancel().get();
+        }
+    }
+
+    /** Polls until every user's list reflects their last interaction (align-to-model serves it late). */
+    private static Map<Long, Recommendations> awaitFinalLists(RecommendationClient lookups, ReferenceModel reference)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        Map<Long, Recommendations> served = new TreeMap<>();
+        while (true) {
+            boolean complete = true;
+            for (long user : reference.users()) {
+                Optional<Recommendations> recs = lookups.recommendations(user);
+                if (recs.isPresent() && recs.get().eventTime == reference.lastEventTime(user)) {
+                    served.put(user, recs.get());
+                } else {
+                    complete = false;
+                }
+            }
+            if (complete) {
+                return served;
+            }
+            assertThat(System.nanoTime()).as("all users served their final list in time").isLessThan(deadline);
+            Thread.sleep(500);
+        }
+    }
+
+    private static void assertSameList(long user, Recommendations actual, ReferenceModel.Served expected) {
+        if (System.getProperty("debugLists") != null) {
+            System.out.println("user " + user + " job " + java.util.Arrays.toString(actual.items) + " " + java.util.Arrays.toString(actual.scores));
+            System.out.println("user " + user + " ref " + expected.items + " " + expected.scores);
+            return;
+        }
+        assertThat(actual.items.length).as("list length of user %d", user).isEqualTo(expected.items.size());
+        assertThat(actual.fromTrending).as("trending fill of user %d", user).isEqualTo(expected.fromTrending);
+        int learned = expected.items.size() - expected.fromTrending;
+        for (int i = 0; i < learned; i++) {
+            double want = expected.scores.get(i);
+            assertThat(actual.scores[i]).as("score %d of user %d", i, user).isCloseTo(want, within(1e-9 * Math.max(1, want)));
+            if (actual.items[i] != expected.items.get(i)) {
+                // Only an exact tie may order items differently.
+                int other = expected.items.indexOf(actual.items[i]);
+                assertThat(other).as("item %d of user %d is expected at all", actual.items[i], user).isGreaterThanOrEqualTo(0);
+                assertThat(expected.scores.get(other)).isCloseTo(want, within(1e-9 * Math.max(1, want)));
+            }
+        }
+        for (int i = learned; i < expected.items.size(); i++) {
+            assertThat(actual.items[i]).as("trending fill %d of user %d", i, user).isEqualTo(expected.items.get(i));
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.freshrec.testing;
+
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.QueryableStateOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+
+/** A shared MiniCluster like the embedded run's: RocksDB, queryable state, two slots. */
+public final class FreshRecCluster {
+    private FreshRecCluster() {}
+
+    public static Configuration configuration(int proxyPort, int serverPort) {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
+        conf.set(QueryableStateOptions.PROXY_PORT_RANGE, String.valueOf(proxyPort));
+        conf.set(QueryableStateOptions.SERVER_PORT_RANGE, String.valueOf(serverPort));
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("256m"));
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(2));
+        conf.setString("pipeline.generic-types", "false");
+        return conf;
+    }
+
+    public static MiniClusterExtension extension(int proxyPort, int serverPort) {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setConfiguration(configuration(proxyPort, serverPort))
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(2)
+                .build());
+    }
+}

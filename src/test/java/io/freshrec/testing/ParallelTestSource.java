@@ -1,0 +1,83 @@
+package io.freshrec.testing;
+
+import io.freshrec.events.InputFormat;
+import io.freshrec.sources.InteractionSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+
+/**
+ * A source of two parallel readers for tests: reader r emits records r, r+2, r+4, ... of a fixed
+ * list in order, then stays idle without finishing (the job keeps running, so its queryable state
+ * can be looked up, and the mailbox keeps running, so watermarks and checkpoints go on).
+ */
+public final class ParallelTestSource {
+    public static final int PARALLELISM = 2;
+
+    private ParallelTestSource() {}
+
+    public static InteractionSource of(List<String> records) {
+        if (records.size() % PARALLELISM != 0) {
+            throw new IllegalArgumentException("pad the records to a multiple of " + PARALLELISM);
+        }
+        ArrayList<String> copy = new ArrayList<>(records);
+        long share = records.size() / PARALLELISM;
+        DataGeneratorSource<String> source = new DataGeneratorSource<>(new Interleaved(copy), Long.MAX_VALUE,
+                new StopAfter(share), Types.STRING);
+        return new InteractionSource(source, "source-test", PARALLELISM, InputFormat.JSON_LINES);
+    }
+
+    private static final class Interleaved implements GeneratorFunction<Long, String> {
+        private static final long serialVersionUID = 1L;
+        private final ArrayList<String> records;
+        private transient int reader;
+        private transient int emitted;
+
+        Interleaved(ArrayList<String> records) {
+            this.records = records;
+        }
+
+        @Override
+        public void open(SourceReaderContext readerContext) {
+            reader = readerContext.getIndexOfSubtask();
+            emitted = 0;
+        }
+
+        @Override
+        public String map(Long ignoredIndex) {
+            return records.get(reader + PARALLELISM * emitted++);
+        }
+    }
+
+    /** Grants {@code share} records per reader, then never again. */
+    private static final class StopAfter implements RateLimiterStrategy {
+        private static final long serialVersionUID = 1L;
+        private final long share;
+
+        StopAfter(long share) {
+            this.share = share;
+        }
+
+        @Override
+        public RateLimiter createRateLimiter(int parallelism) {
+            return new RateLimiter() {
+                private long granted;
+
+                @Override
+                public CompletionStage<Void> acquire() {
+                    return granted++ < share ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
+                }
+
+                @Override
+                public void notifyCheckpointComplete(long checkpointId) {}
+            };
+        }
+    }
+}

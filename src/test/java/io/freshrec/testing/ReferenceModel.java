@@ -1,0 +1,172 @@
+package io.freshrec.testing;
+
+import io.freshrec.events.Interaction;
+import io.freshrec.model.ModelConfig;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An independent, brute-force computation of what FreshRec should serve, written from the model's
+ * definition rather than from its classes: every user's interactions replayed in event-time order,
+ * every co-occurrence increment kept as a list, and the model "as of" any time recomputed from
+ * scratch. Slow and simple on purpose; it is the oracle of the integration tests.
+ */
+public final class ReferenceModel {
+    private static final double LN2 = Math.log(2);
+
+    /** One increment of the model: a pair (item, other, amount) or an interaction (other = -1). */
+    private record Increment(long item, long other, double amount, double normIncrement, long time) {}
+
+    private record Entry(long item, double weight, long time) {}
+
+    private final ModelConfig config;
+    private final List<Increment> increments = new ArrayList<>();
+    private final Map<Long, List<Entry>> histories = new HashMap<>();
+    private final Map<Long, Set<Long>> seen = new HashMap<>();
+    private final Map<Long, Long> lastEventTime = new HashMap<>();
+
+    public ReferenceModel(ModelConfig config, List<Interaction> events) {
+        this.config = config;
+        List<Interaction> ordered = new ArrayList<>(events);
+        // Per user, the job applies events by (time, item, type, value).
+        ordered.sort(Comparator.<Interaction>comparingLong(e -> e.userId)
+                .thenComparingLong(e -> e.timestamp)
+                .thenComparingLong(e -> e.itemId)
+                .thenComparing(e -> e.type)
+                .thenComparingDouble(e -> e.value));
+        for (Interaction event : ordered) {
+            apply(event);
+        }
+    }
+
+    private double decay(long dt, long halfLife) {
+        return halfLife <= 0 ? 1.0 : Math.exp(-LN2 * dt / halfLife);
+    }
+
+    private void apply(Interaction event) {
+        double weight = config.weights.weightOf(event);
+        List<Entry> history = histories.computeIfAbsent(event.userId, u -> new ArrayList<>());
+        long t = event.timestamp;
+        Entry previous = null;
+        for (Entry entry : history) {
+            if (entry.item == event.itemId) {
+                previous = entry;
+                continue;
+            }
+            double interest = entry.weight * decay(t - entry.time, config.historyHalfLifeMs);
+            increments.add(new Increment(event.itemId, entry.item, weight * interest, 0, t));
+            increments.add(new Increment(entry.item, event.itemId, weight * interest, 0, t));
+        }
+        double before = previous == null ? 0 : previous.weight * decay(t - previous.time, config.historyHalfLifeMs);
+        double after = before + weight;
+        increments.add(new Increment(event.itemId, -1, weight, after * after - before * before, t));
+        if (previous != null) {
+            history.remove(previous);
+        } else if (history.size() >= config.historyLength) {
+            history.remove(0);
+        }
+        history.add(new Entry(event.itemId, after, t));
+        Set<Long> items = seen.computeIfAbsent(event.userId, u -> new LinkedHashSet<>());
+        items.add(event.itemId);
+        lastEventTime.merge(event.userId, t, Math::max);
+    }
+
+    /** Whether an increment at {@code time} is in the model version valid at {@code at}. */
+    private boolean visible(long time, long at) {
+        long interval = config.publishIntervalMs;
+        return (Math.floorDiv(time, interval) + 1) * interval <= at;
+    }
+
+    /** The recommendations served to a user after their last interaction. */
+    public Served recommend(long user) {
+        long now = lastEventTime.get(user);
+        Map<Long, Double> norm = new HashMap<>();
+        Map<Long, Double> trending = new HashMap<>();
+        Map<Long, Map<Long, Double>> cooccurrence = new HashMap<>();
+        for (Increment inc : increments) {
+            if (!visible(inc.time, now)) {
+                continue;
+            }
+            if (inc.other < 0) {
+                norm.merge(inc.item, inc.normIncrement * decay(now - inc.time, config.similarityHalfLifeMs), Double::sum);
+                trending.merge(inc.item, inc.amount * decay(now - inc.time, config.trendingHalfLifeMs), Double::sum);
+            } else {
+                cooccurrence.computeIfAbsent(inc.item, i -> new HashMap<>())
+                        .merge(inc.other, inc.amount * decay(now - inc.time, config.similarityHalfLifeMs), Double::sum);
+            }
+        }
+        Set<Long> seenItems = seen.get(user);
+        Map<Long, Double> scores = new HashMap<>();
+        for (Entry entry : histories.get(user)) {
+            Double sourceNorm = norm.get(entry.item);
+            Map<Long, Double> row = cooccurrence.get(entry.item);
+            if (sourceNorm == null || !(sourceNorm > 0) || row == null) {
+                continue;
+            }
+            double interest = entry.weight * decay(now - entry.time, config.historyHalfLifeMs);
+            for (Map.Entry<Long, Double> neighbour : topNeighbours(row)) {
+                long candidate = neighbour.getKey();
+                Double candidateNorm = norm.get(candidate);
+                if (seenItems.contains(candidate) || candidateNorm == null || !(candidateNorm > 0)) {
+                    continue;
+                }
+                double similarity = neighbour.getValue()
+                        / (Math.pow(sourceNorm, config.normExponent) * Math.pow(candidateNorm, 1 - config.normExponent));
+                scores.merge(candidate, interest * similarity, Double::sum);
+            }
+        }
+        List<Map.Entry<Long, Double>> ranked = new ArrayList<>(scores.entrySet());
+        ranked.sort(byValueThenId());
+        Served served = new Served();
+        for (int i = 0; i < Math.min(config.topN, ranked.size()); i++) {
+            served.items.add(ranked.get(i).getKey());
+            served.scores.add(ranked.get(i).getValue());
+        }
+        List<Map.Entry<Long, Double>> popular = new ArrayList<>(trending.entrySet());
+        popular.sort(byValueThenId());
+        Set<Long> fillCandidates = new HashSet<>();
+        for (int i = 0; i < Math.min(config.trendingSize, popular.size()); i++) {
+            fillCandidates.add(popular.get(i).getKey());
+        }
+        for (int i = 0; i < popular.size() && served.items.size() < config.topN; i++) {
+            long item = popular.get(i).getKey();
+            if (fillCandidates.contains(item) && !seenItems.contains(item) && !scores.containsKey(item)) {
+                served.items.add(item);
+                served.scores.add(0.0);
+                served.fromTrending++;
+            }
+        }
+        return served;
+    }
+
+    private List<Map.Entry<Long, Double>> topNeighbours(Map<Long, Double> row) {
+        List<Map.Entry<Long, Double>> all = new ArrayList<>(row.entrySet());
+        all.sort(byValueThenId());
+        return all.subList(0, Math.min(config.neighbours, all.size()));
+    }
+
+    private static Comparator<Map.Entry<Long, Double>> byValueThenId() {
+        return Comparator.<Map.Entry<Long, Double>>comparingDouble(e -> -e.getValue()).thenComparingLong(Map.Entry::getKey);
+    }
+
+    public Set<Long> users() {
+        return histories.keySet();
+    }
+
+    public long lastEventTime(long user) {
+        return lastEventTime.get(user);
+    }
+
+    /** A served list: items, their scores, and how many trailing entries came from trending. */
+    public static final class Served {
+        public final List<Long> items = new ArrayList<>();
+        public final List<Double> scores = new ArrayList<>();
+        public int fromTrending;
+    }
+}
