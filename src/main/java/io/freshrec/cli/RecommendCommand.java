@@ -21,6 +21,10 @@ final class RecommendCommand implements Callable<Integer> {
     @Option(names = "--k", defaultValue = "10", description = "How many to print. Default: ${DEFAULT-VALUE}.")
     int k;
 
+    @Option(names = "--repeat", defaultValue = "1",
+            description = "Look the user up this many times and print the lookup latency (p50/p99/max). Default: ${DEFAULT-VALUE}.")
+    int repeat;
+
     @Mixin
     LookupOptions lookup;
 
@@ -34,6 +38,9 @@ final class RecommendCommand implements Callable<Integer> {
         }
         if (user < 0) {
             throw new IllegalArgumentException("--user must be a non-negative id");
+        }
+        if (repeat < 1) {
+            throw new IllegalArgumentException("--repeat must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
         try (RecommendationClient client = lookup.connect()) {
@@ -51,6 +58,17 @@ final class RecommendCommand implements Callable<Integer> {
             }
             if (n == 0) {
                 out.println("(no recommendations yet)");
+            }
+            if (repeat > 1) {
+                long[] nanos = new long[repeat];
+                for (int i = 0; i < repeat; i++) {
+                    long start = System.nanoTime();
+                    client.recommendations(user);
+                    nanos[i] = System.nanoTime() - start;
+                }
+                java.util.Arrays.sort(nanos);
+                out.printf("%d lookups: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", repeat, nanos[repeat / 2] / 1e6,
+                        nanos[Math.min(repeat - 1, (int) Math.ceil(repeat * 0.99) - 1)] / 1e6, nanos[repeat - 1] / 1e6);
             }
             return 0;
         }

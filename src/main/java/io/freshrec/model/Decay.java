@@ -18,6 +18,14 @@ public final class Decay {
         return Math.exp(-LN2 * (double) dtMs / (double) halfLifeMs);
     }
 
+    /** {@code factor(dtMs, halfLifeMs)^exponent}, without calling pow. */
+    public static double powerFactor(long dtMs, long halfLifeMs, double exponent) {
+        if (halfLifeMs <= 0 || dtMs == 0 || exponent == 0) {
+            return 1.0;
+        }
+        return Math.exp(-LN2 * exponent * (double) dtMs / (double) halfLifeMs);
+    }
+
     /** {@code value} observed at {@code from}, seen at {@code to}. */
     public static double at(double value, long from, long to, long halfLifeMs) {
         return value == 0.0 ? 0.0 : value * factor(to - from, halfLifeMs);

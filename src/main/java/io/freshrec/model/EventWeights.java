@@ -19,6 +19,18 @@ public final class EventWeights implements Serializable {
     public double ratingSlope = 0.5;
     public double minRatingWeight = 0.1;
 
+    public EventWeights copy() {
+        EventWeights copy = new EventWeights();
+        copy.view = view;
+        copy.click = click;
+        copy.addToCart = addToCart;
+        copy.purchase = purchase;
+        copy.ratingBase = ratingBase;
+        copy.ratingSlope = ratingSlope;
+        copy.minRatingWeight = minRatingWeight;
+        return copy;
+    }
+
     public double weightOf(Interaction event) {
         return weightOf(event.type, event.value);
     }

@@ -33,6 +33,21 @@ public class ItemSnapshot {
         return Decay.at(norm, time, at, config.similarityHalfLifeMs);
     }
 
+    private transient double cachedExponent = Double.NaN;
+    private transient double cachedPower;
+
+    /**
+     * {@code normAt(at)^exponent}, with {@code norm^exponent} computed once per snapshot (serving
+     * scores thousands of candidates against the same snapshots).
+     */
+    public double normPowerAt(long at, double exponent, ModelConfig config) {
+        if (exponent != cachedExponent) {
+            cachedPower = Math.pow(norm, exponent);
+            cachedExponent = exponent;
+        }
+        return cachedPower * Decay.powerFactor(at - time, config.similarityHalfLifeMs, exponent);
+    }
+
     public double trendingAt(long at, ModelConfig config) {
         return Decay.at(trending, time, at, config.trendingHalfLifeMs);
     }

@@ -47,20 +47,41 @@ public final class ModelConfig implements Serializable {
 
     public EventWeights weights = new EventWeights();
 
+    /** An independent copy (the weights too). */
+    public ModelConfig copy() {
+        ModelConfig copy = new ModelConfig();
+        copy.historyLength = historyLength;
+        copy.seenLimit = seenLimit;
+        copy.neighbours = neighbours;
+        copy.topN = topN;
+        copy.trendingSize = trendingSize;
+        copy.similarityHalfLifeMs = similarityHalfLifeMs;
+        copy.historyHalfLifeMs = historyHalfLifeMs;
+        copy.trendingHalfLifeMs = trendingHalfLifeMs;
+        copy.normExponent = normExponent;
+        copy.popularityBlend = popularityBlend;
+        copy.publishIntervalMs = publishIntervalMs;
+        copy.maxStalenessMs = maxStalenessMs;
+        copy.userTtlMs = userTtlMs;
+        copy.itemTtlMs = itemTtlMs;
+        copy.weights = weights.copy();
+        return copy;
+    }
+
     /** Checks every setting; throws IllegalArgumentException with a one-line message. */
     public ModelConfig validate() {
-        require(historyLength >= 1 && historyLength <= 1000, "model.history-length must be in [1, 1000]");
-        require(seenLimit >= historyLength, "model.seen-limit must be >= model.history-length");
-        require(neighbours >= 1 && neighbours <= 1000, "model.neighbours must be in [1, 1000]");
-        require(topN >= 1 && topN <= 1000, "serving.top-n must be in [1, 1000]");
-        require(trendingSize >= topN, "model.trending-size must be >= serving.top-n");
+        require(historyLength >= 1 && historyLength <= 1000, "freshrec.model.history-length must be in [1, 1000]");
+        require(seenLimit >= historyLength, "freshrec.model.seen-limit must be >= freshrec.model.history-length");
+        require(neighbours >= 1 && neighbours <= 1000, "freshrec.model.neighbours must be in [1, 1000]");
+        require(topN >= 1 && topN <= 1000, "freshrec.serving.top-n must be in [1, 1000]");
+        require(trendingSize >= topN, "freshrec.model.trending-size must be >= freshrec.serving.top-n");
         require(similarityHalfLifeMs >= 0 && historyHalfLifeMs >= 0 && trendingHalfLifeMs > 0,
-                "half-lives must be >= 0 (trending > 0)");
-        require(normExponent >= 0 && normExponent <= 1, "model.norm-exponent must be in [0, 1]");
-        require(popularityBlend >= 0 && Double.isFinite(popularityBlend), "model.popularity-blend must be >= 0");
-        require(publishIntervalMs >= 1, "model.publish-interval must be >= 1 ms");
-        require(maxStalenessMs >= 0, "serving.max-staleness must be >= 0");
-        require(userTtlMs > 0 && itemTtlMs > 0, "state TTLs must be > 0");
+                "freshrec.model.*-half-life must be >= 0 (trending-half-life > 0)");
+        require(normExponent >= 0 && normExponent <= 1, "freshrec.model.norm-exponent must be in [0, 1]");
+        require(popularityBlend >= 0 && Double.isFinite(popularityBlend), "freshrec.model.popularity-blend must be >= 0");
+        require(publishIntervalMs >= 1, "freshrec.model.publish-interval must be >= 1 ms");
+        require(maxStalenessMs >= 0, "freshrec.serving.max-staleness must be >= 0");
+        require(userTtlMs > 0 && itemTtlMs > 0, "freshrec.state.user-ttl and item-ttl must be > 0");
         String weightProblem = weights.problem();
         require(weightProblem == null, weightProblem);
         return this;

@@ -1,9 +1,5 @@
 package io.freshrec.model;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Item-item scoring: score(c) = sum over the user's recent items j of interest(j) * sim(j, c),
@@ -18,8 +14,11 @@ public final class Scorer {
         this.config = config;
     }
 
+    /** Reused between calls on one thread (each operator instance owns its scorer). */
+    private final LongDoubleMap scores = new LongDoubleMap();
+
     public Recommendations recommend(long userId, UserHistory history, SeenItems seen, ModelView model, long now) {
-        Map<Long, double[]> scores = new HashMap<>();
+        scores.clear();
         double alpha = config.normExponent;
         for (int h = 0; h < history.size(); h++) {
             ItemSnapshot source = model.item(history.items[h]);
@@ -31,7 +30,9 @@ public final class Scorer {
                 continue;
             }
             double interest = history.weightAt(h, now, config.historyHalfLifeMs);
-            double sourceFactor = interest / Math.pow(sourceNorm, alpha);
+            // Every value of one snapshot decays by the same factor: apply it once.
+            double sourceFactor = interest * Decay.factor(now - source.time, config.similarityHalfLifeMs)
+                    / Math.pow(sourceNorm, alpha);
             for (int n = 0; n < source.neighbours.length; n++) {
                 long candidate = source.neighbours[n];
                 if (seen.contains(candidate)) {
@@ -41,57 +42,70 @@ public final class Scorer {
                 if (target == null) {
                     continue;
                 }
-                double targetNorm = target.normAt(now, config);
-                if (!(targetNorm > 0)) {
+                double targetScale = target.normPowerAt(now, 1 - alpha, config);
+                if (!(targetScale > 0)) {
                     continue;
                 }
-                double similarity = source.cooccurrenceAt(n, now, config) / Math.pow(targetNorm, 1 - alpha);
-                scores.computeIfAbsent(candidate, k -> new double[1])[0] += sourceFactor * similarity;
+                scores.add(candidate, sourceFactor * source.cooccurrence[n] / targetScale);
             }
         }
         TrendingList trending = model.trending();
         if (config.popularityBlend > 0 && trending.items.length > 0) {
             double top = Decay.at(trending.scores[0], trending.time, now, config.trendingHalfLifeMs);
             if (top > 0) {
-                for (Map.Entry<Long, double[]> entry : scores.entrySet()) {
-                    ItemSnapshot item = model.item(entry.getKey());
-                    entry.getValue()[0] += config.popularityBlend * item.trendingAt(now, config) / top;
+                for (int slot = 0; slot < scores.capacity(); slot++) {
+                    long item = scores.keyAt(slot);
+                    if (item != Long.MIN_VALUE) {
+                        scores.addAt(slot, config.popularityBlend * model.item(item).trendingAt(now, config) / top);
+                    }
                 }
                 for (int i = 0; i < trending.items.length; i++) {
                     long item = trending.items[i];
                     if (!seen.contains(item) && !scores.containsKey(item)) {
                         double value = Decay.at(trending.scores[i], trending.time, now, config.trendingHalfLifeMs);
-                        scores.put(item, new double[] {config.popularityBlend * value / top});
+                        scores.add(item, config.popularityBlend * value / top);
                     }
                 }
             }
         }
 
-        List<Map.Entry<Long, double[]>> ranked = new ArrayList<>(scores.entrySet());
-        ranked.sort((a, b) -> ItemState.ranksBefore(a.getKey(), a.getValue()[0], b.getKey(), b.getValue()[0]) ? -1
-                : ItemState.ranksBefore(b.getKey(), b.getValue()[0], a.getKey(), a.getValue()[0]) ? 1 : 0);
-        int n = Math.min(config.topN, ranked.size());
-        Recommendations result = new Recommendations();
-        result.userId = userId;
-        result.items = new long[config.topN];
-        result.scores = new double[config.topN];
+        // Top-N by a bounded selection: keep the best N seen so far, sorted, weakest last.
+        int topN = config.topN;
+        long[] items = new long[topN];
+        double[] values = new double[topN];
         int size = 0;
-        for (; size < n; size++) {
-            result.items[size] = ranked.get(size).getKey();
-            result.scores[size] = ranked.get(size).getValue()[0];
+        for (int slot = 0; slot < scores.capacity(); slot++) {
+            long item = scores.keyAt(slot);
+            if (item == Long.MIN_VALUE) {
+                continue;
+            }
+            double value = scores.valueAt(slot);
+            if (size == topN && !ItemState.ranksBefore(item, value, items[size - 1], values[size - 1])) {
+                continue;
+            }
+            int at = size < topN ? size++ : size - 1;
+            while (at > 0 && ItemState.ranksBefore(item, value, items[at - 1], values[at - 1])) {
+                items[at] = items[at - 1];
+                values[at] = values[at - 1];
+                at--;
+            }
+            items[at] = item;
+            values[at] = value;
         }
         int filled = 0;
-        for (int i = 0; i < trending.items.length && size < config.topN; i++) {
+        for (int i = 0; i < trending.items.length && size < topN; i++) {
             long item = trending.items[i];
             if (!seen.contains(item) && !scores.containsKey(item)) {
-                result.items[size] = item;
-                result.scores[size] = 0.0;
+                items[size] = item;
+                values[size] = 0.0;
                 size++;
                 filled++;
             }
         }
-        result.items = java.util.Arrays.copyOf(result.items, size);
-        result.scores = java.util.Arrays.copyOf(result.scores, size);
+        Recommendations result = new Recommendations();
+        result.userId = userId;
+        result.items = size == topN ? items : java.util.Arrays.copyOf(items, size);
+        result.scores = size == topN ? values : java.util.Arrays.copyOf(values, size);
         result.fromTrending = filled;
         result.modelVersion = model.version();
         result.eventTime = now;

@@ -2,20 +2,16 @@ package io.freshrec.model;
 
 import java.util.Arrays;
 
-/** The items a user has interacted with (the newest {@code limit}), excluded from recommendations. */
+/** The items a user has interacted with most recently (at most a limit), excluded from recommendations. */
 public class SeenItems {
-    /** Insertion order, oldest first, distinct. */
+    /** Distinct items by last interaction, oldest first. */
     public long[] items = new long[0];
-
-    private transient long[] sorted;
+    /** The same items in ascending order, for lookups (kept in state: sorting per event costs more). */
+    public long[] sorted = new long[0];
 
     public SeenItems() {}
 
     public boolean contains(long item) {
-        if (sorted == null) {
-            sorted = items.clone();
-            Arrays.sort(sorted);
-        }
         return Arrays.binarySearch(sorted, item) >= 0;
     }
 
@@ -24,6 +20,11 @@ public class SeenItems {
      * {@code limit} are dropped. Returns false when the item was already present (it still moves).
      */
     public boolean add(long item, int limit) {
+        if (sorted.length != items.length) {
+            // Written by an older version without the sorted copy.
+            sorted = items.clone();
+            Arrays.sort(sorted);
+        }
         if (contains(item)) {
             int at = indexOf(item);
             System.arraycopy(items, at + 1, items, at, items.length - at - 1);
@@ -31,12 +32,27 @@ public class SeenItems {
             return false;
         }
         int drop = Math.max(0, items.length + 1 - limit);
+        for (int i = 0; i < drop; i++) {
+            sorted = without(sorted, Arrays.binarySearch(sorted, items[i]));
+        }
         long[] next = new long[items.length + 1 - drop];
         System.arraycopy(items, drop, next, 0, items.length - drop);
         next[next.length - 1] = item;
         items = next;
-        sorted = null;
+        int insertAt = -Arrays.binarySearch(sorted, item) - 1;
+        long[] grown = new long[sorted.length + 1];
+        System.arraycopy(sorted, 0, grown, 0, insertAt);
+        grown[insertAt] = item;
+        System.arraycopy(sorted, insertAt, grown, insertAt + 1, sorted.length - insertAt);
+        sorted = grown;
         return true;
+    }
+
+    private static long[] without(long[] array, int index) {
+        long[] copy = new long[array.length - 1];
+        System.arraycopy(array, 0, copy, 0, index);
+        System.arraycopy(array, index + 1, copy, index, array.length - index - 1);
+        return copy;
     }
 
     private int indexOf(long item) {

@@ -6,7 +6,20 @@ import static org.assertj.core.api.Assertions.within;
 import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
+import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ItemState;
+import io.freshrec.model.ModelData;
+import io.freshrec.model.TrendingList;
+import io.freshrec.model.UserHistory;
+import io.freshrec.serving.FreshRecServable;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.HashMap;
+import org.apache.flink.ml.linalg.DenseVector;
+import org.apache.flink.ml.servable.api.DataFrame;
+import org.apache.flink.ml.servable.api.Row;
+import org.apache.flink.ml.servable.types.BasicType;
+import org.apache.flink.ml.servable.types.DataTypes;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
@@ -122,7 +135,8 @@ class FreshRecJobIntegrationTest {
         FreshRecJob job = new FreshRecJob(settings(), ParallelTestSource.of(records), deadLetters, null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
-        job.build(env);
+        CollectingSink<ModelUpdate> published = new CollectingSink<>("published-" + deadLetters.hashCode());
+        job.build(env).modelUpdates.sinkTo(published);
         JobClient client = env.executeAsync(FreshRecJob.JOB_NAME);
         try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT,
                 URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(30))) {
@@ -141,14 +155,14 @@ class FreshRecJobIntegrationTest {
             // The comparison must be about learned neighbours, not only the trending fallback.
             assertThat(withNeighbours).isGreaterThan(served.size() / 2);
 
-            if (System.getProperty("debugLists") != null) {
-                for (long id : new long[] {120, 104, 5}) {
-                    ItemState st = lookups.similarItems(id).get();
-                    System.out.println("item " + id + " norm " + st.snapshot.norm + " trending " + st.snapshot.trending + " time " + st.snapshot.time
-                            + " nb " + java.util.Arrays.toString(java.util.Arrays.copyOf(st.snapshot.neighbours, 3))
-                            + " " + java.util.Arrays.toString(java.util.Arrays.copyOf(st.snapshot.cooccurrence, 3)));
-                }
+            // The published model, loaded into the Flink ML servable, scores users as the job served them.
+            for (long user : List.of(1L, 2L, 3L, 10L, 20L)) {
+                Recommendations live = served.get(user);
+                FreshRecServable servable = servableAt(config, published.received(), live.eventTime);
+                ReferenceModel.Served fromServable = score(servable, reference, user, live.eventTime, live.items.length);
+                assertSameList(user, live, fromServable);
             }
+
             Optional<ItemState> item = lookups.similarItems(events.get(0).itemId);
             assertThat(item).isPresent();
             assertThat(item.get().snapshot.neighbours).isNotEmpty();
@@ -156,6 +170,63 @@ class FreshRecJobIntegrationTest {
         } finally {
             client.cancel().get();
         }
+    }
+
+    /** The model as published up to event time {@code at}, written as model data and loaded into a servable. */
+    private static FreshRecServable servableAt(ModelConfig config, List<ModelUpdate> updates, long at) throws Exception {
+        Map<Long, ItemSnapshot> items = new HashMap<>();
+        TrendingList trending = new TrendingList();
+        long version = 0;
+        for (ModelUpdate update : updates) {
+            if (update.time > at) {
+                continue;
+            }
+            if (update.isCommit()) {
+                if (update.version > version) {
+                    version = update.version;
+                    trending = update.trending;
+                }
+            } else if (update.item.isTombstone()) {
+                items.remove(update.item.item);
+            } else {
+                ItemSnapshot known = items.get(update.item.item);
+                if (known == null || known.versionTime <= update.item.versionTime) {
+                    items.put(update.item.item, update.item);
+                }
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new ModelData(config, version, at, trending, items).write(bytes);
+        return new FreshRecServable().setModelData(new ByteArrayInputStream(bytes.toByteArray()));
+    }
+
+    private static ReferenceModel.Served score(FreshRecServable servable, ReferenceModel reference, long user, long now, int k) {
+        UserHistory history = reference.history(user);
+        double[] ids = new double[history.items.length];
+        double[] times = new double[history.times.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = history.items[i];
+            times[i] = history.times[i];
+        }
+        double[] seen = reference.seen(user).stream().mapToDouble(Long::doubleValue).toArray();
+        DataFrame input = new DataFrame(new ArrayList<>(List.of("history", "weights", "times", "now", "seen")),
+                new ArrayList<>(List.of(DataTypes.VECTOR(BasicType.DOUBLE), DataTypes.VECTOR(BasicType.DOUBLE),
+                        DataTypes.VECTOR(BasicType.DOUBLE), DataTypes.LONG, DataTypes.VECTOR(BasicType.DOUBLE))),
+                new ArrayList<>(List.of(new Row(new ArrayList<>(List.of(new DenseVector(ids), new DenseVector(history.weights),
+                        new DenseVector(times), now, new DenseVector(seen)))))));
+        servable.set(FreshRecServable.K, k);
+        Row row = servable.transform(input).collect().get(0);
+        DenseVector items = (DenseVector) row.get(input.getIndex("recommendations"));
+        DenseVector scores = (DenseVector) row.get(input.getIndex("scores"));
+        ReferenceModel.Served result = new ReferenceModel.Served();
+        for (int i = 0; i < items.size(); i++) {
+            result.items.add((long) items.get(i));
+            result.scores.add(scores.get(i));
+            if (scores.get(i) == 0.0) {
+                result.fromTrending++;
+            }
+        }
+        return result;
     }
 
     /** Polls until every user's list reflects their last interaction (align-to-model serves it late). */
@@ -182,11 +253,6 @@ class FreshRecJobIntegrationTest {
     }
 
     private static void assertSameList(long user, Recommendations actual, ReferenceModel.Served expected) {
-        if (System.getProperty("debugLists") != null) {
-            System.out.println("user " + user + " job " + java.util.Arrays.toString(actual.items) + " " + java.util.Arrays.toString(actual.scores));
-            System.out.println("user " + user + " ref " + expected.items + " " + expected.scores);
-            return;
-        }
         assertThat(actual.items.length).as("list length of user %d", user).isEqualTo(expected.items.size());
         assertThat(actual.fromTrending).as("trending fill of user %d", user).isEqualTo(expected.fromTrending);
         int learned = expected.items.size() - expected.fromTrending;

@@ -24,24 +24,30 @@ public final class ParallelTestSource {
     private ParallelTestSource() {}
 
     public static InteractionSource of(List<String> records) {
-        if (records.size() % PARALLELISM != 0) {
-            throw new IllegalArgumentException("pad the records to a multiple of " + PARALLELISM);
+        return of(records, PARALLELISM);
+    }
+
+    public static InteractionSource of(List<String> records, int parallelism) {
+        if (records.size() % parallelism != 0) {
+            throw new IllegalArgumentException("pad the records to a multiple of " + parallelism);
         }
         ArrayList<String> copy = new ArrayList<>(records);
-        long share = records.size() / PARALLELISM;
-        DataGeneratorSource<String> source = new DataGeneratorSource<>(new Interleaved(copy), Long.MAX_VALUE,
+        long share = records.size() / parallelism;
+        DataGeneratorSource<String> source = new DataGeneratorSource<>(new Interleaved(copy, parallelism), Long.MAX_VALUE,
                 new StopAfter(share), Types.STRING);
-        return new InteractionSource(source, "source-test", PARALLELISM, InputFormat.JSON_LINES);
+        return new InteractionSource(source, "source-test", parallelism, InputFormat.JSON_LINES);
     }
 
     private static final class Interleaved implements GeneratorFunction<Long, String> {
         private static final long serialVersionUID = 1L;
         private final ArrayList<String> records;
+        private final int parallelism;
         private transient int reader;
         private transient int emitted;
 
-        Interleaved(ArrayList<String> records) {
+        Interleaved(ArrayList<String> records, int parallelism) {
             this.records = records;
+            this.parallelism = parallelism;
         }
 
         @Override
@@ -52,7 +58,7 @@ public final class ParallelTestSource {
 
         @Override
         public String map(Long ignoredIndex) {
-            return records.get(reader + PARALLELISM * emitted++);
+            return records.get(reader + parallelism * emitted++);
         }
     }
 

@@ -155,6 +155,21 @@ public final class ReferenceModel {
         return Comparator.<Map.Entry<Long, Double>>comparingDouble(e -> -e.getValue()).thenComparingLong(Map.Entry::getKey);
     }
 
+    /** The user's recent items (oldest first) with their interest as of the last interaction with each. */
+    public io.freshrec.model.UserHistory history(long user) {
+        io.freshrec.model.UserHistory history = new io.freshrec.model.UserHistory();
+        List<Entry> entries = histories.get(user);
+        history.items = entries.stream().mapToLong(Entry::item).toArray();
+        history.weights = entries.stream().mapToDouble(Entry::weight).toArray();
+        history.times = entries.stream().mapToLong(Entry::time).toArray();
+        history.lastEventTime = lastEventTime.get(user);
+        return history;
+    }
+
+    public Set<Long> seen(long user) {
+        return seen.get(user);
+    }
+
     public Set<Long> users() {
         return histories.keySet();
     }

@@ -1,0 +1,90 @@
+package io.freshrec.model;
+
+import java.util.Arrays;
+
+/** A small open-addressing map from long keys to summed double values, reusable without allocation. */
+final class LongDoubleMap {
+    private static final long EMPTY = Long.MIN_VALUE;
+    private long[] keys = new long[64];
+    private double[] values = new double[64];
+    private int size;
+
+    void clear() {
+        if (size > 0) {
+            Arrays.fill(keys, EMPTY);
+            size = 0;
+        }
+    }
+
+    LongDoubleMap() {
+        Arrays.fill(keys, EMPTY);
+    }
+
+    void add(long key, double value) {
+        if (size * 2 >= keys.length) {
+            grow();
+        }
+        int slot = slot(key, keys.length);
+        while (keys[slot] != EMPTY && keys[slot] != key) {
+            slot = (slot + 1) & (keys.length - 1);
+        }
+        if (keys[slot] == EMPTY) {
+            keys[slot] = key;
+            values[slot] = value;
+            size++;
+        } else {
+            values[slot] += value;
+        }
+    }
+
+    boolean containsKey(long key) {
+        int slot = slot(key, keys.length);
+        while (keys[slot] != EMPTY) {
+            if (keys[slot] == key) {
+                return true;
+            }
+            slot = (slot + 1) & (keys.length - 1);
+        }
+        return false;
+    }
+
+    int capacity() {
+        return keys.length;
+    }
+
+    /** Key at a slot, or {@link Long#MIN_VALUE} when the slot is free. */
+    long keyAt(int slot) {
+        return keys[slot];
+    }
+
+    double valueAt(int slot) {
+        return values[slot];
+    }
+
+    void addAt(int slot, double value) {
+        values[slot] += value;
+    }
+
+    int size() {
+        return size;
+    }
+
+    private void grow() {
+        long[] oldKeys = keys;
+        double[] oldValues = values;
+        keys = new long[oldKeys.length * 2];
+        values = new double[oldKeys.length * 2];
+        Arrays.fill(keys, EMPTY);
+        size = 0;
+        for (int i = 0; i < oldKeys.length; i++) {
+            if (oldKeys[i] != EMPTY) {
+                add(oldKeys[i], oldValues[i]);
+            }
+        }
+    }
+
+    private static int slot(long key, int length) {
+        long h = key * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 32)) & (length - 1);
+    }
+}

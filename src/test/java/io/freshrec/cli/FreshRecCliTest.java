@@ -1,0 +1,135 @@
+package io.freshrec.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command-line contract, end to end: the real {@code freshrec} commands with real arguments,
+ * running the embedded job from the project's own {@code flink-conf/config.yaml}.
+ */
+class FreshRecCliTest {
+    /** Ports of their own, so a FreshRec a developer has running does not interfere. */
+    private static final String REST_PORT = "18381";
+    private static final String PROXY_PORT = "19369";
+
+    @TempDir
+    Path work;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = FreshRecCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private List<String> runArgs(String... extra) {
+        List<String> args = new ArrayList<>(List.of("run", "--flink-conf", "flink-conf",
+                "--dead-letters", work.resolve("dead").toString(), "--progress", "2s",
+                "-D", "rest.port=" + REST_PORT, "-D", "queryable-state.proxy.ports=" + PROXY_PORT,
+                "-D", "queryable-state.server.ports=19367",
+                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
+                "-D", "io.tmp.dirs=" + work.resolve("tmp")));
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    @Test
+    void shouldRunTheGeneratorAndAnswerLookupsFromAnotherCommand() throws Exception {
+        CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli(runArgs(
+                "--rate", "1500", "--users", "200", "--items", "300", "--bad-rate", "0.01", "--duration", "40s")
+                .toArray(String[]::new)));
+        String[] lookup = {"--port", PROXY_PORT, "--flink-rest", "http://localhost:" + REST_PORT, "--timeout", "30s"};
+        Result recommend = null;
+        for (int attempt = 0; attempt < 30 && (recommend == null || recommend.code != 0); attempt++) {
+            Thread.sleep(1000);
+            recommend = cli(concat(new String[] {"recommend", "--user", "1", "--k", "5", "--repeat", "50"}, lookup));
+        }
+        assertThat(recommend.code).as(recommend.err).isZero();
+        assertThat(recommend.out).contains("user 1: model version").contains("  1. item ").contains("50 lookups: p50");
+        assertThat(recommend.out.lines().filter(line -> line.matches("\\s+\\d+\\. item .*"))).hasSize(5);
+
+        String item = recommend.out.lines().filter(line -> line.startsWith("  1. item ")).findFirst().orElseThrow()
+                .replaceAll("^\\s+1\\. item (\\d+).*", "$1");
+        Result similar = cli(concat(new String[] {"similar", "--item", item, "--k", "3"}, lookup));
+        assertThat(similar.code).as(similar.err).isZero();
+        assertThat(similar.out).contains("item " + item + ": norm");
+
+        Result unknown = cli(concat(new String[] {"recommend", "--user", "987654321"}, lookup));
+        assertThat(unknown.code).isEqualTo(1);
+        assertThat(unknown.err.trim()).isEqualTo("freshrec: unknown user 987654321: the job has no interactions of this user");
+
+        Result finished = run.get(90, TimeUnit.SECONDS);
+        assertThat(finished.code).as(finished.err).isZero();
+        assertThat(finished.out).contains("Look a user up from another terminal:  java -jar target/freshrec.jar recommend --user 1")
+                .contains("recall@10 rolling").contains("dead letters").contains("Finished (CANCELED)");
+        long progressLines = finished.out.lines().filter(line -> line.matches("\\[\\s*\\d+s\\] events .*")).count();
+        assertThat(progressLines).isGreaterThanOrEqualTo(3);
+        // The broken 1% of generated records were counted, not lost.
+        String last = finished.out.lines().filter(line -> line.startsWith("Finished")).findFirst().orElseThrow();
+        assertThat(last).doesNotContain(" 0 dead letters");
+    }
+
+    @Test
+    void shouldReplayAFileToTheEndAndReportPrequentialRecall() throws Exception {
+        Path ratings = work.resolve("u.data");
+        StringBuilder lines = new StringBuilder();
+        long second = 900_000_000L;
+        for (int i = 0; i < 600; i++) {
+            int user = 1 + i % 20;
+            int item = 1 + (i * 7 + user) % 40;
+            lines.append(user).append('\t').append(item).append('\t').append(1 + i % 5).append('\t').append(second + i).append('\n');
+        }
+        lines.append("oops\tthis\tis\tbad\n");
+        java.nio.file.Files.writeString(ratings, lines);
+        Result result = cli(runArgs("--input", ratings.toString()).toArray(String[]::new));
+        assertThat(result.code).as(result.err).isZero();
+        assertThat(result.out).containsPattern("Finished \\(FINISHED\\) after [\\d.]+ s: 600 events .*, 1 dead letters, prequential recall@10 0\\.\\d{4}");
+    }
+
+    @Test
+    void shouldRejectBadArgumentsWithOneLine() {
+        Result badNumber = cli("recommend", "--user", "abc");
+        assertThat(badNumber.code).isEqualTo(2);
+        assertThat(badNumber.err.lines().findFirst().orElseThrow()).startsWith("freshrec: Invalid value for option '--user'");
+        assertThat(badNumber.err).doesNotContain("\tat ");
+
+        Result missing = cli("run", "--input", work.resolve("absent.csv").toString());
+        assertThat(missing.code).isEqualTo(2);
+        assertThat(missing.err.trim()).endsWith("absent.csv: no such file").doesNotContain("\n");
+
+        Result badSetting = cli("run", "--flink-conf", "flink-conf", "-D", "freshrec.model.norm-exponent=7", "--events", "10");
+        assertThat(badSetting.code).isEqualTo(2);
+        assertThat(badSetting.err.trim()).isEqualTo("freshrec: freshrec.model.norm-exponent must be in [0, 1]");
+
+        Result noConf = cli("run", "--flink-conf", work.resolve("nowhere").toString());
+        assertThat(noConf.code).isEqualTo(2);
+        assertThat(noConf.err.trim()).startsWith("freshrec: no config.yaml in");
+
+        Result noJob = cli("recommend", "--user", "1", "--port", "19999", "--flink-rest", "http://localhost:19998",
+                "--timeout", "1s");
+        assertThat(noJob.code).isEqualTo(1);
+        assertThat(noJob.err.trim()).startsWith("freshrec: no answer for user 1").doesNotContain("\n");
+
+        Result noCommand = cli();
+        assertThat(noCommand.code).isEqualTo(2);
+        assertThat(noCommand.err).contains("missing command");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = new String[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}
