@@ -132,14 +132,15 @@ class ModelGateFunctionTest {
     }
 
     @Test
-    void shouldForwardValidSnapshotAsNextVersionAndCommitWhenWatermarkPassesVersionTime() throws Exception {
+    void shouldForwardValidSnapshotAsDeltaOfItsVersionTimeAndCommitWhenWatermarkPassesIt() throws Exception {
         ItemSnapshot snapshot = snapshot(1, 100, 200, 3.0);
 
         send(snapshot);
 
         assertThat(updates()).singleElement().satisfies(update -> {
             assertThat(update.isCommit()).isFalse();
-            assertThat(update.version).isEqualTo(1L);
+            // Deltas carry no number (0): they are identified by their version time; numbers come with commits.
+            assertThat(update.version).isZero();
             assertThat(update.time).isEqualTo(200L);
             assertThat(update.item).usingRecursiveComparison().isEqualTo(snapshot);
         });
@@ -174,8 +175,8 @@ class ModelGateFunctionTest {
 
         assertThat(updates()).extracting(u -> u.isCommit() ? "commit " + u.version + "@" + u.time
                         : "item " + u.item.item + " v" + u.version + "@" + u.time)
-                .containsExactly("item 1 v1@200", "commit 1@200", "item 2 v2@400", "commit 2@400",
-                        "item 1 v3@600", "commit 3@600");
+                .containsExactly("item 1 v0@200", "commit 1@200", "item 2 v0@400", "commit 2@400",
+                        "item 1 v0@600", "commit 3@600");
         assertThat(value(harness, KEY, FreshRecState.gateVersion())).isEqualTo(3L);
     }
 
@@ -188,7 +189,8 @@ class ModelGateFunctionTest {
 
         harness.processWatermark(200);
 
-        assertThat(updates()).filteredOn(u -> !u.isCommit()).extracting(u -> u.version).containsOnly(1L);
+        assertThat(updates()).filteredOn(u -> !u.isCommit()).extracting(u -> u.version).containsOnly(0L);
+        assertThat(updates()).filteredOn(u -> !u.isCommit()).extracting(u -> u.time).containsOnly(200L);
         assertThat(commits()).singleElement().satisfies(commit -> {
             assertThat(commit.version).isEqualTo(1L);
             // Equal scores: smaller item first.
@@ -212,7 +214,8 @@ class ModelGateFunctionTest {
         assertThat(forwarded.isCommit()).isFalse();
         assertThat(forwarded.item.item).isEqualTo(1L);
         assertThat(forwarded.item.isTombstone()).isTrue();
-        assertThat(forwarded.version).isEqualTo(2L);
+        assertThat(forwarded.version).isZero();
+        assertThat(forwarded.time).isEqualTo(300L);
         assertThat(commits()).hasSize(2);
         ModelUpdate second = commits().get(1);
         assertThat(second.version).isEqualTo(2L);

@@ -409,6 +409,9 @@ class ServingFunctionTest {
         assertThat(refreshed.modelVersion).isEqualTo(2L);
         assertList(refreshed, reference(history, Set.of(1L)));
         assertThat(value(harness, USER, FreshRecState.recommendationsLookup()).items).containsExactly(7L, 2L, 3L);
+        // The expiry timer (11 000) fired at the final watermark too, but the end of input is not idleness.
+        assertThat(keysWithState(harness, "served-history")).containsExactly(USER);
+        assertThat(keysWithState(harness, "seen")).containsExactly(USER);
     }
 
     @Test

@@ -370,4 +370,25 @@ class UserHistoryFunctionTest {
         assertThat(keysWithState(harness, "history")).isEmpty();
         assertThat(harness.numEventTimeTimers()).isZero();
     }
+
+    @Test
+    void shouldKeepUsersWhenTheWatermarkJumpsToTheEndOfABoundedInput() throws Exception {
+        var harness = open(config());
+        send(harness, event(USER, 10, EventType.VIEW, 1050));
+        harness.processWatermark(1050);
+        send(harness, event(2L, 20, EventType.VIEW, 1500));
+
+        // End of input: every timer fires, the expiry timers 2100 (user 1) and 2500 (user 2) included.
+        harness.processWatermark(Long.MAX_VALUE);
+
+        // User 2's buffered event is still applied, and nobody is forgotten: the end is not idleness.
+        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).extracting(p -> p.userId + "/" + p.itemId)
+                .containsExactly("1/10", "2/20");
+        assertThat(keysWithState(harness, "history")).containsExactlyInAnyOrder(USER, 2L);
+        assertThat(value(harness, USER, FreshRecState.userHistory()).items).containsExactly(10L);
+        assertThat(value(harness, 2L, FreshRecState.userHistory()).items).containsExactly(20L);
+        assertThat(keysWithState(harness, "pending-events")).isEmpty();
+        assertThat(metrics.count("usersExpired")).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
 }

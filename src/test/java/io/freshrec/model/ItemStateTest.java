@@ -215,14 +215,15 @@ class ItemStateTest {
     }
 
     @Test
-    void shouldPublishADetachedCopyAndClearThePendingPublication() {
+    void shouldPublishADetachedCopyForTheGivenVersionAndRecordIt() {
         ItemState state = ItemState.create(7, T);
         state.snapshot.norm = 3.0;
         state.snapshot.trending = 2.0;
         state.offerNeighbour(8, 1.0, 5);
-        state.publishAt = T + 200;
+        assertThat(state.lastVersionTime).isEqualTo(Long.MIN_VALUE);
+        assertThat(state.publications).isZero();
 
-        ItemSnapshot published = state.publish();
+        ItemSnapshot published = state.publish(T + 200);
         state.offerNeighbour(9, 2.0, 5);
         state.snapshot.norm = 99;
 
@@ -233,7 +234,32 @@ class ItemStateTest {
         assertThat(published.trending).isEqualTo(2.0);
         assertThat(published.neighbours).containsExactly(8L);
         assertThat(published.cooccurrence).containsExactly(1.0);
-        assertThat(state.publishAt).isEqualTo(Long.MIN_VALUE);
+        assertThat(state.lastVersionTime).isEqualTo(T + 200);
         assertThat(state.publications).isEqualTo(1);
+
+        ItemSnapshot next = state.publish(T + 400);
+
+        assertThat(next.versionTime).isEqualTo(T + 400);
+        assertThat(next.norm).isEqualTo(99.0);
+        assertThat(next.neighbours).containsExactly(9L, 8L);
+        assertThat(next.neighbours).isNotSameAs(state.snapshot.neighbours);
+        assertThat(next.cooccurrence).isNotSameAs(state.snapshot.cooccurrence);
+        // The earlier copy is untouched by the later publication.
+        assertThat(published.versionTime).isEqualTo(T + 200);
+        assertThat(published.neighbours).containsExactly(8L);
+        assertThat(state.lastVersionTime).isEqualTo(T + 400);
+        assertThat(state.publications).isEqualTo(2);
+    }
+
+    @Test
+    void shouldPublishAnEmptyFreshStateAsATombstoneAtItsVersionTime() {
+        ItemSnapshot tombstone = ItemState.create(7, T + 1000).publish(T + 1000);
+
+        assertThat(tombstone.isTombstone()).isTrue();
+        assertThat(tombstone.item).isEqualTo(7);
+        assertThat(tombstone.time).isEqualTo(T + 1000);
+        assertThat(tombstone.versionTime).isEqualTo(T + 1000);
+        assertThat(tombstone.neighbours).isEmpty();
+        assertThat(tombstone.cooccurrence).isEmpty();
     }
 }
