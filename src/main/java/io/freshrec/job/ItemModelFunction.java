@@ -26,10 +26,13 @@ import org.apache.flink.util.Collector;
  */
 public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Void> {
     private static final long serialVersionUID = 1L;
+    /** A total order on updates, so floating-point sums do not depend on arrival order either. */
     private static final Comparator<ItemUpdate> APPLY_ORDER = Comparator.<ItemUpdate>comparingLong(u -> u.time)
             .thenComparing(u -> !u.interaction)
-            .thenComparingLong(u -> u.others.length == 0 ? Long.MIN_VALUE : u.others[0])
-            .thenComparingDouble(u -> u.amounts.length == 0 ? u.weight : u.amounts[0]);
+            .thenComparingDouble(u -> u.weight)
+            .thenComparingDouble(u -> u.normIncrement)
+            .thenComparing(u -> u.others, java.util.Arrays::compare)
+            .thenComparing(u -> u.amounts, java.util.Arrays::compare);
 
     private final ModelConfig config;
     private transient ValueState<ItemState> items;
@@ -67,10 +70,12 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Void> out) throws Exception {
+        // Versions exist only at publish boundaries; an expiry timer in between applies nothing.
+        boolean boundary = Math.floorMod(timestamp, config.publishIntervalMs) == 0;
         List<ItemUpdate> due = new ArrayList<>();
         List<ItemUpdate> later = new ArrayList<>();
         for (ItemUpdate update : pending.get()) {
-            (update.time < timestamp ? due : later).add(update);
+            (boundary && update.time < timestamp ? due : later).add(update);
         }
         ItemState state = items.value();
         if (!due.isEmpty()) {
@@ -79,13 +84,13 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
             } else {
                 pending.update(later);
             }
+            due.sort(APPLY_ORDER);
             if (state == null) {
                 state = ItemState.create(ctx.getCurrentKey(), due.get(0).time);
                 itemsCreated.inc();
             }
             long previousExpiry = state.lastEventTime == Long.MIN_VALUE
                     ? Long.MIN_VALUE : Timers.expiryTimer(state.lastEventTime, config.itemTtlMs);
-            due.sort(APPLY_ORDER);
             for (ItemUpdate update : due) {
                 apply(state, update);
             }

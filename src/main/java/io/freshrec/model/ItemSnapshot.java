@@ -33,19 +33,20 @@ public class ItemSnapshot {
         return Decay.at(norm, time, at, config.similarityHalfLifeMs);
     }
 
-    private transient double cachedExponent = Double.NaN;
-    private transient double cachedPower;
+    /** {exponent, norm^exponent}; not state, rebuilt on demand. */
+    private transient double[] powerCache;
 
     /**
      * {@code normAt(at)^exponent}, with {@code norm^exponent} computed once per snapshot (serving
      * scores thousands of candidates against the same snapshots).
      */
     public double normPowerAt(long at, double exponent, ModelConfig config) {
-        if (exponent != cachedExponent) {
-            cachedPower = Math.pow(norm, exponent);
-            cachedExponent = exponent;
+        double[] cache = powerCache;
+        if (cache == null || cache[0] != exponent) {
+            cache = new double[] {exponent, Math.pow(norm, exponent)};
+            powerCache = cache;
         }
-        return cachedPower * Decay.powerFactor(at - time, config.similarityHalfLifeMs, exponent);
+        return cache[1] * Decay.powerFactor(at - time, config.similarityHalfLifeMs, exponent);
     }
 
     public double trendingAt(long at, ModelConfig config) {

@@ -436,7 +436,7 @@ class InteractionParserTest {
                 Arguments.of(InputFormat.MOVIELENS_DAT, "1::2::3::", "wrong-type"),
                 Arguments.of(InputFormat.MOVIELENS_CSV, "1,2,11,964982703", "out-of-range"),
                 Arguments.of(InputFormat.MOVIELENS_CSV, "1,2,-0.5,964982703", "out-of-range"),
-                Arguments.of(InputFormat.MOVIELENS_CSV, "1,2,Infinity,964982703", "out-of-range"),
+                Arguments.of(InputFormat.MOVIELENS_CSV, "1,2,Infinity,964982703", "wrong-type"),
                 Arguments.of(InputFormat.MOVIELENS_CSV, "1,2,3,-1", "bad-timestamp"),
                 Arguments.of(InputFormat.MOVIELENS_CSV, "1,2,3,100", "bad-timestamp"),
                 Arguments.of(InputFormat.MOVIELENS_CSV, "1,2,3,631151999", "bad-timestamp"),
