@@ -87,8 +87,13 @@ public final class FreshRecState {
         return new ValueStateDescriptor<>("trending", TypeInformation.of(io.freshrec.model.TrendingList.class));
     }
 
-    public static ListStateDescriptor<ItemSnapshot> gatePendingTrending() {
-        return new ListStateDescriptor<>("pending-trending", ITEM_SNAPSHOT);
+    public static ValueStateDescriptor<Long> gateSweptUpTo() {
+        return new ValueStateDescriptor<>("swept-up-to", Types.LONG);
+    }
+
+    /** Trending contributions by version time; RocksDB iterates Long keys in ascending order. */
+    public static MapStateDescriptor<Long, TrendingBatch> gatePendingTrending() {
+        return new MapStateDescriptor<>("pending-trending", Types.LONG, TypeInformation.of(TrendingBatch.class));
     }
 
     // serving: broadcast model

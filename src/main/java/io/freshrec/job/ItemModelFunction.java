@@ -64,18 +64,20 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         if (update.time <= watermark) {
             lateUpdates.inc(); // goes into the next version
         }
+        update.versionTime = Timers.nextMultiple(Math.max(update.time, watermark), config.publishIntervalMs);
         pending.add(update);
-        ctx.timerService().registerEventTimeTimer(Timers.nextMultiple(Math.max(update.time, watermark), config.publishIntervalMs));
+        ctx.timerService().registerEventTimeTimer(update.versionTime);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Void> out) throws Exception {
-        // Versions exist only at publish boundaries; an expiry timer in between applies nothing.
-        boolean boundary = Math.floorMod(timestamp, config.publishIntervalMs) == 0;
+        // Every version the watermark has passed is due now: apply and publish them in order in this
+        // one call (a replay passes many at once; later timers of this key then find nothing to do).
+        long watermark = ctx.timerService().currentWatermark();
         List<ItemUpdate> due = new ArrayList<>();
         List<ItemUpdate> later = new ArrayList<>();
         for (ItemUpdate update : pending.get()) {
-            (boundary && update.time < timestamp ? due : later).add(update);
+            (update.versionTime <= watermark ? due : later).add(update);
         }
         ItemState state = items.value();
         if (!due.isEmpty()) {
@@ -84,22 +86,25 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
             } else {
                 pending.update(later);
             }
-            due.sort(APPLY_ORDER);
+            due.sort(Comparator.<ItemUpdate>comparingLong(u -> u.versionTime).thenComparing(APPLY_ORDER));
             if (state == null) {
                 state = ItemState.create(ctx.getCurrentKey(), due.get(0).time);
                 itemsCreated.inc();
             }
             long previousExpiry = state.lastEventTime == Long.MIN_VALUE
                     ? Long.MIN_VALUE : Timers.expiryTimer(state.lastEventTime, config.itemTtlMs);
-            for (ItemUpdate update : due) {
+            for (int i = 0; i < due.size(); i++) {
+                ItemUpdate update = due.get(i);
                 apply(state, update);
+                if (i == due.size() - 1 || due.get(i + 1).versionTime != update.versionTime) {
+                    ctx.output(FreshRecState.MODEL_DELTAS, state.publish(update.versionTime));
+                    publications.inc();
+                }
             }
             long expiry = Timers.expiryTimer(state.lastEventTime, config.itemTtlMs);
             if (expiry != previousExpiry) {
                 ctx.timerService().registerEventTimeTimer(expiry);
             }
-            ctx.output(FreshRecState.MODEL_DELTAS, state.publish(timestamp));
-            publications.inc();
             items.update(state);
             return;
         }

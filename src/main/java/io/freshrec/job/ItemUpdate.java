@@ -17,6 +17,8 @@ public class ItemUpdate {
     public long[] others = new long[0];
     public double[] amounts = new double[0];
     public long time;
+    /** Set by item-model on arrival: the model version the update belongs to. */
+    public long versionTime;
 
     public ItemUpdate() {}
 

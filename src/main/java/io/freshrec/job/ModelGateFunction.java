@@ -6,7 +6,7 @@ import io.freshrec.model.ModelConfig;
 import io.freshrec.model.TrendingList;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
@@ -25,7 +25,8 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
     private final ModelConfig config;
     private transient ValueState<Long> version;
     private transient ValueState<TrendingList> trending;
-    private transient ListState<ItemSnapshot> pendingTrending;
+    private transient MapState<Long, TrendingBatch> pendingTrending;
+    private transient ValueState<Long> sweptUpTo;
     private transient Counter accepted;
     private transient Counter rejected;
     private volatile long committedVersion;
@@ -38,7 +39,8 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
     public void open(Configuration parameters) {
         version = getRuntimeContext().getState(FreshRecState.gateVersion());
         trending = getRuntimeContext().getState(FreshRecState.gateTrending());
-        pendingTrending = getRuntimeContext().getListState(FreshRecState.gatePendingTrending());
+        pendingTrending = getRuntimeContext().getMapState(FreshRecState.gatePendingTrending());
+        sweptUpTo = getRuntimeContext().getState(FreshRecState.gateSweptUpTo());
         accepted = getRuntimeContext().getMetricGroup().counter("snapshotsAccepted");
         rejected = getRuntimeContext().getMetricGroup().counter("snapshotsRejected");
         getRuntimeContext().getMetricGroup().gauge("modelVersion", () -> committedVersion);
@@ -58,38 +60,57 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         out.collect(ModelUpdate.item(0, publishTime, snapshot));
         accepted.inc();
         // The trending list of a version counts only snapshots of that version or earlier.
-        ItemSnapshot popularity = new ItemSnapshot();
-        popularity.item = snapshot.item;
-        popularity.time = snapshot.time;
-        popularity.versionTime = snapshot.versionTime;
-        popularity.trending = snapshot.trending;
-        popularity.norm = snapshot.norm;
-        pendingTrending.add(popularity);
+        TrendingBatch batch = pendingTrending.get(publishTime);
+        if (batch == null) {
+            batch = new TrendingBatch();
+        }
+        batch.add(snapshot.item, snapshot.trending, snapshot.time, snapshot.isTombstone());
+        pendingTrending.put(publishTime, batch);
         ctx.timerService().registerEventTimeTimer(publishTime);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ModelUpdate> out) throws Exception {
-        long next = currentVersion() + 1;
-        version.update(next);
-        committedVersion = next;
+        // Commit every version the watermark has passed, in order, in this one call (a replay passes
+        // many at once); the later timers of this batch then find nothing left to commit.
+        long watermark = ctx.timerService().currentWatermark();
+        Long swept = sweptUpTo.value();
+        if (swept != null && timestamp <= swept) {
+            return; // committed by the sweep of an earlier timer at this watermark
+        }
+        sweptUpTo.update(watermark);
+        List<Long> due = new ArrayList<>();
+        for (Long versionTime : pendingTrending.keys()) {
+            // Keys only: later versions' contributions are not read.
+            if (versionTime <= watermark) {
+                due.add(versionTime);
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        due.sort(null);
         TrendingList list = trending.value();
         if (list == null) {
             list = new TrendingList();
         }
-        List<ItemSnapshot> later = new ArrayList<>();
-        for (ItemSnapshot snapshot : pendingTrending.get()) {
-            if (snapshot.versionTime > timestamp) {
-                later.add(snapshot);
-            } else if (snapshot.isTombstone()) {
-                list = withoutItem(list, snapshot.item);
-            } else {
-                list.offer(snapshot.item, snapshot.trending, snapshot.time, config.trendingSize, config.trendingHalfLifeMs);
+        long number = currentVersion();
+        for (int v = 0; v < due.size(); v++) {
+            TrendingBatch batch = pendingTrending.get(due.get(v));
+            for (int i = 0; i < batch.items.length; i++) {
+                if (batch.tombstones[i]) {
+                    list = withoutItem(list, batch.items[i]);
+                } else {
+                    list.offer(batch.items[i], batch.trending[i], batch.times[i], config.trendingSize, config.trendingHalfLifeMs);
+                }
             }
+            pendingTrending.remove(due.get(v));
+            number++;
+            out.collect(ModelUpdate.commit(number, due.get(v), list.copy()));
         }
-        pendingTrending.update(later);
+        version.update(number);
+        committedVersion = number;
         trending.update(list);
-        out.collect(ModelUpdate.commit(next, timestamp, list.copy()));
     }
 
     private long currentVersion() throws Exception {

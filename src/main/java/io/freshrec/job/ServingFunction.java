@@ -183,17 +183,18 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Recommendations> out) throws Exception {
         if (alignToModel) {
+            // Serve everything the watermark has passed, in event-time order, in this one call.
+            long watermark = ctx.timerService().currentWatermark();
+            List<ProfileUpdate> due = new ArrayList<>();
             List<ProfileUpdate> later = new ArrayList<>();
-            boolean served = false;
             for (ProfileUpdate update : pending.get()) {
-                if (update.time <= timestamp) {
-                    serve(update, ctx, out);
-                    served = true;
-                } else {
-                    later.add(update);
-                }
+                (update.time <= watermark ? due : later).add(update);
             }
-            if (served) {
+            if (!due.isEmpty()) {
+                due.sort(java.util.Comparator.comparingLong(update -> update.time));
+                for (ProfileUpdate update : due) {
+                    serve(update, ctx, out);
+                }
                 pending.update(later);
             }
         }
