@@ -84,7 +84,13 @@ final class LongDoubleMap {
     }
 
     private static int slot(long key, int length) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32)) & (length - 1);
+        // MurmurHash3's finaliser: ids with a common stride (clustered catalogues) still spread.
+        long h = key;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return (int) h & (length - 1);
     }
 }
