@@ -28,12 +28,7 @@ public class ItemVersions {
      * horizon}, so of the versions at or before it only the newest matters.
      */
     public void prune(long horizon) {
-        int keepFrom = 0;
-        for (int i = 0; i < times.length; i++) {
-            if (times[i] <= horizon) {
-                keepFrom = i;
-            }
-        }
+        int keepFrom = VersionTimes.keepFrom(times, horizon);
         if (keepFrom > 0) {
             times = Arrays.copyOfRange(times, keepFrom, times.length);
             snapshots = Arrays.copyOfRange(snapshots, keepFrom, snapshots.length);
@@ -42,12 +37,8 @@ public class ItemVersions {
 
     /** The snapshot of the newest version at or before {@code time}, or null. */
     public ItemSnapshot at(long time) {
-        for (int i = times.length - 1; i >= 0; i--) {
-            if (times[i] <= time) {
-                return snapshots[i];
-            }
-        }
-        return null;
+        int index = VersionTimes.newestAtOrBefore(times, time);
+        return index < 0 ? null : snapshots[index];
     }
 
     public boolean isEmpty() {

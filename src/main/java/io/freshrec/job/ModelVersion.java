@@ -25,12 +25,7 @@ public class ModelVersion {
     }
 
     public void prune(long horizon) {
-        int keepFrom = 0;
-        for (int i = 0; i < times.length; i++) {
-            if (times[i] <= horizon) {
-                keepFrom = i;
-            }
-        }
+        int keepFrom = VersionTimes.keepFrom(times, horizon);
         if (keepFrom > 0) {
             versions = Arrays.copyOfRange(versions, keepFrom, versions.length);
             times = Arrays.copyOfRange(times, keepFrom, times.length);
@@ -40,12 +35,7 @@ public class ModelVersion {
 
     /** Index of the newest version at or before {@code time}, or -1. */
     public int indexAt(long time) {
-        for (int i = times.length - 1; i >= 0; i--) {
-            if (times[i] <= time) {
-                return i;
-            }
-        }
-        return -1;
+        return VersionTimes.newestAtOrBefore(times, time);
     }
 
     public long latest() {

@@ -40,7 +40,7 @@ public class ParseFunction extends ProcessFunction<String, Interaction> {
     public void open(Configuration parameters) {
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         events = metrics.counter("events");
-        metrics.meter("eventsPerSecond", new MeterView(events));
+        metrics.meter("eventsPerSecond", new MeterView(events, 5));
         deadLetters = metrics.counter("deadLetters");
         reasonGroup = metrics.addGroup("deadLetterReason");
         eventsTotal = new LongCounter();

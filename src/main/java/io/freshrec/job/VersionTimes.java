@@ -1,0 +1,24 @@
+package io.freshrec.job;
+
+/** Lookups in an ascending array of version times, shared by the versioned broadcast values. */
+final class VersionTimes {
+    private VersionTimes() {}
+
+    /** Index of the newest version at or before {@code time}, or -1. */
+    static int newestAtOrBefore(long[] times, long time) {
+        for (int i = times.length - 1; i >= 0; i--) {
+            if (times[i] <= time) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The first index to keep when readers only ask for times at or after {@code horizon}: of the
+     * versions at or before it only the newest matters.
+     */
+    static int keepFrom(long[] times, long horizon) {
+        return Math.max(0, newestAtOrBefore(times, horizon));
+    }
+}
