@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,6 +44,7 @@ public final class EmbeddedRun {
     private final InteractionSource source;
     private final Path deadLetterDir;
     private final PrintWriter out;
+    private long lastReport;
 
     public EmbeddedRun(Configuration conf, InteractionSource source, Path deadLetterDir, PrintWriter out) {
         this.conf = conf;
@@ -82,9 +84,16 @@ public final class EmbeddedRun {
         out.println(duration == null ? "Press Ctrl-C to stop." : "Running for " + duration.toSeconds() + " s (Ctrl-C stops earlier).");
 
         AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch reported = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stopping.set(true);
             cancelQuietly(client);
+            try {
+                // Let the run print its final line before the JVM goes.
+                reported.await(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }, "freshrec-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
@@ -96,6 +105,9 @@ public final class EmbeddedRun {
             long deadline = duration == null ? Long.MAX_VALUE : started + duration.toNanos();
             int tick = 0;
             while (!stopping.get() && !result.isDone()) {
+                if (Thread.interrupted()) {
+                    break;
+                }
                 long wait = Math.min(progressEvery.toNanos(), Math.max(0, deadline - System.nanoTime()));
                 try {
                     result.get(Math.max(wait, 1_000_000), TimeUnit.NANOSECONDS);
@@ -140,19 +152,25 @@ public final class EmbeddedRun {
         out.printf("Finished (%s) after %.1f s: %,d events (%,.0f/s), %,d dead letters, prequential recall@10 %.4f (%,d hits / %,d scored).%n",
                 end, summary.seconds, summary.events, summary.events / Math.max(summary.seconds, 1e-9), summary.deadLetters,
                 summary.recall(), summary.hits, summary.scored);
+        out.flush();
+        reported.countDown();
         return summary;
     }
 
     private void report(FlinkRest flink, String jobId, long started, Summary summary) {
         try {
             Map<String, FlinkRest.Aggregate> m = flink.metrics(jobId, METRICS);
+            long previousEvents = summary.events;
+            long now = System.nanoTime();
             summary.events = (long) sum(m, "parse.events");
+            double rate = lastReport == 0 ? 0 : (summary.events - previousEvents) / ((now - lastReport) / 1e9);
+            lastReport = now;
             summary.deadLetters = (long) sum(m, "parse.deadLetters");
             summary.hits = (long) sum(m, "serving.prequentialHits");
             summary.scored = (long) sum(m, "serving.prequentialScored");
             out.printf("[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d | "
                             + "recall@10 rolling %.3f total %.3f | freshness p50 %.0f ms p99 %.0f ms%n",
-                    (System.nanoTime() - started) / 1e9, summary.events, sum(m, "parse.eventsPerSecond"),
+                    (System.nanoTime() - started) / 1e9, summary.events, rate,
                     (long) (sum(m, "serving.usersCreated") - sum(m, "serving.usersExpired")),
                     (long) (sum(m, "item-model.itemsCreated") - sum(m, "item-model.itemsExpired")),
                     (long) max(m, "model-gate.modelVersion"), summary.deadLetters,
