@@ -107,8 +107,8 @@ public final class RecommendationClient implements AutoCloseable {
                         throw new LookupException("lookup of " + what + " " + key + " failed: " + firstLine(text), e.getCause());
                     }
                     lastProblem = firstLine(text);
-                    if (!fixedJob && (text.contains("UnknownJob") || text.contains("FlinkJobNotFound"))) {
-                        jobId = null; // restarted under a new id (e.g. after a rollback)
+                    if (!fixedJob) {
+                        jobId = null; // the job may run under a new id now (restarted from a savepoint): ask again
                     }
                 } catch (TimeoutException e) {
                     lastProblem = "timed out";
@@ -148,8 +148,16 @@ public final class RecommendationClient implements AutoCloseable {
         return text.toString();
     }
 
+    /** The first line, plus the innermost "Caused by" line of a remote failure, on one line. */
     private static String firstLine(String text) {
-        String line = text.split("\n", 2)[0];
+        String[] lines = text.split("\n");
+        String line = lines[0].trim();
+        for (int i = lines.length - 1; i > 0; i--) {
+            if (lines[i].contains("Caused by:")) {
+                line += " " + lines[i].trim();
+                break;
+            }
+        }
         return line.length() > 300 ? line.substring(0, 297) + "..." : line;
     }
 

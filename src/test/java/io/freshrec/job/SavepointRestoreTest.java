@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
@@ -98,6 +99,14 @@ class SavepointRestoreTest {
                 lookups.similarItems(item).ifPresent(state -> itemsBefore.put(item, state));
             }
         }
+        // A client that finds the job by name through the REST API, kept across the restore.
+        Configuration client = CLUSTER.getClientConfiguration();
+        URI rest = URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT));
+        long someUser = before.keySet().iterator().next();
+        RecommendationClient roaming = new RecommendationClient("localhost", PROXY_PORT, rest, null, Duration.ofSeconds(30));
+        assertThat(roaming.recommendations(someUser).orElseThrow().items).containsExactly(before.get(someUser).items);
+        assertThat(roaming.jobId()).isEqualTo(running.getJobID());
+
         String savepoint = running.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(60, TimeUnit.SECONDS);
 
@@ -126,7 +135,11 @@ class SavepointRestoreTest {
                 assertThat(after.snapshot.cooccurrence).containsExactly(entry.getValue().snapshot.cooccurrence);
                 assertThat(after.snapshot.norm).isEqualTo(entry.getValue().snapshot.norm);
             }
+            // The roaming client notices the job changed and finds the new one.
+            assertThat(roaming.recommendations(someUser).orElseThrow().items).containsExactly(before.get(someUser).items);
+            assertThat(roaming.jobId()).isEqualTo(restored.getJobID());
         } finally {
+            roaming.close();
             restored.cancel().get();
         }
     }
