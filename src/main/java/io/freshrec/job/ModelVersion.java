@@ -37,8 +37,4 @@ public class ModelVersion {
     public int indexAt(long time) {
         return VersionTimes.newestAtOrBefore(times, time);
     }
-
-    public long latest() {
-        return versions.length == 0 ? 0 : versions[versions.length - 1];
-    }
 }

@@ -44,18 +44,6 @@ public final class ModelData implements ModelView {
         this.items = items;
     }
 
-    /** Takes a snapshot of any model view holding {@code itemIds}. */
-    public static ModelData of(ModelConfig config, ModelView view, Iterable<Long> itemIds, long time) {
-        Map<Long, ItemSnapshot> items = new HashMap<>();
-        for (long id : itemIds) {
-            ItemSnapshot item = view.item(id);
-            if (item != null) {
-                items.put(id, item);
-            }
-        }
-        return new ModelData(config, view.version(), time, view.trending(), items);
-    }
-
     public void write(OutputStream out) throws IOException {
         BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
         writer.write(JSON.writeValueAsString(header));

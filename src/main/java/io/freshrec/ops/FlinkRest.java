@@ -47,11 +47,6 @@ public final class FlinkRest {
         return Optional.ofNullable(best);
     }
 
-    /** The job's state (RUNNING, FINISHED, ...). */
-    public String jobState(String jobId) throws IOException {
-        return get("jobs/" + jobId).path("state").asText();
-    }
-
     /** A metric aggregated over a vertex's subtasks. */
     public static final class Aggregate {
         public final double sum;
