@@ -51,7 +51,12 @@ public final class FreshRecCli implements Runnable {
             while (shown.getCause() != null && shown.getCause() != shown) {
                 shown = shown.getCause();
             }
-            return shown.getClass().getSimpleName() + ": " + firstLine(shown.getMessage());
+            String text = shown.getClass().getSimpleName() + ": " + firstLine(shown.getMessage());
+            if (shown instanceof java.net.BindException) {
+                text += " (another FreshRec or Flink running? free the port or pick others with -D rest.port=... "
+                        + "-D queryable-state.proxy.ports=... -D queryable-state.server.ports=...)";
+            }
+            return text;
         }
         return firstLine(shown.getMessage());
     }
