@@ -30,6 +30,7 @@ public final class FreshRecJob {
     private final ModelConfig config;
     private final int recallWindow;
     private final boolean alignToModel;
+    private final long refreshIntervalMs;
     private final Duration outOfOrderness;
     private final Duration idleness;
     private final InteractionSource source;
@@ -41,6 +42,7 @@ public final class FreshRecJob {
         this.config = FreshRecOptions.modelConfig(settings);
         this.recallWindow = settings.get(FreshRecOptions.RECALL_WINDOW);
         this.alignToModel = settings.get(FreshRecOptions.ALIGN_TO_MODEL);
+        this.refreshIntervalMs = settings.get(FreshRecOptions.REFRESH_INTERVAL).toMillis();
         this.outOfOrderness = settings.get(FreshRecOptions.OUT_OF_ORDERNESS);
         this.idleness = settings.get(FreshRecOptions.IDLENESS);
         this.source = source;
@@ -116,7 +118,7 @@ public final class FreshRecJob {
                 .getSideOutput(FreshRecState.PROFILE_UPDATES)
                 .keyBy(profile -> profile.userId, Types.LONG)
                 .connect(model)
-                .process(new ServingFunction(config, recallWindow, alignToModel), FreshRecState.RECOMMENDATIONS)
+                .process(new ServingFunction(config, recallWindow, alignToModel, refreshIntervalMs), FreshRecState.RECOMMENDATIONS)
                 .uid(FreshRecState.Uid.SERVING).name(FreshRecState.Uid.SERVING);
         served.sinkTo(recommendationSink)
                 .uid(FreshRecState.Uid.RECOMMENDATION_SINK).name(FreshRecState.Uid.RECOMMENDATION_SINK);

@@ -64,6 +64,10 @@ public final class FreshRecOptions {
     public static final ConfigOption<Duration> MAX_STALENESS = ConfigOptions.key("freshrec.serving.max-staleness")
             .durationType().defaultValue(Duration.ofMillis(DEFAULTS.maxStalenessMs))
             .withDescription("A served list older than this (event time) is refreshed before the user's next event is scored.");
+    public static final ConfigOption<Duration> REFRESH_INTERVAL = ConfigOptions.key("freshrec.serving.refresh-interval")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("How often a recently active user's list is recomputed when the model moved on "
+                    + "(for ten intervals after their last interaction); 0 disables.");
     public static final ConfigOption<Boolean> ALIGN_TO_MODEL = ConfigOptions.key("freshrec.serving.align-to-model")
             .booleanType().defaultValue(false)
             .withDescription("Serve (and score) each interaction only once the model has caught up with its event time: "

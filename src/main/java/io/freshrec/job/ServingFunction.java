@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
@@ -34,9 +35,14 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     /** Timer that fires only when the input ends (bounded replays): refresh with the final model. */
     private static final long END_OF_INPUT = Long.MAX_VALUE;
 
+    /** Refresh a user's list for this many refresh intervals after their last interaction. */
+    static final int REFRESH_WHILE_ACTIVE = 10;
+
     private final ModelConfig config;
     private final int recallWindow;
     private final boolean alignToModel;
+    private final long refreshIntervalMs;
+    private transient Counter refreshes;
     private transient ListState<ProfileUpdate> pending;
     private transient Scorer scorer;
     private transient ValueState<Recommendations> recommendations;
@@ -62,9 +68,18 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
      *     time (exact prequential figures for replays; adds about a watermark interval of latency)
      */
     public ServingFunction(ModelConfig config, int recallWindow, boolean alignToModel) {
+        this(config, recallWindow, alignToModel, 0);
+    }
+
+    /**
+     * @param refreshIntervalMs how often (wall clock) a recently active user's list is recomputed when
+     *     the model moved on; 0 disables (refreshes never happen with align-to-model)
+     */
+    public ServingFunction(ModelConfig config, int recallWindow, boolean alignToModel, long refreshIntervalMs) {
         this.config = config;
         this.recallWindow = recallWindow;
         this.alignToModel = alignToModel;
+        this.refreshIntervalMs = refreshIntervalMs;
     }
 
     @Override
@@ -84,6 +99,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         getRuntimeContext().addAccumulator(ACC_SCORED, scoredTotal);
         usersCreated = metrics.counter("usersCreated");
         usersExpired = metrics.counter("usersExpired");
+        refreshes = metrics.counter("refreshes");
         metrics.gauge("recallTotal", () -> recall.total());
         metrics.gauge("recallRolling", () -> recall.rolling());
         metrics.gauge("modelVersion", () -> servedVersion);
@@ -171,17 +187,53 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         seen.update(seenItems);
         history.update(update.history);
         Recommendations fresh = scorer.recommend(update.userId, update.history, seenItems, model, update.time);
-        fresh.updatedAt = System.currentTimeMillis();
+        fresh.updatedAt = ctx.timerService().currentProcessingTime();
+        fresh.activeAt = fresh.updatedAt;
         recommendations.update(fresh);
         out.collect(fresh);
         if (update.arrivedAt > 0) {
             freshness.update(Math.max(0, fresh.updatedAt - update.arrivedAt));
         }
         ctx.timerService().registerEventTimeTimer(Timers.expiryTimer(update.history.lastEventTime, config.userTtlMs));
+        if (refreshIntervalMs > 0 && !alignToModel) {
+            ctx.timerService().registerProcessingTimeTimer(
+                    Timers.nextMultiple(fresh.updatedAt + refreshIntervalMs - 1, refreshIntervalMs));
+        }
     }
+
+    /**
+     * Recomputes a recently active user's list when the model has moved on since, so lookups between
+     * the user's own interactions still see what others did meanwhile.
+     */
+    private void refresh(long now, OnTimerContext ctx, Collector<Recommendations> out) throws Exception {
+        Recommendations current = recommendations.value();
+        UserHistory known = history.value();
+        if (current == null || known == null) {
+            return;
+        }
+        ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
+                ctx.getBroadcastState(FreshRecState.MODEL_VERSION), Long.MAX_VALUE);
+        if (model.version() > current.modelVersion) {
+            long eventTime = Math.max(known.lastEventTime, ctx.timerService().currentWatermark());
+            Recommendations fresh = scorer.recommend(ctx.getCurrentKey(), known, seen.value(), model, eventTime);
+            fresh.updatedAt = now;
+            fresh.activeAt = current.activeAt;
+            recommendations.update(fresh);
+            out.collect(fresh);
+            refreshes.inc();
+        }
+        if (now - current.activeAt < REFRESH_WHILE_ACTIVE * refreshIntervalMs) {
+            ctx.timerService().registerProcessingTimeTimer(Timers.nextMultiple(now, refreshIntervalMs));
+        }
+    }
+
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Recommendations> out) throws Exception {
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            refresh(timestamp, ctx, out);
+            return;
+        }
         if (alignToModel) {
             // Serve everything the watermark has passed, in event-time order, in this one call.
             long watermark = ctx.timerService().currentWatermark();
@@ -206,7 +258,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
                     ctx.getBroadcastState(FreshRecState.MODEL_VERSION), Long.MAX_VALUE);
             Recommendations fresh = scorer.recommend(ctx.getCurrentKey(), current, seen.value(), model, current.lastEventTime);
-            fresh.updatedAt = System.currentTimeMillis();
+            fresh.updatedAt = ctx.timerService().currentProcessingTime();
+            Recommendations previous = recommendations.value();
+            fresh.activeAt = previous == null ? fresh.updatedAt : previous.activeAt;
             recommendations.update(fresh);
             out.collect(fresh);
         } else if (ctx.timerService().currentWatermark() != Long.MAX_VALUE

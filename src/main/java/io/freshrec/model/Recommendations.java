@@ -13,6 +13,8 @@ public class Recommendations {
     public long eventTime;
     /** Wall-clock time of the computation, epoch milliseconds. */
     public long updatedAt;
+    /** Wall-clock time of the user's last interaction served (a periodic refresh keeps it). */
+    public long activeAt;
     /** How many entries at the end came from trending items rather than neighbours (cold start). */
     public int fromTrending;
 

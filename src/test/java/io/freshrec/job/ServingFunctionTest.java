@@ -67,9 +67,14 @@ class ServingFunctionTest {
 
     private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(ModelConfig config,
             boolean alignToModel) throws Exception {
+        return open(config, alignToModel, 0);
+    }
+
+    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(ModelConfig config,
+            boolean alignToModel, long refreshIntervalMs) throws Exception {
         KeySelector<ProfileUpdate, Long> byUser = profile -> profile.userId;
         var harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new ServingFunction(config, 100, alignToModel),
+                new CoBroadcastWithKeyedOperator<>(new ServingFunction(config, 100, alignToModel, refreshIntervalMs),
                         List.of(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION)),
                 byUser, Types.LONG, HarnessSupport.MAX_PARALLELISM, 1, 0);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
@@ -367,6 +372,38 @@ class ServingFunctionTest {
         assertThat(list.items).containsExactly(3L, 5L, 4L);
         assertThat(list.modelVersion).isEqualTo(2L);
         assertList(list, reference(history(new long[] {1}, new double[] {2}, 2500), Set.of(1L)));
+    }
+
+    @Test
+    void shouldRefreshAnActiveUsersListWhenTheModelMovesOnAndStopOnceTheUserIsIdle() throws Exception {
+        var harness = open(config(), false, 1000);
+        harness.setProcessingTime(0);
+        publish(harness, 1, 1000, modelV1(), TRENDING_V1);
+        UserHistory user = history(new long[] {1}, new double[] {2}, 1000);
+        interact(harness, USER, 1, 1000, user);
+        Recommendations first = last(harness);
+        assertThat(first.modelVersion).isEqualTo(1L);
+        assertList(first, reference(user, Set.of(1L)));
+        int emitted = lists(harness).size();
+
+        // No new version: the refresh timer fires and leaves the list alone.
+        long served = first.updatedAt;
+        harness.setProcessingTime(served + 1000);
+        assertThat(lists(harness)).hasSize(emitted);
+
+        // Version 2 gives item 1 a strong neighbour 7: the next refresh serves it without a new event.
+        publish(harness, 2, 2000, modelV2(), TRENDING_V1);
+        harness.setProcessingTime(served + 2000);
+        Recommendations refreshed = last(harness);
+        assertThat(lists(harness)).hasSize(emitted + 1);
+        assertThat(refreshed.modelVersion).isEqualTo(2L);
+        assertThat(refreshed.items[0]).isEqualTo(7L);
+        assertList(refreshed, reference(user, Set.of(1L)));
+        assertThat(value(harness, USER, FreshRecState.recommendations()).modelVersion).isEqualTo(2L);
+
+        // Ten intervals after the interaction the user counts as idle: no timer is left behind.
+        harness.setProcessingTime(served + 11 * 1000);
+        assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 
     @Test

@@ -166,6 +166,17 @@ public final class ReferenceModel {
         return history;
     }
 
+    /** Event time of the latest change to an item's part of the model (its own interactions and pairs). */
+    public long lastUpdateTime(long item) {
+        long last = Long.MIN_VALUE;
+        for (Increment inc : increments) {
+            if (inc.item == item) {
+                last = Math.max(last, inc.time);
+            }
+        }
+        return last;
+    }
+
     public Set<Long> seen(long user) {
         return seen.get(user);
     }
