@@ -41,8 +41,14 @@ public final class FreshRecJob {
             Sink<Recommendations> recommendationSink) {
         this.config = FreshRecOptions.modelConfig(settings);
         this.recallWindow = settings.get(FreshRecOptions.RECALL_WINDOW);
+        if (recallWindow < 1) {
+            throw new IllegalArgumentException(FreshRecOptions.RECALL_WINDOW.key() + " must be at least 1");
+        }
         this.alignToModel = settings.get(FreshRecOptions.ALIGN_TO_MODEL);
         this.refreshIntervalMs = settings.get(FreshRecOptions.REFRESH_INTERVAL).toMillis();
+        if (refreshIntervalMs < 0) {
+            throw new IllegalArgumentException(FreshRecOptions.REFRESH_INTERVAL.key() + " must not be negative");
+        }
         this.outOfOrderness = settings.get(FreshRecOptions.OUT_OF_ORDERNESS);
         this.idleness = settings.get(FreshRecOptions.IDLENESS);
         this.source = source;

@@ -91,8 +91,6 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
                 state = ItemState.create(ctx.getCurrentKey(), due.get(0).time);
                 itemsCreated.inc();
             }
-            long previousExpiry = state.lastEventTime == Long.MIN_VALUE
-                    ? Long.MIN_VALUE : Timers.expiryTimer(state.lastEventTime, config.itemTtlMs);
             for (int i = 0; i < due.size(); i++) {
                 ItemUpdate update = due.get(i);
                 apply(state, update);
@@ -101,20 +99,25 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
                     publications.inc();
                 }
             }
-            long expiry = Timers.expiryTimer(state.lastEventTime, config.itemTtlMs);
-            if (expiry != previousExpiry) {
-                ctx.timerService().registerEventTimeTimer(expiry);
-            }
+            // Always (re)register: Flink keeps one timer per time, and the one being fired may be it.
+            ctx.timerService().registerEventTimeTimer(Timers.expiryTimer(state.lastEventTime, config.itemTtlMs));
             items.update(state);
             return;
         }
-        // The final watermark of a bounded input is not idleness: keep everything.
-        if (state != null && later.isEmpty() && ctx.timerService().currentWatermark() != Long.MAX_VALUE
+        // The final watermark of a bounded input is not idleness: keep everything. A remnant (no
+        // neighbours, no trending) has already expired.
+        if (state != null && later.isEmpty() && state.snapshot.neighbours.length + state.snapshot.trending > 0 && ctx.timerService().currentWatermark() != Long.MAX_VALUE
                 && Timers.expiryTimer(state.lastEventTime, config.itemTtlMs) <= timestamp) {
             // Tell serving to drop the item: an empty snapshot is a tombstone.
             ctx.output(FreshRecState.MODEL_DELTAS, ItemState.create(state.snapshot.item, timestamp).publish(timestamp));
-            items.clear();
             cooccurrence.clear();
+            // Other items still hold their (decaying) co-occurrence with this one. Keep its decaying norm,
+            // a few bytes, so that if it comes back its similarities are not inflated by a fresh, tiny norm.
+            ItemState remnant = ItemState.create(state.snapshot.item, state.snapshot.time);
+            remnant.snapshot.norm = state.snapshot.norm;
+            remnant.lastEventTime = state.lastEventTime;
+            remnant.lastVersionTime = timestamp;
+            items.update(remnant);
             itemsExpired.inc();
         }
     }

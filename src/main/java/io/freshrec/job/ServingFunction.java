@@ -185,7 +185,10 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         }
         seenItems.add(update.itemId, config.seenLimit);
         seen.update(seenItems);
-        history.update(update.history);
+        // A late event's profile carries a newer history than an earlier-timed one served after it.
+        if (before == null || update.history.events >= before.events) {
+            history.update(update.history);
+        }
         Recommendations fresh = scorer.recommend(update.userId, update.history, seenItems, model, update.time);
         fresh.updatedAt = ctx.timerService().currentProcessingTime();
         fresh.activeAt = fresh.updatedAt;

@@ -67,6 +67,17 @@ public final class EmbeddedRun {
     }
 
     public Summary run(Duration duration, Duration progressEvery, long[] sampleUsers) throws Exception {
+        CountDownLatch reported = new CountDownLatch(1);
+        try {
+            return run(duration, progressEvery, sampleUsers, reported);
+        } finally {
+            // Also on failure: a shutdown hook waiting for the final line must not wait in vain.
+            reported.countDown();
+        }
+    }
+
+    private Summary run(Duration duration, Duration progressEvery, long[] sampleUsers, CountDownLatch reported)
+            throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         FreshRecJob job = new FreshRecJob(conf, source, DeadLetterFiles.sink(deadLetterDir), null);
         job.build(env);
@@ -84,7 +95,6 @@ public final class EmbeddedRun {
         out.println(duration == null ? "Press Ctrl-C to stop." : "Running for " + duration.toSeconds() + " s (Ctrl-C stops earlier).");
 
         AtomicBoolean stopping = new AtomicBoolean();
-        CountDownLatch reported = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stopping.set(true);
             cancelQuietly(client);
@@ -144,6 +154,7 @@ public final class EmbeddedRun {
             }
         }
         summary.seconds = (System.nanoTime() - started) / 1e9;
+        awaitClusterShutdown(flink);
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException alreadyShuttingDown) {
@@ -224,6 +235,19 @@ public final class EmbeddedRun {
             }
         } catch (Exception ignored) {
             // Shutting down anyway.
+        }
+    }
+
+    /** The embedded cluster stops with its job, asynchronously: wait until its REST port is free again. */
+    private static void awaitClusterShutdown(FlinkRest flink) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            try {
+                flink.get("config");
+            } catch (IOException gone) {
+                return;
+            }
+            Thread.sleep(100);
         }
     }
 

@@ -103,6 +103,8 @@ public final class FlinkRest {
                 throw new IOException("Flink REST " + request.uri() + " answered " + response.statusCode());
             }
             return JSON.readTree(response.body());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException("Flink REST " + request.uri() + " did not answer with JSON (is this a Flink REST API?)", e);
         } catch (ConnectException e) {
             throw new IOException("no Flink REST API at " + base + " (is the job running?)", e);
         } catch (InterruptedException e) {

@@ -89,7 +89,7 @@ public final class RecommendationClient implements AutoCloseable {
             try {
                 job = jobId();
             } catch (LookupException e) {
-                lastProblem = e.getMessage();
+                lastProblem = firstLine(e.getMessage());
                 job = null;
             }
             if (job != null) {
@@ -120,8 +120,9 @@ public final class RecommendationClient implements AutoCloseable {
                 }
             }
             if (System.nanoTime() + backoffMs * 1_000_000 > deadline) {
-                throw new LookupException("no answer for " + what + " " + key + " from the queryable-state proxy at "
-                        + proxy + " within " + timeout.toMillis() + " ms: " + lastProblem);
+                throw new LookupException("no answer for " + what + " " + key + " within " + timeout.toMillis()
+                        + " ms (queryable-state proxy " + proxy + (fixedJob ? "" : ", Flink REST " + rest.base()) + "): "
+                        + firstLine(lastProblem));
             }
             sleep(backoffMs);
             backoffMs = Math.min(500, backoffMs * 2);

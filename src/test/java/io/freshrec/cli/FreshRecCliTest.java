@@ -49,9 +49,19 @@ class FreshRecCliTest {
         CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli(runArgs(
                 "--rate", "1500", "--users", "200", "--items", "300", "--bad-rate", "0.01", "--duration", "40s")
                 .toArray(String[]::new)));
+        try {
+            lookUpWhileRunning(run);
+        } finally {
+            // Never leave the embedded run (and its ports) behind for the next test.
+            run.get(90, TimeUnit.SECONDS);
+        }
+    }
+
+    private void lookUpWhileRunning(CompletableFuture<Result> run) throws Exception {
         String[] lookup = {"--port", PROXY_PORT, "--flink-rest", "http://localhost:" + REST_PORT, "--timeout", "30s"};
         Result recommend = null;
-        for (int attempt = 0; attempt < 30 && (recommend == null || recommend.code != 0); attempt++) {
+        // Until user 1 has interacted and the first model versions reached serving.
+        for (int attempt = 0; attempt < 30 && (recommend == null || !recommend.out.contains("  5. item ")); attempt++) {
             Thread.sleep(1000);
             recommend = cli(concat(new String[] {"recommend", "--user", "1", "--k", "5", "--repeat", "50"}, lookup));
         }

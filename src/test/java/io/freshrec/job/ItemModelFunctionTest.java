@@ -665,7 +665,7 @@ class ItemModelFunctionTest {
     // ---- expiry ----
 
     @Test
-    void shouldEmitTombstoneAndClearStateWhenItemExpires() throws Exception {
+    void shouldEmitTombstoneAndKeepOnlyTheNormWhenItemExpires() throws Exception {
         var harness = open(config());
         send(harness, interaction(ITEM, 2, 4, new long[] {20}, new double[] {3}, 200));
         harness.processWatermark(400);
@@ -686,13 +686,17 @@ class ItemModelFunctionTest {
         assertThat(tombstone.cooccurrence).isEmpty();
         assertThat(tombstone.versionTime).isEqualTo(1200L);
         assertThat(tombstone.time).isEqualTo(1200L);
-        assertThat(keysWithState(harness, "item")).isEmpty();
+        // Only a remnant stays: the norm (others still co-occur with this item), nothing else.
+        ItemState remnant = value(harness, ITEM, FreshRecState.itemState());
+        assertThat(remnant.snapshot.norm).isEqualTo(4.0);
+        assertThat(remnant.snapshot.neighbours).isEmpty();
+        assertThat(remnant.snapshot.trending).isZero();
         assertThat(keysWithState(harness, "cooccurrence")).isEmpty();
         assertThat(keysWithState(harness, "pending-updates")).isEmpty();
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(metrics.count("itemsExpired")).isEqualTo(1L);
 
-        // Coming back, the item starts afresh: the forgotten neighbour 20 is gone.
+        // Coming back, its neighbours start afresh (20 is gone) but the norm carries on (no decay here).
         send(harness, ItemUpdate.pair(ITEM, 30, 1, 1300));
         harness.processWatermark(1400);
 
@@ -700,9 +704,9 @@ class ItemModelFunctionTest {
         ItemSnapshot reborn = deltas(harness).get(2);
         assertThat(reborn.versionTime).isEqualTo(1400L);
         assertThat(reborn.neighbours).containsExactly(30L);
-        assertThat(reborn.norm).isZero();
+        assertThat(reborn.norm).isEqualTo(4.0);
         assertThat(map(harness, ITEM, FreshRecState.cooccurrence())).containsOnlyKeys(30L);
-        assertThat(metrics.count("itemsCreated")).isEqualTo(2L);
+        assertThat(metrics.count("itemsCreated")).isEqualTo(1L);
     }
 
     @Test
@@ -724,7 +728,8 @@ class ItemModelFunctionTest {
         harness.processWatermark(1900);
 
         assertThat(deltas(harness).get(deltas(harness).size() - 1).isTombstone()).isTrue();
-        assertThat(keysWithState(harness, "item")).isEmpty();
+        // Only the remnant (its norm) stays.
+        assertThat(value(harness, ITEM, FreshRecState.itemState()).snapshot.neighbours).isEmpty();
         assertThat(keysWithState(harness, "cooccurrence")).isEmpty();
     }
 
