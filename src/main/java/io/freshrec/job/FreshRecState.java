@@ -120,14 +120,4 @@ public final class FreshRecState {
     public static ValueStateDescriptor<SeenItems> seenItems() {
         return new ValueStateDescriptor<>("seen", TypeInformation.of(SeenItems.class));
     }
-
-    /** Descriptor for the client side of {@code recommendations} lookups (same name and type). */
-    public static ValueStateDescriptor<Recommendations> recommendationsLookup() {
-        return new ValueStateDescriptor<>("recommendations", RECOMMENDATIONS);
-    }
-
-    /** Descriptor for the client side of {@code similar-items} lookups. */
-    public static ValueStateDescriptor<ItemState> similarItemsLookup() {
-        return new ValueStateDescriptor<>("item", TypeInformation.of(ItemState.class));
-    }
 }

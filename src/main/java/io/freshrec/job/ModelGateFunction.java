@@ -99,7 +99,7 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
             TrendingBatch batch = pendingTrending.get(due.get(v));
             for (int i = 0; i < batch.items.length; i++) {
                 if (batch.tombstones[i]) {
-                    list = withoutItem(list, batch.items[i]);
+                    list.remove(batch.items[i]);
                 } else {
                     list.offer(batch.items[i], batch.trending[i], batch.times[i], config.trendingSize, config.trendingHalfLifeMs);
                 }
@@ -117,22 +117,5 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         Long current = version.value();
         committedVersion = current == null ? 0L : current;
         return committedVersion;
-    }
-
-    private static TrendingList withoutItem(TrendingList list, long item) {
-        TrendingList copy = new TrendingList();
-        copy.time = list.time;
-        int n = 0;
-        copy.items = new long[list.items.length];
-        copy.scores = new double[list.scores.length];
-        for (int i = 0; i < list.items.length; i++) {
-            if (list.items[i] != item) {
-                copy.items[n] = list.items[i];
-                copy.scores[n++] = list.scores[i];
-            }
-        }
-        copy.items = java.util.Arrays.copyOf(copy.items, n);
-        copy.scores = java.util.Arrays.copyOf(copy.scores, n);
-        return copy;
     }
 }

@@ -51,52 +51,23 @@ public class ItemState {
      */
     public boolean offerNeighbour(long other, double value, int capacity) {
         ItemSnapshot s = snapshot;
-        int n = s.neighbours.length;
-        int at = -1;
-        for (int i = 0; i < n; i++) {
-            if (s.neighbours[i] == other) {
-                at = i;
-                break;
-            }
-        }
+        int at = Ranking.slot(s.neighbours, s.cooccurrence, other, value, capacity);
         if (at < 0) {
-            if (n < capacity) {
-                s.neighbours = java.util.Arrays.copyOf(s.neighbours, n + 1);
-                s.cooccurrence = java.util.Arrays.copyOf(s.cooccurrence, n + 1);
-                at = n;
-            } else if (n > 0 && ranksBefore(other, value, s.neighbours[n - 1], s.cooccurrence[n - 1])) {
-                at = n - 1;
-            } else {
-                return false;
-            }
+            return false;
+        }
+        if (at == s.neighbours.length) {
+            s.neighbours = java.util.Arrays.copyOf(s.neighbours, at + 1);
+            s.cooccurrence = java.util.Arrays.copyOf(s.cooccurrence, at + 1);
         }
         s.neighbours[at] = other;
         s.cooccurrence[at] = value;
-        // Values only grow, so the entry can only move towards the front.
-        while (at > 0 && ranksBefore(s.neighbours[at], s.cooccurrence[at], s.neighbours[at - 1], s.cooccurrence[at - 1])) {
-            swap(s, at, at - 1);
-            at--;
-        }
-        while (at < s.neighbours.length - 1
-                && ranksBefore(s.neighbours[at + 1], s.cooccurrence[at + 1], s.neighbours[at], s.cooccurrence[at])) {
-            swap(s, at, at + 1);
-            at++;
-        }
+        Ranking.settle(s.neighbours, s.cooccurrence, at);
         return true;
     }
 
     /** Stronger first; equal strength: smaller id first (deterministic). */
     public static boolean ranksBefore(long item, double value, long otherItem, double otherValue) {
-        return value > otherValue || (value == otherValue && item < otherItem);
-    }
-
-    private static void swap(ItemSnapshot s, int a, int b) {
-        long item = s.neighbours[a];
-        s.neighbours[a] = s.neighbours[b];
-        s.neighbours[b] = item;
-        double value = s.cooccurrence[a];
-        s.cooccurrence[a] = s.cooccurrence[b];
-        s.cooccurrence[b] = value;
+        return Ranking.ranksBefore(item, value, otherItem, otherValue);
     }
 
     /**

@@ -33,7 +33,7 @@ public class SeenItems {
         }
         int drop = Math.max(0, items.length + 1 - limit);
         for (int i = 0; i < drop; i++) {
-            sorted = without(sorted, Arrays.binarySearch(sorted, items[i]));
+            sorted = Ranking.without(sorted, Arrays.binarySearch(sorted, items[i]));
         }
         long[] next = new long[items.length + 1 - drop];
         System.arraycopy(items, drop, next, 0, items.length - drop);
@@ -46,13 +46,6 @@ public class SeenItems {
         System.arraycopy(sorted, insertAt, grown, insertAt + 1, sorted.length - insertAt);
         sorted = grown;
         return true;
-    }
-
-    private static long[] without(long[] array, int index) {
-        long[] copy = new long[array.length - 1];
-        System.arraycopy(array, 0, copy, 0, index);
-        System.arraycopy(array, index + 1, copy, index, array.length - index - 1);
-        return copy;
     }
 
     private int indexOf(long item) {

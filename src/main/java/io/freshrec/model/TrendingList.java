@@ -24,45 +24,29 @@ public class TrendingList {
         } else {
             value = Decay.at(value, at, time, halfLifeMs);
         }
-        int n = items.length;
-        int index = -1;
-        for (int i = 0; i < n; i++) {
-            if (items[i] == item) {
-                index = i;
-                break;
-            }
-        }
+        int index = Ranking.slot(items, scores, item, value, capacity);
         if (index < 0) {
-            if (n < capacity) {
-                items = Arrays.copyOf(items, n + 1);
-                scores = Arrays.copyOf(scores, n + 1);
-                index = n;
-            } else if (n > 0 && ItemState.ranksBefore(item, value, items[n - 1], scores[n - 1])) {
-                index = n - 1;
-            } else {
-                return;
-            }
+            return;
+        }
+        if (index == items.length) {
+            items = Arrays.copyOf(items, index + 1);
+            scores = Arrays.copyOf(scores, index + 1);
         }
         items[index] = item;
         scores[index] = value;
         // A snapshot states the item's current total, which may also be lower than before (decay).
-        while (index > 0 && ItemState.ranksBefore(items[index], scores[index], items[index - 1], scores[index - 1])) {
-            swap(index, index - 1);
-            index--;
-        }
-        while (index < items.length - 1 && ItemState.ranksBefore(items[index + 1], scores[index + 1], items[index], scores[index])) {
-            swap(index, index + 1);
-            index++;
-        }
+        Ranking.settle(items, scores, index);
     }
 
-    private void swap(int a, int b) {
-        long item = items[a];
-        items[a] = items[b];
-        items[b] = item;
-        double score = scores[a];
-        scores[a] = scores[b];
-        scores[b] = score;
+    /** Drops {@code item} (an expired item), if listed. */
+    public void remove(long item) {
+        for (int i = 0; i < items.length; i++) {
+            if (items[i] == item) {
+                items = Ranking.without(items, i);
+                scores = Ranking.without(scores, i);
+                return;
+            }
+        }
     }
 
     public TrendingList copy() {

@@ -81,23 +81,9 @@ public class UserHistory {
     }
 
     private void remove(int index) {
-        items = without(items, index);
-        weights = without(weights, index);
-        times = without(times, index);
-    }
-
-    private static long[] without(long[] array, int index) {
-        long[] copy = new long[array.length - 1];
-        System.arraycopy(array, 0, copy, 0, index);
-        System.arraycopy(array, index + 1, copy, index, array.length - index - 1);
-        return copy;
-    }
-
-    private static double[] without(double[] array, int index) {
-        double[] copy = new double[array.length - 1];
-        System.arraycopy(array, 0, copy, 0, index);
-        System.arraycopy(array, index + 1, copy, index, array.length - index - 1);
-        return copy;
+        items = Ranking.without(items, index);
+        weights = Ranking.without(weights, index);
+        times = Ranking.without(times, index);
     }
 
     public UserHistory copy() {

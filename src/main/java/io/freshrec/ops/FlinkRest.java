@@ -21,6 +21,7 @@ public final class FlinkRest {
     private final URI base;
     private final HttpClient http;
     private final Map<String, List<String>> verticesByJob = new HashMap<>();
+    private final Map<String, List<String>> metricsByVertex = new HashMap<>();
 
     public FlinkRest(URI base) {
         String text = base.toString();
@@ -79,10 +80,17 @@ public final class FlinkRest {
         for (String vertex : vertices) {
             String path = "jobs/" + jobId + "/vertices/" + vertex + "/subtasks/metrics";
             // Asking for a metric a vertex lacks empties the whole answer: ask only for those it has.
-            List<String> available = new java.util.ArrayList<>();
-            for (JsonNode metric : get(path)) {
-                if (names.contains(metric.path("id").asText())) {
-                    available.add(metric.path("id").asText());
+            // Operators register their metrics once, so the list is kept as soon as it names any.
+            List<String> available = metricsByVertex.get(vertex);
+            if (available == null) {
+                available = new java.util.ArrayList<>();
+                for (JsonNode metric : get(path)) {
+                    if (names.contains(metric.path("id").asText())) {
+                        available.add(metric.path("id").asText());
+                    }
+                }
+                if (!available.isEmpty()) {
+                    metricsByVertex.put(vertex, available);
                 }
             }
             if (available.isEmpty()) {

@@ -57,14 +57,16 @@ public final class RecommendationClient implements AutoCloseable {
         this.fixedJob = jobId != null;
     }
 
+    // The job's own descriptors: name and serializer must be exactly the job's (the queryable name is ignored here).
+
     /** The user's served list, or empty when the job has no state for the user. */
     public Optional<Recommendations> recommendations(long userId) throws LookupException {
-        return lookup(FreshRecState.QUERYABLE_RECOMMENDATIONS, userId, FreshRecState.recommendationsLookup(), "user");
+        return lookup(FreshRecState.QUERYABLE_RECOMMENDATIONS, userId, FreshRecState.recommendations(), "user");
     }
 
     /** The item's model state (norm, trending, neighbour candidates), or empty when unknown. */
     public Optional<ItemState> similarItems(long itemId) throws LookupException {
-        return lookup(FreshRecState.QUERYABLE_SIMILAR_ITEMS, itemId, FreshRecState.similarItemsLookup(), "item");
+        return lookup(FreshRecState.QUERYABLE_SIMILAR_ITEMS, itemId, FreshRecState.itemState(), "item");
     }
 
     public JobID jobId() throws LookupException {

@@ -264,7 +264,7 @@ class ServingFunctionTest {
         assertThat(warm.scores[0]).isCloseTo(1.0 / 6, within(1e-12));
         assertThat(warm.fromTrending).isEqualTo(2);
         // Queryable state holds the emitted list per user.
-        assertThat(value(harness, USER, FreshRecState.recommendationsLookup()).items).containsExactly(5L, 3L, 1L);
+        assertThat(value(harness, USER, FreshRecState.recommendations()).items).containsExactly(5L, 3L, 1L);
         assertThat(value(harness, USER, FreshRecState.seenItems()).items).containsExactly(9L);
         assertThat(keysWithState(harness, "recommendations")).containsExactlyInAnyOrder(USER, 2L);
     }
@@ -415,7 +415,7 @@ class ServingFunctionTest {
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
 
         watermark(harness, 10_999);
-        assertThat(value(harness, USER, FreshRecState.recommendationsLookup())).isNotNull();
+        assertThat(value(harness, USER, FreshRecState.recommendations())).isNotNull();
 
         watermark(harness, 11_000);
 
@@ -445,7 +445,7 @@ class ServingFunctionTest {
         assertThat(refreshed.items).containsExactly(7L, 2L, 3L);
         assertThat(refreshed.modelVersion).isEqualTo(2L);
         assertList(refreshed, reference(history, Set.of(1L)));
-        assertThat(value(harness, USER, FreshRecState.recommendationsLookup()).items).containsExactly(7L, 2L, 3L);
+        assertThat(value(harness, USER, FreshRecState.recommendations()).items).containsExactly(7L, 2L, 3L);
         // The expiry timer (11 000) fired at the final watermark too, but the end of input is not idleness.
         assertThat(keysWithState(harness, "served-history")).containsExactly(USER);
         assertThat(keysWithState(harness, "seen")).containsExactly(USER);
