@@ -1,0 +1,109 @@
+package io.freshrec.cli;
+
+import io.freshrec.events.InputFormat;
+import io.freshrec.events.InteractionParser;
+import io.freshrec.events.ParseResult;
+import io.freshrec.job.FreshRecOptions;
+import io.freshrec.sources.InteractionSource;
+import io.freshrec.sources.SyntheticInteractions;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.configuration.Configuration;
+import picocli.CommandLine.Option;
+
+/**
+ * Where the job's interactions come from: the generator (default) or a file replay. Shared by every
+ * command that starts the job (embedded {@code run} and the cluster entry point).
+ */
+public final class SourceOptions {
+    @Option(names = "--input", description = "Replay this file (u.data, ratings.csv, ratings.dat or JSON lines) instead of the generator.")
+    Path input;
+
+    @Option(names = "--format", description = "Format of --input: ${COMPLETION-CANDIDATES}. Default: from the file name.")
+    InputFormat format;
+
+    @Option(names = "--speedup", defaultValue = "0",
+            description = "Replay paced at this many times real time (gaps capped at 1 s); 0 = as fast as possible. Default: ${DEFAULT-VALUE}.")
+    double speedup;
+
+    @Option(names = "--rate", defaultValue = "2000", description = "Generator events per second; 0 = as fast as possible. Default: ${DEFAULT-VALUE}.")
+    double rate;
+
+    @Option(names = "--users", defaultValue = "10000", description = "Generator users. Default: ${DEFAULT-VALUE}.")
+    int users;
+
+    @Option(names = "--items", defaultValue = "5000", description = "Generator catalogue size (half at start, growing). Default: ${DEFAULT-VALUE}.")
+    int items;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Generator seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--bad-rate", defaultValue = "0.001",
+            description = "Share of deliberately malformed generator records (they go to dead letters). Default: ${DEFAULT-VALUE}.")
+    double badRate;
+
+    @Option(names = "--events", description = "Stop the generator after this many events (default: endless).")
+    Long events;
+
+    /**
+     * Builds the source these options describe. May adjust {@code conf} (a full-speed replay turns on
+     * align-to-model unless {@code overrides} set it). Bad values throw IllegalArgumentException.
+     */
+    public InteractionSource create(Configuration conf, Map<String, String> overrides) {
+        if (input != null) {
+            if (!Files.isRegularFile(input)) {
+                throw new IllegalArgumentException("--input " + input + ": no such file");
+            }
+            if (speedup < 0) {
+                throw new IllegalArgumentException("--speedup must be >= 0");
+            }
+            if (speedup == 0 && !overrides.containsKey(FreshRecOptions.ALIGN_TO_MODEL.key())) {
+                // A full-speed replay compresses years into seconds: without alignment the model would
+                // lag hundreds of events behind each user and the prequential figure would say so.
+                conf.set(FreshRecOptions.ALIGN_TO_MODEL, true);
+            }
+            return InteractionSource.replay(input, inputFormat(), speedup);
+        }
+        if (rate < 0) {
+            throw new IllegalArgumentException("--rate must be >= 0");
+        }
+        if (events != null && events < 1) {
+            throw new IllegalArgumentException("--events must be at least 1");
+        }
+        SyntheticInteractions world = SyntheticInteractions.defaults(seed, users, items, rate > 0 ? rate : 10_000,
+                System.currentTimeMillis()).withBadRecordRate(badRate);
+        // Rate-limited runs are live: events carry the wall clock. Unthrottled runs use the synthetic clock.
+        return InteractionSource.generator(world, events == null ? Long.MAX_VALUE : events, rate, rate > 0);
+    }
+
+    private InputFormat inputFormat() {
+        return format != null ? format : InputFormat.detect(input);
+    }
+
+    /** A few users who will have recommendations, for sample lookups. */
+    public long[] sampleUsers() throws IOException {
+        return input == null ? new long[] {1, 2, 3} : firstUsers(input, inputFormat(), 3);
+    }
+
+    private static long[] firstUsers(Path file, InputFormat format, int count) throws IOException {
+        InteractionParser parser = new InteractionParser(format);
+        Set<Long> users = new LinkedHashSet<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int read = 0;
+            while ((line = reader.readLine()) != null && users.size() < count && read++ < 10_000) {
+                ParseResult result = parser.parse(line, Long.MAX_VALUE / 2);
+                if (result.isValid()) {
+                    users.add(result.interaction().userId);
+                }
+            }
+        }
+        return users.stream().mapToLong(Long::longValue).toArray();
+    }
+}
