@@ -12,6 +12,13 @@ import org.apache.flink.connector.file.sink.FileSink;
 public final class DeadLetterFiles {
     private DeadLetterFiles() {}
 
+    /** {@code location}: a local directory or a file-system URI (e.g. s3://bucket/dead-letters). */
+    public static FileSink<DeadLetter> sink(String location) {
+        return location.contains("://")
+                ? FileSink.forRowFormat(new org.apache.flink.core.fs.Path(location), new JsonLines()).build()
+                : sink(Path.of(location));
+    }
+
     public static FileSink<DeadLetter> sink(Path directory) {
         return FileSink.forRowFormat(new org.apache.flink.core.fs.Path(directory.toAbsolutePath().toUri()), new JsonLines())
                 .build();

@@ -1,0 +1,86 @@
+package io.freshrec.cli;
+
+import io.freshrec.job.FreshRecJob;
+import io.freshrec.ops.DeadLetterFiles;
+import io.freshrec.ops.FlinkSettings;
+import io.freshrec.sources.InteractionSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.ConfigConstants;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Entry class for submitting the job to a Flink cluster (REST {@code /jars/:id/run}, {@code flink run},
+ * a FlinkDeployment's {@code entryClass}). Unlike {@link FreshRecCli} it never calls System.exit (that
+ * would take the JobManager down with it) and leaves the cluster's own settings to the cluster: it only
+ * builds the graph and executes it in the environment the cluster provides.
+ */
+@Command(name = "freshrec-job", mixinStandardHelpOptions = true,
+        description = "Build and execute the FreshRec job in the Flink environment this program is submitted to.")
+public final class FreshRecJobMain implements Callable<Integer> {
+    @Mixin
+    SourceOptions sourceOptions;
+
+    @Option(names = "--flink-conf",
+            description = "Directory with config.yaml for the freshrec.* settings. Default: $FLINK_CONF_DIR, else ./flink-conf.")
+    Path flinkConf;
+
+    @Option(names = "--dead-letters", defaultValue = "target/freshrec/dead-letters",
+            description = "Directory (or file-system URI) for dead-letter files. Default: ${DEFAULT-VALUE}.")
+    String deadLetters;
+
+    @Option(names = {"-D", "--set"}, description = "Override a setting, e.g. -D freshrec.model.history-length=20.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    public static void main(String[] args) throws Exception {
+        FreshRecJobMain main = new FreshRecJobMain();
+        CommandLine commandLine = new CommandLine(main);
+        // Bad arguments fail the submission with picocli's one-line message, and the exception propagates
+        // to whoever submitted (REST answers with it); no exit here.
+        commandLine.parseArgs(args);
+        if (commandLine.isUsageHelpRequested()) {
+            commandLine.usage(System.out);
+            return;
+        }
+        main.call();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Configuration settings = settings();
+        InteractionSource source = sourceOptions.create(settings, overrides);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        // Job-level settings (parallelism, checkpointing, pipeline.*) from the same files; cluster-level
+        // ones (state backend, queryable state, ports) are the cluster's own.
+        env.configure(settings);
+        new FreshRecJob(settings, source, DeadLetterFiles.sink(deadLetters), null).build(env);
+        env.execute(FreshRecJob.JOB_NAME);
+        return 0;
+    }
+
+    private Configuration settings() {
+        Path conf = flinkConf;
+        if (conf == null) {
+            String env = System.getenv(ConfigConstants.ENV_FLINK_CONF_DIR);
+            conf = env != null && Files.isDirectory(Path.of(env)) ? Path.of(env) : Path.of("flink-conf");
+        }
+        if (!Files.isRegularFile(conf.resolve(GlobalConfiguration.FLINK_CONF_FILENAME))) {
+            // A cluster whose directory holds only the legacy flink-conf.yaml, or nothing: its own
+            // configuration (e.g. a FlinkDeployment's flinkConfiguration) plus the overrides.
+            Configuration settings = Files.isDirectory(conf)
+                    ? GlobalConfiguration.loadConfiguration(conf.toString()) : new Configuration();
+            overrides.forEach(settings::setString);
+            return settings;
+        }
+        return FlinkSettings.load(conf, overrides, Path.of("").toAbsolutePath());
+    }
+}
