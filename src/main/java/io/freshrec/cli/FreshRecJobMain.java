@@ -1,7 +1,7 @@
 package io.freshrec.cli;
 
 import io.freshrec.job.FreshRecJob;
-import io.freshrec.ops.DeadLetterFiles;
+import io.freshrec.ops.JobAssembly;
 import io.freshrec.ops.FlinkSettings;
 import io.freshrec.sources.InteractionSource;
 import java.nio.file.Files;
@@ -62,7 +62,7 @@ public final class FreshRecJobMain implements Callable<Integer> {
         // Job-level settings (parallelism, checkpointing, pipeline.*) from the same files; cluster-level
         // ones (state backend, queryable state, ports) are the cluster's own.
         env.configure(settings);
-        new FreshRecJob(settings, source, DeadLetterFiles.sink(deadLetters), null).build(env);
+        JobAssembly.build(env, settings, source, deadLetters);
         env.execute(FreshRecJob.JOB_NAME);
         return 0;
     }

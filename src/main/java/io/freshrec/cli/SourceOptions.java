@@ -4,6 +4,8 @@ import io.freshrec.events.InputFormat;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.events.ParseResult;
 import io.freshrec.job.FreshRecOptions;
+import io.freshrec.kafka.KafkaInteractions;
+import io.freshrec.kafka.KafkaOptions;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SyntheticInteractions;
 import java.io.BufferedReader;
@@ -18,7 +20,7 @@ import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Option;
 
 /**
- * Where the job's interactions come from: the generator (default) or a file replay. Shared by every
+ * Where the job's interactions come from: the generator (default), a file replay, or a Kafka topic. Shared by every
  * command that starts the job (embedded {@code run} and the cluster entry point).
  */
 public final class SourceOptions {
@@ -51,11 +53,38 @@ public final class SourceOptions {
     @Option(names = "--events", description = "Stop the generator after this many events (default: endless).")
     Long events;
 
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP_SERVERS",
+            description = "Read interactions from Kafka (host:port,...) and write dead letters, model updates and "
+                    + "recommendations to Kafka topics (same as -D freshrec.kafka.bootstrap-servers=...).")
+    String kafka;
+
+    @Option(names = "--kafka-topic", description = "Interactions topic. Default: freshrec.kafka.topic.interactions (freshrec-interactions).")
+    String kafkaTopic;
+
+    @Option(names = "--kafka-starting-offsets",
+            description = "committed | earliest | latest | timestamp:EPOCH_MS, when no checkpoint says otherwise. Default: committed.")
+    String kafkaStartingOffsets;
+
     /**
      * Builds the source these options describe. May adjust {@code conf} (a full-speed replay turns on
      * align-to-model unless {@code overrides} set it). Bad values throw IllegalArgumentException.
      */
     public InteractionSource create(Configuration conf, Map<String, String> overrides) {
+        if (kafka != null) {
+            if (kafka.isBlank()) {
+                throw new IllegalArgumentException("--kafka needs bootstrap servers, e.g. --kafka localhost:9092");
+            }
+            conf.set(KafkaOptions.BOOTSTRAP_SERVERS, kafka);
+        }
+        if (kafkaTopic != null) {
+            conf.set(KafkaOptions.TOPIC_INTERACTIONS, kafkaTopic);
+        }
+        if (kafkaStartingOffsets != null) {
+            conf.set(KafkaOptions.STARTING_OFFSETS, kafkaStartingOffsets);
+        }
+        if (input == null && KafkaOptions.enabled(conf)) {
+            return KafkaInteractions.source(conf);
+        }
         if (input != null) {
             if (!Files.isRegularFile(input)) {
                 throw new IllegalArgumentException("--input " + input + ": no such file");

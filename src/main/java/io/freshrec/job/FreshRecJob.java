@@ -37,6 +37,11 @@ public final class FreshRecJob {
     private final Sink<DeadLetter> deadLetterSink;
     private final Sink<Recommendations> recommendationSink;
 
+    /**
+     * @param deadLetterSink where dead letters go; null only when the caller attaches its own sink to
+     *     {@link Outputs#deadLetters} (as the Kafka wiring does)
+     * @param recommendationSink optional sink of every recomputed list; null discards them
+     */
     public FreshRecJob(Configuration settings, InteractionSource source, Sink<DeadLetter> deadLetterSink,
             Sink<Recommendations> recommendationSink) {
         this.config = FreshRecOptions.modelConfig(settings);
@@ -82,25 +87,34 @@ public final class FreshRecJob {
             env.setMaxParallelism(DEFAULT_MAX_PARALLELISM);
         }
 
+        WatermarkStrategy<String> atSource = source.sourceWatermarks();
         SingleOutputStreamOperator<String> raw = env
-                .fromSource(source.source(), WatermarkStrategy.noWatermarks(), source.name())
-                .uid(source.name())
-                .setParallelism(source.parallelism());
+                .fromSource(source.source(), atSource != null ? atSource : WatermarkStrategy.noWatermarks(), source.name())
+                .uid(source.name());
+        if (source.parallelism() > 0) {
+            raw.setParallelism(source.parallelism());
+        }
 
         SingleOutputStreamOperator<Interaction> parsed = raw
                 .process(new ParseFunction(new InteractionParser(source.format())), FreshRecState.INTERACTION)
                 .uid(FreshRecState.Uid.PARSE).name(FreshRecState.Uid.PARSE)
-                .setParallelism(source.parallelism());
+                .setParallelism(raw.getParallelism());
 
-        Duration bound = outOfOrderness;
-        Duration idleAfter = idleness;
-        WatermarkStrategy<Interaction> watermarks = WatermarkStrategy
-                .<Interaction>forGenerator(context -> new InteractionWatermarks(bound, idleAfter))
-                .withTimestampAssigner((event, previous) -> event.timestamp);
-        SingleOutputStreamOperator<Interaction> timed = parsed
-                .assignTimestampsAndWatermarks(watermarks)
-                .uid(FreshRecState.Uid.WATERMARKS).name(FreshRecState.Uid.WATERMARKS)
-                .setParallelism(source.parallelism());
+        SingleOutputStreamOperator<Interaction> timed;
+        if (atSource != null) {
+            // Watermarks come from the source, per split (a Kafka partition): parsing keeps the timestamps.
+            timed = parsed;
+        } else {
+            Duration bound = outOfOrderness;
+            Duration idleAfter = idleness;
+            WatermarkStrategy<Interaction> watermarks = WatermarkStrategy
+                    .<Interaction>forGenerator(context -> new InteractionWatermarks<>(bound, idleAfter))
+                    .withTimestampAssigner((event, previous) -> event.timestamp);
+            timed = parsed
+                    .assignTimestampsAndWatermarks(watermarks)
+                    .uid(FreshRecState.Uid.WATERMARKS).name(FreshRecState.Uid.WATERMARKS)
+                    .setParallelism(raw.getParallelism());
+        }
 
         SingleOutputStreamOperator<ItemUpdate> itemUpdates = timed
                 .keyBy(event -> event.userId, Types.LONG)
@@ -131,8 +145,10 @@ public final class FreshRecJob {
 
         DataStream<DeadLetter> deadLetters = parsed.getSideOutput(FreshRecState.DEAD_LETTERS)
                 .union(gate.getSideOutput(FreshRecState.REJECTED_SNAPSHOTS));
-        deadLetters.sinkTo(deadLetterSink)
-                .uid(FreshRecState.Uid.DEAD_LETTER_SINK).name(FreshRecState.Uid.DEAD_LETTER_SINK);
+        if (deadLetterSink != null) {
+            deadLetters.sinkTo(deadLetterSink)
+                    .uid(FreshRecState.Uid.DEAD_LETTER_SINK).name(FreshRecState.Uid.DEAD_LETTER_SINK);
+        }
         return new Outputs(served, deadLetters, gate);
     }
 }

@@ -1,6 +1,5 @@
 package io.freshrec.job;
 
-import io.freshrec.events.Interaction;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
@@ -11,8 +10,12 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
  * idleAfter} without events, event time is assumed to pass at wall-clock pace, so pending model
  * versions are published and waiting interactions served even when traffic stops. A split that has
  * never seen an event is marked idle after the same time, so it does not hold the others back.
+ * Records stamped {@link #NO_TIMESTAMP} (unparseable ones, on their way to the dead letters) are ignored.
  */
-public final class InteractionWatermarks implements WatermarkGenerator<Interaction> {
+public final class InteractionWatermarks<T> implements WatermarkGenerator<T> {
+    /** A timestamp assigner's answer for a record without a usable event time: ignored here. */
+    public static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
     private final long outOfOrdernessMs;
     private final long idleAfterMs;
     private long maxTimestamp = Long.MIN_VALUE;
@@ -27,7 +30,10 @@ public final class InteractionWatermarks implements WatermarkGenerator<Interacti
     }
 
     @Override
-    public void onEvent(Interaction event, long eventTimestamp, WatermarkOutput output) {
+    public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
+        if (eventTimestamp == NO_TIMESTAMP) {
+            return;
+        }
         if (eventTimestamp > maxTimestamp) {
             maxTimestamp = eventTimestamp;
         }

@@ -79,8 +79,7 @@ public final class EmbeddedRun {
     private Summary run(Duration duration, Duration progressEvery, long[] sampleUsers, CountDownLatch reported)
             throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        FreshRecJob job = new FreshRecJob(conf, source, DeadLetterFiles.sink(deadLetterDir), null);
-        job.build(env);
+        JobAssembly.build(env, conf, source, deadLetterDir.toString());
         long started = System.nanoTime();
         JobClient client = env.executeAsync(FreshRecJob.JOB_NAME);
         // Completes when the job ends; an embedded cluster stops with its job, so poll this, not the status.
@@ -89,7 +88,7 @@ public final class EmbeddedRun {
         URI rest = URI.create("http://" + conf.get(RestOptions.ADDRESS) + ":" + conf.get(RestOptions.PORT));
         out.printf("FreshRec job %s started on an embedded Flink (parallelism %d, RocksDB, checkpoints, queryable state on port %d).%n",
                 client.getJobID(), env.getParallelism(), proxyPort);
-        out.printf("Web UI and REST: %s   Dead letters: %s%n", rest, deadLetterDir);
+        out.printf("Web UI and REST: %s   Dead letters: %s%n", rest, JobAssembly.deadLetterTarget(conf, deadLetterDir.toString()));
         out.printf("Look a user up from another terminal:  java -jar target/freshrec.jar recommend --user %d%n",
                 sampleUsers.length > 0 ? sampleUsers[0] : 1);
         out.println(duration == null ? "Press Ctrl-C to stop." : "Running for " + duration.toSeconds() + " s (Ctrl-C stops earlier).");

@@ -1,7 +1,8 @@
 package io.freshrec.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import static io.freshrec.testing.ServedLists.assertSameList;
+import static io.freshrec.testing.ServedLists.awaitFinalLists;
 
 import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
@@ -36,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -142,7 +142,7 @@ class FreshRecJobIntegrationTest {
                 URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(30))) {
             ModelConfig config = job.modelConfig();
             ReferenceModel reference = new ReferenceModel(config, events);
-            Map<Long, Recommendations> served = awaitFinalLists(lookups, reference);
+            Map<Long, Recommendations> served = awaitFinalLists(lookups, reference, Duration.ofSeconds(90));
             assertThat(served.keySet()).containsExactlyInAnyOrderElementsOf(reference.users());
             int withNeighbours = 0;
             for (Map.Entry<Long, Recommendations> entry : served.entrySet()) {
@@ -227,47 +227,5 @@ class FreshRecJobIntegrationTest {
             }
         }
         return result;
-    }
-
-    /** Polls until every user's list reflects their last interaction (align-to-model serves it late). */
-    private static Map<Long, Recommendations> awaitFinalLists(RecommendationClient lookups, ReferenceModel reference)
-            throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        Map<Long, Recommendations> served = new TreeMap<>();
-        while (true) {
-            boolean complete = true;
-            for (long user : reference.users()) {
-                Optional<Recommendations> recs = lookups.recommendations(user);
-                if (recs.isPresent() && recs.get().eventTime == reference.lastEventTime(user)) {
-                    served.put(user, recs.get());
-                } else {
-                    complete = false;
-                }
-            }
-            if (complete) {
-                return served;
-            }
-            assertThat(System.nanoTime()).as("all users served their final list in time").isLessThan(deadline);
-            Thread.sleep(500);
-        }
-    }
-
-    private static void assertSameList(long user, Recommendations actual, ReferenceModel.Served expected) {
-        assertThat(actual.items.length).as("list length of user %d", user).isEqualTo(expected.items.size());
-        assertThat(actual.fromTrending).as("trending fill of user %d", user).isEqualTo(expected.fromTrending);
-        int learned = expected.items.size() - expected.fromTrending;
-        for (int i = 0; i < learned; i++) {
-            double want = expected.scores.get(i);
-            assertThat(actual.scores[i]).as("score %d of user %d", i, user).isCloseTo(want, within(1e-9 * Math.max(1, want)));
-            if (actual.items[i] != expected.items.get(i)) {
-                // Only an exact tie may order items differently.
-                int other = expected.items.indexOf(actual.items[i]);
-                assertThat(other).as("item %d of user %d is expected at all", actual.items[i], user).isGreaterThanOrEqualTo(0);
-                assertThat(expected.scores.get(other)).isCloseTo(want, within(1e-9 * Math.max(1, want)));
-            }
-        }
-        for (int i = learned; i < expected.items.size(); i++) {
-            assertThat(actual.items[i]).as("trending fill %d of user %d", i, user).isEqualTo(expected.items.get(i));
-        }
     }
 }

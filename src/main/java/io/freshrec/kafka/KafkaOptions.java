@@ -1,0 +1,101 @@
+package io.freshrec.kafka;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+/**
+ * FreshRec's Kafka settings ({@code freshrec.kafka.*} in config.yaml, {@code -D} or the command-line
+ * flags). Setting the bootstrap servers switches the job to Kafka: interactions are read from the
+ * interactions topic, and dead letters, model deltas and recommendation changes are written to theirs.
+ */
+public final class KafkaOptions {
+    private KafkaOptions() {}
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("freshrec.kafka.bootstrap-servers")
+            .stringType().noDefaultValue()
+            .withDescription("Kafka bootstrap servers (host:port,...). Set: read from and write to Kafka.");
+    public static final ConfigOption<String> TOPIC_INTERACTIONS = ConfigOptions.key("freshrec.kafka.topic.interactions")
+            .stringType().defaultValue("freshrec-interactions");
+    public static final ConfigOption<String> TOPIC_DEAD_LETTERS = ConfigOptions.key("freshrec.kafka.topic.dead-letters")
+            .stringType().defaultValue("freshrec-dead-letters")
+            .withDescription("Dead letters (reason + raw payload). Empty: no dead-letter topic (files instead).");
+    public static final ConfigOption<String> TOPIC_MODEL_UPDATES = ConfigOptions.key("freshrec.kafka.topic.model-updates")
+            .stringType().defaultValue("freshrec-model-updates")
+            .withDescription("Model snapshot deltas keyed by item, and version commits (compacted topic). Empty: off.");
+    public static final ConfigOption<String> TOPIC_RECOMMENDATIONS = ConfigOptions.key("freshrec.kafka.topic.recommendations")
+            .stringType().defaultValue("freshrec-recommendations")
+            .withDescription("Every recomputed recommendation list, keyed by user (compacted topic). Empty: off.");
+    public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("freshrec.kafka.group-id")
+            .stringType().defaultValue("freshrec");
+    public static final ConfigOption<String> STARTING_OFFSETS = ConfigOptions.key("freshrec.kafka.starting-offsets")
+            .stringType().defaultValue("committed")
+            .withDescription("committed (the group's offsets, else earliest) | earliest | latest | timestamp:EPOCH_MS. "
+                    + "A restore from a checkpoint or savepoint always resumes at the checkpointed offsets.");
+    public static final ConfigOption<String> DELIVERY = ConfigOptions.key("freshrec.kafka.delivery-guarantee")
+            .stringType().defaultValue("exactly-once")
+            .withDescription("exactly-once (transactions committed on checkpoints) | at-least-once | none.");
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("freshrec.kafka.transactional-id-prefix")
+            .stringType().defaultValue("freshrec")
+            .withDescription("Unique per job writing to the same cluster: jobs sharing it fence each other's transactions.");
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = ConfigOptions.key("freshrec.kafka.transaction-timeout")
+            .durationType().defaultValue(Duration.ofMinutes(10))
+            .withDescription("Must not exceed the broker's transaction.max.timeout.ms (15 min by default), "
+                    + "and must exceed the longest checkpoint plus a restart.");
+    /** Prefix of pass-through client properties (security, SASL, SSL, tuning), e.g. freshrec.kafka.properties.security.protocol. */
+    public static final String PROPERTIES_PREFIX = "freshrec.kafka.properties.";
+
+    /** Broker default of transaction.max.timeout.ms; a longer transaction timeout makes every transaction fail. */
+    static final Duration BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+
+    public static boolean enabled(Configuration conf) {
+        String servers = conf.get(BOOTSTRAP_SERVERS);
+        return servers != null && !servers.isBlank();
+    }
+
+    /** The pass-through client properties, without the prefix. */
+    public static Properties clientProperties(Configuration conf) {
+        Properties properties = new Properties();
+        for (Map.Entry<String, String> entry : conf.toMap().entrySet()) {
+            if (entry.getKey().startsWith(PROPERTIES_PREFIX) && entry.getKey().length() > PROPERTIES_PREFIX.length()) {
+                properties.setProperty(entry.getKey().substring(PROPERTIES_PREFIX.length()), entry.getValue());
+            }
+        }
+        return properties;
+    }
+
+    public static DeliveryGuarantee deliveryGuarantee(Configuration conf) {
+        String value = conf.get(DELIVERY).trim().toLowerCase(java.util.Locale.ROOT);
+        switch (value) {
+            case "exactly-once":
+                return DeliveryGuarantee.EXACTLY_ONCE;
+            case "at-least-once":
+                return DeliveryGuarantee.AT_LEAST_ONCE;
+            case "none":
+                return DeliveryGuarantee.NONE;
+            default:
+                throw new IllegalArgumentException(DELIVERY.key() + ": '" + conf.get(DELIVERY)
+                        + "' is not one of exactly-once, at-least-once, none");
+        }
+    }
+
+    /** Checks the settings a job needs before it starts; one-line IllegalArgumentException otherwise. */
+    public static void validate(Configuration conf) {
+        if (conf.get(TOPIC_INTERACTIONS).isBlank()) {
+            throw new IllegalArgumentException(TOPIC_INTERACTIONS.key() + " must name a topic");
+        }
+        deliveryGuarantee(conf);
+        Duration timeout = conf.get(TRANSACTION_TIMEOUT);
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException(TRANSACTION_TIMEOUT.key() + " must be positive");
+        }
+        if (conf.get(TRANSACTIONAL_ID_PREFIX).isBlank()) {
+            throw new IllegalArgumentException(TRANSACTIONAL_ID_PREFIX.key() + " must not be empty");
+        }
+        KafkaInteractions.startingOffsets(conf);
+    }
+}

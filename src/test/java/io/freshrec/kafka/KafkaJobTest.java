@@ -1,0 +1,352 @@
+package io.freshrec.kafka;
+
+import static io.freshrec.testing.ServedLists.assertSameList;
+import static io.freshrec.testing.ServedLists.awaitFinalLists;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.freshrec.events.Interaction;
+import io.freshrec.events.InteractionParser;
+import io.freshrec.job.FreshRecJob;
+import io.freshrec.job.FreshRecOptions;
+import io.freshrec.model.Recommendations;
+import io.freshrec.ops.JobAssembly;
+import io.freshrec.serving.RecommendationClient;
+import io.freshrec.sources.SyntheticInteractions;
+import io.freshrec.testing.FreshRecCluster;
+import io.freshrec.testing.KafkaBroker;
+import io.freshrec.testing.ReferenceModel;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The job on Kafka, against a real broker (KRaft, in this JVM) and a MiniCluster at parallelism 2:
+ * interactions from a two-partition topic, dead letters, model updates and recommendations to their
+ * topics through exactly-once sinks. What a read_committed consumer sees is checked record by record
+ * against the input, and the served model against {@link ReferenceModel}, an independent fold.
+ */
+class KafkaJobTest {
+    private static final int PROXY_PORT = 9469;
+    private static final long START = 1_704_067_200_000L; // 2024-01-01T00:00:00Z
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Injected failures, by test: a restarted task must not fail again. */
+    private static final Map<String, Boolean> FAILED = new ConcurrentHashMap<>();
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 9467);
+
+    private static KafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = KafkaBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    /** Topics and ids of one test. */
+    private record Topics(String interactions, String deadLetters, String models, String recommendations) {
+        static Topics create(String name) throws Exception {
+            Topics topics = new Topics(name + "-interactions", name + "-dead-letters", name + "-model-updates",
+                    name + "-recommendations");
+            broker.createTopic(topics.interactions, 2, Map.of());
+            broker.createTopic(topics.deadLetters, 1, Map.of());
+            broker.createTopic(topics.models, 2, Map.of("cleanup.policy", "compact"));
+            broker.createTopic(topics.recommendations, 2, Map.of("cleanup.policy", "compact"));
+            return topics;
+        }
+    }
+
+    private static Configuration settings(String name, Topics topics) {
+        Configuration settings = new Configuration();
+        settings.set(FreshRecOptions.ALIGN_TO_MODEL, true);
+        // More candidates than items: no truncation, so ties at the cut cannot make the comparison flaky.
+        settings.set(FreshRecOptions.NEIGHBOURS, 500);
+        settings.set(FreshRecOptions.TOP_N, 10);
+        settings.set(FreshRecOptions.TRENDING_SIZE, 20);
+        settings.set(FreshRecOptions.PUBLISH_INTERVAL, Duration.ofMillis(500));
+        settings.set(FreshRecOptions.OUT_OF_ORDERNESS, Duration.ofMillis(100));
+        settings.set(FreshRecOptions.IDLENESS, Duration.ofSeconds(3));
+        settings.set(KafkaOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        settings.set(KafkaOptions.TOPIC_INTERACTIONS, topics.interactions);
+        settings.set(KafkaOptions.TOPIC_DEAD_LETTERS, topics.deadLetters);
+        settings.set(KafkaOptions.TOPIC_MODEL_UPDATES, topics.models);
+        settings.set(KafkaOptions.TOPIC_RECOMMENDATIONS, topics.recommendations);
+        settings.set(KafkaOptions.GROUP_ID, name);
+        settings.set(KafkaOptions.STARTING_OFFSETS, "earliest");
+        settings.set(KafkaOptions.TRANSACTIONAL_ID_PREFIX, name);
+        return settings;
+    }
+
+    private static List<Interaction> synthetic(int count) {
+        SyntheticInteractions world = new SyntheticInteractions(11, 60, 120, 6, START, 20, 20_000, 20, 0.0);
+        List<Interaction> events = new ArrayList<>();
+        for (int n = 0; n < count; n++) {
+            events.add(world.at(n));
+        }
+        return events;
+    }
+
+    /** Poison pills as they arrive on a real topic: null values, empty and non-UTF-8 bytes, hostile JSON. */
+    private static List<byte[]> poisonPills() {
+        List<byte[]> pills = new ArrayList<>();
+        pills.add(null); // tombstone
+        pills.add(new byte[0]);
+        pills.add(new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF, '{'});
+        for (String text : List.of("not json at all",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":99999999999999}",
+                "{\"user\":1,\"item\":2,\"type\":\"teleport\",\"ts\":" + START + "}",
+                "{\"user\":\"x\",\"item\":2,\"type\":\"click\",\"ts\":" + START + "}",
+                "{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":NaN,\"ts\":" + START + "}",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + START + ",\"pad\":\"" + "x".repeat(70_000) + "\"}")) {
+            pills.add(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return pills;
+    }
+
+    /** Writes the events keyed by user (a user's events stay in order), a poison pill after every 7th. */
+    private static int produce(String topic, List<Interaction> events, int from, int to) throws Exception {
+        List<byte[]> pills = poisonPills();
+        int injected = 0;
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            for (int i = from; i < to; i++) {
+                Interaction event = events.get(i);
+                byte[] key = Long.toString(event.userId).getBytes(StandardCharsets.UTF_8);
+                producer.send(new ProducerRecord<>(topic, key, InteractionParser.toJson(event).getBytes(StandardCharsets.UTF_8)));
+                if (i % 7 == 3) {
+                    producer.send(new ProducerRecord<>(topic, key, pills.get((i / 7) % pills.size())));
+                    injected++;
+                }
+            }
+            producer.flush();
+        }
+        return injected;
+    }
+
+    @Test
+    void shouldRoundTripThroughKafkaWithPoisonPillsAndServeTheIndependentFold() throws Exception {
+        Topics topics = Topics.create("roundtrip");
+        List<Interaction> events = synthetic(1200);
+        int injected = produce(topics.interactions, events, 0, events.size());
+
+        Configuration settings = settings("roundtrip", topics);
+        StreamExecutionEnvironment env = environment();
+        JobAssembly.build(env, settings, KafkaInteractions.source(settings), "unused");
+        runAndCheck(env, settings, topics, events, injected, null);
+    }
+
+    @Test
+    void shouldWriteEveryOutputExactlyOnceAcrossAFailureAfterACheckpoint() throws Exception {
+        Topics topics = Topics.create("failover");
+        List<Interaction> events = synthetic(1500);
+        Configuration settings = settings("failover", topics);
+        StreamExecutionEnvironment env = environment();
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
+        env.configure(restarts);
+        FreshRecJob.Outputs outputs = JobAssembly.build(env, settings, KafkaInteractions.source(settings), "unused");
+        // The failure: thrown once, mid-stream, after a checkpoint has completed and outputs were committed.
+        outputs.recommendations.map(new FailOnceAfterCheckpoint("failover", 200)).uid("fail-once").name("fail-once")
+                .sinkTo(new DiscardingSink<>()).uid("fail-once-sink").name("fail-once-sink");
+
+        // Input keeps arriving while the job runs, so the failure lands mid-stream.
+        int[] injected = new int[1];
+        Thread producer = new Thread(() -> {
+            try {
+                for (int batch = 0; batch < 10; batch++) {
+                    injected[0] += produce(topics.interactions, events, batch * 150, (batch + 1) * 150);
+                    Thread.sleep(700);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        producer.start();
+        runAndCheck(env, settings, topics, events, -1, () -> {
+            producer.join();
+            return injected[0];
+        });
+        assertThat(FAILED).as("the failure was injected").containsKey("failover");
+    }
+
+    private static StreamExecutionEnvironment environment() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        // Kafka transactions commit on checkpoints: check often so the test sees outputs soon.
+        env.enableCheckpointing(500);
+        return env;
+    }
+
+    private interface Injected {
+        int count() throws Exception;
+    }
+
+    private static void runAndCheck(StreamExecutionEnvironment env, Configuration settings, Topics topics,
+            List<Interaction> events, int injectedUpfront, Injected injectedLater) throws Exception {
+        JobClient client = env.executeAsync(FreshRecJob.JOB_NAME);
+        try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT,
+                URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(60))) {
+            int injected = injectedLater == null ? injectedUpfront : injectedLater.count();
+            ReferenceModel reference = new ReferenceModel(FreshRecOptions.modelConfig(settings), events);
+
+            // The model: what serving holds equals the independent fold of the valid input.
+            Map<Long, Recommendations> served = awaitFinalLists(lookups, reference, Duration.ofSeconds(120));
+            assertThat(served.keySet()).containsExactlyInAnyOrderElementsOf(reference.users());
+            for (Map.Entry<Long, Recommendations> entry : served.entrySet()) {
+                assertSameList(entry.getKey(), entry.getValue(), reference.recommend(entry.getKey()));
+            }
+
+            // Recommendations: one committed record per valid interaction, none lost, none twice.
+            List<ConsumerRecord<byte[], byte[]>> recs = awaitRecords(topics.recommendations, all -> all.size() >= events.size());
+            Map<String, Integer> expectedTimes = new TreeMap<>();
+            for (Interaction event : events) {
+                expectedTimes.merge(event.userId + "@" + event.timestamp, 1, Integer::sum);
+            }
+            Map<String, Integer> servedTimes = new TreeMap<>();
+            Map<Long, JsonNode> latest = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : recs) {
+                JsonNode list = JSON.readTree(record.value());
+                long user = list.get("userId").asLong();
+                assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(Long.toString(user));
+                servedTimes.merge(user + "@" + list.get("eventTime").asLong(), 1, Integer::sum);
+                latest.put(user, list);
+            }
+            assertThat(servedTimes).as("(user, event time) of every committed recommendation record").isEqualTo(expectedTimes);
+            for (Map.Entry<Long, Recommendations> entry : served.entrySet()) {
+                List<Long> items = new ArrayList<>();
+                latest.get(entry.getKey()).get("items").forEach(item -> items.add(item.asLong()));
+                assertThat(items).as("latest record of user %d", entry.getKey())
+                        .containsExactlyElementsOf(toList(entry.getValue().items));
+            }
+
+            // Dead letters: each injected poison pill exactly once, with a reason.
+            List<ConsumerRecord<byte[], byte[]>> letters = awaitRecords(topics.deadLetters, all -> all.size() >= injected);
+            assertThat(letters).hasSize(injected);
+            for (ConsumerRecord<byte[], byte[]> record : letters) {
+                assertThat(JSON.readTree(record.value()).get("reason").asText()).contains(":");
+            }
+
+            // Model updates: every item published, no (item, version time) twice, commits numbered 1..n once each.
+            long itemCount = events.stream().mapToLong(event -> event.itemId).distinct().count();
+            List<ConsumerRecord<byte[], byte[]>> models = awaitRecords(topics.models, all -> all.stream()
+                    .filter(record -> !isCommit(record)).map(KafkaJobTest::key).distinct().count() >= itemCount);
+            Set<String> itemVersions = new HashSet<>();
+            Set<Long> commits = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> record : models) {
+                JsonNode update = JSON.readTree(record.value());
+                if (isCommit(record)) {
+                    assertThat(commits.add(update.get("version").asLong())).as("commit %s once", update.get("version")).isTrue();
+                } else {
+                    String id = key(record) + "@" + update.get("item").get("versionTime").asLong();
+                    assertThat(itemVersions.add(id)).as("item snapshot %s once", id).isTrue();
+                }
+            }
+            long lastCommit = commits.stream().mapToLong(Long::longValue).max().orElse(0);
+            List<Long> missing = new ArrayList<>();
+            for (long version = 1; version <= lastCommit; version++) {
+                if (!commits.contains(version)) {
+                    missing.add(version);
+                }
+            }
+            assertThat(missing).as("committed versions missing below the last one (%d)", lastCommit).isEmpty();
+            assertThat(lastCommit).isGreaterThanOrEqualTo(
+                    served.values().stream().mapToLong(list -> list.modelVersion).max().orElseThrow());
+        } finally {
+            client.cancel().get();
+        }
+    }
+
+    private static boolean isCommit(ConsumerRecord<byte[], byte[]> record) {
+        return KafkaOutputs.COMMIT_KEY.equals(key(record));
+    }
+
+    private static String key(ConsumerRecord<byte[], byte[]> record) {
+        return new String(record.key(), StandardCharsets.UTF_8);
+    }
+
+    /** Reads a topic until {@code done} holds (outputs commit with checkpoints), then once more to catch extras. */
+    private static List<ConsumerRecord<byte[], byte[]>> awaitRecords(String topic,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<ConsumerRecord<byte[], byte[]>> records = broker.readCommitted(topic, Duration.ofSeconds(10));
+        while (!done.test(records)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("records of " + topic + " not committed in time (have " + records.size() + "): "
+                        + broker.endOffsets(topic));
+            }
+            Thread.sleep(500);
+            records = broker.readCommitted(topic, Duration.ofSeconds(10));
+        }
+        // Two more checkpoint intervals: anything committed late (a duplicate) would show now.
+        Thread.sleep(1500);
+        return broker.readCommitted(topic, Duration.ofSeconds(10));
+    }
+
+    private static List<Long> toList(long[] values) {
+        List<Long> list = new ArrayList<>();
+        for (long value : values) {
+            list.add(value);
+        }
+        return list;
+    }
+
+    /** Throws once, after a checkpoint completed and at least {@code after} records passed this subtask. */
+    static final class FailOnceAfterCheckpoint implements MapFunction<Recommendations, Recommendations>, CheckpointListener {
+        private static final long serialVersionUID = 1L;
+        private final String test;
+        private final int after;
+        private transient boolean checkpointed;
+        private transient int seen;
+
+        FailOnceAfterCheckpoint(String test, int after) {
+            this.test = test;
+            this.after = after;
+        }
+
+        @Override
+        public Recommendations map(Recommendations value) {
+            if (checkpointed && ++seen > after && FAILED.putIfAbsent(test, Boolean.TRUE) == null) {
+                throw new IllegalStateException("injected failure after a completed checkpoint");
+            }
+            return value;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            checkpointed = true;
+        }
+    }
+}

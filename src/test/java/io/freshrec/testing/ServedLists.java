@@ -1,0 +1,59 @@
+package io.freshrec.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.freshrec.model.Recommendations;
+import io.freshrec.serving.RecommendationClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** Compares what the job serves through queryable state with {@link ReferenceModel}. */
+public final class ServedLists {
+    private ServedLists() {}
+
+    /** Polls until every user's list reflects their last interaction (align-to-model serves it late). */
+    public static Map<Long, Recommendations> awaitFinalLists(RecommendationClient lookups, ReferenceModel reference,
+            Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<Long, Recommendations> served = new TreeMap<>();
+        while (true) {
+            boolean complete = true;
+            for (long user : reference.users()) {
+                Optional<Recommendations> recs = lookups.recommendations(user);
+                if (recs.isPresent() && recs.get().eventTime == reference.lastEventTime(user)) {
+                    served.put(user, recs.get());
+                } else {
+                    complete = false;
+                }
+            }
+            if (complete) {
+                return served;
+            }
+            assertThat(System.nanoTime()).as("all users served their final list in time").isLessThan(deadline);
+            Thread.sleep(500);
+        }
+    }
+
+    /** Same items and scores (exact ties may swap places), same trending fill. */
+    public static void assertSameList(long user, Recommendations actual, ReferenceModel.Served expected) {
+        assertThat(actual.items.length).as("list length of user %d", user).isEqualTo(expected.items.size());
+        assertThat(actual.fromTrending).as("trending fill of user %d", user).isEqualTo(expected.fromTrending);
+        int learned = expected.items.size() - expected.fromTrending;
+        for (int i = 0; i < learned; i++) {
+            double want = expected.scores.get(i);
+            assertThat(actual.scores[i]).as("score %d of user %d", i, user).isCloseTo(want, within(1e-9 * Math.max(1, want)));
+            if (actual.items[i] != expected.items.get(i)) {
+                // Only an exact tie may order items differently.
+                int other = expected.items.indexOf(actual.items[i]);
+                assertThat(other).as("item %d of user %d is expected at all", actual.items[i], user).isGreaterThanOrEqualTo(0);
+                assertThat(expected.scores.get(other)).isCloseTo(want, within(1e-9 * Math.max(1, want)));
+            }
+        }
+        for (int i = learned; i < expected.items.size(); i++) {
+            assertThat(actual.items[i]).as("trending fill %d of user %d", i, user).isEqualTo(expected.items.get(i));
+        }
+    }
+}
