@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code freshrec} command: run the job, look recommendations up. */
 @Command(name = "freshrec", mixinStandardHelpOptions = true, version = "FreshRec 0.1.0 (Flink 1.20.0)",
         description = "Flink-native online recommender: learns on every interaction, serves through queryable state.",
-        subcommands = {RunCommand.class, RecommendCommand.class, SimilarCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, RecommendCommand.class, SimilarCommand.class, ProduceCommand.class, CommandLine.HelpCommand.class})
 public final class FreshRecCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,115 @@
+package io.freshrec.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.freshrec.events.InputFormat;
+import io.freshrec.job.InteractionWatermarks;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** The Kafka settings, the raw-record deserializer and the source-side timestamps, without a broker. */
+class KafkaOptionsTest {
+    private static Configuration kafka() {
+        Configuration conf = new Configuration();
+        conf.set(KafkaOptions.BOOTSTRAP_SERVERS, "localhost:9092");
+        return conf;
+    }
+
+    @Test
+    void shouldSwitchToKafkaOnlyWhenBootstrapServersAreSet() {
+        assertThat(KafkaOptions.enabled(new Configuration())).isFalse();
+        Configuration blank = new Configuration();
+        blank.set(KafkaOptions.BOOTSTRAP_SERVERS, " ");
+        assertThat(KafkaOptions.enabled(blank)).isFalse();
+        assertThat(KafkaOptions.enabled(kafka())).isTrue();
+    }
+
+    @Test
+    void shouldPassPrefixedClientPropertiesThrough() {
+        Configuration conf = kafka();
+        conf.setString("freshrec.kafka.properties.security.protocol", "SASL_SSL");
+        conf.setString("freshrec.kafka.properties.sasl.mechanism", "PLAIN");
+        conf.setString("freshrec.kafka.group-id", "not-a-client-property");
+        assertThat(KafkaOptions.clientProperties(conf))
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN")
+                .hasSize(2);
+    }
+
+    @Test
+    void shouldParseDeliveryGuaranteesAndRejectOthersInOneLine() {
+        Configuration conf = kafka();
+        assertThat(KafkaOptions.deliveryGuarantee(conf)).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+        conf.setString("freshrec.kafka.delivery-guarantee", "at-least-once");
+        assertThat(KafkaOptions.deliveryGuarantee(conf)).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+        conf.setString("freshrec.kafka.delivery-guarantee", "twice");
+        assertThatThrownBy(() -> KafkaOptions.validate(conf)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("freshrec.kafka.delivery-guarantee: 'twice' is not one of exactly-once, at-least-once, none");
+    }
+
+    @Test
+    void shouldAcceptTheStartingOffsetsItDocumentsAndNothingElse() {
+        for (String value : List.of("committed", "earliest", "latest", "timestamp:1704067200000", "EARLIEST")) {
+            Configuration conf = kafka();
+            conf.set(KafkaOptions.STARTING_OFFSETS, value);
+            assertThat(KafkaInteractions.startingOffsets(conf)).as(value).isNotNull();
+        }
+        for (String value : List.of("beginning", "timestamp:", "timestamp:soon")) {
+            Configuration conf = kafka();
+            conf.set(KafkaOptions.STARTING_OFFSETS, value);
+            assertThatThrownBy(() -> KafkaOptions.validate(conf)).as(value).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is not one of committed, earliest, latest, timestamp:EPOCH_MS");
+        }
+    }
+
+    @Test
+    void shouldRejectAnEmptyTopicOrPrefixAndANonPositiveTimeout() {
+        Configuration topic = kafka();
+        topic.set(KafkaOptions.TOPIC_INTERACTIONS, "");
+        assertThatThrownBy(() -> KafkaOptions.validate(topic)).hasMessage("freshrec.kafka.topic.interactions must name a topic");
+        Configuration prefix = kafka();
+        prefix.set(KafkaOptions.TRANSACTIONAL_ID_PREFIX, " ");
+        assertThatThrownBy(() -> KafkaOptions.validate(prefix)).hasMessageContaining("transactional-id-prefix");
+        Configuration timeout = kafka();
+        timeout.set(KafkaOptions.TRANSACTION_TIMEOUT, Duration.ZERO);
+        assertThatThrownBy(() -> KafkaOptions.validate(timeout)).hasMessageContaining("must be positive");
+    }
+
+    @Test
+    void shouldTurnTombstonesAndBrokenBytesIntoRecordsTheParserRejects() throws Exception {
+        KafkaInteractions.RawRecords records = new KafkaInteractions.RawRecords();
+        List<String> out = new ArrayList<>();
+        Collector<String> collector = new Collector<>() {
+            @Override
+            public void collect(String record) {
+                out.add(record);
+            }
+
+            @Override
+            public void close() {}
+        };
+        records.deserialize(new ConsumerRecord<>("t", 0, 0, null, null), collector);
+        records.deserialize(new ConsumerRecord<>("t", 0, 1, null, new byte[] {(byte) 0xC3, (byte) 0x28}), collector);
+        records.deserialize(new ConsumerRecord<>("t", 0, 2, null, "{\"a\":1}".getBytes(StandardCharsets.UTF_8)), collector);
+        assertThat(out).containsExactly("", "\uFFFD(", "{\"a\":1}");
+    }
+
+    @Test
+    void shouldTimestampOnlyValidRecordsSoHostileOnesCannotMoveTheWatermark() {
+        KafkaInteractions.RawTimestamps timestamps = new KafkaInteractions.RawTimestamps(InputFormat.JSON_LINES);
+        long start = 1_704_067_200_000L;
+        assertThat(timestamps.extractTimestamp("{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + start + "}", 0L)).isEqualTo(start);
+        assertThat(timestamps.extractTimestamp("{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":99999999999999}", 0L))
+                .isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
+        assertThat(timestamps.extractTimestamp("garbage", 0L)).isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
+        assertThat(timestamps.extractTimestamp("", 0L)).isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
+    }
+}
