@@ -1,0 +1,522 @@
+package io.freshrec.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.freshrec.cli.FreshRecCli;
+import io.freshrec.cli.FreshRecJobMain;
+import io.freshrec.job.FreshRecOptions;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ConfigurationUtils;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.HighAvailabilityOptions;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.QueryableStateOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.contrib.streaming.state.RocksDBOptions;
+import org.apache.flink.kubernetes.configuration.KubernetesConfigOptions;
+import org.apache.flink.kubernetes.kubeclient.decorators.ExternalServiceDecorator;
+import org.apache.flink.kubernetes.operator.api.CrdConstants;
+import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
+import org.apache.flink.kubernetes.operator.api.spec.FlinkDeploymentSpec;
+import org.apache.flink.kubernetes.operator.api.spec.FlinkVersion;
+import org.apache.flink.kubernetes.operator.api.spec.JobSpec;
+import org.apache.flink.kubernetes.operator.api.spec.JobState;
+import org.apache.flink.kubernetes.operator.api.spec.KubernetesDeploymentMode;
+import org.apache.flink.kubernetes.operator.api.spec.UpgradeMode;
+import org.apache.flink.kubernetes.utils.Constants;
+import org.apache.flink.kubernetes.utils.KubernetesUtils;
+import org.apache.flink.runtime.jobmanager.HighAvailabilityMode;
+import org.apache.flink.runtime.util.EnvironmentInformation;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/**
+ * The Kubernetes deployment in {@code k8s/}: every manifest parses strictly into the Flink Kubernetes
+ * Operator's (1.10) and fabric8's API classes, and carries the settings the job relies on. Labels,
+ * service names and defaults are taken from Flink's own native-Kubernetes code, not restated here.
+ * Nothing here deploys anything: there is no cluster in the build.
+ */
+class KubernetesManifestsTest {
+    private static final Path K8S = Path.of("k8s");
+    private static final String FLINK_VERSION = EnvironmentInformation.getVersion();
+
+    private static List<Manifests.Document> documents;
+    private static FlinkDeployment deployment;
+    private static Service service;
+    private static NetworkPolicy networkPolicy;
+    private static PersistentVolumeClaim claim;
+    private static Configuration clusterConf;
+
+    @BeforeAll
+    static void parseManifests() throws IOException {
+        documents = Manifests.documents(K8S);
+        List<HasMetadata> parsed = new ArrayList<>();
+        for (Manifests.Document document : documents) {
+            try {
+                parsed.add(Manifests.parse(document.tree()));
+            } catch (Exception e) {
+                throw new AssertionError(document.file() + ": " + e.getMessage(), e);
+            }
+        }
+        deployment = only(parsed, FlinkDeployment.class);
+        service = only(parsed, Service.class);
+        networkPolicy = only(parsed, NetworkPolicy.class);
+        claim = only(parsed, PersistentVolumeClaim.class);
+        clusterConf = Configuration.fromMap(deployment.getSpec().getFlinkConfiguration());
+    }
+
+    private static <T extends HasMetadata> T only(List<HasMetadata> parsed, Class<T> type) {
+        List<T> ofType = parsed.stream().filter(type::isInstance).map(type::cast).toList();
+        assertThat(ofType).as("%s manifests in k8s/", type.getSimpleName()).hasSize(1);
+        return ofType.get(0);
+    }
+
+    private static String clusterId() {
+        // The operator names the Flink cluster (kubernetes.cluster-id) after the FlinkDeployment.
+        return deployment.getMetadata().getName();
+    }
+
+    @Test
+    void everyManifestIsOneOfTheFourDeployedKindsWithAUniqueName() {
+        assertThat(documents).hasSize(4);
+        Set<String> names = new LinkedHashSet<>();
+        for (Manifests.Document document : documents) {
+            String name = document.tree().path("metadata").path("name").asText();
+            assertThat(name).as("metadata.name in %s", document.file()).isNotBlank();
+            assertThat(names.add(document.tree().path("kind").asText() + "/" + name)).isTrue();
+            // Namespace-free: the resources go where the operator's Helm chart created the flink service account.
+            assertThat(document.tree().path("metadata").has("namespace")).isFalse();
+        }
+    }
+
+    @Test
+    void deploymentRunsTheJobJarInApplicationModeOnFlink120() {
+        FlinkDeploymentSpec spec = deployment.getSpec();
+        assertThat(spec.getImage()).isEqualTo("freshrec:0.1.0");
+        assertThat(spec.getFlinkVersion()).isEqualTo(FlinkVersion.v1_20);
+        assertThat(FLINK_VERSION).startsWith("1.20.");
+        assertThat(spec.getMode()).isIn(null, KubernetesDeploymentMode.NATIVE);
+        assertThat(spec.getServiceAccount()).isEqualTo("flink");
+
+        JobSpec job = spec.getJob();
+        assertThat(job).as("a job spec makes it an application cluster").isNotNull();
+        assertThat(job.getJarURI()).isEqualTo("local:///opt/flink/usrlib/freshrec.jar");
+        assertThat(job.getEntryClass()).isEqualTo(FreshRecJobMain.class.getName());
+        assertThat(job.getState()).isEqualTo(JobState.RUNNING);
+        assertThat(job.getUpgradeMode()).isEqualTo(UpgradeMode.SAVEPOINT);
+        assertThat(job.getAllowNonRestoredState()).isFalse();
+        assertThat(job.getParallelism()).isBetween(1, clusterConf.get(PipelineOptions.MAX_PARALLELISM));
+    }
+
+    @Test
+    void jobArgumentsAreAcceptedByTheEntryClass() {
+        FreshRecJobMain main = new FreshRecJobMain();
+        CommandLine.ParseResult result = new CommandLine(main).parseArgs(deployment.getSpec().getJob().getArgs());
+        assertThat(result.unmatched()).isEmpty();
+        // The settings above reach the job through the conf directory the operator mounts into the pods.
+        assertThat(result.matchedOptionValue("--flink-conf", (Path) null))
+                .isEqualTo(Path.of(KubernetesConfigOptions.FLINK_CONF_DIR.defaultValue()));
+        assertThat(result.matchedOptionValue("--dead-letters", "")).startsWith("file://" + mountPath() + "/");
+    }
+
+    @Test
+    void checkpointsSavepointsAndHaMetadataLiveOnTheSharedVolume() {
+        String root = "file://" + mountPath() + "/";
+        assertThat(clusterConf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).startsWith(root);
+        assertThat(clusterConf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).startsWith(root);
+        assertThat(clusterConf.get(HighAvailabilityOptions.HA_STORAGE_PATH)).startsWith(root);
+        // Operator 1.10 is built on Flink 1.19 and validates these two keys by their 1.19 names
+        // (Flink 1.20 reads them as deprecated keys, as the assertions above show).
+        assertThat(deployment.getSpec().getFlinkConfiguration())
+                .containsKeys("state.checkpoints.dir", "state.savepoints.dir");
+        assertThat(HighAvailabilityMode.fromConfig(clusterConf)).isEqualTo(HighAvailabilityMode.KUBERNETES);
+        // JobManager and TaskManagers all write there.
+        assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+    }
+
+    /**
+     * In the pods, the operator's settings arrive as a file in the conf directory: the legacy
+     * {@code flink-conf.yaml} ("key: value" lines, what operator 1.10 with its Flink 1.19 libraries writes) or
+     * a standard-YAML {@code config.yaml}. Either way the entry class, started with the manifest's own
+     * arguments, must end up with the manifest's FreshRec settings.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"flink-conf.yaml", "config.yaml"})
+    void entryClassReadsTheDeploymentsSettingsFromTheConfDirectory(String fileName, @TempDir Path confDir) throws Exception {
+        Map<String, String> settings = deployment.getSpec().getFlinkConfiguration();
+        if (fileName.equals(GlobalConfiguration.FLINK_CONF_FILENAME)) {
+            Manifests.STRICT.writeValue(confDir.resolve(fileName).toFile(), settings);
+        } else {
+            List<String> lines = new ArrayList<>();
+            settings.forEach((key, value) -> lines.add(key + ": " + value));
+            Files.write(confDir.resolve(fileName), lines, StandardCharsets.UTF_8);
+        }
+        List<String> args = new ArrayList<>(List.of(deployment.getSpec().getJob().getArgs()));
+        args.set(args.indexOf("--flink-conf") + 1, confDir.toString());
+        FreshRecJobMain main = new FreshRecJobMain();
+        new CommandLine(main).parseArgs(args.toArray(String[]::new));
+        // What call() builds the job from (private: the class's only job is to run the job).
+        Method settingsOfMain = FreshRecJobMain.class.getDeclaredMethod("settings");
+        settingsOfMain.setAccessible(true);
+        Configuration seenByJob = (Configuration) settingsOfMain.invoke(main);
+
+        for (ConfigOption<?> option : freshrecOptions().values()) {
+            assertThat((Object) seenByJob.get(option)).as(option.key()).isEqualTo(clusterConf.get(option));
+        }
+        FreshRecOptions.modelConfig(seenByJob);
+        assertThat(seenByJob.get(PipelineOptions.GENERIC_TYPES)).isFalse();
+        assertThat(seenByJob.get(PipelineOptions.MAX_PARALLELISM)).isEqualTo(clusterConf.get(PipelineOptions.MAX_PARALLELISM));
+    }
+
+    /** Where the pod template mounts the PersistentVolumeClaim into Flink's main container. */
+    private static String mountPath() {
+        var podSpec = deployment.getSpec().getPodTemplate().getSpec();
+        Volume volume = podSpec.getVolumes().stream()
+                .filter(v -> v.getPersistentVolumeClaim() != null
+                        && v.getPersistentVolumeClaim().getClaimName().equals(claim.getMetadata().getName()))
+                .findFirst().orElseThrow(() -> new AssertionError("no volume from the PVC " + claim.getMetadata().getName()));
+        var main = podSpec.getContainers().stream()
+                .filter(c -> c.getName().equals(Constants.MAIN_CONTAINER_NAME))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + Constants.MAIN_CONTAINER_NAME + " in the pod template"));
+        List<String> paths = main.getVolumeMounts().stream()
+                .filter(m -> m.getName().equals(volume.getName())).map(VolumeMount::getMountPath).toList();
+        assertThat(paths).hasSize(1);
+        assertThat(paths.get(0)).startsWith("/").doesNotEndWith("/");
+        return paths.get(0);
+    }
+
+    @Test
+    void operatorTakesPeriodicSavepointsAndKeepsABoundedHistory() {
+        // The operator's own options (KubernetesOperatorConfigOptions, in the operator jar, not its API jar):
+        // the interval is a string it reads as a Duration or else as a cron expression.
+        Duration interval = ConfigurationUtils.convertValue(
+                clusterConf.get(ConfigOptions.key("kubernetes.operator.periodic.savepoint.interval").stringType().noDefaultValue()),
+                Duration.class);
+        Duration maxAge = clusterConf.get(
+                ConfigOptions.key("kubernetes.operator.savepoint.history.max.age").durationType().noDefaultValue());
+        Integer maxCount = clusterConf.get(
+                ConfigOptions.key("kubernetes.operator.savepoint.history.max.count").intType().noDefaultValue());
+        Boolean disposeOnDelete = clusterConf.get(
+                ConfigOptions.key("kubernetes.operator.savepoint.dispose-on-delete").booleanType().noDefaultValue());
+        assertThat(interval).isPositive();
+        assertThat(maxCount).isGreaterThan(1);
+        // Otherwise the history would never hold more than the newest savepoint.
+        assertThat(maxAge).isGreaterThan(interval);
+        // Savepoints dropped from the history leave the volume too, so it does not fill up.
+        assertThat(disposeOnDelete).isTrue();
+    }
+
+    /** Settings whose cluster value must be the embedded run's (flink-conf/config.yaml). */
+    private static final List<ConfigOption<?>> SHARED_FLINK_OPTIONS = List.of(
+            StateBackendOptions.STATE_BACKEND,
+            CheckpointingOptions.INCREMENTAL_CHECKPOINTS,
+            RocksDBOptions.TIMER_SERVICE_FACTORY,
+            TaskManagerOptions.MANAGED_MEMORY_SIZE,
+            TaskManagerOptions.NUM_TASK_SLOTS,
+            PipelineOptions.MAX_PARALLELISM,
+            PipelineOptions.GENERIC_TYPES,
+            PipelineOptions.AUTO_WATERMARK_INTERVAL,
+            CheckpointingOptions.MAX_RETAINED_CHECKPOINTS,
+            CheckpointingOptions.CHECKPOINTING_INTERVAL,
+            CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS,
+            CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
+            CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+            QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER,
+            QueryableStateOptions.PROXY_PORT_RANGE,
+            QueryableStateOptions.SERVER_PORT_RANGE);
+
+    @Test
+    void clusterSettingsAreTheEmbeddedRunsSettings() throws Exception {
+        Configuration embedded = GlobalConfiguration.loadConfiguration(Path.of("flink-conf").toAbsolutePath().toString());
+        for (ConfigOption<?> option : SHARED_FLINK_OPTIONS) {
+            assertThat(clusterConf.contains(option)).as("%s set in the FlinkDeployment", option.key()).isTrue();
+            assertThat((Object) clusterConf.get(option)).as(option.key()).isEqualTo(embedded.get(option));
+        }
+        // The settings the job's state and lookups depend on, spelled out.
+        assertThat(clusterConf.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
+        assertThat(clusterConf.get(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER)).isTrue();
+        assertThat(clusterConf.get(PipelineOptions.GENERIC_TYPES)).isFalse();
+        assertThat(clusterConf.get(PipelineOptions.MAX_PARALLELISM)).isEqualTo(128);
+        assertThat(clusterConf.get(TaskManagerOptions.MANAGED_MEMORY_SIZE).getMebiBytes()).isGreaterThanOrEqualTo(1024);
+
+        // FreshRec's own settings: every option the embedded run sets has the same value on the cluster,
+        // the cluster sets no freshrec.* key the job does not know, and the values parse.
+        Map<String, ConfigOption<?>> freshrecOptions = freshrecOptions();
+        for (ConfigOption<?> option : freshrecOptions.values()) {
+            if (embedded.contains(option)) {
+                assertThat(clusterConf.contains(option)).as("%s set in the FlinkDeployment", option.key()).isTrue();
+            }
+            assertThat((Object) clusterConf.get(option)).as(option.key()).isEqualTo(embedded.get(option));
+        }
+        for (String key : deployment.getSpec().getFlinkConfiguration().keySet()) {
+            if (key.startsWith("freshrec.")) {
+                assertThat(freshrecOptions).as("known FreshRec setting").containsKey(key);
+            }
+        }
+        FreshRecOptions.modelConfig(clusterConf);
+    }
+
+    private static Map<String, ConfigOption<?>> freshrecOptions() throws IllegalAccessException {
+        Map<String, ConfigOption<?>> options = new HashMap<>();
+        for (Field field : FreshRecOptions.class.getFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
+                ConfigOption<?> option = (ConfigOption<?>) field.get(null);
+                options.put(option.key(), option);
+            }
+        }
+        assertThat(options).isNotEmpty();
+        return options;
+    }
+
+    @Test
+    void queryableStateServiceTargetsTheProxyPortOfTheTaskManagers() {
+        assertThat(service.getSpec().getType()).isEqualTo("ClusterIP");
+        assertThat(service.getSpec().getSelector()).isEqualTo(KubernetesUtils.getTaskManagerSelectors(clusterId()));
+        assertThat(service.getSpec().getPorts()).hasSize(1);
+        ServicePort port = service.getSpec().getPorts().get(0);
+        assertThat(port.getProtocol()).isEqualTo("TCP");
+        assertThat(port.getTargetPort().getIntVal()).isEqualTo(proxyPort());
+        assertThat(port.getPort()).isEqualTo(proxyPort());
+    }
+
+    /** One fixed port (a range would make the Service's target port a guess). */
+    private static int proxyPort() {
+        return Integer.parseInt(clusterConf.get(QueryableStateOptions.PROXY_PORT_RANGE));
+    }
+
+    @Test
+    void networkPolicyCoversTheTaskManagersAndAdmitsOnlyLookupClientsToTheProxy() {
+        assertThat(networkPolicy.getSpec().getPodSelector().getMatchLabels())
+                .isEqualTo(KubernetesUtils.getTaskManagerSelectors(clusterId()));
+        assertThat(networkPolicy.getSpec().getPodSelector().getMatchExpressions()).isNullOrEmpty();
+        assertThat(networkPolicy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+
+        Map<String, String> jobManager = KubernetesUtils.getJobManagerSelectors(clusterId());
+        Map<String, String> taskManager = KubernetesUtils.getTaskManagerSelectors(clusterId());
+        Map<String, String> client = Map.of("freshrec-client", "true", "app", "dashboard");
+        Map<String, String> stranger = Map.of("app", "dashboard");
+        Map<String, String> otherFlinkCluster = KubernetesUtils.getTaskManagerSelectors("other-job");
+        int stateServerPort = Integer.parseInt(clusterConf.get(QueryableStateOptions.SERVER_PORT_RANGE));
+        int taskManagerRpc = Constants.TASK_MANAGER_RPC_PORT;
+
+        // Flink's own traffic into the TaskManagers is untouched.
+        assertThat(admits(jobManager, taskManagerRpc)).isTrue();
+        assertThat(admits(taskManager, taskManagerRpc)).isTrue();
+        assertThat(admits(taskManager, stateServerPort)).isTrue();
+        // Lookup clients reach the proxy and nothing else; everybody else reaches nothing.
+        assertThat(admits(client, proxyPort())).isTrue();
+        assertThat(admits(client, stateServerPort)).isFalse();
+        assertThat(admits(client, taskManagerRpc)).isFalse();
+        assertThat(admits(stranger, proxyPort())).isFalse();
+        assertThat(admits(otherFlinkCluster, proxyPort())).isFalse();
+    }
+
+    /**
+     * Whether the policy admits TCP from a pod with these labels in the same namespace to this port of a
+     * selected pod (Kubernetes semantics: rules are OR-ed; within a rule, any peer and any port; an empty
+     * list means all). Peers other than plain pod selectors are rejected, as this policy should have none.
+     */
+    private static boolean admits(Map<String, String> sourceLabels, int port) {
+        for (NetworkPolicyIngressRule rule : networkPolicy.getSpec().getIngress()) {
+            assertThat(rule.getFrom()).as("a rule without 'from' admits every source").isNotEmpty();
+            boolean peerMatches = false;
+            for (NetworkPolicyPeer peer : rule.getFrom()) {
+                assertThat(peer.getIpBlock()).isNull();
+                assertThat(peer.getNamespaceSelector()).isNull();
+                assertThat(peer.getPodSelector().getMatchExpressions()).isNullOrEmpty();
+                peerMatches |= sourceLabels.entrySet().containsAll(peer.getPodSelector().getMatchLabels().entrySet());
+            }
+            boolean portMatches = rule.getPorts() == null || rule.getPorts().isEmpty();
+            for (NetworkPolicyPort allowed : rule.getPorts() == null ? List.<NetworkPolicyPort>of() : rule.getPorts()) {
+                assertThat(allowed.getEndPort()).isNull();
+                portMatches |= "TCP".equals(allowed.getProtocol()) && allowed.getPort().getIntVal() == port;
+            }
+            if (peerMatches && portMatches) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void dockerfileExtendsTheOfficialImageWithTheQueryableStateRuntimeAndTheJobJar() throws IOException {
+        List<String> instructions = dockerInstructions(K8S.resolve("Dockerfile"));
+        assertThat(instructions.stream().filter(i -> i.startsWith("FROM "))).containsExactly("FROM flink:" + FLINK_VERSION + "-java17");
+        String jar = deployment.getSpec().getJob().getJarURI().substring("local://".length());
+        assertThat(instructions).contains("COPY --chown=flink:flink target/freshrec.jar " + jar);
+        assertThat(instructions).contains("RUN cp /opt/flink/opt/flink-queryable-state-runtime-" + FLINK_VERSION
+                + ".jar /opt/flink/lib/");
+    }
+
+    /** Dockerfile instructions with comments dropped and continuation lines joined. */
+    private static List<String> dockerInstructions(Path dockerfile) throws IOException {
+        List<String> instructions = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : Files.readAllLines(dockerfile, StandardCharsets.UTF_8)) {
+            String trimmed = line.strip();
+            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                continue;
+            }
+            boolean continued = trimmed.endsWith("\\");
+            current.append(continued ? trimmed.substring(0, trimmed.length() - 1).strip() + " " : trimmed);
+            if (!continued) {
+                instructions.add(current.toString().replaceAll("\\s+", " "));
+                current.setLength(0);
+            }
+        }
+        return instructions;
+    }
+
+    @Test
+    void readmesNameOnlyFilesAndServicesThatExist() throws IOException {
+        String k8sReadme = Files.readString(K8S.resolve("README.md"), StandardCharsets.UTF_8);
+        String mainReadme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        Pattern file = Pattern.compile("k8s/[A-Za-z0-9._-]+");
+        Set<String> mentioned = new LinkedHashSet<>();
+        for (String text : List.of(k8sReadme, mainReadme)) {
+            Matcher m = file.matcher(text);
+            while (m.find()) {
+                mentioned.add(m.group().replaceAll("[.]$", ""));
+            }
+        }
+        assertThat(mentioned).isNotEmpty();
+        for (String path : mentioned) {
+            assertThat(Path.of(path)).as("mentioned in a README").exists();
+        }
+        // The services the commands talk to: the operator's REST service for this cluster, and ours.
+        for (String text : List.of(k8sReadme, mainReadme)) {
+            assertThat(text).contains("svc/" + ExternalServiceDecorator.getExternalServiceName(clusterId()));
+            assertThat(text).containsPattern(Pattern.quote(service.getMetadata().getName()) + "(?![\\w-])");
+            // The savepoint history is listed by the labels the operator puts on its snapshot resources.
+            assertThat(text).contains(CrdConstants.LABEL_SNAPSHOT_JOB_REFERENCE_NAME + "=" + clusterId());
+        }
+    }
+
+    @Test
+    void readmeLookupCommandsAreValidFreshRecCommandsAgainstTheDeployedImage() throws IOException {
+        String jar = deployment.getSpec().getJob().getJarURI().substring("local://".length());
+        List<String> commands = new ArrayList<>();
+        for (Path readme : List.of(K8S.resolve("README.md"), Path.of("README.md"))) {
+            String text = Files.readString(readme, StandardCharsets.UTF_8);
+            // The client pods run the deployed image, where the CLI is the job jar itself.
+            assertThat(text).contains("--image=" + deployment.getSpec().getImage() + " ");
+            Matcher m = Pattern.compile("java -jar (\\S*freshrec\\.jar) ((?:recommend|similar) [^\\n`]*)").matcher(text);
+            while (m.find()) {
+                if (m.group(2).contains(service.getMetadata().getName())) {
+                    assertThat(m.group(1)).isEqualTo(jar);
+                    commands.add(m.group(2).strip());
+                }
+            }
+        }
+        assertThat(commands).hasSizeGreaterThanOrEqualTo(2);
+        for (String command : commands) {
+            CommandLine.ParseResult result = new CommandLine(new FreshRecCli()).parseArgs(command.split("\\s+"));
+            CommandLine.ParseResult sub = result.subcommand();
+            assertThat(sub).as(command).isNotNull();
+            assertThat(sub.matchedOptionValue("--host", "")).isEqualTo(service.getMetadata().getName());
+            assertThat(sub.matchedOptionValue("--port", proxyPort())).isEqualTo(proxyPort());
+            assertThat(sub.matchedOptionValue("--flink-rest", (URI) null)).isEqualTo(URI.create(
+                    "http://" + ExternalServiceDecorator.getExternalServiceName(clusterId()) + ":" + Constants.REST_PORT));
+        }
+    }
+
+    /** Each mutation adds a field the API classes do not have, or a value of the wrong type. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "FlinkDeployment spec.jobManger",
+            "FlinkDeployment spec.job.upgradeMod",
+            "FlinkDeployment spec.podTemplate.spec.containers[0].volumeMount",
+            "FlinkDeployment spec.flinkConfiguration unquoted number",
+            "FlinkDeployment stauts",
+            "Service spec.selecter",
+            "NetworkPolicy spec.ingress[0].form",
+            "PersistentVolumeClaim spec.resources.request"})
+    void strictParsingRejectsUnknownFieldsAndWrongTypes(String name) throws IOException {
+        String kind = name.substring(0, name.indexOf(' '));
+        JsonNode tree = documents.stream().map(Manifests.Document::tree)
+                .filter(t -> t.path("kind").asText().equals(kind)).findFirst().orElseThrow().deepCopy();
+        // The unmodified tree parses, so the failure below is the mutation's.
+        Manifests.parse(tree);
+        Mutation mutation = MUTATIONS.get(name);
+        mutation.change().accept(tree);
+        assertThatThrownBy(() -> Manifests.parse(tree)).as(name)
+                .isInstanceOf(IOException.class).hasMessageContaining(mutation.reported());
+    }
+
+    private record Mutation(Consumer<JsonNode> change, String reported) {}
+
+    private static final Map<String, Mutation> MUTATIONS = Map.of(
+            "FlinkDeployment spec.jobManger", new Mutation(
+                    t -> obj(t, "spec").set("jobManger", obj(t, "spec").get("jobManager")), "\"jobManger\""),
+            "FlinkDeployment spec.job.upgradeMod", new Mutation(
+                    t -> obj(t, "spec", "job").put("upgradeMod", "savepoint"), "\"upgradeMod\""),
+            "FlinkDeployment spec.podTemplate.spec.containers[0].volumeMount", new Mutation(
+                    t -> container(t).set("volumeMount", container(t).get("volumeMounts")), "\"volumeMount\""),
+            "FlinkDeployment spec.flinkConfiguration unquoted number", new Mutation(
+                    t -> obj(t, "spec", "flinkConfiguration").set("pipeline.max-parallelism", IntNode.valueOf(128)),
+                    "Cannot coerce Integer value (128)"),
+            "FlinkDeployment stauts", new Mutation(
+                    t -> ((ObjectNode) t).set("stauts", TextNode.valueOf("x")), "\"stauts\""),
+            "Service spec.selecter", new Mutation(
+                    t -> obj(t, "spec").set("selecter", obj(t, "spec").get("selector")), "\"selecter\""),
+            "NetworkPolicy spec.ingress[0].form", new Mutation(
+                    t -> ((ObjectNode) t.path("spec").path("ingress").get(0)).set("form", t.path("spec").path("ingress").get(0).get("from")),
+                    "\"form\""),
+            "PersistentVolumeClaim spec.resources.request", new Mutation(
+                    t -> obj(t, "spec", "resources").set("request", obj(t, "spec", "resources").get("requests")),
+                    "\"request\""));
+
+    private static ObjectNode container(JsonNode tree) {
+        return (ObjectNode) tree.path("spec").path("podTemplate").path("spec").path("containers").get(0);
+    }
+
+    private static ObjectNode obj(JsonNode tree, String... path) {
+        JsonNode node = tree;
+        for (String step : path) {
+            node = node.path(step);
+        }
+        assertThat(node.isObject()).as(String.join(".", path)).isTrue();
+        return (ObjectNode) node;
+    }
+}
