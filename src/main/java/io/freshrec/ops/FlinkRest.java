@@ -103,7 +103,8 @@ public final class FlinkRest {
         return values;
     }
 
-    JsonNode get(String path) throws IOException {
+    /** GET {@code path} (relative to the base URL) as JSON; non-2xx answers and connection failures are IOExceptions. */
+    public JsonNode get(String path) throws IOException {
         HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(5)).GET().build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
