@@ -53,6 +53,11 @@ public final class SourceOptions {
     @Option(names = "--events", description = "Stop the generator after this many events (default: endless).")
     Long events;
 
+    @Option(names = "--keep-running",
+            description = "Keep the job up after a finite input (--input, or --events) has been read: the model stays "
+                    + "served and can be versioned (savepoint) and continued (run --from with more events).")
+    boolean keepRunning;
+
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP_SERVERS",
             description = "Read interactions from Kafka (host:port,...) and write dead letters, model updates and "
                     + "recommendations to Kafka topics (same as -D freshrec.kafka.bootstrap-servers=...).")
@@ -97,7 +102,7 @@ public final class SourceOptions {
                 // lag hundreds of events behind each user and the prequential figure would say so.
                 conf.set(FreshRecOptions.ALIGN_TO_MODEL, true);
             }
-            return InteractionSource.replay(input, inputFormat(), speedup);
+            return InteractionSource.replay(input, inputFormat(), speedup, keepRunning);
         }
         if (rate < 0) {
             throw new IllegalArgumentException("--rate must be >= 0");
@@ -108,7 +113,7 @@ public final class SourceOptions {
         SyntheticInteractions world = SyntheticInteractions.defaults(seed, users, items, rate > 0 ? rate : 10_000,
                 System.currentTimeMillis()).withBadRecordRate(badRate);
         // Rate-limited runs are live: events carry the wall clock. Unthrottled runs use the synthetic clock.
-        return InteractionSource.generator(world, events == null ? Long.MAX_VALUE : events, rate, rate > 0);
+        return InteractionSource.generator(world, events == null ? Long.MAX_VALUE : events, rate, rate > 0, keepRunning);
     }
 
     private InputFormat inputFormat() {

@@ -166,8 +166,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         if (seenItems == null) {
             seenItems = new SeenItems();
             usersCreated.inc();
-            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         }
+        // On every interaction, not only the first: a job restored from a savepoint taken after a finite input
+        // had ended (--keep-running) has used these timers up, and its own input ends again. Re-registering
+        // an existing timer is a lookup.
+        ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         if (before != null && !seenItems.contains(update.itemId)) {
             Recommendations served = recommendations.value();
             if (served == null || update.time - served.eventTime > config.maxStalenessMs) {

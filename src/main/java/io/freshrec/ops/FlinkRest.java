@@ -8,13 +8,21 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
-/** The few calls FreshRec makes to a Flink REST API (MiniCluster or cluster): find jobs, read metrics. */
+/**
+ * The calls FreshRec makes to a Flink REST API (the embedded run's MiniCluster or a cluster): find jobs and
+ * read their metrics; upload and run the job jar; trigger savepoints and stop jobs with one, and poll them;
+ * job status. Errors are IOExceptions with a one-line message (Flink's own error texts summarised).
+ */
 public final class FlinkRest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -103,21 +111,276 @@ public final class FlinkRest {
         return values;
     }
 
-    JsonNode get(String path) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(5)).GET().build();
+    /** GET {@code path} (relative to the base URL) as JSON; non-2xx answers and connection failures are IOExceptions. */
+    public JsonNode get(String path) throws IOException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(5)).GET().build());
+    }
+
+    /** POST a JSON body to {@code path}; the answer as JSON. */
+    public JsonNode post(String path, Object body) throws IOException {
+        byte[] json = JSON.writeValueAsBytes(body);
+        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build());
+    }
+
+    // ---- jobs ----
+
+    /** A job's status ({@code RUNNING}, {@code FINISHED}, ...), from {@code GET /jobs/:id}. */
+    public String jobStatus(String jobId) throws IOException {
+        return get("jobs/" + jobId).path("state").asText();
+    }
+
+    /** Whether the job and every one of its tasks run (a restored job answers lookups only then). */
+    public boolean allTasksRunning(String jobId) throws IOException {
+        JsonNode job = get("jobs/" + jobId);
+        if (!"RUNNING".equals(job.path("state").asText())) {
+            return false;
+        }
+        for (JsonNode vertex : job.path("vertices")) {
+            if (!"RUNNING".equals(vertex.path("status").asText())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Waits until the job and all its tasks run. A job that ends first (a failed restore, bad arguments)
+     * fails this with the job's root exception, so a wait never outlives the job it waits for.
+     */
+    public void awaitRunning(String jobId, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String state = jobStatus(jobId);
+            if (TERMINAL.contains(state) || "FAILING".equals(state)) {
+                throw new IOException("job " + jobId + " " + state.toLowerCase(java.util.Locale.ROOT) + rootCause(jobId));
+            }
+            if (allTasksRunning(jobId)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("job " + jobId + " not running after " + timeout.toSeconds() + " s (state " + state + ")");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Cancels a job (no savepoint). */
+    public void cancel(String jobId) throws IOException {
+        send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId + "?mode=cancel")).timeout(Duration.ofSeconds(30))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    /** Ids of the jobs that have not reached a terminal state, newest first. */
+    public List<String> activeJobs() throws IOException {
+        List<JsonNode> jobs = new java.util.ArrayList<>();
+        get("jobs/overview").path("jobs").forEach(jobs::add);
+        jobs.sort(java.util.Comparator.comparingLong((JsonNode job) -> job.path("start-time").asLong()).reversed());
+        List<String> active = new java.util.ArrayList<>();
+        for (JsonNode job : jobs) {
+            if (!TERMINAL.contains(job.path("state").asText())) {
+                active.add(job.path("jid").asText());
+            }
+        }
+        return active;
+    }
+
+    /** Waits until the job reached a terminal state; returns it. */
+    public String awaitTerminal(String jobId, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String state = jobStatus(jobId);
+            if (TERMINAL.contains(state)) {
+                return state;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("job " + jobId + " still " + state + " after " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static final List<String> TERMINAL = List.of("FINISHED", "CANCELED", "FAILED", "SUSPENDED");
+
+    /** ": <first line of the root exception>" of a job, or "" when the job has none. */
+    private String rootCause(String jobId) {
+        try {
+            String root = get("jobs/" + jobId + "/exceptions").path("root-exception").asText("");
+            return root.isBlank() ? "" : ": " + summarise(root);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    // ---- savepoints ----
+
+    /**
+     * Triggers a savepoint of a running job (it keeps running); returns the trigger id to {@link
+     * #awaitSavepoint poll}. {@code targetDirectory} null: the cluster's {@code state.savepoints.dir}.
+     */
+    public String triggerSavepoint(String jobId, String targetDirectory, String formatType) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (targetDirectory != null) {
+            body.put("target-directory", targetDirectory);
+        }
+        body.put("cancel-job", false);
+        body.put("formatType", formatType);
+        return post("jobs/" + jobId + "/savepoints", body).path("request-id").asText();
+    }
+
+    /** Stops the job with a final savepoint (no drain: event time does not jump to the end); returns the trigger id. */
+    public String stopWithSavepoint(String jobId, String targetDirectory, String formatType) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (targetDirectory != null) {
+            body.put("targetDirectory", targetDirectory);
+        }
+        body.put("drain", false);
+        body.put("formatType", formatType);
+        return post("jobs/" + jobId + "/stop", body).path("request-id").asText();
+    }
+
+    /** Polls a savepoint (or stop-with-savepoint) operation until it completes; returns the savepoint's location. */
+    public String awaitSavepoint(String jobId, String triggerId, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 20;
+        while (true) {
+            JsonNode answer = get("jobs/" + jobId + "/savepoints/" + triggerId);
+            if ("COMPLETED".equals(answer.path("status").path("id").asText())) {
+                JsonNode operation = answer.path("operation");
+                if (operation.hasNonNull("location")) {
+                    return operation.path("location").asText();
+                }
+                JsonNode cause = operation.path("failure-cause");
+                String text = cause.path("stack-trace").asText(cause.path("class").asText("unknown failure"));
+                throw new IOException("savepoint of job " + jobId + " failed: " + summarise(text));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("savepoint of job " + jobId + " not complete after " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(pause);
+            pause = Math.min(pause * 2, 500);
+        }
+    }
+
+    // ---- jars ----
+
+    /** Uploads a job jar ({@code POST /jars/upload}); returns its id on the cluster. */
+    public String uploadJar(Path jar) throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IOException("no jar at " + jar.toAbsolutePath());
+        }
+        String boundary = "freshrec-" + UUID.randomUUID();
+        String head = "--" + boundary + "\r\n"
+                + "Content-Disposition: form-data; name=\"jarfile\"; filename=\"" + jar.getFileName() + "\"\r\n"
+                + "Content-Type: application/java-archive\r\n\r\n";
+        String tail = "\r\n--" + boundary + "--\r\n";
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("jars/upload")).timeout(Duration.ofMinutes(5))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofString(head),
+                        HttpRequest.BodyPublishers.ofFile(jar), HttpRequest.BodyPublishers.ofString(tail)))
+                .build();
+        String filename = send(request).path("filename").asText();
+        // The answer names the stored file; its last path element is the jar's id.
+        return filename.substring(filename.replace('\\', '/').lastIndexOf('/') + 1);
+    }
+
+    /**
+     * Runs an uploaded jar ({@code POST /jars/:id/run}); returns the new job's id.
+     *
+     * @param parallelism null: the cluster's default
+     * @param savepointPath null: a fresh start; otherwise restored in NO_CLAIM mode (the savepoint stays ours)
+     */
+    public String runJar(String jarId, String entryClass, List<String> programArgs, Integer parallelism,
+            String savepointPath) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("entryClass", entryClass);
+        body.put("programArgsList", programArgs);
+        if (parallelism != null) {
+            body.put("parallelism", parallelism);
+        }
+        if (savepointPath != null) {
+            body.put("savepointPath", savepointPath);
+            body.put("allowNonRestoredState", false);
+            body.put("claimMode", "NO_CLAIM");
+        }
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("jars/" + jarId + "/run")).timeout(Duration.ofMinutes(5))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+        return send(request).path("jobid").asText();
+    }
+
+    /** Removes an uploaded jar; the jobs it started keep their own copy. */
+    public void deleteJar(String jarId) throws IOException {
+        send(HttpRequest.newBuilder(base.resolve("jars/" + jarId)).timeout(Duration.ofSeconds(30)).DELETE().build());
+    }
+
+    // ---- transport ----
+
+    private JsonNode send(HttpRequest request) throws IOException {
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
-                throw new IOException("Flink REST " + request.uri() + " answered " + response.statusCode());
+                throw new IOException("Flink REST " + request.method() + " " + request.uri().getPath() + " answered "
+                        + response.statusCode() + errorText(response.body()));
             }
-            return JSON.readTree(response.body());
+            String body = response.body();
+            return body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IOException("Flink REST " + request.uri() + " did not answer with JSON (is this a Flink REST API?)", e);
-        } catch (ConnectException e) {
+        } catch (ConnectException | java.net.http.HttpConnectTimeoutException e) {
             throw new IOException("no Flink REST API at " + base + " (is the job running?)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    /** ": <summary>" of a Flink REST error body ({"errors": [...]}), or "" when there is none. */
+    private static String errorText(String body) {
+        try {
+            JsonNode errors = JSON.readTree(body).path("errors");
+            if (errors.isArray() && errors.size() > 0) {
+                StringBuilder all = new StringBuilder();
+                errors.forEach(error -> all.append(error.asText()).append('\n'));
+                return ": " + summarise(all.toString());
+            }
+        } catch (IOException notJson) {
+            // fall through
+        }
+        return "";
+    }
+
+    /**
+     * One line from a Flink error text (often a whole stack trace): its first message, and the innermost
+     * "Caused by" message when that says something else (usually what went wrong in the user's terms).
+     */
+    static String summarise(String text) {
+        String first = null;
+        String innermost = null;
+        for (String line : text.split("\n")) {
+            String trimmed = line.strip();
+            if (trimmed.isEmpty() || trimmed.startsWith("at ") || trimmed.startsWith("...")) {
+                continue;
+            }
+            if (first == null) {
+                first = messageOf(trimmed);
+            } else if (trimmed.startsWith("Caused by: ")) {
+                innermost = messageOf(trimmed.substring("Caused by: ".length()));
+            }
+        }
+        if (first == null) {
+            return "(no message)";
+        }
+        return innermost == null || innermost.equals(first) || first.contains(innermost) ? first : first + " (" + innermost + ")";
+    }
+
+    /** "org.example.SomeException: text" -> "text"; a bare class name stays. */
+    private static String messageOf(String line) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)(?:: (.*))?$").matcher(line);
+        if (m.matches()) {
+            return m.group(2) == null || m.group(2).isBlank() ? m.group(1) : m.group(2).strip();
+        }
+        return line;
     }
 }

@@ -7,7 +7,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 
 /**
@@ -51,11 +50,20 @@ public final class InteractionSource {
      */
     public static InteractionSource generator(SyntheticInteractions world, long count, double ratePerSecond,
             boolean wallClock) {
+        return generator(world, count, ratePerSecond, wallClock, false);
+    }
+
+    /**
+     * As {@link #generator(SyntheticInteractions, long, double, boolean)}; with {@code keepRunning} a finite
+     * stream stays open after its last record (see {@link SequenceSource}).
+     */
+    public static InteractionSource generator(SyntheticInteractions world, long count, double ratePerSecond,
+            boolean wallClock, boolean keepRunning) {
         RateLimiterStrategy rate = ratePerSecond > 0 ? RateLimiterStrategy.perSecond(ratePerSecond) : RateLimiterStrategy.noOp();
         GeneratorFunction<Long, String> lines = wallClock
                 ? index -> world.lineAt(index, System.currentTimeMillis())
                 : world::lineAt;
-        return new InteractionSource(new DataGeneratorSource<>(lines, count, rate, Types.STRING), GENERATOR, 1,
+        return new InteractionSource(new SequenceSource<>(lines, count, rate, keepRunning, Types.STRING), GENERATOR, 1,
                 InputFormat.JSON_LINES);
     }
 
@@ -64,9 +72,14 @@ public final class InteractionSource {
      * {@code speedup} times real time, with idle gaps capped at {@link ReplayFunction#MAX_PAUSE_MS}.
      */
     public static InteractionSource replay(Path file, InputFormat format, double speedup) {
+        return replay(file, format, speedup, false);
+    }
+
+    /** As {@link #replay(Path, InputFormat, double)}; with {@code keepRunning} the job stays up after the last record. */
+    public static InteractionSource replay(Path file, InputFormat format, double speedup, boolean keepRunning) {
         long count = FileReplay.count(file, format);
         ReplayFunction lines = new ReplayFunction(file.toAbsolutePath().toString(), format, speedup);
-        return new InteractionSource(new DataGeneratorSource<>(lines, count, RateLimiterStrategy.noOp(), Types.STRING),
+        return new InteractionSource(new SequenceSource<>(lines, count, RateLimiterStrategy.noOp(), keepRunning, Types.STRING),
                 REPLAY, 1, format);
     }
 

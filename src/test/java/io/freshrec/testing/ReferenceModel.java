@@ -85,12 +85,20 @@ public final class ReferenceModel {
 
     /** The recommendations served to a user after their last interaction. */
     public Served recommend(long user) {
+        return recommend(user, lastEventTime.get(user));
+    }
+
+    /**
+     * The user's list scored at their last interaction with the model version valid at event time {@code
+     * modelAt}; Long.MAX_VALUE: the final model, as served once a finite input has ended.
+     */
+    public Served recommend(long user, long modelAt) {
         long now = lastEventTime.get(user);
         Map<Long, Double> norm = new HashMap<>();
         Map<Long, Double> trending = new HashMap<>();
         Map<Long, Map<Long, Double>> cooccurrence = new HashMap<>();
         for (Increment inc : increments) {
-            if (!visible(inc.time, now)) {
+            if (!visible(inc.time, modelAt)) {
                 continue;
             }
             if (inc.other < 0) {

@@ -37,6 +37,32 @@ public final class ServedLists {
         }
     }
 
+    /**
+     * Polls until every user of {@code reference} is served {@code expected.apply(user)} (lists are
+     * recomputed asynchronously, e.g. once more when a finite input ends); returns the served lists.
+     */
+    public static Map<Long, Recommendations> awaitLists(RecommendationClient lookups, ReferenceModel reference,
+            java.util.function.LongFunction<ReferenceModel.Served> expected, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Map<Long, Recommendations> served = new TreeMap<>();
+            try {
+                for (long user : reference.users()) {
+                    Optional<Recommendations> recs = lookups.recommendations(user);
+                    assertThat(recs).as("list of user %d", user).isPresent();
+                    assertSameList(user, recs.get(), expected.apply(user));
+                    served.put(user, recs.get());
+                }
+                return served;
+            } catch (AssertionError notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
     /** Same items and scores (exact ties may swap places), same trending fill. */
     public static void assertSameList(long user, Recommendations actual, ReferenceModel.Served expected) {
         assertThat(actual.items.length).as("list length of user %d", user).isEqualTo(expected.items.size());

@@ -1,0 +1,176 @@
+package io.freshrec.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.freshrec.cli.FreshRecJobMain;
+import io.freshrec.events.DeadLetter;
+import io.freshrec.job.FreshRecJob;
+import io.freshrec.model.Recommendations;
+import io.freshrec.serving.RecommendationClient;
+import io.freshrec.sources.InteractionSource;
+import io.freshrec.sources.SyntheticInteractions;
+import io.freshrec.testing.CollectingSink;
+import io.freshrec.testing.FreshRecCluster;
+import io.freshrec.testing.JobJar;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The REST calls behind versions and rollback, against a real MiniCluster's REST API (with
+ * flink-runtime-web on the classpath it serves /jars as a standalone cluster does).
+ */
+class FlinkRestTest {
+    private static final int PROXY_PORT = 19569;
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 19567);
+
+    @TempDir
+    Path work;
+
+    private static FlinkRest rest() {
+        Configuration client = CLUSTER.getClientConfiguration();
+        return new FlinkRest(URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
+    }
+
+    @AfterEach
+    void cancelLeftovers() throws Exception {
+        FlinkRest rest = rest();
+        for (String job : rest.activeJobs()) {
+            rest.cancel(job);
+            rest.awaitTerminal(job, Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void shouldTakeASavepointThenStopWithOne() throws Exception {
+        SyntheticInteractions world = new SyntheticInteractions(3, 20, 40, 4, 1_704_067_200_000L, 20, 20_000, 20, 0.0);
+        FreshRecJob job = new FreshRecJob(new Configuration(), InteractionSource.generator(world, 200, 0, false, true),
+                new CollectingSink<DeadLetter>("rest-dead-letters"), null);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        job.build(env);
+        String jobId = env.executeAsync(FreshRecJob.JOB_NAME).getJobID().toHexString();
+        FlinkRest rest = rest();
+        rest.awaitRunning(jobId, Duration.ofSeconds(60));
+        assertThat(rest.findRunningJob(FreshRecJob.JOB_NAME)).contains(jobId);
+
+        String trigger = rest.triggerSavepoint(jobId, work.resolve("savepoints").toUri().toString(), "CANONICAL");
+        String savepoint = rest.awaitSavepoint(jobId, trigger, Duration.ofSeconds(60));
+        assertThat(Path.of(URI.create(savepoint)).resolve("_metadata")).isRegularFile();
+        assertThat(rest.jobStatus(jobId)).isEqualTo("RUNNING");
+
+        String stop = rest.stopWithSavepoint(jobId, work.resolve("savepoints").toUri().toString(), "CANONICAL");
+        String last = rest.awaitSavepoint(jobId, stop, Duration.ofSeconds(60));
+        assertThat(last).isNotEqualTo(savepoint);
+        assertThat(Path.of(URI.create(last)).resolve("_metadata")).isRegularFile();
+        assertThat(rest.awaitTerminal(jobId, Duration.ofSeconds(30))).isEqualTo("FINISHED");
+        assertThat(rest.findRunningJob(FreshRecJob.JOB_NAME)).isEmpty();
+
+        // A savepoint of a job that is not running: Flink's refusal, on one line.
+        assertThatThrownBy(() -> rest.awaitSavepoint(jobId, rest.triggerSavepoint(jobId, null, "CANONICAL"), Duration.ofSeconds(30)))
+                .isInstanceOf(IOException.class).message().doesNotContain("\n").doesNotContain("\tat ");
+    }
+
+    @Test
+    void shouldUploadAndRunTheJobJarFreshAndFromASavepoint() throws Exception {
+        FlinkRest rest = rest();
+        Path jar = JobJar.build(work);
+        String jarId = rest.uploadJar(jar);
+        assertThat(jarId).endsWith("_freshrec-job.jar");
+        List<String> args = List.of("--flink-conf", "flink-conf", "--dead-letters", work.resolve("dead").toString(),
+                "--events", "300", "--rate", "0", "--users", "30", "--items", "60", "--keep-running",
+                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri());
+
+        String jobId = rest.runJar(jarId, FreshRecJobMain.class.getName(), args, 1, null);
+        rest.awaitRunning(jobId, Duration.ofSeconds(60));
+        Recommendations before = awaitStableList(jobId, 1);
+        String stop = rest.stopWithSavepoint(jobId, work.resolve("savepoints").toUri().toString(), "CANONICAL");
+        String savepoint = rest.awaitSavepoint(jobId, stop, Duration.ofSeconds(60));
+        assertThat(rest.awaitTerminal(jobId, Duration.ofSeconds(30))).isEqualTo("FINISHED");
+
+        String restored = rest.runJar(jarId, FreshRecJobMain.class.getName(), args, 2, savepoint);
+        assertThat(restored).isNotEqualTo(jobId);
+        rest.awaitRunning(restored, Duration.ofSeconds(60));
+        assertThat(awaitList(restored, 1).items).containsExactly(before.items);
+        rest.cancel(restored);
+        assertThat(rest.awaitTerminal(restored, Duration.ofSeconds(60))).isEqualTo("CANCELED");
+
+        // Bad program arguments: the cluster's answer, summarised to one line naming the problem.
+        assertThatThrownBy(() -> rest.runJar(jarId, FreshRecJobMain.class.getName(), List.of("--no-such-option"), 1, null))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("--no-such-option").message().doesNotContain("\n");
+        // A savepoint that does not exist fails the submission or the start, never silently.
+        assertThatThrownBy(() -> rest.awaitRunning(rest.runJar(jarId, FreshRecJobMain.class.getName(), args, 1,
+                work.resolve("no-such-savepoint").toUri().toString()), Duration.ofSeconds(60)))
+                .isInstanceOf(IOException.class).message().doesNotContain("\n");
+
+        rest.deleteJar(jarId);
+        assertThat(rest.get("jars").path("files").findValuesAsText("id")).doesNotContain(jarId);
+    }
+
+    @Test
+    void shouldReportUnreachableRestAndUnknownJobsOnOneLine() {
+        FlinkRest nowhere = new FlinkRest(URI.create("http://localhost:18589"));
+        assertThatThrownBy(() -> nowhere.jobStatus(new JobID().toHexString()))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("no Flink REST API at http://localhost:18589/");
+        assertThatThrownBy(() -> rest().jobStatus(new JobID().toHexString()))
+                .isInstanceOf(IOException.class).hasMessageContaining("answered 404").message().doesNotContain("\n");
+        assertThatThrownBy(() -> rest().uploadJar(work.resolve("absent.jar")))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("no jar at ");
+    }
+
+    @Test
+    void shouldSummariseStackTracesToTheirMessages() {
+        String trace = "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n"
+                + "\tat org.apache.flink.Foo.bar(Foo.java:1)\n"
+                + "Caused by: java.util.concurrent.CompletionException: org.apache.flink.util.FlinkRuntimeException: x\n"
+                + "\t... 5 more\n"
+                + "Caused by: picocli.CommandLine$UnmatchedArgumentException: Unknown option: '--nope'\n";
+        assertThat(FlinkRest.summarise(trace)).isEqualTo("Could not execute application. (Unknown option: '--nope')");
+        assertThat(FlinkRest.summarise("java.lang.IllegalStateException")).isEqualTo("IllegalStateException");
+    }
+
+    /** The list once the finite input has ended and it stopped changing. */
+    private Recommendations awaitStableList(String jobId, long user) throws Exception {
+        Recommendations previous = awaitList(jobId, user);
+        while (true) {
+            Thread.sleep(2000);
+            Recommendations now = awaitList(jobId, user);
+            if (now.updatedAt == previous.updatedAt) {
+                return now;
+            }
+            previous = now;
+        }
+    }
+
+    private Recommendations awaitList(String jobId, long user) throws Exception {
+        try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT, URI.create("http://localhost:1"),
+                JobID.fromHexString(jobId), Duration.ofSeconds(30))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                Optional<Recommendations> recs = lookups.recommendations(user);
+                if (recs.isPresent() && recs.get().items.length > 0) {
+                    return recs.get();
+                }
+                assertThat(System.nanoTime()).as("user %d served", user).isLessThan(deadline);
+                Thread.sleep(300);
+            }
+        }
+    }
+}
