@@ -13,7 +13,7 @@ import java.util.List;
 public class DeploymentRecord {
     public String jobId;
     public String flinkRest;
-    /** The embedded run's own cluster (true) or a Flink cluster reached through REST. */
+    /** The embedded run's own first job (true), or a job submitted through REST (submit, rollback). */
     public boolean embedded;
     public String jar;
     public List<String> programArgs;
