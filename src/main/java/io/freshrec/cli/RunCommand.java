@@ -1,11 +1,22 @@
 package io.freshrec.cli;
 
 import io.freshrec.ops.EmbeddedRun;
+import io.freshrec.ops.FlinkRest;
 import io.freshrec.ops.FlinkSettings;
 import io.freshrec.sources.InteractionSource;
+import io.freshrec.versions.AutoVersions;
+import io.freshrec.versions.DeploymentRecord;
+import io.freshrec.versions.VersionOptions;
+import io.freshrec.versions.VersionRecord;
+import io.freshrec.versions.VersionRegistry;
+import io.freshrec.versions.Versioning;
+import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
@@ -39,15 +50,91 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-D", "--set"}, description = "Override a setting of config.yaml, e.g. -D freshrec.model.history-length=20.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--from", paramLabel = "VERSION",
+            description = "Start from this model version's savepoint (id, number or tag), with this command's own options.")
+    String from;
+
+    @Option(names = "--savepoint", paramLabel = "PATH", description = "Start from this savepoint.")
+    String savepoint;
+
+    @Mixin
+    RegistryOptions registryOptions;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        if (from != null && savepoint != null) {
+            throw new IllegalArgumentException("--from and --savepoint exclude each other");
+        }
         Configuration conf = FlinkSettings.load(flinkConf, overrides, Path.of("").toAbsolutePath());
+        Duration interval = VersionOptions.interval(conf);
+        int retain = VersionOptions.retain(conf);
+        VersionRegistry registry = new VersionRegistry(registryOptions.directory(conf));
+        VersionRecord version = from == null ? null : Rollbacks.existingVersion(registry, from);
+        String restoreFrom = version != null ? version.savepoint : savepoint == null ? null : absolute(savepoint);
+        if (savepoint != null) {
+            Rollbacks.requireSavepoint(restoreFrom, "--savepoint");
+        }
         InteractionSource source = sourceOptions.create(conf, overrides);
-        EmbeddedRun run = new EmbeddedRun(conf, source, deadLetters, spec.commandLine().getOut());
+        PrintWriter out = spec.commandLine().getOut();
+
+        List<String> programArgs = JobArgs.of(spec, true);
+        JobArgs.addDefault(programArgs, "--flink-conf", flinkConf.toAbsolutePath().normalize().toString());
+        JobArgs.addDefault(programArgs, "--dead-letters", deadLetters.toAbsolutePath().normalize().toString());
+        EmbeddedRun.Listener listener = new EmbeddedRun.Listener() {
+            private AutoVersions auto;
+
+            @Override
+            public void jobStarted(String jobId, URI rest, int parallelism) {
+                DeploymentRecord deployment = new DeploymentRecord();
+                deployment.jobId = jobId;
+                deployment.flinkRest = new FlinkRest(rest).base().toString();
+                deployment.embedded = true;
+                deployment.jar = ownJar();
+                deployment.programArgs = programArgs;
+                deployment.parallelism = parallelism;
+                deployment.submittedAt = Instant.now().toString();
+                deployment.continuing(version);
+                if (version == null) {
+                    deployment.fromSavepoint = restoreFrom;
+                }
+                try {
+                    registry.recordDeployment(deployment);
+                } catch (RuntimeException e) {
+                    out.println("(not recorded in the version registry: " + FreshRecCli.oneLine(e) + ")");
+                }
+                if (!interval.isZero()) {
+                    auto = new AutoVersions(new Versioning(new FlinkRest(rest), registry, null, Versioning.DEFAULT_FORMAT,
+                            Duration.ofMinutes(10)), interval, retain);
+                    out.printf("Automatic versions every %d s (keeping %d) in %s%n", interval.toSeconds(), retain, registry.index());
+                }
+            }
+
+            @Override
+            public void tick(String jobId, URI rest, PrintWriter printer) {
+                if (auto != null) {
+                    auto.maybeTake(jobId, printer);
+                }
+            }
+        };
+        EmbeddedRun run = new EmbeddedRun(conf, source, deadLetters, out, restoreFrom, listener);
         run.run(duration, progress, sourceOptions.sampleUsers());
         return 0;
+    }
+
+    private static String absolute(String location) {
+        return location.contains(":/") ? location : Path.of(location).toAbsolutePath().normalize().toString();
+    }
+
+    /** The jar this command runs from (java -jar target/freshrec.jar), if any: the jar that restarts the job. */
+    static String ownJar() {
+        try {
+            Path location = Path.of(FreshRecCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return location.toString().endsWith(".jar") ? location.toString() : null;
+        } catch (Exception unknown) {
+            return null;
+        }
     }
 }

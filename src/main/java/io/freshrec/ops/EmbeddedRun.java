@@ -13,26 +13,53 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.QueryableStateOptions;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
+import org.apache.flink.runtime.client.JobStatusMessage;
+import org.apache.flink.runtime.executiongraph.ArchivedExecutionGraph;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.RpcServiceSharing;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 
 /**
- * Runs the job on an embedded MiniCluster (RocksDB, checkpoints, queryable state, REST) and reports
+ * Runs the job on an embedded MiniCluster (RocksDB, checkpoints, queryable state, REST and web UI) and reports
  * progress until the input ends, the duration passes or the user presses Ctrl-C.
+ *
+ * <p>The cluster is a small session cluster that outlives its job in one case: when the job is stopped with a
+ * savepoint ({@code freshrec stop}, {@code freshrec rollback}), the run keeps the cluster up and follows the
+ * next FreshRec job submitted to it through its REST API ({@code /jars/upload} and {@code /jars/:id/run}, the
+ * same calls that deploy to a standalone cluster). That is the whole of embedded rollback: {@code rollback}
+ * stops the job with a savepoint and submits the version's job exactly as it would to any Flink. Why this
+ * design rather than the run watching for rollback requests and restarting itself: one code path for every
+ * Flink (tested here, in-process), the run needs no knowledge of versions, and a job submitted by hand ({@code
+ * submit}) is followed the same way. The cluster loads submitted jars parent-first: its classpath is FreshRec
+ * itself, so a resubmitted job runs the code the run was started with.
  */
 public final class EmbeddedRun {
     private static final List<String> METRICS = List.of("parse.events", "parse.eventsPerSecond", "parse.deadLetters",
@@ -40,20 +67,42 @@ public final class EmbeddedRun {
             "item-model.itemsCreated", "item-model.itemsExpired", "model-gate.snapshotsRejected",
             "model-gate.modelVersion", "serving.freshnessMs_median", "serving.freshnessMs_p99", "serving.recallRolling");
 
+    /** How a run tells others about its jobs (the command line records them in the version registry). */
+    public interface Listener {
+        /** The run's own job was submitted (not those submitted to it later: their submitter records them). */
+        default void jobStarted(String jobId, URI rest, int parallelism) {}
+
+        /** Called about every second while a job runs; may take a version of it. */
+        default void tick(String jobId, URI rest, PrintWriter out) {}
+    }
+
     private final Configuration conf;
     private final InteractionSource source;
     private final Path deadLetterDir;
     private final PrintWriter out;
+    private final String savepoint;
+    private final Listener listener;
     private long lastReport;
+    private boolean interruptedWhileWaiting;
 
     public EmbeddedRun(Configuration conf, InteractionSource source, Path deadLetterDir, PrintWriter out) {
+        this(conf, source, deadLetterDir, out, null, new Listener() {});
+    }
+
+    /**
+     * @param savepoint start the job from this savepoint (null: fresh)
+     */
+    public EmbeddedRun(Configuration conf, InteractionSource source, Path deadLetterDir, PrintWriter out, String savepoint,
+            Listener listener) {
         this.conf = conf;
         this.source = source;
         this.deadLetterDir = deadLetterDir;
         this.out = out;
+        this.savepoint = savepoint;
+        this.listener = listener;
     }
 
-    /** Final figures of a run. */
+    /** Final figures of a run (of its last job). */
     public static final class Summary {
         public long events;
         public long deadLetters;
@@ -80,23 +129,20 @@ public final class EmbeddedRun {
             throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         JobAssembly.build(env, conf, source, deadLetterDir.toString());
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(FreshRecJob.JOB_NAME);
+        if (savepoint != null) {
+            graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
+        }
+        int parallelism = env.getParallelism();
         long started = System.nanoTime();
-        JobClient client = env.executeAsync(FreshRecJob.JOB_NAME);
-        // Completes when the job ends; an embedded cluster stops with its job, so poll this, not the status.
-        CompletableFuture<JobExecutionResult> result = client.getJobExecutionResult();
-        int proxyPort = firstPort(conf.get(QueryableStateOptions.PROXY_PORT_RANGE));
-        URI rest = URI.create("http://" + conf.get(RestOptions.ADDRESS) + ":" + conf.get(RestOptions.PORT));
-        out.printf("FreshRec job %s started on an embedded Flink (parallelism %d, RocksDB, checkpoints, queryable state on port %d).%n",
-                client.getJobID(), env.getParallelism(), proxyPort);
-        out.printf("Web UI and REST: %s   Dead letters: %s%n", rest, JobAssembly.deadLetterTarget(conf, deadLetterDir.toString()));
-        out.printf("Look a user up from another terminal:  java -jar target/freshrec.jar recommend --user %d%n",
-                sampleUsers.length > 0 ? sampleUsers[0] : 1);
-        out.println(duration == null ? "Press Ctrl-C to stop." : "Running for " + duration.toSeconds() + " s (Ctrl-C stops earlier).");
-
+        MiniCluster cluster = new MiniCluster(clusterConfiguration(parallelism));
+        cluster.start();
+        AtomicReference<JobID> current = new AtomicReference<>();
         AtomicBoolean stopping = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             stopping.set(true);
-            cancelQuietly(client);
+            cancelQuietly(cluster, current.get());
             try {
                 // Let the run print its final line before the JVM goes.
                 reported.await(15, TimeUnit.SECONDS);
@@ -104,67 +150,237 @@ public final class EmbeddedRun {
                 Thread.currentThread().interrupt();
             }
         }, "freshrec-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-
-        FlinkRest flink = new FlinkRest(rest);
         Summary summary = new Summary();
-        boolean cancelled = false;
-        try (RecommendationClient lookups = new RecommendationClient(conf.get(RestOptions.ADDRESS), proxyPort, rest,
-                client.getJobID(), Duration.ofSeconds(2))) {
+        JobStatus end = JobStatus.CANCELED;
+        boolean interrupted = false;
+        try {
+            JobID first = cluster.submitJob(graph.getJobGraph()).get().getJobID();
+            current.set(first);
+            URI rest = cluster.getRestAddress().get();
+            listener.jobStarted(first.toHexString(), rest, parallelism);
+            Runtime.getRuntime().addShutdownHook(hook);
+            int proxyPort = firstPort(conf.get(QueryableStateOptions.PROXY_PORT_RANGE));
+            out.printf("FreshRec job %s started on an embedded Flink (parallelism %d, RocksDB, checkpoints, queryable state on port %d).%n",
+                    first, parallelism, proxyPort);
+            out.printf("Web UI and REST: %s   Dead letters: %s%n", rest, JobAssembly.deadLetterTarget(conf, deadLetterDir.toString()));
+            if (savepoint != null) {
+                out.printf("Restored from %s%n", savepoint);
+            }
+            out.printf("Look a user up from another terminal:  java -jar target/freshrec.jar recommend --user %d%n",
+                    sampleUsers.length > 0 ? sampleUsers[0] : 1);
+            out.println(duration == null ? "Press Ctrl-C to stop." : "Running for " + duration.toSeconds() + " s (Ctrl-C stops earlier).");
+            out.flush();
+
+            FlinkRest flink = new FlinkRest(rest);
             long deadline = duration == null ? Long.MAX_VALUE : started + duration.toNanos();
-            int tick = 0;
-            while (!stopping.get() && !result.isDone()) {
-                if (Thread.interrupted()) {
+            Set<JobID> followed = new HashSet<>();
+            JobID job = first;
+            Outcome outcome;
+            while (true) {
+                followed.add(job);
+                current.set(job);
+                outcome = follow(cluster, flink, job, rest, proxyPort, started, deadline, progressEvery, sampleUsers, stopping, summary);
+                if (outcome.kind != Outcome.Kind.STOPPED_WITH_SAVEPOINT) {
                     break;
                 }
-                long wait = Math.min(progressEvery.toNanos(), Math.max(0, deadline - System.nanoTime()));
-                try {
-                    result.get(Math.max(wait, 1_000_000), TimeUnit.NANOSECONDS);
-                    break;
-                } catch (TimeoutException stillRunning) {
-                    // time for a progress line
-                } catch (ExecutionException failedOrCancelled) {
+                out.printf("Job %s stopped with savepoint %s. The embedded Flink stays up for the next job "
+                        + "(freshrec rollback, freshrec submit --flink-rest %s); Ctrl-C ends the run.%n", job, outcome.savepoint, rest);
+                out.flush();
+                Optional<JobID> next = awaitNextJob(cluster, followed, deadline, stopping);
+                if (next.isEmpty()) {
+                    outcome = new Outcome(stopping.get() ? Outcome.Kind.STOPPED : Outcome.Kind.DEADLINE, null, null);
                     break;
                 }
-                tick++;
-                report(flink, client.getJobID().toHexString(), started, summary);
-                if (tick % 3 == 1) {
-                    samples(lookups, sampleUsers);
-                }
-                if (System.nanoTime() >= deadline) {
-                    out.println("Duration reached: stopping the job.");
-                    client.cancel().get(30, TimeUnit.SECONDS);
-                    cancelled = true;
-                    break;
+                job = next.get();
+                out.printf("Following job %s (submitted to this embedded Flink).%n", job);
+                out.flush();
+                lastReport = 0;
+            }
+            interrupted = outcome.interrupted || interruptedWhileWaiting;
+            if (outcome.kind == Outcome.Kind.DEADLINE) {
+                out.println("Duration reached: stopping the job.");
+                cancelQuietly(cluster, current.get());
+            } else if (outcome.kind == Outcome.Kind.STOPPED) {
+                cancelQuietly(cluster, current.get());
+            } else if (outcome.kind == Outcome.Kind.ENDED) {
+                JobResult result = outcome.result;
+                if (!result.isSuccess()) {
+                    Throwable cause = result.getSerializedThrowable()
+                            .map(thrown -> (Throwable) thrown.deserializeError(EmbeddedRun.class.getClassLoader())).orElse(null);
+                    if (result.getApplicationStatus() == org.apache.flink.runtime.clusterframework.ApplicationStatus.CANCELED) {
+                        end = JobStatus.CANCELED;
+                    } else {
+                        throw new IllegalStateException("the job failed: " + (cause == null ? result.getApplicationStatus() : rootMessage(cause)), cause);
+                    }
+                } else {
+                    end = JobStatus.FINISHED;
+                    JobExecutionResult finished = result.toJobExecutionResult(EmbeddedRun.class.getClassLoader());
+                    summary.events = longAccumulator(finished, ParseFunction.ACC_EVENTS);
+                    summary.deadLetters = longAccumulator(finished, ParseFunction.ACC_DEAD_LETTERS);
+                    summary.hits = longAccumulator(finished, ServingFunction.ACC_HITS);
+                    summary.scored = longAccumulator(finished, ServingFunction.ACC_SCORED);
                 }
             }
-        }
-        JobStatus end = JobStatus.CANCELED;
-        if (!cancelled && !stopping.get()) {
+        } finally {
+            closeUninterruptibly(cluster);
             try {
-                JobExecutionResult finished = result.get();
-                end = JobStatus.FINISHED;
-                summary.events = longAccumulator(finished, ParseFunction.ACC_EVENTS);
-                summary.deadLetters = longAccumulator(finished, ParseFunction.ACC_DEAD_LETTERS);
-                summary.hits = longAccumulator(finished, ServingFunction.ACC_HITS);
-                summary.scored = longAccumulator(finished, ServingFunction.ACC_SCORED);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("the job failed: " + rootMessage(e), e);
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException | IllegalArgumentException notRegisteredOrShuttingDown) {
+                // Ctrl-C: the hook is running (or the job never started).
             }
         }
         summary.seconds = (System.nanoTime() - started) / 1e9;
-        awaitClusterShutdown(flink);
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // Ctrl-C: the hook is running.
-        }
         out.printf("Finished (%s) after %.1f s: %,d events (%,.0f/s), %,d dead letters, prequential recall@10 %.4f (%,d hits / %,d scored).%n",
                 end, summary.seconds, summary.events, summary.events / Math.max(summary.seconds, 1e-9), summary.deadLetters,
                 summary.recall(), summary.hits, summary.scored);
         out.flush();
         reported.countDown();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         return summary;
+    }
+
+    /** How following one job ended. */
+    private static final class Outcome {
+        enum Kind { ENDED, STOPPED_WITH_SAVEPOINT, DEADLINE, STOPPED }
+
+        final Kind kind;
+        final JobResult result;
+        final String savepoint;
+        boolean interrupted;
+
+        Outcome(Kind kind, JobResult result, String savepoint) {
+            this.kind = kind;
+            this.result = result;
+            this.savepoint = savepoint;
+        }
+    }
+
+    /** Progress lines (and the listener's ticks) for one job until it ends, the deadline passes or the run stops. */
+    private Outcome follow(MiniCluster cluster, FlinkRest flink, JobID job, URI rest, int proxyPort, long started,
+            long deadline, Duration progressEvery, long[] sampleUsers, AtomicBoolean stopping, Summary summary) throws Exception {
+        CompletableFuture<JobResult> result = cluster.requestJobResult(job);
+        long nextProgress = System.nanoTime() + progressEvery.toNanos();
+        int tick = 0;
+        try (RecommendationClient lookups = new RecommendationClient(conf.get(RestOptions.ADDRESS), proxyPort, rest, job,
+                Duration.ofSeconds(2))) {
+            while (!stopping.get()) {
+                long now = System.nanoTime();
+                long wait = Math.min(Math.min(nextProgress, deadline) - now, TimeUnit.SECONDS.toNanos(1));
+                try {
+                    JobResult ended = result.get(Math.max(wait, 1_000_000), TimeUnit.NANOSECONDS);
+                    return ended(cluster, job, ended);
+                } catch (TimeoutException stillRunning) {
+                    // time for a tick, maybe a progress line
+                } catch (InterruptedException e) {
+                    // Stopped from inside the JVM (a test, an embedding application): as Ctrl-C.
+                    stopping.set(true);
+                    Outcome outcome = new Outcome(Outcome.Kind.STOPPED, null, null);
+                    outcome.interrupted = true;
+                    return outcome;
+                }
+                now = System.nanoTime();
+                if (now >= nextProgress) {
+                    nextProgress = now + progressEvery.toNanos();
+                    tick++;
+                    report(flink, job.toHexString(), started, summary);
+                    if (tick % 3 == 1) {
+                        samples(lookups, sampleUsers);
+                    }
+                }
+                if (now >= deadline) {
+                    return new Outcome(Outcome.Kind.DEADLINE, null, null);
+                }
+                listener.tick(job.toHexString(), rest, out);
+            }
+        }
+        return new Outcome(Outcome.Kind.STOPPED, null, null);
+    }
+
+    /** A job that ended: stopped with a savepoint (the session goes on), or for good. */
+    private static Outcome ended(MiniCluster cluster, JobID job, JobResult result) {
+        if (result.isSuccess()) {
+            Optional<String> stopSavepoint = stopSavepoint(cluster, job);
+            if (stopSavepoint.isPresent()) {
+                return new Outcome(Outcome.Kind.STOPPED_WITH_SAVEPOINT, result, stopSavepoint.get());
+            }
+        }
+        return new Outcome(Outcome.Kind.ENDED, result, null);
+    }
+
+    /**
+     * The savepoint a finished job was stopped with, if it was: its last completed checkpoint is a synchronous
+     * savepoint (stop-with-savepoint). A bounded input that ran out finishes without one.
+     */
+    private static Optional<String> stopSavepoint(MiniCluster cluster, JobID job) {
+        try {
+            ArchivedExecutionGraph graph = cluster.getArchivedExecutionGraph(job).get(10, TimeUnit.SECONDS);
+            CheckpointStatsSnapshot stats = graph.getCheckpointStatsSnapshot();
+            if (stats == null) {
+                return Optional.empty();
+            }
+            CompletedCheckpointStats savepoint = stats.getHistory().getLatestSavepoint();
+            CompletedCheckpointStats latest = stats.getHistory().getLatestCompletedCheckpoint();
+            if (savepoint != null && savepoint.getProperties().isSynchronous()
+                    && (latest == null || latest.getCheckpointId() <= savepoint.getCheckpointId())) {
+                return Optional.of(savepoint.getExternalPath());
+            }
+        } catch (Exception unknown) {
+            // Treated as a plain end.
+        }
+        return Optional.empty();
+    }
+
+    /** Waits for a FreshRec job not followed before (a rollback or submit); empty when the run stops or time is up. */
+    private Optional<JobID> awaitNextJob(MiniCluster cluster, Set<JobID> followed, long deadline, AtomicBoolean stopping)
+            throws Exception {
+        while (!stopping.get() && System.nanoTime() < deadline) {
+            JobStatusMessage newest = null;
+            for (JobStatusMessage job : cluster.listJobs().get(10, TimeUnit.SECONDS)) {
+                if (FreshRecJob.JOB_NAME.equals(job.getJobName()) && !followed.contains(job.getJobId())
+                        && (newest == null || job.getStartTime() > newest.getStartTime())) {
+                    newest = job;
+                }
+            }
+            if (newest != null) {
+                return Optional.of(newest.getJobId());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                stopping.set(true);
+                interruptedWhileWaiting = true;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The run's settings as a session cluster: parent-first class loading, uploads in FreshRec's temp directory. */
+    private MiniClusterConfiguration clusterConfiguration(int parallelism) {
+        Configuration cluster = new Configuration(conf);
+        // A savepoint to start from belongs to the first job only, never to jobs submitted later.
+        cluster.removeConfig(StateRecoveryOptions.SAVEPOINT_PATH);
+        if (!cluster.contains(RestOptions.BIND_PORT)) {
+            cluster.set(RestOptions.BIND_PORT, "0");
+        }
+        if (!cluster.contains(CoreOptions.CLASSLOADER_RESOLVE_ORDER)) {
+            cluster.set(CoreOptions.CLASSLOADER_RESOLVE_ORDER, "parent-first");
+        }
+        if (!cluster.contains(WebOptions.UPLOAD_DIR)) {
+            String tmp = conf.get(CoreOptions.TMP_DIRS);
+            String first = tmp == null || tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp.split("[,:]")[0];
+            cluster.set(WebOptions.UPLOAD_DIR, Path.of(first, "web-upload").toAbsolutePath().toString());
+        }
+        int taskManagers = cluster.get(TaskManagerOptions.MINI_CLUSTER_NUM_TASK_MANAGERS);
+        int slots = cluster.getOptional(TaskManagerOptions.NUM_TASK_SLOTS)
+                .orElse(Math.max(1, (parallelism + taskManagers - 1) / taskManagers));
+        return new MiniClusterConfiguration.Builder()
+                .setConfiguration(cluster)
+                .setNumTaskManagers(taskManagers)
+                .setRpcServiceSharing(RpcServiceSharing.SHARED)
+                .setNumSlotsPerTaskManager(slots)
+                .build();
     }
 
     private void report(FlinkRest flink, String jobId, long started, Summary summary) {
@@ -227,26 +443,36 @@ public final class EmbeddedRun {
         return value instanceof Number ? ((Number) value).longValue() : 0L;
     }
 
-    private static void cancelQuietly(JobClient client) {
+    private static void cancelQuietly(MiniCluster cluster, JobID job) {
+        if (job == null) {
+            return;
+        }
         try {
-            if (!client.getJobStatus().get(5, TimeUnit.SECONDS).isGloballyTerminalState()) {
-                client.cancel().get(20, TimeUnit.SECONDS);
+            if (!cluster.getJobStatus(job).get(5, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                cluster.cancelJob(job).get(20, TimeUnit.SECONDS);
+                cluster.requestJobResult(job).get(30, TimeUnit.SECONDS);
             }
         } catch (Exception ignored) {
             // Shutting down anyway.
         }
     }
 
-    /** The embedded cluster stops with its job, asynchronously: wait until its REST port is free again. */
-    private static void awaitClusterShutdown(FlinkRest flink) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
+    /** Stops the embedded cluster and waits for it (its ports are free afterwards), even when interrupted. */
+    private static void closeUninterruptibly(MiniCluster cluster) {
+        boolean interrupted = Thread.interrupted();
+        CompletableFuture<Void> closed = cluster.closeAsync();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!closed.isDone() && System.nanoTime() < deadline) {
             try {
-                flink.get("config");
-            } catch (IOException gone) {
-                return;
+                closed.get(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | TimeoutException e) {
+                // keep waiting until done or the deadline
             }
-            Thread.sleep(100);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

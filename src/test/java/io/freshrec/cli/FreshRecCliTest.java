@@ -39,7 +39,7 @@ class FreshRecCliTest {
                 "-D", "rest.port=" + REST_PORT, "-D", "queryable-state.proxy.ports=" + PROXY_PORT,
                 "-D", "queryable-state.server.ports=19367",
                 "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
-                "-D", "io.tmp.dirs=" + work.resolve("tmp")));
+                "-D", "io.tmp.dirs=" + work.resolve("tmp"), "--registry", work.resolve("versions").toString()));
         args.addAll(List.of(extra));
         return args;
     }

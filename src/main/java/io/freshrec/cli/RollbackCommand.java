@@ -1,0 +1,143 @@
+package io.freshrec.cli;
+
+import io.freshrec.model.Recommendations;
+import io.freshrec.ops.FlinkRest;
+import io.freshrec.serving.LookupException;
+import io.freshrec.serving.RecommendationClient;
+import io.freshrec.versions.Deployments;
+import io.freshrec.versions.VersionRecord;
+import io.freshrec.versions.VersionRegistry;
+import io.freshrec.versions.Versioning;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobID;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code freshrec rollback --to VERSION}: stop the running job with a savepoint (kept as a safety version),
+ * start the job from VERSION's savepoint with the arguments and parallelism recorded for it, and wait until
+ * lookups answer again. The same on a cluster and on the embedded run, which takes the new job into its
+ * session (see EmbeddedRun).
+ */
+@Command(name = "rollback", mixinStandardHelpOptions = true,
+        description = "Roll the running job back to a model version: stop it with a savepoint (recorded as a safety version), "
+                + "start the job from the version's savepoint with its recorded arguments, wait until lookups answer.")
+final class RollbackCommand implements Callable<Integer> {
+    @Option(names = "--to", required = true, paramLabel = "VERSION", description = "Version id (v3), number (3) or tag.")
+    String to;
+
+    @Mixin
+    JobTarget target;
+
+    @Mixin
+    RegistryOptions registryOptions;
+
+    @Option(names = "--jar", description = "Job jar to start the version with. Default: the one recorded with it, else target/freshrec.jar.")
+    Path jar;
+
+    @Option(names = "--host", defaultValue = "localhost", description = "Queryable-state proxy host. Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--port", defaultValue = "9069", description = "Queryable-state proxy port. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--user", defaultValue = "1", description = "User looked up to see that lookups answer. Default: ${DEFAULT-VALUE}.")
+    long probeUser;
+
+    @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+            description = "How long the restored job may take until lookups answer. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("--port must be in 1..65535");
+        }
+        String format = target.formatType();
+        VersionRegistry registry = registryOptions.registry();
+        VersionRecord version = Rollbacks.existingVersion(registry, to);
+        if (version.programArgs == null) {
+            throw new FreshRecCli.CommandFailure(version.id + " does not record how to start the job (its job was not started by "
+                    + "freshrec run or submit); start it yourself: freshrec submit --savepoint " + version.savepoint + " ...");
+        }
+        Path jobJar = jar != null ? jar : version.jar != null ? Path.of(version.jar) : Path.of("target/freshrec.jar");
+        if (!Files.isRegularFile(jobJar)) {
+            throw new FreshRecCli.CommandFailure("no job jar at " + jobJar + " (build it: mvn -q -DskipTests package; or pass --jar)");
+        }
+        FlinkRest flink = target.flink();
+        String running = target.runningJob(flink);
+        Versioning versioning = new Versioning(flink, registry, target.targetDirectory(), format, target.savepointTimeout);
+        Deployments deployments = new Deployments(flink, registry);
+
+        out.printf("Rolling back job %s on %s to %s (%s events, recall@10 total %s), taken %s%n", running, flink.base(), version.id,
+                version.events == null ? "?" : String.format(Locale.ROOT, "%,d", version.events),
+                version.recallTotal == null ? "-" : String.format(Locale.ROOT, "%.3f", version.recallTotal), version.takenAt);
+        out.flush();
+        long begin = System.nanoTime();
+        String jarId;
+        VersionRecord safety;
+        try {
+            // Upload first: the running job serves until the last moment.
+            jarId = deployments.upload(jobJar);
+        } catch (IOException e) {
+            throw new FreshRecCli.CommandFailure(e.getMessage());
+        }
+        long uploaded = System.nanoTime();
+        try {
+            safety = versioning.stop(running, VersionRecord.SAFETY, "before rollback to " + version.id, null);
+        } catch (IOException e) {
+            deployments.discard(jarId);
+            throw new FreshRecCli.CommandFailure("could not stop job " + running + " with a savepoint, nothing changed: " + e.getMessage());
+        }
+        long stopped = System.nanoTime();
+        SavepointCommand.print(out, safety, " (safety: the model until now)");
+
+        String restored;
+        long running2;
+        try {
+            restored = deployments.start(jarId, jobJar, version.programArgs, version.parallelism, version, null);
+            out.printf("Job %s started from %s%n", restored, version.id);
+            out.flush();
+            flink.awaitRunning(restored, timeout);
+            running2 = System.nanoTime();
+        } catch (IOException e) {
+            throw new FreshRecCli.CommandFailure("the job did not start from " + version.id + ": " + e.getMessage()
+                    + "; the stopped model is " + safety.id + ": freshrec rollback --to " + safety.id
+                    + " after starting a job (or freshrec submit --from " + safety.id + ")");
+        } finally {
+            deployments.discard(jarId);
+        }
+        Duration left = timeout.minusNanos(System.nanoTime() - begin);
+        String answer = awaitLookups(restored, left.isNegative() ? Duration.ofSeconds(1) : left);
+        long answered = System.nanoTime();
+        out.printf("Lookups answer again: %s%n", answer);
+        out.printf("Rolled back to %s in %.1f s: savepoint %.1f s, restore %.1f s (until all tasks run), then lookups %.1f s "
+                        + "(jar upload before: %.1f s).%n", version.id, (answered - begin) / 1e9, (stopped - uploaded) / 1e9,
+                (running2 - stopped) / 1e9, (answered - running2) / 1e9, (uploaded - begin) / 1e9);
+        return 0;
+    }
+
+    /** Retries the probe lookup on the new job until it answers (an answer may be "no such user"). */
+    private String awaitLookups(String job, Duration within) {
+        try (RecommendationClient lookups = new RecommendationClient(host, port, target.rest, JobID.fromHexString(job), within)) {
+            Optional<Recommendations> recs = lookups.recommendations(probeUser);
+            return recs.map(list -> String.format(Locale.ROOT, "user %d has %d items (model v%d)", probeUser, list.items.length,
+                    list.modelVersion)).orElse("user " + probeUser + " is not known to this version");
+        } catch (LookupException e) {
+            throw new FreshRecCli.CommandFailure("the job runs from " + to + " but lookups do not answer: " + e.getMessage());
+        }
+    }
+}

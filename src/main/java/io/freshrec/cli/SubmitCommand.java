@@ -1,0 +1,109 @@
+package io.freshrec.cli;
+
+import io.freshrec.ops.FlinkRest;
+import io.freshrec.versions.Deployments;
+import io.freshrec.versions.VersionRecord;
+import io.freshrec.versions.VersionRegistry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code freshrec submit}: the job on a Flink cluster (or an embedded run's session) through REST. */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+        description = "Upload the job jar to a Flink REST API and start the FreshRec job there, fresh or from a version.")
+final class SubmitCommand implements Callable<Integer> {
+    @Option(names = "--flink-rest", defaultValue = "http://localhost:8081", paramLabel = "URL",
+            description = "Flink REST API of the cluster (or of an embedded run). Default: ${DEFAULT-VALUE}.")
+    URI rest;
+
+    @Option(names = "--jar", defaultValue = "target/freshrec.jar", description = "Job jar. Default: ${DEFAULT-VALUE}.")
+    Path jar;
+
+    @Option(names = "--parallelism", description = "Job parallelism. Default: the cluster's.")
+    Integer parallelism;
+
+    @Option(names = "--from", paramLabel = "VERSION", description = "Start from this version's savepoint (id, number or tag).")
+    String from;
+
+    @Option(names = "--savepoint", paramLabel = "PATH", description = "Start from this savepoint (a path or URI the cluster can read).")
+    String savepoint;
+
+    @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+            description = "How long to wait for the job's tasks to run. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Mixin
+    RegistryOptions registryOptions;
+
+    // The job's own options, passed to its entry class on the cluster as given here.
+    @Mixin
+    SourceOptions sourceOptions;
+
+    @Option(names = "--flink-conf", description = "Directory with config.yaml on the cluster, for the freshrec.* settings. "
+            + "Default: the cluster's $FLINK_CONF_DIR, else ./flink-conf there.")
+    Path flinkConf;
+
+    @Option(names = "--dead-letters", description = "Dead-letter directory (or URI) as the cluster sees it. Default: target/freshrec/dead-letters there.")
+    String deadLetters;
+
+    @Option(names = {"-D", "--set"}, description = "Override a setting of the job, e.g. -D freshrec.model.history-length=20.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (from != null && savepoint != null) {
+            throw new IllegalArgumentException("--from and --savepoint exclude each other");
+        }
+        if (parallelism != null && parallelism < 1) {
+            throw new IllegalArgumentException("--parallelism must be at least 1");
+        }
+        if (!Files.isRegularFile(jar)) {
+            throw new FreshRecCli.CommandFailure("no job jar at " + jar + " (build it: mvn -q -DskipTests package; or pass --jar)");
+        }
+        VersionRegistry registry = registryOptions.registry();
+        VersionRecord version = from == null ? null : Rollbacks.existingVersion(registry, from);
+        String restoreFrom = version != null ? version.savepoint : savepoint;
+        if (savepoint != null) {
+            Rollbacks.requireSavepoint(savepoint, "--savepoint");
+        }
+        List<String> programArgs = JobArgs.of(spec, false);
+        FlinkRest flink = new FlinkRest(rest);
+        Deployments deployments = new Deployments(flink, registry);
+        try {
+            long started = System.nanoTime();
+            String jarId = deployments.upload(jar);
+            String job;
+            try {
+                job = deployments.start(jarId, jar, programArgs, parallelism, version, savepoint);
+            } finally {
+                deployments.discard(jarId);
+            }
+            out.println("Submitted job " + job);
+            if (restoreFrom != null) {
+                out.println("  from " + (version != null ? version.id + ": " : "") + restoreFrom);
+            }
+            out.flush();
+            flink.awaitRunning(job, timeout);
+            out.printf("Job %s running (%.1f s after upload started). Take a version: freshrec savepoint --flink-rest %s%n", job,
+                    (System.nanoTime() - started) / 1e9, rest);
+        } catch (IOException e) {
+            throw new FreshRecCli.CommandFailure(e.getMessage());
+        }
+        return 0;
+    }
+}
