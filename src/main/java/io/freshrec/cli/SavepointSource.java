@@ -39,11 +39,18 @@ final class SavepointSource {
     @Option(names = {"-D", "--set"}, description = "Override a setting of the job, e.g. -D freshrec.model.trending-half-life=1d.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--reader-backend", defaultValue = "auto", paramLabel = "auto|heap|rocksdb",
+            description = "State backend that restores the savepoint for reading: auto (heap for canonical savepoints, "
+                    + "RocksDB for native ones), heap, or rocksdb (canonical savepoints larger than this JVM's heap). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String readerBackend;
+
     @Mixin
     RegistryOptions registryOptions;
 
     /** A resolved source: where the savepoint is, which version it is, the job's settings and where they came from. */
-    record Resolved(String savepoint, String version, Configuration settings, String settingsSource) {
+    record Resolved(String savepoint, String version, Configuration settings, String settingsSource,
+            SavepointModel.ReaderBackend backend) {
         ModelConfig modelConfig() {
             try {
                 return FreshRecOptions.modelConfig(settings);
@@ -55,7 +62,7 @@ final class SavepointSource {
         /** The savepoint, opened; one-line failures when it is missing or unreadable. */
         SavepointModel open(PrintWriter progress) {
             try {
-                return SavepointModel.open(savepoint, settings, progress);
+                return SavepointModel.open(savepoint, settings, progress).withBackend(backend);
             } catch (IOException e) {
                 throw new FreshRecCli.CommandFailure(e.getMessage());
             }
@@ -70,13 +77,19 @@ final class SavepointSource {
         if (target == null || target.isBlank()) {
             throw new IllegalArgumentException("SAVEPOINT|VERSION must not be empty");
         }
+        SavepointModel.ReaderBackend backend;
+        try {
+            backend = SavepointModel.ReaderBackend.valueOf(readerBackend.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--reader-backend must be auto, heap or rocksdb");
+        }
         if (looksLikeLocation(target)) {
             boolean uri = target.contains(":/");
             String location = uri ? target : Path.of(target).toAbsolutePath().normalize().toString();
             if (!uri && !Files.exists(Path.of(target))) {
                 throw new FreshRecCli.CommandFailure("no savepoint at " + location + " (no such file or directory)");
             }
-            return new Resolved(location, null, ownSettings(), settingsLabel());
+            return new Resolved(location, null, ownSettings(), settingsLabel(), backend);
         }
         VersionRegistry registry = registryOptions.registry();
         Optional<VersionRecord> found = registry.find(target);
@@ -90,7 +103,7 @@ final class SavepointSource {
         VersionRecord version = Rollbacks.existingVersion(registry, target);
         if (version.programArgs == null) {
             return new Resolved(version.savepoint, version.id, ownSettings(), settingsLabel() + " (" + version.id
-                    + " has no recorded job arguments)");
+                    + " has no recorded job arguments)", backend);
         }
         FreshRecJobMain job = new FreshRecJobMain();
         try {
@@ -101,7 +114,7 @@ final class SavepointSource {
         Configuration settings = job.settings();
         overrides.forEach(settings::setString);
         return new Resolved(version.savepoint, version.id, settings, "the job arguments recorded with " + version.id
-                + (overrides.isEmpty() ? "" : " and " + overrides.size() + " -D"));
+                + (overrides.isEmpty() ? "" : " and " + overrides.size() + " -D"), backend);
     }
 
     private static boolean looksLikeLocation(String target) {

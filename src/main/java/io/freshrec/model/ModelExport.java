@@ -69,23 +69,32 @@ public final class ModelExport {
         public Manifest() {}
     }
 
-    /** Writes an export directory: the model header on creation, then items and users, the manifest last. */
+    /**
+     * Writes an export directory: items and users in any order, then {@link #finish} with the model
+     * version (known only once the whole savepoint was read), which writes {@code model.jsonl} (header
+     * first) and the manifest last.
+     */
     public static final class Writer implements Closeable {
+        private static final String ITEMS_TEMP = MODEL_FILE + ".items.tmp";
         private final Path dir;
-        private final OutputStream modelFile;
-        private final ModelData.Writer model;
+        private final ModelConfig config;
+        private final BufferedWriter items;
         private final BufferedWriter users;
+        private long itemCount;
         private long userCount;
+        private boolean closed;
 
-        private Writer(Path dir, ModelConfig config, long version, long time, TrendingList trending) throws IOException {
+        private Writer(Path dir, ModelConfig config) throws IOException {
             this.dir = dir;
-            this.modelFile = Files.newOutputStream(dir.resolve(MODEL_FILE));
-            this.model = new ModelData.Writer(modelFile, config, version, time, trending);
+            this.config = config;
+            this.items = Files.newBufferedWriter(dir.resolve(ITEMS_TEMP), StandardCharsets.UTF_8);
             this.users = Files.newBufferedWriter(dir.resolve(USERS_FILE), StandardCharsets.UTF_8);
         }
 
         public void item(ItemSnapshot item) throws IOException {
-            model.item(item);
+            items.write(JSON.writeValueAsString(item));
+            items.newLine();
+            itemCount++;
         }
 
         public void user(UserProfile user) throws IOException {
@@ -95,17 +104,29 @@ public final class ModelExport {
         }
 
         public long items() {
-            return model.items();
+            return itemCount;
         }
 
         public long users() {
             return userCount;
         }
 
-        /** Closes the data files and writes the manifest: the export is complete. */
-        public void finish(Manifest manifest) throws IOException {
+        /**
+         * Writes {@code model.jsonl} (the header with the model version, its event time and trending list,
+         * then the items) and the manifest: the export is complete.
+         */
+        public void finish(long version, long time, TrendingList trending, Manifest manifest) throws IOException {
             close();
-            manifest.items = model.items();
+            Path itemLines = dir.resolve(ITEMS_TEMP);
+            try (OutputStream out = Files.newOutputStream(dir.resolve(MODEL_FILE))) {
+                ModelData.Writer model = new ModelData.Writer(out, config, version, time, trending);
+                model.flush();
+                Files.copy(itemLines, out);
+            }
+            Files.delete(itemLines);
+            manifest.modelVersion = version;
+            manifest.modelTime = time;
+            manifest.items = itemCount;
             manifest.users = userCount;
             Path temp = dir.resolve(MANIFEST_FILE + ".tmp");
             Files.write(temp, JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(manifest));
@@ -114,18 +135,21 @@ public final class ModelExport {
 
         @Override
         public void close() throws IOException {
-            try (OutputStream closing = modelFile; BufferedWriter usersClosing = users) {
-                model.flush();
+            if (!closed) {
+                closed = true;
+                try (BufferedWriter closingItems = items; BufferedWriter closingUsers = users) {
+                    // both closed, even if one fails
+                }
             }
         }
     }
 
     /**
-     * Starts an export in {@code dir} (created if needed; must not hold an export or other files),
-     * writing the model header.
+     * Starts an export in {@code dir} (created if needed; must be empty).
+     *
+     * @param config the settings scoring needs, written into the model header
      */
-    public static Writer create(Path dir, ModelConfig config, long version, long time, TrendingList trending)
-            throws IOException {
+    public static Writer create(Path dir, ModelConfig config) throws IOException {
         if (Files.isRegularFile(dir)) {
             throw new IOException(dir + " is a file, not a directory");
         }
@@ -135,7 +159,7 @@ public final class ModelExport {
                 throw new IOException(dir + " is not empty (export into a new or empty directory)");
             }
         }
-        return new Writer(dir, config, version, time, trending);
+        return new Writer(dir, config);
     }
 
     /** The model of an export directory (or of a {@code model.jsonl} file given directly). */

@@ -10,9 +10,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Map;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 
 /**
  * Inspect and export a model version from its savepoint: which state is read, and how it becomes figures
@@ -26,11 +25,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 public final class OfflineModel {
     private OfflineModel() {}
 
-    private static final TypeInformation<StateReaders.ItemRecord> ITEM = TypeInformation.of(StateReaders.ItemRecord.class);
-    private static final TypeInformation<StateReaders.UserRecord> USER = TypeInformation.of(StateReaders.UserRecord.class);
-    private static final TypeInformation<StateReaders.ServingRecord> SERVED = TypeInformation.of(StateReaders.ServingRecord.class);
-    private static final TypeInformation<StateReaders.GateRecord> GATE = TypeInformation.of(StateReaders.GateRecord.class);
-
     /** Reads every stateful operator of the savepoint and returns its figures; {@code top}: popularity head length. */
     public static ModelStatistics inspect(SavepointModel savepoint, ModelConfig config, int top) throws Exception {
         long started = System.currentTimeMillis();
@@ -38,25 +32,21 @@ public final class OfflineModel {
         stats.savepoint = savepoint.location();
         stats.format = savepoint.format();
         stats.checkpointId = savepoint.checkpointId();
-
-        SavepointModel.CommittedVersion committed = savepoint.readCommittedVersion();
-        if (committed != null) {
-            stats.model(committed.version, committed.time, committed.trending.items.length);
+        SavepointModel.CommittedVersion[] committed = {null};
+        savepoint.read(EnumSet.allOf(SavepointModel.Part.class), record -> {
+            switch (record.part()) {
+                case MODEL_VERSION -> committed[0] = SavepointModel.newest(committed[0], record.modelVersion);
+                case GATE -> stats.gate(record.gate.version, record.gate.pendingVersions);
+                case USERS -> stats.user(record.user.history, record.user.pendingEvents);
+                case ITEMS -> stats.item(record.item.item, record.item.state == null ? null : record.item.state.snapshot,
+                        record.item.state != null && record.item.state.isExpired(), record.item.cooccurrences,
+                        record.item.pendingUpdates);
+                case SERVING -> stats.served(record.serving.profile.served, record.serving.pendingProfiles);
+            }
+        });
+        if (committed[0] != null) {
+            stats.model(committed[0].version, committed[0].time, committed[0].trending.items.length);
         }
-        if (savepoint.stateBytes(FreshRecState.Uid.MODEL_GATE) >= 0) {
-            savepoint.readKeyed(FreshRecState.Uid.MODEL_GATE, "keys", new StateReaders.Gate(), Types.INT, GATE,
-                    gate -> stats.gate(gate.version, gate.pendingVersions));
-        }
-        if (savepoint.stateBytes(FreshRecState.Uid.USER_HISTORY) >= 0) {
-            savepoint.readKeyed(FreshRecState.Uid.USER_HISTORY, "users", new StateReaders.Users(), Types.LONG, USER,
-                    user -> stats.user(user.history, user.pendingEvents));
-        }
-        savepoint.readKeyed(FreshRecState.Uid.ITEM_MODEL, "items", new StateReaders.Items(), Types.LONG, ITEM,
-                item -> stats.item(item.item, item.state == null ? null : item.state.snapshot,
-                        item.state != null && item.state.isExpired(), item.cooccurrences, item.pendingUpdates));
-        savepoint.readKeyed(FreshRecState.Uid.SERVING, "users", new StateReaders.Serving(), Types.LONG, SERVED,
-                user -> stats.served(user.profile.served, user.pendingProfiles));
-
         Map<String, Long> bytes = savepoint.stateBytesByOperator();
         stats.finish(bytes, savepoint.bytesOnDisk(),
                 bytes.get(FreshRecState.Uid.USER_HISTORY) + bytes.get(FreshRecState.Uid.SERVING), bytes.get(FreshRecState.Uid.ITEM_MODEL));
@@ -65,49 +55,57 @@ public final class OfflineModel {
     }
 
     /**
-     * Writes the model of the savepoint to the new or empty directory {@code out}; returns the manifest
-     * (also written, last, as {@code export.json}).
+     * Writes the model of the savepoint to the new or empty directory {@code out}, completing {@code
+     * manifest} (also written, last, as {@code export.json}).
      *
      * @param config the job's settings: written into the model header, used by the servable to score
      */
     public static ModelExport.Manifest export(SavepointModel savepoint, ModelConfig config, Path out, ModelExport.Manifest manifest)
             throws Exception {
-        SavepointModel.CommittedVersion committed = savepoint.readCommittedVersion();
-        long version = committed == null ? 0 : committed.version;
-        long time = committed == null ? 0 : committed.time;
-        TrendingList trending = committed == null ? new TrendingList() : committed.trending;
-        try (ModelExport.Writer writer = ModelExport.create(out, config, version, time, trending)) {
-            savepoint.readKeyed(FreshRecState.Uid.ITEM_MODEL, "items", new StateReaders.Items(), Types.LONG, ITEM, item -> {
-                ItemState state = item.state;
-                if (state == null) {
-                    return; // its first version is not out yet: serving does not know it either
-                }
-                if (state.isExpired()) {
-                    manifest.expiredItems++;
-                    return;
-                }
-                ItemSnapshot snapshot = published(state);
-                if (snapshot.problem(Integer.MAX_VALUE) != null) {
-                    manifest.invalidItems++;
-                    return;
-                }
-                write(() -> writer.item(snapshot));
-            });
-            savepoint.readKeyed(FreshRecState.Uid.SERVING, "users", new StateReaders.Serving(), Types.LONG, SERVED, user -> {
-                if (user.profile.history != null) {
-                    if (user.profile.served != null) {
-                        manifest.servedUsers++;
-                    }
-                    write(() -> writer.user(user.profile));
-                }
-            });
+        SavepointModel.CommittedVersion[] committed = {null};
+        try (ModelExport.Writer writer = ModelExport.create(out, config)) {
+            savepoint.read(EnumSet.of(SavepointModel.Part.MODEL_VERSION, SavepointModel.Part.ITEMS, SavepointModel.Part.SERVING),
+                    record -> {
+                        switch (record.part()) {
+                            case MODEL_VERSION -> committed[0] = SavepointModel.newest(committed[0], record.modelVersion);
+                            case ITEMS -> item(record.item.state, writer, manifest);
+                            case SERVING -> user(record.serving, writer, manifest);
+                            default -> throw new IllegalStateException("not asked for: " + record.part());
+                        }
+                    });
             manifest.savepoint = savepoint.location();
             manifest.exportedAt = Instant.now().toString();
-            manifest.modelVersion = version;
-            manifest.modelTime = time;
-            writer.finish(manifest);
+            SavepointModel.CommittedVersion version = committed[0];
+            writer.finish(version == null ? 0 : version.version, version == null ? 0 : version.time,
+                    version == null ? new TrendingList() : version.trending, manifest);
         }
         return manifest;
+    }
+
+    private static void item(ItemState state, ModelExport.Writer writer, ModelExport.Manifest manifest) {
+        if (state == null) {
+            return; // its first version is not out yet: serving does not know it either
+        }
+        if (state.isExpired()) {
+            manifest.expiredItems++;
+            return;
+        }
+        ItemSnapshot snapshot = published(state);
+        if (snapshot.problem(Integer.MAX_VALUE) != null) {
+            manifest.invalidItems++;
+            return;
+        }
+        write(() -> writer.item(snapshot));
+    }
+
+    private static void user(StateReaders.ServingRecord record, ModelExport.Writer writer, ModelExport.Manifest manifest) {
+        if (record.profile.history == null) {
+            return; // waiting to be served for the first time (align-to-model)
+        }
+        if (record.profile.served != null) {
+            manifest.servedUsers++;
+        }
+        write(() -> writer.user(record.profile));
     }
 
     /** The snapshot as the item last published it (what serving holds). */

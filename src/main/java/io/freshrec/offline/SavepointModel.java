@@ -5,12 +5,14 @@ import io.freshrec.job.ModelVersion;
 import io.freshrec.versions.SavepointFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -26,10 +28,11 @@ import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.state.KeyGroupsSavepointStateHandle;
 import org.apache.flink.runtime.state.KeyedStateHandle;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.api.OperatorIdentifier;
 import org.apache.flink.state.api.SavepointReader;
-import org.apache.flink.state.api.functions.KeyedStateReaderFunction;
 import org.apache.flink.state.api.runtime.SavepointLoader;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 
@@ -37,7 +40,8 @@ import org.apache.flink.util.CloseableIterator;
  * A savepoint (or retained checkpoint) of the FreshRec job, read offline with the State Processor API:
  * its metadata (format, state bytes per operator) and its operators' state, each read by a small bounded
  * Flink job in this process whose records are streamed back here. Works for canonical and native
- * savepoints: the reader restores keyed state into RocksDB, as the job does.
+ * savepoints: native ones are restored into RocksDB, as the job does; canonical ones into the heap by
+ * default (see {@link ReaderBackend}).
  */
 public final class SavepointModel {
     /** The job's stateful operators, by uid. */
@@ -162,76 +166,200 @@ public final class SavepointModel {
         return metadata.getOperatorStates().stream().mapToLong(OperatorState::getStateSize).sum();
     }
 
+    /** Which state backend restores the savepoint's keyed state for reading. */
+    public enum ReaderBackend {
+        /** Heap for canonical savepoints (several times faster to iterate), RocksDB for native ones (required). */
+        AUTO,
+        HEAP,
+        /** Keeps restored state on local disk: for canonical savepoints too large for this JVM's heap. */
+        ROCKSDB
+    }
+
+    /** What to read; each becomes one source of a single reading job. */
+    public enum Part {
+        /** Serving's broadcast model versions (number, event time, trending list). */
+        MODEL_VERSION(FreshRecState.Uid.SERVING, "model version"),
+        GATE(FreshRecState.Uid.MODEL_GATE, "gate"),
+        USERS(FreshRecState.Uid.USER_HISTORY, "user histories"),
+        ITEMS(FreshRecState.Uid.ITEM_MODEL, "items"),
+        SERVING(FreshRecState.Uid.SERVING, "served users");
+
+        final String uid;
+        final String label;
+
+        Part(String uid, String label) {
+            this.uid = uid;
+            this.label = label;
+        }
+    }
+
+    /** One record of a read: exactly one field is set, by the {@link Part} it comes from. */
+    public static class StateRecord {
+        public ModelVersion modelVersion;
+        public StateReaders.GateRecord gate;
+        public StateReaders.UserRecord user;
+        public StateReaders.ItemRecord item;
+        public StateReaders.ServingRecord serving;
+
+        public StateRecord() {}
+
+        Part part() {
+            return modelVersion != null ? Part.MODEL_VERSION : gate != null ? Part.GATE : user != null ? Part.USERS
+                    : item != null ? Part.ITEMS : Part.SERVING;
+        }
+    }
+
+    private ReaderBackend backend = ReaderBackend.AUTO;
+
+    public SavepointModel withBackend(ReaderBackend backend) {
+        this.backend = backend;
+        return this;
+    }
+
+    /** The backend a read uses: see {@link ReaderBackend}. */
+    public String backendName() {
+        return useRocksDb() ? "RocksDB" : "heap";
+    }
+
+    private boolean useRocksDb() {
+        return backend == ReaderBackend.ROCKSDB
+                || (backend == ReaderBackend.AUTO && !SavepointFormatType.CANONICAL.name().equals(format()));
+    }
+
     private StreamExecutionEnvironment environment() {
         Configuration conf = new Configuration();
         conf.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
         settings.getOptional(org.apache.flink.configuration.CoreOptions.TMP_DIRS)
                 .ifPresent(dirs -> conf.set(org.apache.flink.configuration.CoreOptions.TMP_DIRS, dirs));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+        env.setParallelism(Math.max(1, Math.min(4, env.getParallelism())));
         return env;
     }
 
     private SavepointReader reader(StreamExecutionEnvironment env) throws IOException {
+        if (!useRocksDb()) {
+            return SavepointReader.read(env, location, new HashMapStateBackend());
+        }
         // The job's RocksDB settings (e.g. heap or RocksDB timers), so native savepoints restore as in the job.
-        EmbeddedRocksDBStateBackend backend = new EmbeddedRocksDBStateBackend()
+        EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend()
                 .configure(settings, SavepointModel.class.getClassLoader());
-        return SavepointReader.read(env, location, backend);
+        return SavepointReader.read(env, location, rocksDb);
     }
 
+    private static final TypeInformation<StateRecord> RECORD = TypeInformation.of(StateRecord.class);
+
     /**
-     * Reads the keyed state of operator {@code uid}, one record per key, and passes each to {@code sink};
-     * prints a progress line every two seconds and a summary. Returns the number of records.
+     * Reads {@code parts} of the savepoint in one bounded job and passes every record to {@code sink} (in
+     * no particular order); parts whose operator has no state here are skipped. Prints a progress line
+     * every two seconds and a summary. Returns the number of records per part.
      */
-    public <K, T> long readKeyed(String uid, String what, KeyedStateReaderFunction<K, T> function, TypeInformation<K> keyType,
-            TypeInformation<T> type, Consumer<T> sink) throws Exception {
+    public Map<Part, Long> read(Set<Part> parts, Consumer<StateRecord> sink) throws Exception {
         long started = System.currentTimeMillis();
         StreamExecutionEnvironment env = environment();
-        long count = 0;
-        long nextReport = started + PROGRESS_EVERY_MS;
-        try (CloseableIterator<T> records = reader(env).readKeyedState(OperatorIdentifier.forUid(uid), function, keyType, type)
-                .executeAndCollect("freshrec: read " + uid + " of " + location)) {
+        SavepointReader reader = reader(env);
+        DataStream<StateRecord> all = null;
+        Map<Part, Long> counts = new EnumMap<>(Part.class);
+        for (Part part : parts) {
+            if (stateBytes(part.uid) < 0) {
+                continue;
+            }
+            counts.put(part, 0L);
+            OperatorIdentifier operator = OperatorIdentifier.forUid(part.uid);
+            DataStream<StateRecord> records = switch (part) {
+                case MODEL_VERSION -> reader.readBroadcastState(operator, FreshRecState.MODEL_VERSION.getName(), Types.INT,
+                        TypeInformation.of(ModelVersion.class)).map(SavepointModel::modelVersion, RECORD);
+                case GATE -> reader.readKeyedState(operator, new StateReaders.Gate(), Types.INT,
+                        TypeInformation.of(StateReaders.GateRecord.class)).map(SavepointModel::gate, RECORD);
+                case USERS -> reader.readKeyedState(operator, new StateReaders.Users(), Types.LONG,
+                        TypeInformation.of(StateReaders.UserRecord.class)).map(SavepointModel::user, RECORD);
+                case ITEMS -> reader.readKeyedState(operator, new StateReaders.Items(), Types.LONG,
+                        TypeInformation.of(StateReaders.ItemRecord.class)).map(SavepointModel::item, RECORD);
+                case SERVING -> reader.readKeyedState(operator, new StateReaders.Serving(), Types.LONG,
+                        TypeInformation.of(StateReaders.ServingRecord.class)).map(SavepointModel::serving, RECORD);
+            };
+            all = all == null ? records : all.union(records);
+        }
+        if (all == null) {
+            return counts;
+        }
+        long total = 0;
+        long first = 0;
+        long nextReport = 0;
+        try (CloseableIterator<StateRecord> records = all.executeAndCollect("freshrec: read " + location)) {
             while (records.hasNext()) {
-                sink.accept(records.next());
-                count++;
+                StateRecord record = records.next();
+                counts.merge(record.part(), 1L, Long::sum);
+                sink.accept(record);
+                total++;
                 long now = System.currentTimeMillis();
-                if (now >= nextReport) {
-                    progress.printf(Locale.ROOT, "  %s: %,d %s read (%,.0f/s)%n", uid, count, what,
-                            count * 1000.0 / Math.max(1, now - started));
+                if (first == 0) {
+                    first = now;
+                    nextReport = now + PROGRESS_EVERY_MS;
+                } else if (now >= nextReport) {
+                    progress.printf(Locale.ROOT, "  read %s (%,.0f records/s)%n", describe(counts),
+                            total * 1000.0 / Math.max(1, now - first));
                     progress.flush();
                     nextReport = now + PROGRESS_EVERY_MS;
                 }
             }
         }
-        progress.printf(Locale.ROOT, "  %s: %,d %s in %.1f s%n", uid, count, what, (System.currentTimeMillis() - started) / 1000.0);
+        long end = System.currentTimeMillis();
+        progress.printf(Locale.ROOT, "  read %s in %.1f s (%s; state restored after %.1f s)%n", describe(counts),
+                (end - started) / 1000.0, backendName(), ((first == 0 ? end : first) - started) / 1000.0);
         progress.flush();
-        return count;
+        return counts;
     }
 
-    /** The newest committed model version serving held (number, event time, trending list), or null if none. */
-    public CommittedVersion readCommittedVersion() throws Exception {
-        long started = System.currentTimeMillis();
-        List<Tuple2<Integer, ModelVersion>> entries = new ArrayList<>();
-        StreamExecutionEnvironment env = environment();
-        try (CloseableIterator<Tuple2<Integer, ModelVersion>> records = reader(env)
-                .readBroadcastState(OperatorIdentifier.forUid(FreshRecState.Uid.SERVING), FreshRecState.MODEL_VERSION.getName(),
-                        Types.INT, TypeInformation.of(ModelVersion.class))
-                .executeAndCollect("freshrec: read the model version of " + location)) {
-            records.forEachRemaining(entries::add);
-        }
-        CommittedVersion newest = null;
-        // Every serving subtask stores its copy of the broadcast state: take the newest version any holds.
-        for (Tuple2<Integer, ModelVersion> entry : entries) {
-            ModelVersion log = entry.f1;
-            int last = log.versions.length - 1;
-            if (last >= 0 && (newest == null || log.versions[last] > newest.version)) {
-                newest = new CommittedVersion(log.versions[last], log.times[last], log.trending[last]);
+    private static String describe(Map<Part, Long> counts) {
+        StringJoiner text = new StringJoiner(", ");
+        counts.forEach((part, count) -> {
+            if (part != Part.MODEL_VERSION && part != Part.GATE) {
+                text.add(String.format(Locale.ROOT, "%,d %s", count, part.label));
             }
+        });
+        return text.toString();
+    }
+
+    private static StateRecord modelVersion(Tuple2<Integer, ModelVersion> entry) {
+        StateRecord record = new StateRecord();
+        record.modelVersion = entry.f1;
+        return record;
+    }
+
+    private static StateRecord gate(StateReaders.GateRecord gate) {
+        StateRecord record = new StateRecord();
+        record.gate = gate;
+        return record;
+    }
+
+    private static StateRecord user(StateReaders.UserRecord user) {
+        StateRecord record = new StateRecord();
+        record.user = user;
+        return record;
+    }
+
+    private static StateRecord item(StateReaders.ItemRecord item) {
+        StateRecord record = new StateRecord();
+        record.item = item;
+        return record;
+    }
+
+    private static StateRecord serving(StateReaders.ServingRecord serving) {
+        StateRecord record = new StateRecord();
+        record.serving = serving;
+        return record;
+    }
+
+    /**
+     * The newest committed version among serving's broadcast copies (every serving subtask stores its own
+     * copy of the broadcast state in the savepoint), or null when there is none.
+     */
+    public static CommittedVersion newest(CommittedVersion known, ModelVersion log) {
+        int last = log.versions.length - 1;
+        if (last >= 0 && (known == null || log.versions[last] > known.version)) {
+            return new CommittedVersion(log.versions[last], log.times[last], log.trending[last]);
         }
-        progress.printf(Locale.ROOT, "  %s: model version %s in %.1f s%n", FreshRecState.Uid.SERVING,
-                newest == null ? "none" : "v" + newest.version, (System.currentTimeMillis() - started) / 1000.0);
-        progress.flush();
-        return newest;
+        return known;
     }
 
     /** A committed model version as serving holds it. */

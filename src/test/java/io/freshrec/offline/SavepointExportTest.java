@@ -170,7 +170,9 @@ class SavepointExportTest {
         assertThat(export.code).as(export.err).isZero();
         assertThat(export.out).startsWith("Exported model v").contains("of v1: ").contains("users")
                 .contains("the job arguments recorded with v1");
-        assertThat(export.err).contains("item-model: ").contains("serving: ");
+        // Progress on stderr; a canonical savepoint is restored into the heap unless asked otherwise.
+        assertThat(export.err).contains("Exporting v1 (" + canonical + ")").containsPattern("read [\\d,]+ items, [\\d,]+ served users in "
+                + "[\\d.]+ s \\(heap; state restored after [\\d.]+ s\\)");
         assertServesAsTheJob(out, canonical);
     }
 
@@ -181,6 +183,8 @@ class SavepointExportTest {
         Result export = cli("export", nativeSavepoint, "--out", out.toString(), "--flink-conf", flinkConf.toString());
         assertThat(export.code).as(export.err).isZero();
         assertThat(export.out).contains("of the savepoint: ");
+        // A native RocksDB savepoint can only be restored into RocksDB.
+        assertThat(export.err).contains("(RocksDB; state restored after ");
         assertServesAsTheJob(out, nativeSavepoint);
     }
 
@@ -237,9 +241,10 @@ class SavepointExportTest {
     @Test
     void shouldInspectTheFiguresOfAnIndependentCountOfTheInput() throws Exception {
         runTheJobAndSavepointIt();
-        Result inspect = cli("inspect", "v1", "--registry", registry.toString(), "--json", "--top", "5");
+        // Canonical, restored into RocksDB on request (for savepoints larger than the heap).
+        Result inspect = cli("inspect", "v1", "--registry", registry.toString(), "--json", "--top", "5", "--reader-backend", "rocksdb");
         assertThat(inspect.code).as(inspect.err).isZero();
-        assertThat(inspect.err).contains("user-history: ").contains("item-model: ");
+        assertThat(inspect.err).containsPattern("read [\\d,]+ user histories, [\\d,]+ items, [\\d,]+ served users in [\\d.]+ s \\(RocksDB; ");
         JsonNode figures = new ObjectMapper().readTree(inspect.out);
 
         Set<Long> users = new HashSet<>();
@@ -327,6 +332,10 @@ class SavepointExportTest {
         Result badTop = cli("inspect", "v1", "--registry", registry.toString(), "--top", "0");
         assertThat(badTop.code).isEqualTo(2);
         assertThat(badTop.err.trim()).isEqualTo("freshrec: --top must be in [1, 100000]");
+
+        Result badBackend = cli("inspect", "v1", "--registry", registry.toString(), "--reader-backend", "memory");
+        assertThat(badBackend.code).isEqualTo(2);
+        assertThat(badBackend.err.trim()).isEqualTo("freshrec: --reader-backend must be auto, heap or rocksdb");
 
         Result noOut = cli("export", "v1", "--registry", registry.toString());
         assertThat(noOut.code).isEqualTo(2);
