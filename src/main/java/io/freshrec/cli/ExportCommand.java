@@ -57,9 +57,13 @@ final class ExportCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new FreshRecCli.CommandFailure("cannot export to " + dir + ": " + e.getMessage());
         }
-        output.printf(Locale.ROOT, "Exported model v%d of %s: %,d items, %,d users (%,d with a served list) in %.1f s%n",
+        output.printf(Locale.ROOT, "Exported model v%d of %s: %,d items, %,d users in %.1f s%n",
                 manifest.modelVersion, resolved.version() != null ? resolved.version() : "the savepoint", manifest.items,
-                manifest.users, manifest.servedUsers, (System.currentTimeMillis() - started) / 1000.0);
+                manifest.users, (System.currentTimeMillis() - started) / 1000.0);
+        output.printf(Locale.ROOT, "  %,d of %,d served lists were computed with v%d: the servable reproduces those exactly%s%n",
+                manifest.servedWithThisVersion, manifest.servedUsers, manifest.modelVersion,
+                manifest.servedWithThisVersion < manifest.servedUsers ? " (the others predate it; it scores them with v"
+                        + manifest.modelVersion + ")" : "");
         output.printf(Locale.ROOT, "  %s: %s %s, %s %s, %s%n", dir, ModelExport.MODEL_FILE,
                 InspectCommand.bytes(Files.size(dir.resolve(ModelExport.MODEL_FILE))), ModelExport.USERS_FILE,
                 InspectCommand.bytes(Files.size(dir.resolve(ModelExport.USERS_FILE))), ModelExport.MANIFEST_FILE);

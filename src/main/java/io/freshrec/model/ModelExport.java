@@ -65,6 +65,11 @@ public final class ModelExport {
         public long users;
         /** Users with a served list. */
         public long servedUsers;
+        /**
+         * Served lists computed with this model version: the servable reproduces exactly these (the others
+         * were computed with an older version; it scores those users with this one).
+         */
+        public long servedWithThisVersion;
 
         public Manifest() {}
     }
@@ -82,6 +87,7 @@ public final class ModelExport {
         private final BufferedWriter users;
         private long itemCount;
         private long userCount;
+        private final java.util.Map<Long, Long> servedVersions = new java.util.HashMap<>();
         private boolean closed;
 
         private Writer(Path dir, ModelConfig config) throws IOException {
@@ -101,6 +107,9 @@ public final class ModelExport {
             users.write(JSON.writeValueAsString(user));
             users.newLine();
             userCount++;
+            if (user.served != null) {
+                servedVersions.merge(user.served.modelVersion, 1L, Long::sum);
+            }
         }
 
         public long items() {
@@ -126,6 +135,7 @@ public final class ModelExport {
             Files.delete(itemLines);
             manifest.modelVersion = version;
             manifest.modelTime = time;
+            manifest.servedWithThisVersion = servedVersions.getOrDefault(version, 0L);
             manifest.items = itemCount;
             manifest.users = userCount;
             Path temp = dir.resolve(MANIFEST_FILE + ".tmp");

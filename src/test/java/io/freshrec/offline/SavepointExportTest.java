@@ -169,6 +169,7 @@ class SavepointExportTest {
         Result export = cli("export", "v1", "--registry", registry.toString(), "--out", out.toString());
         assertThat(export.code).as(export.err).isZero();
         assertThat(export.out).startsWith("Exported model v").contains("of v1: ").contains("users")
+                .contains(String.format("%d of %d served lists were computed with v", reference.users().size(), reference.users().size()))
                 .contains("the job arguments recorded with v1");
         // Progress on stderr; a canonical savepoint is restored into the heap unless asked otherwise.
         assertThat(export.err).contains("Exporting v1 (" + canonical + ")").containsPattern("read [\\d,]+ items, [\\d,]+ served users in "
@@ -196,6 +197,7 @@ class SavepointExportTest {
         assertThat(manifest.items).isEqualTo(items.size());
         assertThat(manifest.users).isEqualTo(reference.users().size());
         assertThat(manifest.servedUsers).isEqualTo(reference.users().size());
+        assertThat(manifest.servedWithThisVersion).isEqualTo(reference.users().size());
         long version = served.values().iterator().next().modelVersion;
         assertThat(served.values()).allSatisfy(list -> assertThat(list.modelVersion).isEqualTo(version));
         assertThat(manifest.modelVersion).isEqualTo(version);
