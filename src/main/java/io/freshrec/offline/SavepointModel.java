@@ -193,8 +193,9 @@ public final class SavepointModel {
         }
     }
 
-    /** One record of a read: exactly one field is set, by the {@link Part} it comes from. */
+    /** One record of a read: {@code part} says which, and exactly that part's field is set. */
     public static class StateRecord {
+        public Part part;
         public ModelVersion modelVersion;
         public StateReaders.GateRecord gate;
         public StateReaders.UserRecord user;
@@ -203,9 +204,21 @@ public final class SavepointModel {
 
         public StateRecord() {}
 
-        Part part() {
-            return modelVersion != null ? Part.MODEL_VERSION : gate != null ? Part.GATE : user != null ? Part.USERS
-                    : item != null ? Part.ITEMS : Part.SERVING;
+        static StateRecord of(Part part, Object value) {
+            StateRecord record = new StateRecord();
+            record.part = part;
+            switch (part) {
+                case MODEL_VERSION -> record.modelVersion = ((Tuple2<?, ModelVersion>) value).f1;
+                case GATE -> record.gate = (StateReaders.GateRecord) value;
+                case USERS -> record.user = (StateReaders.UserRecord) value;
+                case ITEMS -> record.item = (StateReaders.ItemRecord) value;
+                case SERVING -> record.serving = (StateReaders.ServingRecord) value;
+            }
+            return record;
+        }
+
+        public Part part() {
+            return part;
         }
     }
 
@@ -265,18 +278,19 @@ public final class SavepointModel {
             }
             counts.put(part, 0L);
             OperatorIdentifier operator = OperatorIdentifier.forUid(part.uid);
-            DataStream<StateRecord> records = switch (part) {
+            DataStream<?> state = switch (part) {
                 case MODEL_VERSION -> reader.readBroadcastState(operator, FreshRecState.MODEL_VERSION.getName(), Types.INT,
-                        TypeInformation.of(ModelVersion.class)).map(SavepointModel::modelVersion, RECORD);
+                        TypeInformation.of(ModelVersion.class));
                 case GATE -> reader.readKeyedState(operator, new StateReaders.Gate(), Types.INT,
-                        TypeInformation.of(StateReaders.GateRecord.class)).map(SavepointModel::gate, RECORD);
+                        TypeInformation.of(StateReaders.GateRecord.class));
                 case USERS -> reader.readKeyedState(operator, new StateReaders.Users(), Types.LONG,
-                        TypeInformation.of(StateReaders.UserRecord.class)).map(SavepointModel::user, RECORD);
+                        TypeInformation.of(StateReaders.UserRecord.class));
                 case ITEMS -> reader.readKeyedState(operator, new StateReaders.Items(), Types.LONG,
-                        TypeInformation.of(StateReaders.ItemRecord.class)).map(SavepointModel::item, RECORD);
+                        TypeInformation.of(StateReaders.ItemRecord.class));
                 case SERVING -> reader.readKeyedState(operator, new StateReaders.Serving(), Types.LONG,
-                        TypeInformation.of(StateReaders.ServingRecord.class)).map(SavepointModel::serving, RECORD);
+                        TypeInformation.of(StateReaders.ServingRecord.class));
             };
+            DataStream<StateRecord> records = state.map(value -> StateRecord.of(part, value), RECORD);
             all = all == null ? records : all.union(records);
         }
         if (all == null) {
@@ -318,36 +332,6 @@ public final class SavepointModel {
             }
         });
         return text.toString();
-    }
-
-    private static StateRecord modelVersion(Tuple2<Integer, ModelVersion> entry) {
-        StateRecord record = new StateRecord();
-        record.modelVersion = entry.f1;
-        return record;
-    }
-
-    private static StateRecord gate(StateReaders.GateRecord gate) {
-        StateRecord record = new StateRecord();
-        record.gate = gate;
-        return record;
-    }
-
-    private static StateRecord user(StateReaders.UserRecord user) {
-        StateRecord record = new StateRecord();
-        record.user = user;
-        return record;
-    }
-
-    private static StateRecord item(StateReaders.ItemRecord item) {
-        StateRecord record = new StateRecord();
-        record.item = item;
-        return record;
-    }
-
-    private static StateRecord serving(StateReaders.ServingRecord serving) {
-        StateRecord record = new StateRecord();
-        record.serving = serving;
-        return record;
     }
 
     /**

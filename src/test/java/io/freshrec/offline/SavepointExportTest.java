@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.freshrec.cli.FreshRecCli;
 import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
 import io.freshrec.job.FreshRecJob;
@@ -22,13 +21,12 @@ import io.freshrec.serving.FreshRecServable;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SyntheticInteractions;
+import io.freshrec.testing.CliRun;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.ReferenceModel;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,26 +151,17 @@ class SavepointExportTest {
         registry = work.resolve("versions");
     }
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = FreshRecCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void shouldExportACanonicalVersionThatTheServableScoresExactlyAsTheJobServed() throws Exception {
         runTheJobAndSavepointIt();
         Path out = work.resolve("export-v1");
-        Result export = cli("export", "v1", "--registry", registry.toString(), "--out", out.toString());
-        assertThat(export.code).as(export.err).isZero();
-        assertThat(export.out).startsWith("Exported model v").contains("of v1: ").contains("users")
+        CliRun export = CliRun.of("export", "v1", "--registry", registry.toString(), "--out", out.toString());
+        assertThat(export.code()).as(export.err()).isZero();
+        assertThat(export.out()).startsWith("Exported model v").contains("of v1: ").contains("users")
                 .contains(String.format("%d of %d served lists were computed with v", reference.users().size(), reference.users().size()))
                 .contains("the job arguments recorded with v1");
         // Progress on stderr; a canonical savepoint is restored into the heap unless asked otherwise.
-        assertThat(export.err).contains("Exporting v1 (" + canonical + ")").containsPattern("read [\\d,]+ items, [\\d,]+ served users in "
+        assertThat(export.err()).contains("Exporting v1 (" + canonical + ")").containsPattern("read [\\d,]+ items, [\\d,]+ served users in "
                 + "[\\d.]+ s \\(heap; state restored after [\\d.]+ s\\)");
         assertServesAsTheJob(out, canonical);
     }
@@ -181,11 +170,11 @@ class SavepointExportTest {
     void shouldExportANativeSavepointGivenByPathWithTheSettingsOfFlinkConf() throws Exception {
         runTheJobAndSavepointIt();
         Path out = work.resolve("export-native");
-        Result export = cli("export", nativeSavepoint, "--out", out.toString(), "--flink-conf", flinkConf.toString());
-        assertThat(export.code).as(export.err).isZero();
-        assertThat(export.out).contains("of the savepoint: ");
+        CliRun export = CliRun.of("export", nativeSavepoint, "--out", out.toString(), "--flink-conf", flinkConf.toString());
+        assertThat(export.code()).as(export.err()).isZero();
+        assertThat(export.out()).contains("of the savepoint: ");
         // A native RocksDB savepoint can only be restored into RocksDB.
-        assertThat(export.err).contains("(RocksDB; state restored after ");
+        assertThat(export.err()).contains("(RocksDB; state restored after ");
         assertServesAsTheJob(out, nativeSavepoint);
     }
 
@@ -244,10 +233,10 @@ class SavepointExportTest {
     void shouldInspectTheFiguresOfAnIndependentCountOfTheInput() throws Exception {
         runTheJobAndSavepointIt();
         // Canonical, restored into RocksDB on request (for savepoints larger than the heap).
-        Result inspect = cli("inspect", "v1", "--registry", registry.toString(), "--json", "--top", "5", "--reader-backend", "rocksdb");
-        assertThat(inspect.code).as(inspect.err).isZero();
-        assertThat(inspect.err).containsPattern("read [\\d,]+ user histories, [\\d,]+ items, [\\d,]+ served users in [\\d.]+ s \\(RocksDB; ");
-        JsonNode figures = new ObjectMapper().readTree(inspect.out);
+        CliRun inspect = CliRun.of("inspect", "v1", "--registry", registry.toString(), "--json", "--top", "5", "--reader-backend", "rocksdb");
+        assertThat(inspect.code()).as(inspect.err()).isZero();
+        assertThat(inspect.err()).containsPattern("read [\\d,]+ user histories, [\\d,]+ items, [\\d,]+ served users in [\\d.]+ s \\(RocksDB; ");
+        JsonNode figures = new ObjectMapper().readTree(inspect.out());
 
         Set<Long> users = new HashSet<>();
         Map<Long, Long> lastTime = new HashMap<>();
@@ -289,58 +278,58 @@ class SavepointExportTest {
         }
 
         // The native savepoint, as text: the same counts.
-        Result text = cli("inspect", nativeSavepoint, "--flink-conf", flinkConf.toString());
-        assertThat(text.code).as(text.err).isZero();
-        assertThat(text.out).contains("(NATIVE, checkpoint ")
+        CliRun text = CliRun.of("inspect", nativeSavepoint, "--flink-conf", flinkConf.toString());
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.out()).contains("(NATIVE, checkpoint ")
                 .contains(String.format("Users:  %d with histories", users.size()))
                 .contains(String.format("from %,d interactions", EVENTS))
                 .contains(String.format("Items:  %d (%d live, 0 expired", lastTime.size(), lastTime.size()))
                 .contains("Model:  version v" + version + " at ")
                 .contains("Popularity head");
-        assertThat(text.out.lines().filter(line -> line.matches(" +\\d+\\. item \\d+ +\\d+\\.\\d{3}")).count()).isEqualTo(10);
+        assertThat(text.out().lines().filter(line -> line.matches(" +\\d+\\. item \\d+ +\\d+\\.\\d{3}")).count()).isEqualTo(10);
     }
 
     @Test
     void shouldExplainMissingUnreadableAndUnknownSourcesOnOneLine() throws Exception {
         runTheJobAndSavepointIt();
         Path missing = work.resolve("no-such-savepoint");
-        Result none = cli("inspect", missing.toString());
-        assertThat(none.code).isEqualTo(1);
-        assertThat(none.err.trim()).isEqualTo("freshrec: no savepoint at " + missing + " (no such file or directory)");
+        CliRun none = CliRun.of("inspect", missing.toString());
+        assertThat(none.code()).isEqualTo(1);
+        assertThat(none.err().trim()).isEqualTo("freshrec: no savepoint at " + missing + " (no such file or directory)");
 
         Path empty = Files.createDirectories(work.resolve("empty-dir"));
-        Result noMetadata = cli("export", empty.toString(), "--out", work.resolve("never").toString());
-        assertThat(noMetadata.code).isEqualTo(1);
-        assertThat(noMetadata.err.trim()).isEqualTo("freshrec: no savepoint at " + empty + " (no _metadata there)");
+        CliRun noMetadata = CliRun.of("export", empty.toString(), "--out", work.resolve("never").toString());
+        assertThat(noMetadata.code()).isEqualTo(1);
+        assertThat(noMetadata.err().trim()).isEqualTo("freshrec: no savepoint at " + empty + " (no _metadata there)");
 
         Path garbage = Files.createDirectories(work.resolve("garbage"));
         Files.writeString(garbage.resolve("_metadata"), "this is not a savepoint");
-        Result unreadable = cli("inspect", garbage.toString());
-        assertThat(unreadable.code).isEqualTo(1);
-        assertThat(unreadable.err.trim()).startsWith("freshrec: cannot read the savepoint at " + garbage + ": ");
-        assertThat(unreadable.err.trim().lines()).hasSize(1);
+        CliRun unreadable = CliRun.of("inspect", garbage.toString());
+        assertThat(unreadable.code()).isEqualTo(1);
+        assertThat(unreadable.err().trim()).startsWith("freshrec: cannot read the savepoint at " + garbage + ": ");
+        assertThat(unreadable.err().trim().lines()).hasSize(1);
 
-        Result unknown = cli("inspect", "v9", "--registry", registry.toString());
-        assertThat(unknown.code).isEqualTo(1);
-        assertThat(unknown.err.trim()).isEqualTo("freshrec: 'v9' is neither a savepoint path nor a version in "
+        CliRun unknown = CliRun.of("inspect", "v9", "--registry", registry.toString());
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err().trim()).isEqualTo("freshrec: 'v9' is neither a savepoint path nor a version in "
                 + registry.resolve("versions.json") + " (known: v1)");
 
         Path occupied = Files.createDirectories(work.resolve("occupied"));
         Files.writeString(occupied.resolve("something"), "x");
-        Result notEmpty = cli("export", "v1", "--registry", registry.toString(), "--out", occupied.toString());
-        assertThat(notEmpty.code).isEqualTo(1);
-        assertThat(notEmpty.err.trim()).isEqualTo("freshrec: --out " + occupied + " is not empty (export into a new or empty directory)");
+        CliRun notEmpty = CliRun.of("export", "v1", "--registry", registry.toString(), "--out", occupied.toString());
+        assertThat(notEmpty.code()).isEqualTo(1);
+        assertThat(notEmpty.err().trim()).isEqualTo("freshrec: --out " + occupied + " is not empty (export into a new or empty directory)");
 
-        Result badTop = cli("inspect", "v1", "--registry", registry.toString(), "--top", "0");
-        assertThat(badTop.code).isEqualTo(2);
-        assertThat(badTop.err.trim()).isEqualTo("freshrec: --top must be in [1, 100000]");
+        CliRun badTop = CliRun.of("inspect", "v1", "--registry", registry.toString(), "--top", "0");
+        assertThat(badTop.code()).isEqualTo(2);
+        assertThat(badTop.err().trim()).isEqualTo("freshrec: --top must be in [1, 100000]");
 
-        Result badBackend = cli("inspect", "v1", "--registry", registry.toString(), "--reader-backend", "memory");
-        assertThat(badBackend.code).isEqualTo(2);
-        assertThat(badBackend.err.trim()).isEqualTo("freshrec: --reader-backend must be auto, heap or rocksdb");
+        CliRun badBackend = CliRun.of("inspect", "v1", "--registry", registry.toString(), "--reader-backend", "memory");
+        assertThat(badBackend.code()).isEqualTo(2);
+        assertThat(badBackend.err().trim()).isEqualTo("freshrec: --reader-backend must be auto, heap or rocksdb");
 
-        Result noOut = cli("export", "v1", "--registry", registry.toString());
-        assertThat(noOut.code).isEqualTo(2);
-        assertThat(noOut.err).contains("Missing required option: '--out=DIR'");
+        CliRun noOut = CliRun.of("export", "v1", "--registry", registry.toString());
+        assertThat(noOut.code()).isEqualTo(2);
+        assertThat(noOut.err()).contains("Missing required option: '--out=DIR'");
     }
 }
