@@ -194,6 +194,71 @@ class VersionsCliTest {
     }
 
     @Test
+    void shouldTakeAutomaticVersionsAtAnIntervalFromTheRunAndFromSavepointEveryKeepingTheNewest() throws Exception {
+        // A job that keeps learning (1,000 events/s) and an embedded run taking a version every 2 s, keeping 2.
+        Running run = start(run("--rate", "1000", "--users", "150", "--items", "300", "--bad-rate", "0", "--events", "1000000",
+                "-D", "freshrec.versions.interval=2s", "-D", "freshrec.versions.retain=2"));
+        FlinkRest flink = new FlinkRest(URI.create(REST));
+        String job = awaitJob(flink, null, run);
+        awaitOutput(run, "Automatic versions every 2 s (keeping 2) in " + registry().resolve("versions.json"));
+        // The third automatic version removes the first, savepoint included.
+        awaitOutput(run, "; removed v1 (freshrec.versions.retain 2)");
+
+        // The same on any Flink through its REST API: savepoint --every (here against the embedded run).
+        Result every = cli("savepoint", "--every", "1s", "--retain", "2", "--count", "2", "--note", "nightly",
+                "--flink-rest", REST, "--registry", registry().toString());
+        assertThat(every.code).as(every.err).isZero();
+        assertThat(every.out).startsWith("Automatic versions of job " + job + " every 1 s, keeping the newest 2")
+                .endsWith("2 automatic versions taken." + System.lineSeparator());
+        List<String> byCommand = versionIds(every.out);
+        assertThat(byCommand).hasSize(2);
+
+        // Stop between two automatic versions (right after one was printed): nothing is in flight.
+        int printed = versionIds(run.output()).size();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (versionIds(run.output()).size() == printed) {
+            assertThat(System.nanoTime()).as("another automatic version: %s", run.output()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        background.shutdownNow();
+        assertThat(run.code().get(60, TimeUnit.SECONDS)).as(run.err.toString()).isZero();
+
+        List<String> taken = new ArrayList<>(versionIds(run.output()));
+        taken.addAll(byCommand);
+        List<VersionRecord> kept = new VersionRegistry(registry()).read().versions.stream()
+                .filter(version -> VersionRecord.AUTO.equals(version.kind)).toList();
+        // Exactly the newest two automatic versions stay, with their savepoints; every other one is gone, files too.
+        List<Integer> numbers = taken.stream().map(id -> Integer.parseInt(id.substring(1))).sorted().toList();
+        assertThat(kept).extracting(version -> version.id)
+                .containsExactly("v" + numbers.get(numbers.size() - 2), "v" + numbers.get(numbers.size() - 1));
+        for (VersionRecord version : kept) {
+            assertThat(Path.of(URI.create(version.savepoint)).resolve("_metadata")).isRegularFile();
+            assertThat(version.jobId).isEqualTo(job);
+        }
+        Path savepoints = work.resolve("savepoints");
+        try (var dirs = Files.list(savepoints)) {
+            assertThat(dirs.filter(dir -> dir.getFileName().toString().startsWith("savepoint-")).toList())
+                    .as("savepoints left on disk").hasSize(kept.size());
+        }
+        // The model learnt between versions: each automatic version saw more events than the one before.
+        List<Long> events = new ArrayList<>();
+        for (String line : run.output().lines().filter(line -> line.contains("(automatic)")).toList()) {
+            events.add(Long.parseLong(line.replaceAll(".*\\(([\\d,]+) events.*", "$1").replace(",", "")));
+        }
+        assertThat(events).hasSizeGreaterThanOrEqualTo(4).isSorted().doesNotHaveDuplicates();
+        assertThat(every.out).doesNotContain("skipped");
+        for (VersionRecord version : kept) {
+            assertThat(version.note).isEqualTo(byCommand.contains(version.id) ? "nightly" : "every 2 s");
+        }
+    }
+
+    /** The ids of "Version vN (automatic): ..." lines. */
+    private static List<String> versionIds(String output) {
+        return output.lines().filter(line -> line.startsWith("Version ") && line.contains(" (automatic): "))
+                .map(line -> line.substring("Version ".length(), line.indexOf(' ', "Version ".length()))).toList();
+    }
+
+    @Test
     void shouldExplainBadVersionsMissingFilesAndUnreachableRestOnOneLine() throws Exception {
         String registry = registry().toString();
         Result empty = cli("versions", "--registry", registry);
