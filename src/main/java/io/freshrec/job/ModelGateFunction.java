@@ -79,10 +79,17 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         // many at once); the later timers of this batch then find nothing left to commit.
         long watermark = ctx.timerService().currentWatermark();
         Long swept = sweptUpTo.value();
-        if (swept != null && timestamp <= swept) {
+        // The end of a finite input (watermark Long.MAX_VALUE) is not a sweep to remember: a job restored from a
+        // savepoint taken after it (--keep-running, rollback) starts a new watermark and must commit again.
+        // Savepoints written before this rule may hold it: it is ignored on read too.
+        if (swept != null && swept != Long.MAX_VALUE && timestamp <= swept) {
             return; // committed by the sweep of an earlier timer at this watermark
         }
-        sweptUpTo.update(watermark);
+        if (watermark == Long.MAX_VALUE) {
+            sweptUpTo.clear();
+        } else {
+            sweptUpTo.update(watermark);
+        }
         List<Long> due = new ArrayList<>();
         for (Long versionTime : pendingTrending.keys()) {
             // Keys only: later versions' contributions are not read.
