@@ -160,7 +160,9 @@ public final class FlinkRest {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("job " + jobId + " not running after " + timeout.toSeconds() + " s (state " + state + ")");
+                String failure = rootCause(jobId);
+                throw new IOException("job " + jobId + " not running after " + timeout.toSeconds() + " s (state " + state + ")"
+                        + (failure.isEmpty() ? "" : "; it keeps failing" + failure));
             }
             Thread.sleep(50);
         }
