@@ -113,7 +113,7 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         }
         // The final watermark of a bounded input is not idleness: keep everything. A remnant (no
         // neighbours, no trending) has already expired.
-        if (state != null && later.isEmpty() && state.snapshot.neighbours.length + state.snapshot.trending > 0 && ctx.timerService().currentWatermark() != Long.MAX_VALUE
+        if (state != null && later.isEmpty() && !state.isExpired() && ctx.timerService().currentWatermark() != Long.MAX_VALUE
                 && Timers.expiryTimer(state.lastEventTime, config.itemTtlMs) <= timestamp) {
             // Tell serving to drop the item: an empty snapshot is a tombstone.
             ctx.output(FreshRecState.MODEL_DELTAS, ItemState.create(state.snapshot.item, timestamp).publish(timestamp));
