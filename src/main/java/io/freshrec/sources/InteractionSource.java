@@ -88,18 +88,27 @@ public final class InteractionSource {
     }
 
     /**
-     * A history file for {@code bootstrap}: replayed as fast as possible, in event-time order, with the job's
-     * bounded out-of-orderness watermarks generated at the source (never idle: event time moves only with the
-     * records), and after the last record the watermark {@code endWatermark} (the file's last valid event time)
-     * instead of the end of time. The source then idles and the job stays up: every operator has applied every
-     * record, and timers after the history (expiry, the end of a bounded input, model versions still open)
-     * stay pending, as in a live job that has read the same records.
+     * A history file for {@code bootstrap}: {@link #replayTo} under the name {@link #BOOTSTRAP}, whose state the
+     * bootstrap savepoint leaves out.
      */
     public static InteractionSource bootstrap(Path file, InputFormat format, long endWatermark, Duration outOfOrderness) {
+        return replayTo(file, format, endWatermark, outOfOrderness, BOOTSTRAP);
+    }
+
+    /**
+     * Replays {@code file} as fast as possible, in event-time order, with the job's bounded out-of-orderness
+     * watermarks generated at the source (never idle: event time moves only with the records), and after the
+     * last record the watermark {@code endWatermark} instead of the end of time (for a bootstrap, the file's last
+     * valid event time). The source then idles and the job stays up: every operator applies every record up to
+     * {@code endWatermark}, and timers after it (expiry, the end of a bounded input, model versions still open)
+     * stay pending, as in a live job that has read the same records.
+     */
+    public static InteractionSource replayTo(Path file, InputFormat format, long endWatermark, Duration outOfOrderness,
+            String name) {
         long count = FileReplay.count(file, format);
         ReplayFunction lines = new ReplayFunction(file.toAbsolutePath().toString(), format, 0);
         return new InteractionSource(new SequenceSource<>(lines, count, RateLimiterStrategy.noOp(), true, endWatermark, Types.STRING),
-                BOOTSTRAP, 1, format, InteractionWatermarks.forRawRecords(format, outOfOrderness, InteractionWatermarks.NEVER_IDLE));
+                name, 1, format, InteractionWatermarks.forRawRecords(format, outOfOrderness, InteractionWatermarks.NEVER_IDLE));
     }
 
     public Source<String, ?, ?> source() {
