@@ -104,7 +104,7 @@ class KafkaOptionsTest {
 
     @Test
     void shouldTimestampOnlyValidRecordsSoHostileOnesCannotMoveTheWatermark() {
-        KafkaInteractions.RawTimestamps timestamps = new KafkaInteractions.RawTimestamps(InputFormat.JSON_LINES);
+        InteractionWatermarks.RawTimestamps timestamps = new InteractionWatermarks.RawTimestamps(InputFormat.JSON_LINES);
         long start = 1_704_067_200_000L;
         assertThat(timestamps.extractTimestamp("{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + start + "}", 0L)).isEqualTo(start);
         assertThat(timestamps.extractTimestamp("{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":99999999999999}", 0L))
