@@ -63,8 +63,8 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
  */
 public final class EmbeddedRun {
     private static final List<String> METRICS = List.of("parse.events", "parse.eventsPerSecond", "parse.deadLetters",
-            "serving.prequentialHits", "serving.prequentialScored", "serving.usersCreated", "serving.usersExpired",
-            "item-model.itemsCreated", "item-model.itemsExpired", "model-gate.snapshotsRejected",
+            "serving.prequentialHits", "serving.prequentialScored", "serving.users",
+            "item-model.items", "model-gate.snapshotsRejected",
             "model-gate.modelVersion", "serving.freshnessMs_median", "serving.freshnessMs_p99", "serving.recallRolling");
 
     /** How a run tells others about its jobs (the command line records them in the version registry). */
@@ -397,8 +397,7 @@ public final class EmbeddedRun {
             out.printf("[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d | "
                             + "recall@10 rolling %.3f total %.3f | freshness p50 %.0f ms p99 %.0f ms%n",
                     (System.nanoTime() - started) / 1e9, summary.events, rate,
-                    (long) (sum(m, "serving.usersCreated") - sum(m, "serving.usersExpired")),
-                    (long) (sum(m, "item-model.itemsCreated") - sum(m, "item-model.itemsExpired")),
+                    (long) sum(m, "serving.users"), (long) sum(m, "item-model.items"),
                     (long) max(m, "model-gate.modelVersion"), summary.deadLetters,
                     avg(m, "serving.recallRolling"), summary.recall(),
                     max(m, "serving.freshnessMs_median"), max(m, "serving.freshnessMs_p99"));
