@@ -82,10 +82,13 @@ final class InspectCommand implements Callable<Integer> {
         }
         StringJoiner operators = new StringJoiner(", ");
         for (Map.Entry<String, Long> entry : s.state.bytesByOperator.entrySet()) {
-            operators.add(entry.getKey() + " " + bytes(entry.getValue()));
+            long keyed = s.state.keyedBytesByOperator.getOrDefault(entry.getKey(), 0L);
+            operators.add(entry.getKey() + " " + bytes(entry.getValue())
+                    + (keyed > 0 && keyed < entry.getValue() ? " (keyed " + bytes(keyed) + ")" : ""));
         }
-        out.printf(Locale.ROOT, "State:  %s on disk; %s; %.0f B per user, %.0f B per item%n", bytes(s.state.bytesOnDisk),
-                operators, s.state.bytesPerUser, s.state.bytesPerItem);
+        out.printf(Locale.ROOT, "State:  %s on disk; %s%n", bytes(s.state.bytesOnDisk), operators);
+        out.printf(Locale.ROOT, "        keyed state %,.0f B per user (user-history, serving), %,.0f B per item (item-model)%n",
+                s.state.bytesPerUser, s.state.bytesPerItem);
         out.printf(Locale.ROOT, "Read in %.1f s. Settings: %s%n", s.readSeconds, s.settings);
     }
 

@@ -103,9 +103,11 @@ public class ModelStatistics {
         public long bytesOnDisk;
         /** State bytes by operator uid. */
         public Map<String, Long> bytesByOperator = new LinkedHashMap<>();
-        /** (user-history + serving) bytes per user with a history. */
+        /** Keyed state bytes by operator uid (the rest is operator state: sources, serving's broadcast model). */
+        public Map<String, Long> keyedBytesByOperator = new LinkedHashMap<>();
+        /** Keyed bytes of user-history and serving per user with a history. */
         public double bytesPerUser;
-        /** item-model bytes per item. */
+        /** Keyed bytes of item-model per item. */
         public double bytesPerItem;
     }
 
@@ -186,10 +188,11 @@ public class ModelStatistics {
     /**
      * Derives the means, the popularity head and the per-key sizes once every record was added.
      *
-     * @param userBytes state bytes of the per-user operators
-     * @param itemBytes state bytes of the per-item operator
+     * @param userBytes keyed state bytes of the per-user operators
+     * @param itemBytes keyed state bytes of the per-item operator
      */
-    public ModelStatistics finish(Map<String, Long> bytesByOperator, long bytesOnDisk, long userBytes, long itemBytes) {
+    public ModelStatistics finish(Map<String, Long> bytesByOperator, Map<String, Long> keyedBytesByOperator, long bytesOnDisk,
+            long userBytes, long itemBytes) {
         users.historyLengthMean = users.withHistory == 0 ? 0 : (double) historyLengths / users.withHistory;
         users.servedListLengthMean = users.served == 0 ? 0 : (double) servedLengths / users.served;
         if (users.served == 0) {
@@ -205,6 +208,7 @@ public class ModelStatistics {
         }
         state.bytesOnDisk = bytesOnDisk;
         state.bytesByOperator = bytesByOperator;
+        state.keyedBytesByOperator = keyedBytesByOperator;
         state.bytesPerUser = users.withHistory == 0 ? 0 : (double) userBytes / users.withHistory;
         state.bytesPerItem = items.total == 0 ? 0 : (double) itemBytes / items.total;
         return this;

@@ -44,9 +44,9 @@ public final class OfflineModel {
                 case SERVING -> stats.served(record.serving.profile.served, record.serving.pendingProfiles);
             }
         });
-        Map<String, Long> bytes = savepoint.stateBytesByOperator();
-        stats.finish(bytes, savepoint.bytesOnDisk(),
-                bytes.get(FreshRecState.Uid.USER_HISTORY) + bytes.get(FreshRecState.Uid.SERVING), bytes.get(FreshRecState.Uid.ITEM_MODEL));
+        Map<String, Long> keyed = savepoint.keyedStateBytesByOperator();
+        stats.finish(savepoint.stateBytesByOperator(), keyed, savepoint.bytesOnDisk(),
+                keyed.get(FreshRecState.Uid.USER_HISTORY) + keyed.get(FreshRecState.Uid.SERVING), keyed.get(FreshRecState.Uid.ITEM_MODEL));
         stats.readSeconds = (System.currentTimeMillis() - started) / 1000.0;
         return stats;
     }

@@ -142,6 +142,24 @@ public final class SavepointModel {
 
     /** State bytes per stateful operator of the job, and {@code other} for the rest (sources, sinks). */
     public Map<String, Long> stateBytesByOperator() {
+        return bytesByOperator(OperatorState::getStateSize);
+    }
+
+    /**
+     * Keyed state bytes per stateful operator (what grows with users and items; serving's operator state is
+     * its broadcast copy of the model, once per subtask).
+     */
+    public Map<String, Long> keyedStateBytesByOperator() {
+        return bytesByOperator(operator -> {
+            long bytes = 0;
+            for (OperatorSubtaskState subtask : operator.getStates()) {
+                bytes += subtask.getManagedKeyedState().getStateSize() + subtask.getRawKeyedState().getStateSize();
+            }
+            return bytes;
+        });
+    }
+
+    private Map<String, Long> bytesByOperator(java.util.function.ToLongFunction<OperatorState> size) {
         Map<OperatorID, String> names = new HashMap<>();
         for (String uid : OPERATORS) {
             names.put(OperatorIdentifier.forUid(uid).getOperatorId(), uid);
@@ -150,7 +168,7 @@ public final class SavepointModel {
         OPERATORS.forEach(uid -> bytes.put(uid, 0L));
         bytes.put("other", 0L);
         for (OperatorState operator : metadata.getOperatorStates()) {
-            bytes.merge(names.getOrDefault(operator.getOperatorID(), "other"), operator.getStateSize(), Long::sum);
+            bytes.merge(names.getOrDefault(operator.getOperatorID(), "other"), size.applyAsLong(operator), Long::sum);
         }
         return bytes;
     }
