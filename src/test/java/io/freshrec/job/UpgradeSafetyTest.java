@@ -213,20 +213,14 @@ class UpgradeSafetyTest {
 
     @Test
     void shouldRefuseToRestoreUnderAnotherMaxParallelism() throws Exception {
-        Canonical canonical = canonicalSavepoints().findFirst().map(dir -> {
-            try {
-                return new Canonical(dir.getFileName().toString());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).orElseThrow();
+        Canonical canonical = new Canonical(canonicalSavepoints().findFirst().orElseThrow().getFileName().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.setMaxParallelism(256);
         JobClient job = submit(env, canonical, List.of(), canonical.lastEventTime(), new CollectingSink<>("upgrade-refused"));
         try {
-            assertThat(catchFailure(job)).as("restoring key groups of max parallelism 128 into 256")
-                    .containsIgnoringCase("max").containsIgnoringCase("parallelism");
+            assertThat(catchFailure(job)).as("restoring key groups of max parallelism 128 under 256")
+                    .contains("Max parallelism mismatch", "with max parallelism 128 to new program with max parallelism 256");
         } finally {
             cancelQuietly(job);
         }
