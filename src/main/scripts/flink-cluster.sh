@@ -284,9 +284,9 @@ start() {
     return 0
   fi
   command -v java >/dev/null || die "java not found (Java 17 needed)"
-  local begin; begin="$(date +%s)"
   for n in $(running_taskmanagers); do stop_process "taskmanager-$n"; done
   ensure_lib
+  local begin; begin="$(date +%s)"
   write_config
   rm -rf "$DIR/tmp"; mkdir -p "$DIR/tmp"
   echo "Starting a Flink $FLINK_VERSION session cluster in $DIR (configuration: $CONF/config.yaml)"
