@@ -147,6 +147,7 @@ class StandaloneClusterE2ETest {
 
         // 5. kill -9 the TaskManager once a checkpoint holds the settled model; a new TaskManager takes over.
         awaitCheckpointAfter(second, settledAt);
+        long killedAt = System.currentTimeMillis();
         begin = System.nanoTime();
         Result killed = script("kill-taskmanager");
         assertThat(killed.code).as(killed.out).isZero();
@@ -156,13 +157,14 @@ class StandaloneClusterE2ETest {
         assertThat(replaced.code).as(replaced.out).isZero();
         assertThat(replaced.out).contains("TaskManager 0 registered");
         long registered = System.nanoTime();
+        long restartingAt = awaitRestart(second, killedAt);
         flink.awaitRunning(second, Duration.ofMinutes(3));
         long running = System.nanoTime();
         firstLookup(second);
         long answered = System.nanoTime();
         timings.put("TaskManager kill -9 to lookups again (same job, from its last checkpoint)", String.format(Locale.ROOT,
-                "%.1f (new TaskManager registered %.1f, all tasks running %.1f)", seconds(begin, answered),
-                seconds(begin, registered), seconds(begin, running)));
+                "%.1f (loss noticed by the JobManager %.1f, new TaskManager registered %.1f, all tasks running %.1f)",
+                seconds(begin, answered), (restartingAt - killedAt) / 1e3, seconds(begin, registered), seconds(begin, running)));
         assertThat(pid("taskmanager-0")).isNotEqualTo(taskManager);
         // Exactly-once state: the recovered job serves the lists it served before the kill.
         assertThat(awaitLists(second, lists2, Duration.ofMinutes(1))).isEqualTo(lists2);
@@ -268,6 +270,19 @@ class StandaloneClusterE2ETest {
             }
             assertThat(System.nanoTime()).as("a checkpoint completed after the lists settled").isLessThan(deadline);
             Thread.sleep(500);
+        }
+    }
+
+    /** Until the JobManager has restarted {@code job} after {@code afterMillis}; returns when it did (its clock, epoch ms). */
+    private long awaitRestart(String job, long afterMillis) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (true) {
+            long restarting = flink.get("jobs/" + job).path("timestamps").path("RESTARTING").asLong();
+            if (restarting >= afterMillis) {
+                return restarting;
+            }
+            assertThat(System.nanoTime()).as("the JobManager noticed the lost TaskManager").isLessThan(deadline);
+            Thread.sleep(200);
         }
     }
 
