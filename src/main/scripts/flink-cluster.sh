@@ -277,15 +277,23 @@ free_slot() {
 
 # ---- commands ----
 
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 start() {
   if live_pid jobmanager >/dev/null; then
-    echo "The cluster is already running: $REST"
+    echo "The cluster is already running: $REST (settings given now apply at the next start, after stop)"
     [ -n "$(running_taskmanagers)" ] || echo "It has no TaskManager: src/main/scripts/flink-cluster.sh start-taskmanager"
     return 0
   fi
   command -v java >/dev/null || die "java not found (Java 17 needed)"
   for n in $(running_taskmanagers); do stop_process "taskmanager-$n"; done
+  local port
+  for port in "$REST_PORT" "$PORT_BASE" "$QS_PROXY_PORT" "$QS_SERVER_PORT"; do
+    ! port_in_use "$port" || die "port $port on 127.0.0.1 is in use (another cluster?); pick others with FRESHREC_CLUSTER_*PORT*"
+  done
   ensure_lib
+  # A start that fails half-way leaves nothing running.
+  trap 'echo "Start failed: stopping what was started." >&2; stop >/dev/null 2>&1 || true' EXIT
   local begin; begin="$(date +%s)"
   write_config
   rm -rf "$DIR/tmp"; mkdir -p "$DIR/tmp"
@@ -301,6 +309,7 @@ start() {
   done
   echo "REST API up after $(( $(date +%s) - begin )) s; waiting for TaskManager 0 to register..."
   await_registration taskmanager-0 "$TM_ID" "$begin"
+  trap - EXIT
   echo "Cluster ready in $(( $(date +%s) - begin )) s: REST and web UI $REST, 1 TaskManager with $(setting taskmanager.numberOfTaskSlots) slots, queryable-state proxy 127.0.0.1:$QS_PROXY_PORT"
 }
 
@@ -397,5 +406,5 @@ case "$command" in
   start-taskmanager) start_taskmanager ;;
   kill-taskmanager) kill_taskmanager "${1:-}" ;;
   logs) logs "${1:-}" "${2:-}" ;;
-  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;
 esac
