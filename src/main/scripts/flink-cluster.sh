@@ -182,7 +182,8 @@ launch() { # name, main class, jvm options, arguments...
   java_opts="$(setting env.java.opts.all)"
   # exec: the recorded pid is the JVM's, and no shell between holds this script's output open.
   # shellcheck disable=SC2086 # the JVM options are words
-  (cd "$ROOT" && export FLINK_CONF_DIR="$CONF" && exec nohup java $jvm $java_opts -Dlog.file="$LOGS/$name.log" \
+  mkdir -p "$DIR/plugins"
+  (cd "$ROOT" && export FLINK_CONF_DIR="$CONF" FLINK_PLUGINS_DIR="$DIR/plugins" && exec nohup java $jvm $java_opts -Dlog.file="$LOGS/$name.log" \
     -Dlog4j.configurationFile="file:$CONF/log4j.properties" -cp "$LIB/*" "$main" --configDir "$CONF" "$@" \
     < /dev/null > "$LOGS/$name.out" 2>&1) &
   echo $! > "$(pid_file "$name")"
