@@ -10,14 +10,15 @@ import picocli.CommandLine.Command;
 @Command(name = "freshrec", mixinStandardHelpOptions = true, version = "FreshRec 0.1.0 (Flink 1.20.0)",
         description = "Flink-native online recommender: learns on every interaction, serves through queryable state.",
         subcommands = {RunCommand.class, RecommendCommand.class, SimilarCommand.class, ProduceCommand.class, SubmitCommand.class,
-                SavepointCommand.class, StopCommand.class, VersionsCommand.class, RollbackCommand.class, CommandLine.HelpCommand.class})
+                SavepointCommand.class, StopCommand.class, VersionsCommand.class, RollbackCommand.class, InspectCommand.class,
+                ExportCommand.class, BootstrapCommand.class, CommandLine.HelpCommand.class})
 public final class FreshRecCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback, inspect, export, bootstrap)");
     }
 
     public static void main(String[] args) {

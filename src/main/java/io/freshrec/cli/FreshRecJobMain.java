@@ -67,7 +67,8 @@ public final class FreshRecJobMain implements Callable<Integer> {
         return 0;
     }
 
-    private Configuration settings() {
+    /** The settings this job runs with: its --flink-conf (or $FLINK_CONF_DIR, ./flink-conf) and -D overrides. */
+    Configuration settings() {
         Path conf = flinkConf;
         if (conf == null) {
             String env = System.getenv(ConfigConstants.ENV_FLINK_CONF_DIR);

@@ -19,15 +19,19 @@ final class RegistryOptions {
         return new VersionRegistry(directory(null));
     }
 
+    /** The settings of ./flink-conf/config.yaml when there is one, else Flink's and FreshRec's defaults. */
+    Configuration configuration() {
+        return Files.isRegularFile(Path.of("flink-conf", "config.yaml"))
+                ? FlinkSettings.load(Path.of("flink-conf"), Map.of(), Path.of("").toAbsolutePath())
+                : new Configuration();
+    }
+
     /** The directory: --registry, else the setting of {@code conf} (or of ./flink-conf when null), else savepoints/. */
     Path directory(Configuration conf) {
         Path cwd = Path.of("").toAbsolutePath();
         if (registry != null) {
             return registry.toAbsolutePath().normalize();
         }
-        if (conf == null && Files.isRegularFile(Path.of("flink-conf", "config.yaml"))) {
-            conf = FlinkSettings.load(Path.of("flink-conf"), Map.of(), cwd);
-        }
-        return conf == null ? cwd.resolve(VersionOptions.DIR.defaultValue()) : VersionOptions.directory(conf, cwd);
+        return VersionOptions.directory(conf != null ? conf : configuration(), cwd);
     }
 }

@@ -1,9 +1,14 @@
 package io.freshrec.job;
 
+import io.freshrec.events.InputFormat;
+import io.freshrec.events.InteractionParser;
+import io.freshrec.events.ParseResult;
 import java.time.Duration;
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
  * Bounded out-of-orderness watermarks that keep moving when the stream pauses: after {@code
@@ -22,6 +27,18 @@ public final class InteractionWatermarks<T> implements WatermarkGenerator<T> {
     private long lastEventWall;
     private final long createdWall;
     private long lastEmitted = Long.MIN_VALUE;
+
+    /** An idleness that never comes: event time moves only with the events. */
+    public static final Duration NEVER_IDLE = Duration.ofMillis(Long.MAX_VALUE);
+
+    /**
+     * These watermarks generated at a source of raw records (per split, e.g. per Kafka partition),
+     * timestamped by parsing each record: records the parser rejects do not move them.
+     */
+    public static WatermarkStrategy<String> forRawRecords(InputFormat format, Duration outOfOrderness, Duration idleness) {
+        return WatermarkStrategy.<String>forGenerator(context -> new InteractionWatermarks<>(outOfOrderness, idleness))
+                .withTimestampAssigner(new RawTimestamps(format));
+    }
 
     public InteractionWatermarks(Duration outOfOrderness, Duration idleAfter) {
         this.outOfOrdernessMs = outOfOrderness.toMillis();
@@ -57,6 +74,29 @@ public final class InteractionWatermarks<T> implements WatermarkGenerator<T> {
         if (watermark > lastEmitted) {
             lastEmitted = watermark;
             output.emitWatermark(new Watermark(watermark));
+        }
+    }
+
+    /**
+     * The event time of a raw record, validated exactly as the parser will (so a hostile far-future
+     * timestamp cannot push the watermark past every valid event).
+     */
+    public static final class RawTimestamps implements SerializableTimestampAssigner<String> {
+        private static final long serialVersionUID = 1L;
+        private final InputFormat format;
+        private transient InteractionParser parser;
+
+        public RawTimestamps(InputFormat format) {
+            this.format = format;
+        }
+
+        @Override
+        public long extractTimestamp(String raw, long recordTimestamp) {
+            if (parser == null) {
+                parser = new InteractionParser(format);
+            }
+            ParseResult result = parser.parse(raw, System.currentTimeMillis());
+            return result.isValid() ? result.interaction().timestamp : NO_TIMESTAMP;
         }
     }
 }

@@ -11,6 +11,9 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -24,7 +27,7 @@ import org.apache.flink.util.Collector;
  * So a version's content does not depend on how updates from different users interleave, and each
  * item's state is read and written once per version rather than once per update.
  */
-public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Void> {
+public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Void> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     /** A total order on updates, so floating-point sums do not depend on arrival order either. */
     private static final Comparator<ItemUpdate> APPLY_ORDER = Comparator.<ItemUpdate>comparingLong(u -> u.time)
@@ -40,6 +43,8 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
     private transient ListState<ItemUpdate> pending;
     private transient Counter itemsCreated;
     private transient Counter itemsExpired;
+    /** Items held by this subtask (restored with the job, for the "items" gauge). */
+    private transient CheckpointedCount itemsHeld;
     private transient Counter publications;
     private transient Counter lateUpdates;
 
@@ -56,6 +61,7 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         itemsExpired = getRuntimeContext().getMetricGroup().counter("itemsExpired");
         publications = getRuntimeContext().getMetricGroup().counter("publications");
         lateUpdates = getRuntimeContext().getMetricGroup().counter("lateUpdates");
+        getRuntimeContext().getMetricGroup().gauge("items", () -> itemsHeld.get());
     }
 
     @Override
@@ -90,6 +96,7 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
             if (state == null) {
                 state = ItemState.create(ctx.getCurrentKey(), due.get(0).time);
                 itemsCreated.inc();
+                itemsHeld.add(1);
             }
             for (int i = 0; i < due.size(); i++) {
                 ItemUpdate update = due.get(i);
@@ -106,7 +113,7 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         }
         // The final watermark of a bounded input is not idleness: keep everything. A remnant (no
         // neighbours, no trending) has already expired.
-        if (state != null && later.isEmpty() && state.snapshot.neighbours.length + state.snapshot.trending > 0 && ctx.timerService().currentWatermark() != Long.MAX_VALUE
+        if (state != null && later.isEmpty() && !state.isExpired() && ctx.timerService().currentWatermark() != Long.MAX_VALUE
                 && Timers.expiryTimer(state.lastEventTime, config.itemTtlMs) <= timestamp) {
             // Tell serving to drop the item: an empty snapshot is a tombstone.
             ctx.output(FreshRecState.MODEL_DELTAS, ItemState.create(state.snapshot.item, timestamp).publish(timestamp));
@@ -119,6 +126,7 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
             remnant.lastVersionTime = timestamp;
             items.update(remnant);
             itemsExpired.inc();
+            itemsHeld.add(-1);
         }
     }
 
@@ -140,5 +148,15 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         if (update.interaction) {
             state.addInteraction(update.weight, update.normIncrement, update.time, config);
         }
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        itemsHeld = CheckpointedCount.sum(context, "items-held");
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        itemsHeld.snapshot();
     }
 }

@@ -10,6 +10,9 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -19,7 +22,7 @@ import org.apache.flink.util.Collector;
  * the version being built, invalid ones go to {@link FreshRecState#REJECTED_SNAPSHOTS}. When the
  * watermark passes the end of a publish interval the version is committed with the trending list.
  */
-public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapshot, ModelUpdate> {
+public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapshot, ModelUpdate> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     private final ModelConfig config;
@@ -29,7 +32,8 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
     private transient ValueState<Long> sweptUpTo;
     private transient Counter accepted;
     private transient Counter rejected;
-    private volatile long committedVersion;
+    /** The newest committed version, for the gauge (restored with the job: a restored model shows its version). */
+    private transient CheckpointedCount committedVersion;
 
     public ModelGateFunction(ModelConfig config) {
         this.config = config;
@@ -43,7 +47,7 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         sweptUpTo = getRuntimeContext().getState(FreshRecState.gateSweptUpTo());
         accepted = getRuntimeContext().getMetricGroup().counter("snapshotsAccepted");
         rejected = getRuntimeContext().getMetricGroup().counter("snapshotsRejected");
-        getRuntimeContext().getMetricGroup().gauge("modelVersion", () -> committedVersion);
+        getRuntimeContext().getMetricGroup().gauge("modelVersion", () -> committedVersion.get());
     }
 
     @Override
@@ -75,10 +79,17 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         // many at once); the later timers of this batch then find nothing left to commit.
         long watermark = ctx.timerService().currentWatermark();
         Long swept = sweptUpTo.value();
-        if (swept != null && timestamp <= swept) {
+        // The end of a finite input (watermark Long.MAX_VALUE) is not a sweep to remember: a job restored from a
+        // savepoint taken after it (--keep-running, rollback) starts a new watermark and must commit again.
+        // Savepoints written before this rule may hold it: it is ignored on read too.
+        if (swept != null && swept != Long.MAX_VALUE && timestamp <= swept) {
             return; // committed by the sweep of an earlier timer at this watermark
         }
-        sweptUpTo.update(watermark);
+        if (watermark == Long.MAX_VALUE) {
+            sweptUpTo.clear();
+        } else {
+            sweptUpTo.update(watermark);
+        }
         List<Long> due = new ArrayList<>();
         for (Long versionTime : pendingTrending.keys()) {
             // Keys only: later versions' contributions are not read.
@@ -109,13 +120,24 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
             out.collect(ModelUpdate.commit(number, due.get(v), list.copy()));
         }
         version.update(number);
-        committedVersion = number;
+        committedVersion.set(number);
         trending.update(list);
     }
 
     private long currentVersion() throws Exception {
         Long current = version.value();
-        committedVersion = current == null ? 0L : current;
-        return committedVersion;
+        long number = current == null ? 0L : current;
+        committedVersion.set(number);
+        return number;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        committedVersion = CheckpointedCount.max(context, "committed-version");
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        committedVersion.snapshot();
     }
 }

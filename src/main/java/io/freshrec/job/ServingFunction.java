@@ -20,6 +20,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -29,7 +32,8 @@ import org.apache.flink.util.Collector;
  * every interaction of the user and once more when the input ends. Before an interaction is
  * applied, it is scored against the list the user was being served (prequential recall@10).
  */
-public class ServingFunction extends KeyedBroadcastProcessFunction<Long, ProfileUpdate, ModelUpdate, Recommendations> {
+public class ServingFunction extends KeyedBroadcastProcessFunction<Long, ProfileUpdate, ModelUpdate, Recommendations>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     public static final int RECALL_AT = 10;
     /** Timer that fires only when the input ends (bounded replays): refresh with the final model. */
@@ -59,6 +63,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private transient Counter scored;
     private transient Counter usersCreated;
     private transient Counter usersExpired;
+    /** Users held by this subtask (restored with the job, for the "users" gauge). */
+    private transient CheckpointedCount usersHeld;
+    /** Prequential hits and scored events since the model began, across restores and failovers. */
+    private transient CheckpointedCount modelHits;
+    private transient CheckpointedCount modelScored;
     private transient DescriptiveStatisticsHistogram freshness;
     private transient volatile long servedVersion;
     private transient volatile long modelItems;
@@ -100,6 +109,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         usersCreated = metrics.counter("usersCreated");
         usersExpired = metrics.counter("usersExpired");
         refreshes = metrics.counter("refreshes");
+        metrics.gauge("users", () -> usersHeld.get());
+        metrics.gauge("prequentialHitsTotal", () -> modelHits.get());
+        metrics.gauge("prequentialScoredTotal", () -> modelScored.get());
         metrics.gauge("recallTotal", () -> recall.total());
         metrics.gauge("recallRolling", () -> recall.rolling());
         metrics.gauge("modelVersion", () -> servedVersion);
@@ -166,6 +178,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         if (seenItems == null) {
             seenItems = new SeenItems();
             usersCreated.inc();
+            usersHeld.add(1);
         }
         // On every interaction, not only the first: a job restored from a savepoint taken after a finite input
         // had ended (--keep-running) has used these timers up, and its own input ends again. Re-registering
@@ -181,9 +194,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             recall.record(hit);
             scored.inc();
             scoredTotal.add(1L);
+            modelScored.add(1);
             if (hit) {
                 hits.inc();
                 hitsTotal.add(1L);
+                modelHits.add(1);
             }
         }
         seenItems.add(update.itemId, config.seenLimit);
@@ -275,6 +290,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             history.clear();
             seen.clear();
             usersExpired.inc();
+            usersHeld.add(-1);
         }
     }
 
@@ -306,5 +322,24 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
                 return number;
             }
         };
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        usersHeld = CheckpointedCount.sum(context, "users-held");
+        modelHits = CheckpointedCount.sum(context, "prequential-hits-total");
+        modelScored = CheckpointedCount.sum(context, "prequential-scored-total");
+        // The version a restored job serves, before any new version arrives.
+        ModelVersion log = context.getOperatorStateStore().getBroadcastState(FreshRecState.MODEL_VERSION).get(0);
+        if (log != null && log.versions.length > 0) {
+            servedVersion = log.versions[log.versions.length - 1];
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        usersHeld.snapshot();
+        modelHits.snapshot();
+        modelScored.snapshot();
     }
 }

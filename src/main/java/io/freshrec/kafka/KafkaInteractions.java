@@ -1,8 +1,6 @@
 package io.freshrec.kafka;
 
 import io.freshrec.events.InputFormat;
-import io.freshrec.events.InteractionParser;
-import io.freshrec.events.ParseResult;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.job.InteractionWatermarks;
 import io.freshrec.sources.InteractionSource;
@@ -11,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
-import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -81,31 +78,7 @@ public final class KafkaInteractions {
 
     /** Per-partition event-time watermarks over raw records; unparseable records do not move them. */
     static WatermarkStrategy<String> watermarks(InputFormat format, Duration outOfOrderness, Duration idleness) {
-        return WatermarkStrategy.<String>forGenerator(context -> new InteractionWatermarks<>(outOfOrderness, idleness))
-                .withTimestampAssigner(new RawTimestamps(format));
-    }
-
-    /**
-     * The event time of a raw record, validated exactly as the parser will (so a hostile far-future
-     * timestamp cannot push the watermark past every valid event).
-     */
-    static final class RawTimestamps implements SerializableTimestampAssigner<String> {
-        private static final long serialVersionUID = 1L;
-        private final InputFormat format;
-        private transient InteractionParser parser;
-
-        RawTimestamps(InputFormat format) {
-            this.format = format;
-        }
-
-        @Override
-        public long extractTimestamp(String raw, long recordTimestamp) {
-            if (parser == null) {
-                parser = new InteractionParser(format);
-            }
-            ParseResult result = parser.parse(raw, System.currentTimeMillis());
-            return result.isValid() ? result.interaction().timestamp : InteractionWatermarks.NO_TIMESTAMP;
-        }
+        return InteractionWatermarks.forRawRecords(format, outOfOrderness, idleness);
     }
 
     /**

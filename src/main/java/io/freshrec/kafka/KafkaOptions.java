@@ -7,6 +7,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * FreshRec's Kafka settings ({@code freshrec.kafka.*} in config.yaml, {@code -D} or the command-line
@@ -49,8 +50,11 @@ public final class KafkaOptions {
     /** Prefix of pass-through client properties (security, SASL, SSL, tuning), e.g. freshrec.kafka.properties.security.protocol. */
     public static final String PROPERTIES_PREFIX = "freshrec.kafka.properties.";
 
-    /** Broker default of transaction.max.timeout.ms; a longer transaction timeout makes every transaction fail. */
-    static final Duration BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+    /** The broker's transaction.max.timeout.ms (15 min by default): a longer transaction timeout fails every transaction. */
+    public static final ConfigOption<Duration> BROKER_MAX_TRANSACTION_TIMEOUT = ConfigOptions
+            .key("freshrec.kafka.broker-max-transaction-timeout").durationType().defaultValue(Duration.ofMinutes(15))
+            .withDescription("The brokers' transaction.max.timeout.ms; transaction-timeout must not exceed it. "
+                    + "Raise both together.");
 
     public static boolean enabled(Configuration conf) {
         String servers = conf.get(BOOTSTRAP_SERVERS);
@@ -92,6 +96,12 @@ public final class KafkaOptions {
         Duration timeout = conf.get(TRANSACTION_TIMEOUT);
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException(TRANSACTION_TIMEOUT.key() + " must be positive");
+        }
+        Duration brokerMax = conf.get(BROKER_MAX_TRANSACTION_TIMEOUT);
+        if (deliveryGuarantee(conf) == DeliveryGuarantee.EXACTLY_ONCE && timeout.compareTo(brokerMax) > 0) {
+            throw new IllegalArgumentException(TRANSACTION_TIMEOUT.key() + " " + TimeUtils.formatWithHighestUnit(timeout)
+                    + " exceeds the brokers' transaction.max.timeout.ms (" + BROKER_MAX_TRANSACTION_TIMEOUT.key() + " "
+                    + TimeUtils.formatWithHighestUnit(brokerMax) + "): every transaction would fail");
         }
         if (conf.get(TRANSACTIONAL_ID_PREFIX).isBlank()) {
             throw new IllegalArgumentException(TRANSACTIONAL_ID_PREFIX.key() + " must not be empty");

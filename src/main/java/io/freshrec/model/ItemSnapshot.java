@@ -24,7 +24,8 @@ public class ItemSnapshot {
 
     public ItemSnapshot() {}
 
-    /** An expired item: serving drops it. */
+    /** An expired item: serving drops it. (Not a property of the JSON model data.) */
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isTombstone() {
         return norm == 0.0 && trending == 0.0 && neighbours.length == 0;
     }

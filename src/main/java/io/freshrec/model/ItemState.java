@@ -22,6 +22,14 @@ public class ItemState {
         return state;
     }
 
+    /**
+     * Whether this is what an expired item leaves behind: no neighbours, no popularity, only its
+     * decaying norm. Serving has dropped the item (a tombstone was published when it expired).
+     */
+    public boolean isExpired() {
+        return snapshot.neighbours.length == 0 && snapshot.trending == 0.0;
+    }
+
     /** Moves the reference time forward to {@code time}, decaying every stored value. */
     public void advanceTo(long time, ModelConfig config) {
         ItemSnapshot s = snapshot;

@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * A published model as files: one JSON header line (format, version, time, settings, trending list)
- * followed by one JSON line per item snapshot. Written from a running or exported model, read by
- * the Flink ML servable.
+ * followed by one JSON line per item snapshot. Written from a running or exported model ({@link
+ * ModelExport}), read by the Flink ML servable.
  */
 public final class ModelData implements ModelView {
     public static final String FORMAT = "freshrec-model/1";
@@ -35,6 +35,48 @@ public final class ModelData implements ModelView {
     private final Header header;
     private final Map<Long, ItemSnapshot> items;
 
+    /**
+     * Writes model data item by item, so a large model never has to be held in memory: the header
+     * first, then one line per {@link #item}.
+     */
+    public static final class Writer implements java.io.Closeable {
+        private final BufferedWriter out;
+        private long items;
+
+        public Writer(OutputStream stream, ModelConfig config, long version, long time, TrendingList trending)
+                throws IOException {
+            Header header = new Header();
+            header.config = config;
+            header.version = version;
+            header.time = time;
+            header.trending = trending;
+            out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+            out.write(JSON.writeValueAsString(header));
+            out.newLine();
+        }
+
+        public void item(ItemSnapshot item) throws IOException {
+            out.write(JSON.writeValueAsString(item));
+            out.newLine();
+            items++;
+        }
+
+        /** Items written so far. */
+        public long items() {
+            return items;
+        }
+
+        /** Flushes without closing the stream (the caller owns it). */
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
+    }
+
     public ModelData(ModelConfig config, long version, long time, TrendingList trending, Map<Long, ItemSnapshot> items) {
         this.header = new Header();
         header.config = config;
@@ -45,12 +87,9 @@ public final class ModelData implements ModelView {
     }
 
     public void write(OutputStream out) throws IOException {
-        BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-        writer.write(JSON.writeValueAsString(header));
-        writer.newLine();
+        Writer writer = new Writer(out, header.config, header.version, header.time, header.trending);
         for (ItemSnapshot item : items.values()) {
-            writer.write(JSON.writeValueAsString(item));
-            writer.newLine();
+            writer.item(item);
         }
         writer.flush();
     }
@@ -61,9 +100,17 @@ public final class ModelData implements ModelView {
         if (first == null) {
             throw new IOException("empty model data");
         }
-        Header header = JSON.readValue(first, Header.class);
+        Header header;
+        try {
+            header = JSON.readValue(first, Header.class);
+        } catch (IOException e) {
+            throw new IOException("not FreshRec model data (the first line is not a JSON header)", e);
+        }
         if (!FORMAT.equals(header.format)) {
             throw new IOException("not FreshRec model data (format '" + header.format + "', expected '" + FORMAT + "')");
+        }
+        if (header.config == null) {
+            throw new IOException("model data without settings (no 'config' in the header)");
         }
         Map<Long, ItemSnapshot> items = new HashMap<>();
         String line;
@@ -88,6 +135,11 @@ public final class ModelData implements ModelView {
 
     public int size() {
         return items.size();
+    }
+
+    /** Every item snapshot, by item id (read-only). */
+    public Map<Long, ItemSnapshot> items() {
+        return java.util.Collections.unmodifiableMap(items);
     }
 
     @Override

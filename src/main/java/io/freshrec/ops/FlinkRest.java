@@ -111,6 +111,28 @@ public final class FlinkRest {
         return values;
     }
 
+    /**
+     * The lowest input watermark of the job's tasks that have inputs (sources have none), from {@code
+     * /jobs/:id/vertices/:vid/watermarks}: every record of event time up to it has passed every operator.
+     * Long.MIN_VALUE while any of them has not reported one yet.
+     */
+    public long lowestInputWatermark(String jobId) throws IOException {
+        long lowest = Long.MAX_VALUE;
+        for (JsonNode vertex : get("jobs/" + jobId + "/plan").path("plan").path("nodes")) {
+            if (vertex.path("inputs").isEmpty()) {
+                continue;
+            }
+            JsonNode subtasks = get("jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/watermarks");
+            if (subtasks.isEmpty()) {
+                return Long.MIN_VALUE;
+            }
+            for (JsonNode subtask : subtasks) {
+                lowest = Math.min(lowest, subtask.path("value").asLong(Long.MIN_VALUE));
+            }
+        }
+        return lowest == Long.MAX_VALUE ? Long.MIN_VALUE : lowest;
+    }
+
     /** GET {@code path} (relative to the base URL) as JSON; non-2xx answers and connection failures are IOExceptions. */
     public JsonNode get(String path) throws IOException {
         return send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(5)).GET().build());
@@ -160,7 +182,9 @@ public final class FlinkRest {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("job " + jobId + " not running after " + timeout.toSeconds() + " s (state " + state + ")");
+                String failure = rootCause(jobId);
+                throw new IOException("job " + jobId + " not running after " + timeout.toSeconds() + " s (state " + state + ")"
+                        + (failure.isEmpty() ? "" : "; it keeps failing" + failure));
             }
             Thread.sleep(50);
         }

@@ -2,12 +2,15 @@ package io.freshrec.serving;
 
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.ModelData;
+import io.freshrec.model.ModelExport;
 import io.freshrec.model.Recommendations;
 import io.freshrec.model.Scorer;
 import io.freshrec.model.SeenItems;
 import io.freshrec.model.UserHistory;
+import io.freshrec.model.UserProfile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,6 +35,9 @@ import org.apache.flink.ml.util.ParamUtils;
  * the time to score at) and optionally {@code seen} (items to exclude besides the history). Vectors
  * are Flink ML dense vectors; ids and times are exact below 2^53. Output columns: {@code
  * recommendations} (item ids) and {@code scores}.
+ *
+ * <p>A model exported from a savepoint ({@code freshrec export}) loads with {@link #load(Path)}, and its
+ * users become an input frame with {@link #input(List)}.
  */
 public final class FreshRecServable implements ModelServable<FreshRecServable> {
     public static final Param<Integer> K = new IntParam("k", "How many items to recommend.", 10, ParamValidators.gt(0));
@@ -50,6 +56,46 @@ public final class FreshRecServable implements ModelServable<FreshRecServable> {
         }
         model = ModelData.read(modelDataInputs[0]);
         return this;
+    }
+
+    /**
+     * A servable with the model of an export directory ({@code freshrec export --out DIR}) or of a
+     * {@code model.jsonl} file; {@link #K} is set to the model's list length ({@code
+     * freshrec.serving.top-n}), so it scores users as the job served them.
+     */
+    public static FreshRecServable load(Path location) throws IOException {
+        FreshRecServable servable = new FreshRecServable();
+        servable.model = ModelExport.readModel(location);
+        servable.set(K, servable.model.config().topN);
+        return servable;
+    }
+
+    /**
+     * An input frame with one row per user: {@code user} (LONG, passed through), {@code history},
+     * {@code weights}, {@code times}, {@code now} (the time the user's served list was computed at,
+     * see {@link UserProfile#scoreTime()}) and {@code seen}.
+     */
+    public static DataFrame input(List<UserProfile> users) {
+        List<Row> rows = new ArrayList<>();
+        for (UserProfile user : users) {
+            UserHistory history = user.history;
+            double[] items = new double[history.items.length];
+            double[] times = new double[history.times.length];
+            for (int i = 0; i < items.length; i++) {
+                items[i] = history.items[i];
+                times[i] = history.times[i];
+            }
+            double[] seen = new double[user.seen.length];
+            for (int i = 0; i < seen.length; i++) {
+                seen[i] = user.seen[i];
+            }
+            rows.add(new Row(new ArrayList<>(List.of(user.user, new DenseVector(items), new DenseVector(history.weights.clone()),
+                    new DenseVector(times), user.scoreTime(), new DenseVector(seen)))));
+        }
+        return new DataFrame(new ArrayList<>(List.of("user", "history", "weights", "times", "now", "seen")),
+                new ArrayList<>(List.of(DataTypes.LONG, DataTypes.VECTOR(BasicType.DOUBLE), DataTypes.VECTOR(BasicType.DOUBLE),
+                        DataTypes.VECTOR(BasicType.DOUBLE), DataTypes.LONG, DataTypes.VECTOR(BasicType.DOUBLE))),
+                rows);
     }
 
     public ModelData model() {

@@ -1,7 +1,9 @@
 package io.freshrec.sources;
 
 import io.freshrec.events.InputFormat;
+import io.freshrec.job.InteractionWatermarks;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
@@ -17,6 +19,8 @@ import org.apache.flink.connector.datagen.source.GeneratorFunction;
 public final class InteractionSource {
     public static final String GENERATOR = "source-generator";
     public static final String REPLAY = "source-replay";
+    /** Only in the bootstrap's job; its state is removed from the bootstrap savepoint. */
+    public static final String BOOTSTRAP = "source-bootstrap";
 
     private final Source<String, ?, ?> source;
     private final String name;
@@ -81,6 +85,30 @@ public final class InteractionSource {
         ReplayFunction lines = new ReplayFunction(file.toAbsolutePath().toString(), format, speedup);
         return new InteractionSource(new SequenceSource<>(lines, count, RateLimiterStrategy.noOp(), keepRunning, Types.STRING),
                 REPLAY, 1, format);
+    }
+
+    /**
+     * A history file for {@code bootstrap}: {@link #replayTo} under the name {@link #BOOTSTRAP}, whose state the
+     * bootstrap savepoint leaves out.
+     */
+    public static InteractionSource bootstrap(Path file, InputFormat format, long endWatermark, Duration outOfOrderness) {
+        return replayTo(file, format, endWatermark, outOfOrderness, BOOTSTRAP);
+    }
+
+    /**
+     * Replays {@code file} as fast as possible, in event-time order, with the job's bounded out-of-orderness
+     * watermarks generated at the source (never idle: event time moves only with the records), and after the
+     * last record the watermark {@code endWatermark} instead of the end of time (for a bootstrap, the file's last
+     * valid event time). The source then idles and the job stays up: every operator applies every record up to
+     * {@code endWatermark}, and timers after it (expiry, the end of a bounded input, model versions still open)
+     * stay pending, as in a live job that has read the same records.
+     */
+    public static InteractionSource replayTo(Path file, InputFormat format, long endWatermark, Duration outOfOrderness,
+            String name) {
+        long count = FileReplay.count(file, format);
+        ReplayFunction lines = new ReplayFunction(file.toAbsolutePath().toString(), format, 0);
+        return new InteractionSource(new SequenceSource<>(lines, count, RateLimiterStrategy.noOp(), true, endWatermark, Types.STRING),
+                name, 1, format, InteractionWatermarks.forRawRecords(format, outOfOrderness, InteractionWatermarks.NEVER_IDLE));
     }
 
     public Source<String, ?, ?> source() {

@@ -38,6 +38,10 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * watermark (so every event-time timer fires and the job's state ends exactly as with a finished bounded
  * input) and then idles, so the job stays up for lookups, checkpoints and savepoints. A finished source
  * could not continue anyway: since Flink 1.15 a savepoint of a finished task restores as finished.
+ *
+ * <p>The watermark sent after the last record may be an earlier one ({@code endWatermark}): the job then
+ * stays exactly as a live job would be having read these records, with its later timers still pending
+ * (what {@code bootstrap} savepoints).
  */
 public final class SequenceSource<T> implements Source<T, SequenceSource.Position, List<SequenceSource.Position>>,
         ResultTypeQueryable<T> {
@@ -47,6 +51,7 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
     private final long count;
     private final RateLimiterStrategy rate;
     private final boolean keepRunning;
+    private final long endWatermark;
     private final TypeInformation<T> type;
 
     /**
@@ -55,6 +60,15 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
      */
     public SequenceSource(GeneratorFunction<Long, T> function, long count, RateLimiterStrategy rate, boolean keepRunning,
             TypeInformation<T> type) {
+        this(function, count, rate, keepRunning, Long.MAX_VALUE, type);
+    }
+
+    /**
+     * @param endWatermark with {@code keepRunning}: the watermark sent after the last record (Long.MAX_VALUE:
+     *     the end of time)
+     */
+    public SequenceSource(GeneratorFunction<Long, T> function, long count, RateLimiterStrategy rate, boolean keepRunning,
+            long endWatermark, TypeInformation<T> type) {
         if (count < 0) {
             throw new IllegalArgumentException("count must not be negative");
         }
@@ -62,6 +76,7 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
         this.count = count;
         this.rate = rate;
         this.keepRunning = keepRunning;
+        this.endWatermark = endWatermark;
         this.type = type;
     }
 
@@ -85,7 +100,8 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
 
     @Override
     public SourceReader<T, Position> createReader(SourceReaderContext context) {
-        return new Reader<>(context, function, count, rate.createRateLimiter(context.currentParallelism()), keepRunning);
+        return new Reader<>(context, function, count, rate.createRateLimiter(context.currentParallelism()), keepRunning,
+                endWatermark);
     }
 
     @Override
@@ -182,6 +198,7 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
         private final long count;
         private final RateLimiter rateLimiter;
         private final boolean keepRunning;
+        private final long endWatermark;
         /** Completes when the split (or the news that there is none) arrives. */
         private final CompletableFuture<Void> assignment = new CompletableFuture<>();
         /** Never completes: an input that has ended but stays open. */
@@ -192,12 +209,13 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
         private CompletableFuture<Void> permit;
 
         Reader(SourceReaderContext context, GeneratorFunction<Long, T> function, long count, RateLimiter rateLimiter,
-                boolean keepRunning) {
+                boolean keepRunning, long endWatermark) {
             this.context = context;
             this.function = function;
             this.count = count;
             this.rateLimiter = rateLimiter;
             this.keepRunning = keepRunning;
+            this.endWatermark = endWatermark;
         }
 
         @Override
@@ -227,8 +245,8 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
                     return InputStatus.END_OF_INPUT;
                 }
                 if (!endAnnounced) {
-                    // What a finishing source sends, without finishing: every event-time timer fires.
-                    output.emitWatermark(Watermark.MAX_WATERMARK);
+                    // By default what a finishing source sends, without finishing: every event-time timer fires.
+                    output.emitWatermark(new Watermark(endWatermark));
                     endAnnounced = true;
                 }
                 return InputStatus.NOTHING_AVAILABLE;

@@ -16,48 +16,73 @@ public final class AutoVersions {
     private final Versioning versioning;
     private final Duration interval;
     private final int retain;
+    private final String note;
     private long due;
     private String lastJob;
     private Long lastEvents;
 
     public AutoVersions(Versioning versioning, Duration interval, int retain) {
+        this(versioning, interval, retain, null);
+    }
+
+    /** @param note recorded with every version; null: "every INTERVAL" */
+    public AutoVersions(Versioning versioning, Duration interval, int retain, String note) {
         if (interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException("the interval of automatic versions must be positive");
         }
         this.versioning = versioning;
         this.interval = interval;
         this.retain = retain;
+        this.note = note != null ? note : "every " + format(interval);
         this.due = System.nanoTime() + interval.toNanos();
     }
 
-    /** Takes a version of {@code jobId} when one is due; reports on {@code out}; failures are reported, not thrown. */
-    public void maybeTake(String jobId, PrintWriter out) {
+    /**
+     * Takes a version of {@code jobId} when one is due; reports on {@code out}; failures are reported, not thrown.
+     *
+     * @return the version taken, or null (not due, nothing learnt since the last one, or failed)
+     */
+    public VersionRecord maybeTake(String jobId, PrintWriter out) {
         long now = System.nanoTime();
         if (now < due) {
-            return;
+            return null;
         }
         due = now + interval.toNanos();
         try {
             VersionRecord described = versioning.describe(jobId, VersionRecord.AUTO, null, null);
             if (jobId.equals(lastJob) && described.events != null && Objects.equals(described.events, lastEvents)) {
-                return;
+                return null;
             }
-            VersionRecord version = versioning.take(jobId, VersionRecord.AUTO, "every " + format(interval), null);
+            VersionRecord version = versioning.take(jobId, VersionRecord.AUTO, note, null);
             lastJob = jobId;
             lastEvents = version.events;
-            List<VersionRecord> removed = Versioning.applyRetention(versioning.registry(), retain);
+            // The version is recorded: retention must follow it even when the caller is being stopped meanwhile
+            // (an interrupt would abort the registry's file lock and leave one version too many).
+            boolean interrupted = Thread.interrupted();
+            List<VersionRecord> removed;
+            try {
+                removed = Versioning.applyRetention(versioning.registry(), retain);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             out.printf("Version %s (automatic): %s (%s events, %.1f s)%s%n", version.id, version.savepoint,
                     version.events == null ? "?" : String.format(java.util.Locale.ROOT, "%,d", version.events),
                     version.savepointMillis / 1000.0, removed.isEmpty() ? ""
                             : "; removed " + removed.stream().map(old -> old.id).collect(Collectors.joining(", "))
                                     + " (freshrec.versions.retain " + retain + ")");
+            out.flush();
+            return version;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
+                return null;
             }
             out.println("(automatic version skipped: " + e.getMessage() + ")");
+            out.flush();
+            return null;
         }
-        out.flush();
     }
 
     private static String format(Duration interval) {

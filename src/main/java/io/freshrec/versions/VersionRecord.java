@@ -16,11 +16,13 @@ public class VersionRecord {
     public static final String MANUAL = "manual";
     public static final String AUTO = "auto";
     public static final String SAFETY = "safety";
+    /** Learnt from a history file by {@code bootstrap}, not taken of a running job. */
+    public static final String BOOTSTRAP = "bootstrap";
 
     /** {@code v<number>}. */
     public String id;
     public long number;
-    /** manual (savepoint command), auto (periodic), safety (the job stopped by a rollback). */
+    /** manual (savepoint command), auto (periodic), safety (the job stopped by a rollback), bootstrap (history file). */
     public String kind;
     /** Savepoint location as Flink reports it (a file: URI locally). */
     public String savepoint;

@@ -102,7 +102,8 @@ class VersionsCliTest {
         return args;
     }
 
-    private static final String[] GENERATOR = {"--rate", "0", "--users", "150", "--items", "300", "--bad-rate", "0"};
+    /** With bad records: their dead-letter files are part of every savepoint a version restores. */
+    private static final String[] GENERATOR = {"--rate", "0", "--users", "150", "--items", "300", "--bad-rate", "0.01"};
 
     @Test
     void shouldRecordVersionsAndRollTheEmbeddedRunBackToServeExactlyTheVersionsLists() throws Exception {
@@ -110,16 +111,17 @@ class VersionsCliTest {
         Running run = start(run(concat(GENERATOR, "--events", "3000", "--keep-running")));
         FlinkRest flink = new FlinkRest(URI.create(REST));
         String first = awaitJob(flink, null, run);
-        VersionLists.awaitEvents(flink, first, 3000, Duration.ofSeconds(120));
+        long parsed1 = VersionLists.awaitRecords(flink, first, 3000, Duration.ofSeconds(120));
+        assertThat(parsed1).isBetween(2900L, 2999L);
         Map<Long, Served> lists1 = LISTS.awaitStable(first, VersionLists.users(150), Duration.ofSeconds(90));
         assertThat(lists1).hasSizeGreaterThan(100);
 
         Result savepoint = cli("savepoint", "--flink-rest", REST, "--registry", registry().toString(), "--note", "first model",
                 "--tag", "base");
         assertThat(savepoint.code).as(savepoint.err).isZero();
-        assertThat(savepoint.out).startsWith("Version v1: file:").contains("3,000 events", "recall@10 rolling 0.");
+        assertThat(savepoint.out).startsWith("Version v1: file:").contains(String.format("%,d events", parsed1), "recall@10 rolling 0.");
         VersionRecord v1 = new VersionRegistry(registry()).find("v1").orElseThrow();
-        assertThat(v1.events).isEqualTo(3000);
+        assertThat(v1.events).isEqualTo(parsed1);
         assertThat(v1.recallTotal).isBetween(0.0, 1.0);
         assertThat(v1.scored).isPositive();
         assertThat(v1.tag).isEqualTo("base");
@@ -133,6 +135,18 @@ class VersionsCliTest {
         Result stop = cli("stop", "--flink-rest", REST, "--registry", registry().toString());
         assertThat(stop.code).as(stop.err).isZero();
         assertThat(stop.out).startsWith("Version v2 (job stopped): file:");
+        // Every dead letter of the stopped job is in a finished file: no savepoint (version) refers to a file
+        // that a later job could finish and a rollback would then fail to resume.
+        try (var files = Files.walk(work.resolve("dead"))) {
+            List<Path> parts = files.filter(Files::isRegularFile).toList();
+            assertThat(parts).as("dead-letter files").isNotEmpty()
+                    .noneMatch(part -> part.getFileName().toString().contains(".inprogress"));
+            long letters = 0;
+            for (Path part : parts) {
+                letters += Files.readAllLines(part).size();
+            }
+            assertThat(letters).isEqualTo(3000 - parsed1);
+        }
         Result noJob = cli("savepoint", "--flink-rest", REST, "--registry", registry().toString());
         assertThat(noJob.code).isEqualTo(1);
         assertThat(noJob.err.trim()).isEqualTo("freshrec: no running 'freshrec' job at " + REST
@@ -148,9 +162,12 @@ class VersionsCliTest {
         assertThat(submitted.out).startsWith("Submitted job ").contains("from v1: " + v1.savepoint);
         String second = submitted.out.lines().findFirst().orElseThrow().substring("Submitted job ".length()).trim();
         awaitOutput(run, "Following job " + second);
-        VersionLists.awaitEvents(flink, second, 3000, Duration.ofSeconds(120));
+        long parsed2 = VersionLists.awaitRecords(flink, second, 3000, Duration.ofSeconds(120));
         Map<Long, Served> lists2 = LISTS.awaitStable(second, VersionLists.users(150), Duration.ofSeconds(90));
         assertThat(lists2).isNotEqualTo(lists1);
+        // The model itself moved on (new versions committed), not only the users' histories.
+        assertThat(lists2.values().stream().mapToLong(Served::modelVersion).max().orElseThrow())
+                .isGreaterThan(lists1.values().stream().mapToLong(Served::modelVersion).max().orElseThrow());
 
         Result rollback = cli("rollback", "--to", "v1", "--flink-rest", REST, "--registry", registry().toString(),
                 "--port", PROXY_PORT, "--jar", jar.toString());
@@ -168,7 +185,7 @@ class VersionsCliTest {
         VersionRegistry.Content registry = new VersionRegistry(registry()).read();
         VersionRecord safety = registry.version("v3").orElseThrow();
         assertThat(safety.kind).isEqualTo(VersionRecord.SAFETY);
-        assertThat(safety.events).isEqualTo(6000);
+        assertThat(safety.events).isEqualTo(parsed1 + parsed2);
         assertThat(safety.from).isEqualTo("v1");
         assertThat(safety.programArgs).containsSubsequence("--events", "6000");
         assertThat(safety.note).isEqualTo("before rollback to v1");
@@ -179,8 +196,8 @@ class VersionsCliTest {
         Result table = cli("versions", "--registry", registry().toString());
         assertThat(table.code).as(table.err).isZero();
         assertThat(table.out.lines().filter(line -> line.matches("v\\d+ .*")).toList()).hasSize(3);
-        assertThat(table.out).containsPattern("v1 +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +manual +3,000 +0\\.\\d{3} +0\\.\\d{3} .*base +first model")
-                .containsPattern("v3 .* safety +6,000 .* v1 .*before rollback to v1");
+        assertThat(table.out).containsPattern("v1 +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +manual +" + String.format("%,d", parsed1) + " +0\\.\\d{3} +0\\.\\d{3} .*base +first model")
+                .containsPattern("v3 .* safety +" + String.format("%,d", parsed1 + parsed2) + " .* v1 .*before rollback to v1");
         Result json = cli("versions", "--registry", registry().toString(), "--json");
         JsonNode versions = new ObjectMapper().readTree(json.out);
         assertThat(versions).hasSize(3);
@@ -190,6 +207,71 @@ class VersionsCliTest {
         assertThat(run.code().get(60, TimeUnit.SECONDS)).as(run.err.toString()).isZero();
         assertThat(run.output()).contains("stopped with savepoint").contains("Finished (CANCELED)");
         assertThat(run.output().lines().filter(line -> line.matches("\\[\\s*\\d+s\\] events .*")).count()).isGreaterThan(3);
+    }
+
+    @Test
+    void shouldTakeAutomaticVersionsAtAnIntervalFromTheRunAndFromSavepointEveryKeepingTheNewest() throws Exception {
+        // A job that keeps learning (1,000 events/s) and an embedded run taking a version every 2 s, keeping 2.
+        Running run = start(run("--rate", "1000", "--users", "150", "--items", "300", "--bad-rate", "0", "--events", "1000000",
+                "-D", "freshrec.versions.interval=2s", "-D", "freshrec.versions.retain=2"));
+        FlinkRest flink = new FlinkRest(URI.create(REST));
+        String job = awaitJob(flink, null, run);
+        awaitOutput(run, "Automatic versions every 2 s (keeping 2) in " + registry().resolve("versions.json"));
+        // The third automatic version removes the first, savepoint included.
+        awaitOutput(run, "; removed v1 (freshrec.versions.retain 2)");
+
+        // The same on any Flink through its REST API: savepoint --every (here against the embedded run).
+        Result every = cli("savepoint", "--every", "1s", "--retain", "2", "--count", "2", "--note", "nightly",
+                "--flink-rest", REST, "--registry", registry().toString());
+        assertThat(every.code).as(every.err).isZero();
+        assertThat(every.out).startsWith("Automatic versions of job " + job + " every 1 s, keeping the newest 2")
+                .endsWith("2 automatic versions taken." + System.lineSeparator());
+        List<String> byCommand = versionIds(every.out);
+        assertThat(byCommand).hasSize(2);
+
+        // Stop between two automatic versions (right after one was printed): nothing is in flight.
+        int printed = versionIds(run.output()).size();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (versionIds(run.output()).size() == printed) {
+            assertThat(System.nanoTime()).as("another automatic version: %s", run.output()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        background.shutdownNow();
+        assertThat(run.code().get(60, TimeUnit.SECONDS)).as(run.err.toString()).isZero();
+
+        List<String> taken = new ArrayList<>(versionIds(run.output()));
+        taken.addAll(byCommand);
+        List<VersionRecord> kept = new VersionRegistry(registry()).read().versions.stream()
+                .filter(version -> VersionRecord.AUTO.equals(version.kind)).toList();
+        // Exactly the newest two automatic versions stay, with their savepoints; every other one is gone, files too.
+        List<Integer> numbers = taken.stream().map(id -> Integer.parseInt(id.substring(1))).sorted().toList();
+        assertThat(kept).extracting(version -> version.id)
+                .containsExactly("v" + numbers.get(numbers.size() - 2), "v" + numbers.get(numbers.size() - 1));
+        for (VersionRecord version : kept) {
+            assertThat(Path.of(URI.create(version.savepoint)).resolve("_metadata")).isRegularFile();
+            assertThat(version.jobId).isEqualTo(job);
+        }
+        Path savepoints = work.resolve("savepoints");
+        try (var dirs = Files.list(savepoints)) {
+            assertThat(dirs.filter(dir -> dir.getFileName().toString().startsWith("savepoint-")).toList())
+                    .as("savepoints left on disk").hasSize(kept.size());
+        }
+        // The model learnt between versions: each automatic version saw more events than the one before.
+        List<Long> events = new ArrayList<>();
+        for (String line : run.output().lines().filter(line -> line.contains("(automatic)")).toList()) {
+            events.add(Long.parseLong(line.replaceAll(".*\\(([\\d,]+) events.*", "$1").replace(",", "")));
+        }
+        assertThat(events).hasSizeGreaterThanOrEqualTo(4).isSorted().doesNotHaveDuplicates();
+        assertThat(every.out).doesNotContain("skipped");
+        for (VersionRecord version : kept) {
+            assertThat(version.note).isEqualTo(byCommand.contains(version.id) ? "nightly" : "every 2 s");
+        }
+    }
+
+    /** The ids of "Version vN (automatic): ..." lines. */
+    private static List<String> versionIds(String output) {
+        return output.lines().filter(line -> line.startsWith("Version ") && line.contains(" (automatic): "))
+                .map(line -> line.substring("Version ".length(), line.indexOf(' ', "Version ".length()))).toList();
     }
 
     @Test

@@ -71,6 +71,12 @@ final class HarnessSupport {
             }
             return counter == null ? 0L : counter.getCount();
         }
+
+        /** The value of a gauge of the operator's own group, or null when there is none. */
+        Object gauge(String name) {
+            Metric metric = get(name);
+            return metric instanceof org.apache.flink.metrics.Gauge<?> gauge ? gauge.getValue() : null;
+        }
     }
 
     private static final class CapturingTaskMetrics extends InterceptingTaskMetricGroup {

@@ -181,6 +181,38 @@ class ModelGateFunctionTest {
     }
 
     @Test
+    void shouldKeepCommittingInAJobRestoredFromASavepointTakenAfterTheInputEnded() throws Exception {
+        // A finite input ends (--keep-running): the final watermark commits everything; a version is taken then.
+        send(snapshot(1, 100, 200, 1.0));
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(commits()).extracting(u -> u.version).containsExactly(1L);
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState savepoint = harness.snapshot(1, 1);
+        harness.close();
+
+        // The job restored from it starts a new watermark and must go on committing versions.
+        metrics = new HarnessSupport.CapturedMetrics();
+        environment.close();
+        environment = HarnessSupport.environment(metrics);
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(new ModelGateFunction(config())),
+                snapshot -> KEY, Types.INT, environment);
+        harness.setStateBackend(new org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend());
+        harness.initializeState(savepoint);
+        harness.open();
+        // The restored model shows its version before anything new commits.
+        assertThat(metrics.gauge("modelVersion")).isEqualTo(1L);
+
+        send(snapshot(2, 300, 400, 1.0));
+        harness.processWatermark(400);
+        send(snapshot(1, 500, 600, 1.0));
+        harness.processWatermark(600);
+
+        assertThat(commits()).extracting(u -> u.version + "@" + u.time).containsExactly("2@400", "3@600");
+        assertThat(value(harness, KEY, FreshRecState.gateVersion())).isEqualTo(3L);
+        assertThat(metrics.gauge("modelVersion")).isEqualTo(3L);
+    }
+
+    @Test
     void shouldCommitOnceForAllSnapshotsOfOneVersionWithTrendingStrongestFirst() throws Exception {
         send(snapshot(1, 100, 200, 2.0));
         send(snapshot(3, 100, 200, 5.0));

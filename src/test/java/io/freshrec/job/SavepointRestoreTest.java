@@ -7,6 +7,7 @@ import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.model.ItemState;
 import io.freshrec.model.Recommendations;
+import io.freshrec.ops.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
@@ -117,6 +118,13 @@ class SavepointRestoreTest {
         assertThat(roaming.recommendations(someUser).orElseThrow().items).containsExactly(before.get(someUser).items);
         assertThat(roaming.jobId()).isEqualTo(running.getJobID());
 
+        // The size and version gauges of the model, which a restored job must show before it learns anything new.
+        FlinkRest flink = new FlinkRest(rest);
+        Map<String, Double> figures = Map.of("serving.users", (double) reference.users().size(), "item-model.items",
+                (double) items.size(), "parse.eventsTotal", (double) events.size());
+        double version = awaitFigures(flink, running.getJobID().toHexString(), figures, null);
+        assertThat(version).isPositive();
+
         String savepoint = running.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(60, TimeUnit.SECONDS);
 
@@ -145,6 +153,8 @@ class SavepointRestoreTest {
                 assertThat(after.snapshot.cooccurrence).containsExactly(entry.getValue().snapshot.cooccurrence);
                 assertThat(after.snapshot.norm).isEqualTo(entry.getValue().snapshot.norm);
             }
+            // Figures continue from the savepoint: users, items, events learnt and the model version, with no new event.
+            assertThat(awaitFigures(flink, restored.getJobID().toHexString(), figures, version)).isEqualTo(version);
             // The roaming client notices the job changed and finds the new one.
             assertThat(roaming.recommendations(someUser).orElseThrow().items).containsExactly(before.get(someUser).items);
             assertThat(roaming.jobId()).isEqualTo(restored.getJobID());
@@ -152,6 +162,36 @@ class SavepointRestoreTest {
             roaming.close();
             restored.cancel().get();
         }
+    }
+
+    /**
+     * Waits until the job's summed gauges equal {@code expected} (and its model-version gauge equals
+     * {@code version} when given; metrics reach the REST API every few seconds); returns the model version.
+     */
+    private static double awaitFigures(FlinkRest flink, String job, Map<String, Double> expected, Double version)
+            throws Exception {
+        List<String> names = new ArrayList<>(expected.keySet());
+        names.add("model-gate.modelVersion");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Map<String, FlinkRest.Aggregate> seen = Map.of();
+        while (System.nanoTime() < deadline) {
+            try {
+                seen = flink.metrics(job, names);
+            } catch (java.io.IOException notYet) {
+                seen = Map.of();
+            }
+            boolean all = seen.containsKey("model-gate.modelVersion");
+            for (Map.Entry<String, Double> figure : expected.entrySet()) {
+                all &= seen.containsKey(figure.getKey()) && seen.get(figure.getKey()).sum == figure.getValue();
+            }
+            if (all && (version == null || seen.get("model-gate.modelVersion").max == version)) {
+                return seen.get("model-gate.modelVersion").max;
+            }
+            Thread.sleep(500);
+        }
+        StringBuilder shown = new StringBuilder();
+        seen.forEach((name, value) -> shown.append(name).append('=').append(value.sum).append(' '));
+        throw new AssertionError("job " + job + " never showed " + expected + " (model version " + version + "): " + shown);
     }
 
     private static RecommendationClient client(JobClient job) throws Exception {

@@ -84,6 +84,23 @@ class KafkaOptionsTest {
     }
 
     @Test
+    void shouldRejectATransactionTimeoutAboveTheBrokersMaximumForExactlyOnceOnly() {
+        Configuration tooLong = kafka();
+        tooLong.set(KafkaOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(20));
+        assertThatThrownBy(() -> KafkaOptions.validate(tooLong)).hasMessage("freshrec.kafka.transaction-timeout 20 min exceeds "
+                + "the brokers' transaction.max.timeout.ms (freshrec.kafka.broker-max-transaction-timeout 15 min): every transaction would fail");
+        Configuration raised = kafka();
+        raised.set(KafkaOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(20));
+        raised.set(KafkaOptions.BROKER_MAX_TRANSACTION_TIMEOUT, Duration.ofHours(1));
+        KafkaOptions.validate(raised);
+        Configuration atLeastOnce = kafka();
+        atLeastOnce.set(KafkaOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(20));
+        atLeastOnce.set(KafkaOptions.DELIVERY, "at-least-once");
+        KafkaOptions.validate(atLeastOnce);
+        KafkaOptions.validate(kafka()); // the default 10 min fits
+    }
+
+    @Test
     void shouldTurnTombstonesAndBrokenBytesIntoRecordsTheParserRejects() throws Exception {
         KafkaInteractions.RawRecords records = new KafkaInteractions.RawRecords();
         List<String> out = new ArrayList<>();
@@ -104,7 +121,7 @@ class KafkaOptionsTest {
 
     @Test
     void shouldTimestampOnlyValidRecordsSoHostileOnesCannotMoveTheWatermark() {
-        KafkaInteractions.RawTimestamps timestamps = new KafkaInteractions.RawTimestamps(InputFormat.JSON_LINES);
+        InteractionWatermarks.RawTimestamps timestamps = new InteractionWatermarks.RawTimestamps(InputFormat.JSON_LINES);
         long start = 1_704_067_200_000L;
         assertThat(timestamps.extractTimestamp("{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + start + "}", 0L)).isEqualTo(start);
         assertThat(timestamps.extractTimestamp("{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":99999999999999}", 0L))

@@ -108,7 +108,7 @@ class StandaloneClusterE2ETest {
         Result status = script("status");
         assertThat(status.out).contains("TaskManager 0", "jobs running: 1", "job " + first + " freshrec RUNNING");
 
-        VersionLists.awaitEvents(flink, first, 5000, Duration.ofMinutes(2));
+        VersionLists.awaitRecords(flink, first, 5000, Duration.ofMinutes(2));
         Map<Long, Served> lists1 = lists.awaitStable(first, VersionLists.users(USERS), Duration.ofMinutes(2));
         assertThat(lists1).hasSizeGreaterThan(USERS * 2 / 3);
         Result recommend = freshrec(List.of("recommend", "--user", "1", "--port", String.valueOf(PROXY_PORT), "--flink-rest",
@@ -140,7 +140,7 @@ class StandaloneClusterE2ETest {
         assertThat(continued.code).as(continued.out).isZero();
         assertThat(continued.out).contains("from v1: " + v1.savepoint);
         String second = jobId(continued.out);
-        VersionLists.awaitEvents(flink, second, 5000, Duration.ofMinutes(2));
+        VersionLists.awaitRecords(flink, second, 5000, Duration.ofMinutes(2));
         Map<Long, Served> lists2 = lists.awaitStable(second, VersionLists.users(USERS), Duration.ofMinutes(2));
         long settledAt = System.currentTimeMillis();
         assertThat(lists2).isNotEqualTo(lists1);
@@ -181,11 +181,14 @@ class StandaloneClusterE2ETest {
         assertThat(third).isNotIn(first, second);
         assertThat(lists.read(third, lists1.keySet()).served()).isEqualTo(lists1);
         VersionRegistry.Content registry = new VersionRegistry(REGISTRY).read();
-        // (Its figures, e.g. events, come from the job's metrics, which restart at zero with the tasks after the kill.)
+        // Taken after the kill: its figures are the model's (kept in the job's state), not counts since the recovery.
         VersionRecord safety = registry.version("v3").orElseThrow();
         assertThat(safety.kind).isEqualTo(VersionRecord.SAFETY);
         assertThat(safety.from).isEqualTo("v1");
         assertThat(safety.programArgs).containsSubsequence("--events", "10000");
+        assertThat(safety.events).isEqualTo(10000);
+        assertThat(safety.modelVersion).isGreaterThanOrEqualTo(
+                lists2.values().stream().mapToLong(Served::modelVersion).max().orElseThrow());
         DeploymentRecord restored = registry.deployment(third).orElseThrow();
         assertThat(restored.fromVersion).isEqualTo("v1");
         assertThat(restored.programArgs).isEqualTo(v1.programArgs);

@@ -27,8 +27,13 @@ public final class FreshRecCluster {
     }
 
     public static MiniClusterExtension extension(int proxyPort, int serverPort) {
+        return extension(configuration(proxyPort, serverPort));
+    }
+
+    /** As {@link #extension(int, int)} with a configuration of the caller's (usually {@link #configuration} adjusted). */
+    public static MiniClusterExtension extension(Configuration configuration) {
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-                .setConfiguration(configuration(proxyPort, serverPort))
+                .setConfiguration(configuration)
                 .setNumberTaskManagers(1)
                 .setNumberSlotsPerTaskManager(2)
                 .build());

@@ -100,18 +100,24 @@ public final class VersionLists {
         return new Lists(served, updatedAt);
     }
 
-    /** Until the job's own count of parsed events reaches {@code events} (metrics arrive every 2 s). */
-    public static void awaitEvents(FlinkRest flink, String job, long events, Duration timeout) throws Exception {
+    /**
+     * Until the job's own count of records (parsed events plus dead letters) reaches {@code records} (metrics
+     * arrive every 2 s); returns the parsed events.
+     */
+    public static long awaitRecords(FlinkRest flink, String job, long records, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         double seen = -1;
         while (System.nanoTime() < deadline) {
-            FlinkRest.Aggregate parsed = flink.metrics(job, List.of("parse.events")).get("parse.events");
-            seen = parsed == null ? -1 : parsed.sum;
-            if (seen == events) {
-                return;
+            Map<String, FlinkRest.Aggregate> counts = flink.metrics(job, List.of("parse.events", "parse.deadLetters"));
+            FlinkRest.Aggregate parsed = counts.get("parse.events");
+            FlinkRest.Aggregate dead = counts.get("parse.deadLetters");
+            seen = parsed == null || dead == null ? -1 : parsed.sum + dead.sum;
+            if (seen == records) {
+                return (long) parsed.sum;
             }
             Thread.sleep(300);
         }
-        assertThat(seen).as("events parsed by %s", job).isEqualTo(events);
+        assertThat(seen).as("records read by %s", job).isEqualTo(records);
+        return -1;
     }
 }
