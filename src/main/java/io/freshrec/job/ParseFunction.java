@@ -11,6 +11,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -18,7 +21,7 @@ import org.apache.flink.util.Collector;
  * Turns raw records into interactions. Anything unusable goes to {@link FreshRecState#DEAD_LETTERS}
  * with its reason and payload and is counted (in total and per reason category); it never throws.
  */
-public class ParseFunction extends ProcessFunction<String, Interaction> {
+public class ParseFunction extends ProcessFunction<String, Interaction> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     private final InteractionParser parser;
@@ -31,6 +34,10 @@ public class ParseFunction extends ProcessFunction<String, Interaction> {
     private transient Counter deadLetters;
     private transient Map<String, Counter> deadLettersByReason;
     private transient MetricGroup reasonGroup;
+    /** Events the model has learnt from since it began, across restores and failovers (gauge eventsTotal). */
+    private transient CheckpointedCount modelEvents;
+    /** Dead letters since the model began (gauge deadLettersTotal). */
+    private transient CheckpointedCount modelDeadLetters;
 
     public ParseFunction(InteractionParser parser) {
         this.parser = parser;
@@ -42,6 +49,8 @@ public class ParseFunction extends ProcessFunction<String, Interaction> {
         events = metrics.counter("events");
         metrics.meter("eventsPerSecond", new MeterView(events, 5));
         deadLetters = metrics.counter("deadLetters");
+        metrics.gauge("eventsTotal", () -> modelEvents.get());
+        metrics.gauge("deadLettersTotal", () -> modelDeadLetters.get());
         reasonGroup = metrics.addGroup("deadLetterReason");
         eventsTotal = new LongCounter();
         deadLettersTotal = new LongCounter();
@@ -59,12 +68,26 @@ public class ParseFunction extends ProcessFunction<String, Interaction> {
             event.ingestedAt = now;
             events.inc();
             eventsTotal.add(1L);
+            modelEvents.add(1);
             out.collect(event);
         } else {
             deadLetters.inc();
             deadLettersTotal.add(1L);
+            modelDeadLetters.add(1);
             deadLettersByReason.computeIfAbsent(result.reasonCategory(), reasonGroup::counter).inc();
             ctx.output(FreshRecState.DEAD_LETTERS, new DeadLetter(result.reason(), raw == null ? "" : raw, now));
         }
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        modelEvents = CheckpointedCount.sum(context, "events-total");
+        modelDeadLetters = CheckpointedCount.sum(context, "dead-letters-total");
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        modelEvents.snapshot();
+        modelDeadLetters.snapshot();
     }
 }

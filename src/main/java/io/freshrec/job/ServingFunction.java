@@ -65,6 +65,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private transient Counter usersExpired;
     /** Users held by this subtask (restored with the job, for the "users" gauge). */
     private transient CheckpointedCount usersHeld;
+    /** Prequential hits and scored events since the model began, across restores and failovers. */
+    private transient CheckpointedCount modelHits;
+    private transient CheckpointedCount modelScored;
     private transient DescriptiveStatisticsHistogram freshness;
     private transient volatile long servedVersion;
     private transient volatile long modelItems;
@@ -107,6 +110,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         usersExpired = metrics.counter("usersExpired");
         refreshes = metrics.counter("refreshes");
         metrics.gauge("users", () -> usersHeld.get());
+        metrics.gauge("prequentialHitsTotal", () -> modelHits.get());
+        metrics.gauge("prequentialScoredTotal", () -> modelScored.get());
         metrics.gauge("recallTotal", () -> recall.total());
         metrics.gauge("recallRolling", () -> recall.rolling());
         metrics.gauge("modelVersion", () -> servedVersion);
@@ -189,9 +194,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             recall.record(hit);
             scored.inc();
             scoredTotal.add(1L);
+            modelScored.add(1);
             if (hit) {
                 hits.inc();
                 hitsTotal.add(1L);
+                modelHits.add(1);
             }
         }
         seenItems.add(update.itemId, config.seenLimit);
@@ -320,6 +327,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
         usersHeld = CheckpointedCount.sum(context, "users-held");
+        modelHits = CheckpointedCount.sum(context, "prequential-hits-total");
+        modelScored = CheckpointedCount.sum(context, "prequential-scored-total");
         // The version a restored job serves, before any new version arrives.
         ModelVersion log = context.getOperatorStateStore().getBroadcastState(FreshRecState.MODEL_VERSION).get(0);
         if (log != null && log.versions.length > 0) {
@@ -330,5 +339,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
         usersHeld.snapshot();
+        modelHits.snapshot();
+        modelScored.snapshot();
     }
 }

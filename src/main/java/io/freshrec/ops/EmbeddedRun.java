@@ -63,7 +63,8 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
  */
 public final class EmbeddedRun {
     private static final List<String> METRICS = List.of("parse.events", "parse.eventsPerSecond", "parse.deadLetters",
-            "serving.prequentialHits", "serving.prequentialScored", "serving.users",
+            "serving.prequentialHits", "serving.prequentialScored", "parse.eventsTotal", "parse.deadLettersTotal",
+            "serving.prequentialHitsTotal", "serving.prequentialScoredTotal", "serving.users",
             "item-model.items", "model-gate.snapshotsRejected",
             "model-gate.modelVersion", "serving.freshnessMs_median", "serving.freshnessMs_p99", "serving.recallRolling");
 
@@ -394,12 +395,15 @@ public final class EmbeddedRun {
             summary.deadLetters = (long) sum(m, "parse.deadLetters");
             summary.hits = (long) sum(m, "serving.prequentialHits");
             summary.scored = (long) sum(m, "serving.prequentialScored");
+            // The model's figures (restored with it: after a rollback they continue from the version), the rate
+            // of this job.
+            double scoredTotal = sum(m, "serving.prequentialScoredTotal");
             out.printf("[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d | "
                             + "recall@10 rolling %.3f total %.3f | freshness p50 %.0f ms p99 %.0f ms%n",
-                    (System.nanoTime() - started) / 1e9, summary.events, rate,
+                    (System.nanoTime() - started) / 1e9, (long) sum(m, "parse.eventsTotal"), rate,
                     (long) sum(m, "serving.users"), (long) sum(m, "item-model.items"),
-                    (long) max(m, "model-gate.modelVersion"), summary.deadLetters,
-                    avg(m, "serving.recallRolling"), summary.recall(),
+                    (long) max(m, "model-gate.modelVersion"), (long) sum(m, "parse.deadLettersTotal"),
+                    avg(m, "serving.recallRolling"), scoredTotal == 0 ? 0.0 : sum(m, "serving.prequentialHitsTotal") / scoredTotal,
                     max(m, "serving.freshnessMs_median"), max(m, "serving.freshnessMs_p99"));
         } catch (IOException e) {
             out.println("(metrics not available yet: " + e.getMessage() + ")");

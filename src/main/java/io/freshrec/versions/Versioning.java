@@ -15,7 +15,8 @@ import java.util.Optional;
 public final class Versioning {
     /** The job metrics a version records (summed or averaged over subtasks). */
     static final List<String> METRICS = List.of("parse.events", "serving.prequentialHits", "serving.prequentialScored",
-            "serving.recallRolling", "model-gate.modelVersion");
+            "serving.recallRolling", "model-gate.modelVersion", "parse.eventsTotal", "serving.prequentialHitsTotal",
+            "serving.prequentialScoredTotal");
 
     /** Savepoint format: canonical restores across state backends and Flink versions; native is faster. */
     public static final String DEFAULT_FORMAT = "CANONICAL";
@@ -100,15 +101,23 @@ public final class Versioning {
             // The job itself answers; its metrics may not be reported yet (first seconds). Record without figures.
             metrics = Map.of();
         }
+        // Jobs of this version keep the model's totals in their state (right after restores and failovers);
+        // jobs of older versions only count since they started, on top of the version they started from.
+        FlinkRest.Aggregate eventsTotal = metrics.get("parse.eventsTotal");
+        FlinkRest.Aggregate hitsTotal = metrics.get("serving.prequentialHitsTotal");
+        FlinkRest.Aggregate scoredTotal = metrics.get("serving.prequentialScoredTotal");
         FlinkRest.Aggregate events = metrics.get("parse.events");
-        if (events != null) {
+        if (eventsTotal != null) {
+            version.events = (long) eventsTotal.sum;
+        } else if (events != null) {
             version.events = baseEvents + (long) events.sum;
         }
         FlinkRest.Aggregate hits = metrics.get("serving.prequentialHits");
         FlinkRest.Aggregate scored = metrics.get("serving.prequentialScored");
         if (hits != null && scored != null) {
-            version.hits = baseHits + (long) hits.sum;
-            version.scored = baseScored + (long) scored.sum;
+            boolean totals = hitsTotal != null && scoredTotal != null;
+            version.hits = totals ? (long) hitsTotal.sum : baseHits + (long) hits.sum;
+            version.scored = totals ? (long) scoredTotal.sum : baseScored + (long) scored.sum;
             version.recallTotal = version.scored == 0 ? null : (double) version.hits / version.scored;
             FlinkRest.Aggregate rolling = metrics.get("serving.recallRolling");
             // A job restored a moment ago has scored nothing yet: its window is the version's it came from.

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.freshrec.model.Recommendations;
 import io.freshrec.ops.FlinkRest;
-import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.JobJar;
+import io.freshrec.testing.VersionLists;
+import io.freshrec.testing.VersionLists.Served;
 import io.freshrec.versions.DeploymentRecord;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
@@ -22,12 +22,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.JobID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +39,7 @@ class VersionsCliTest {
     private static final String REST_PORT = "18581";
     private static final String PROXY_PORT = "19569";
     private static final String REST = "http://localhost:" + REST_PORT;
+    private static final VersionLists LISTS = new VersionLists("localhost", Integer.parseInt(PROXY_PORT), URI.create(REST));
 
     @TempDir
     Path work;
@@ -112,9 +111,9 @@ class VersionsCliTest {
         Running run = start(run(concat(GENERATOR, "--events", "3000", "--keep-running")));
         FlinkRest flink = new FlinkRest(URI.create(REST));
         String first = awaitJob(flink, null, run);
-        long parsed1 = awaitEvents(flink, first, 3000);
+        long parsed1 = VersionLists.awaitRecords(flink, first, 3000, Duration.ofSeconds(120));
         assertThat(parsed1).isBetween(2900L, 2999L);
-        Map<Long, Served> lists1 = awaitStableLists(first);
+        Map<Long, Served> lists1 = LISTS.awaitStable(first, VersionLists.users(150), Duration.ofSeconds(90));
         assertThat(lists1).hasSizeGreaterThan(100);
 
         Result savepoint = cli("savepoint", "--flink-rest", REST, "--registry", registry().toString(), "--note", "first model",
@@ -130,7 +129,7 @@ class VersionsCliTest {
         assertThat(v1.parallelism).isEqualTo(2);
         assertThat(Path.of(URI.create(v1.savepoint)).resolve("_metadata")).isRegularFile();
         // The version's lists are those served when it was taken: nothing changes in an ended input.
-        assertThat(readLists(first, lists1.keySet()).served()).isEqualTo(lists1);
+        assertThat(LISTS.read(first, lists1.keySet()).served()).isEqualTo(lists1);
 
         // Stop the job; the embedded run stays up, with no job to take a version of.
         Result stop = cli("stop", "--flink-rest", REST, "--registry", registry().toString());
@@ -163,8 +162,8 @@ class VersionsCliTest {
         assertThat(submitted.out).startsWith("Submitted job ").contains("from v1: " + v1.savepoint);
         String second = submitted.out.lines().findFirst().orElseThrow().substring("Submitted job ".length()).trim();
         awaitOutput(run, "Following job " + second);
-        long parsed2 = awaitEvents(flink, second, 3000);
-        Map<Long, Served> lists2 = awaitStableLists(second);
+        long parsed2 = VersionLists.awaitRecords(flink, second, 3000, Duration.ofSeconds(120));
+        Map<Long, Served> lists2 = LISTS.awaitStable(second, VersionLists.users(150), Duration.ofSeconds(90));
         assertThat(lists2).isNotEqualTo(lists1);
         // The model itself moved on (new versions committed), not only the users' histories.
         assertThat(lists2.values().stream().mapToLong(Served::modelVersion).max().orElseThrow())
@@ -181,7 +180,7 @@ class VersionsCliTest {
         assertThat(third).isNotIn(first, second);
         awaitOutput(run, "Following job " + third);
         // Exactly the lists of v1, for every user.
-        assertThat(readLists(third, lists1.keySet()).served()).isEqualTo(lists1);
+        assertThat(LISTS.read(third, lists1.keySet()).served()).isEqualTo(lists1);
 
         VersionRegistry.Content registry = new VersionRegistry(registry()).read();
         VersionRecord safety = registry.version("v3").orElseThrow();
@@ -352,70 +351,6 @@ class VersionsCliTest {
             assertThat(System.nanoTime()).as("run printed '%s': %s", text, run.output()).isLessThan(deadline);
             Thread.sleep(100);
         }
-    }
-
-    /**
-     * Until the job's own count of records (parsed events plus dead letters) reaches {@code records} (metrics
-     * arrive every 2 s); returns the parsed events.
-     */
-    private static long awaitEvents(FlinkRest flink, String job, long records) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        double seen = -1;
-        while (System.nanoTime() < deadline) {
-            Map<String, FlinkRest.Aggregate> counts = flink.metrics(job, List.of("parse.events", "parse.deadLetters"));
-            FlinkRest.Aggregate parsed = counts.get("parse.events");
-            FlinkRest.Aggregate dead = counts.get("parse.deadLetters");
-            seen = parsed == null || dead == null ? -1 : parsed.sum + dead.sum;
-            if (seen == records) {
-                return (long) parsed.sum;
-            }
-            Thread.sleep(300);
-        }
-        assertThat(seen).as("records read by %s", job).isEqualTo(records);
-        return -1;
-    }
-
-    /** What a version fixes about a served list ({@link Recommendations} has no equals). */
-    private record Served(List<Long> items, List<Double> scores, long modelVersion, long eventTime, int fromTrending) {}
-
-    /** The served lists of some users at one moment, and when each was computed. */
-    private record Lists(Map<Long, Served> served, Map<Long, Long> updatedAt) {}
-
-    /** Every user's list, once two reads 3 s apart agree (the end of input refreshes every list once). */
-    private static Map<Long, Served> awaitStableLists(String job) throws Exception {
-        List<Long> users = new ArrayList<>();
-        for (long user = 1; user <= 150; user++) {
-            users.add(user);
-        }
-        Lists previous = readLists(job, users);
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (true) {
-            Thread.sleep(3000);
-            Lists now = readLists(job, users);
-            if (now.equals(previous)) {
-                return now.served();
-            }
-            assertThat(System.nanoTime()).as("lists settled").isLessThan(deadline);
-            previous = now;
-        }
-    }
-
-    private static Lists readLists(String job, java.util.Collection<Long> users) throws Exception {
-        Map<Long, Served> served = new TreeMap<>();
-        Map<Long, Long> updatedAt = new TreeMap<>();
-        try (RecommendationClient lookups = new RecommendationClient("localhost", Integer.parseInt(PROXY_PORT), URI.create(REST),
-                JobID.fromHexString(job), Duration.ofSeconds(60))) {
-            for (long user : users) {
-                Optional<Recommendations> found = lookups.recommendations(user);
-                if (found.isPresent()) {
-                    Recommendations recs = found.get();
-                    served.put(user, new Served(Arrays.stream(recs.items).boxed().toList(),
-                            Arrays.stream(recs.scores).boxed().toList(), recs.modelVersion, recs.eventTime, recs.fromTrending));
-                    updatedAt.put(user, recs.updatedAt);
-                }
-            }
-        }
-        return new Lists(served, updatedAt);
     }
 
     private static String[] concat(String[] a, String... b) {

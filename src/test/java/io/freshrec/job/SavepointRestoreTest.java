@@ -121,7 +121,7 @@ class SavepointRestoreTest {
         // The size and version gauges of the model, which a restored job must show before it learns anything new.
         FlinkRest flink = new FlinkRest(rest);
         Map<String, Double> figures = Map.of("serving.users", (double) reference.users().size(), "item-model.items",
-                (double) items.size());
+                (double) items.size(), "parse.eventsTotal", (double) events.size());
         double version = awaitFigures(flink, running.getJobID().toHexString(), figures, null);
         assertThat(version).isPositive();
 
@@ -153,7 +153,7 @@ class SavepointRestoreTest {
                 assertThat(after.snapshot.cooccurrence).containsExactly(entry.getValue().snapshot.cooccurrence);
                 assertThat(after.snapshot.norm).isEqualTo(entry.getValue().snapshot.norm);
             }
-            // Figures continue from the savepoint: users, items and the model version, with no new event.
+            // Figures continue from the savepoint: users, items, events learnt and the model version, with no new event.
             assertThat(awaitFigures(flink, restored.getJobID().toHexString(), figures, version)).isEqualTo(version);
             // The roaming client notices the job changed and finds the new one.
             assertThat(roaming.recommendations(someUser).orElseThrow().items).containsExactly(before.get(someUser).items);
