@@ -1,7 +1,6 @@
 package io.freshrec.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,7 +8,6 @@ import io.freshrec.events.InputFormat;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecOptions;
-import io.freshrec.model.Decay;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.ops.FlinkSettings;
 import io.freshrec.testing.CliRun;
@@ -17,12 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Map.Entry;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -78,21 +73,6 @@ class InspectFixedSavepointTest {
         // The popularity of the committed model: the events before its version time, decayed to it.
         long at = figures.path("popularityAt").asLong();
         assertThat(at).isEqualTo(openVersion - publish);
-        Map<Long, Double> popularity = new HashMap<>();
-        for (Interaction event : events) {
-            if (event.timestamp < at) {
-                popularity.merge(event.itemId, config.weights.weightOf(event) * Decay.factor(at - event.timestamp,
-                        config.trendingHalfLifeMs), Double::sum);
-            }
-        }
-        List<Entry<Long, Double>> ranked = new ArrayList<>(popularity.entrySet());
-        ranked.sort(Comparator.<Entry<Long, Double>>comparingDouble(e -> -e.getValue()).thenComparingLong(Entry::getKey));
-        JsonNode head = figures.path("popularityHead");
-        assertThat(head).hasSize(5);
-        for (int i = 0; i < 5; i++) {
-            double expected = ranked.get(i).getValue();
-            assertThat(head.get(i).path("popularity").asDouble()).isCloseTo(expected, within(1e-9 * expected));
-            assertThat(popularity.get(head.get(i).path("item").asLong())).isCloseTo(expected, within(1e-9 * expected));
-        }
+        PopularityHead.assertHead(figures.path("popularityHead"), events, config, at, 5);
     }
 }

@@ -2,7 +2,6 @@ package io.freshrec.offline;
 
 import static io.freshrec.testing.ServedLists.awaitLists;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +9,6 @@ import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.FreshRecOptions;
-import io.freshrec.model.Decay;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.ModelData;
 import io.freshrec.model.ModelExport;
@@ -32,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -272,21 +269,7 @@ class SavepointExportTest {
         assertThat(figures.path("state").path("bytesPerUser").asDouble()).isPositive();
 
         // Popularity: every event's weight, decayed to the head's time, summed per item.
-        long at = figures.path("popularityAt").asLong();
-        Map<Long, Double> popularity = new HashMap<>();
-        for (Interaction event : INPUT) {
-            popularity.merge(event.itemId, config.weights.weightOf(event) * Decay.factor(at - event.timestamp,
-                    config.trendingHalfLifeMs), Double::sum);
-        }
-        List<Map.Entry<Long, Double>> ranked = new ArrayList<>(popularity.entrySet());
-        ranked.sort(Comparator.<Map.Entry<Long, Double>>comparingDouble(e -> -e.getValue()).thenComparingLong(Map.Entry::getKey));
-        JsonNode head = figures.path("popularityHead");
-        assertThat(head).hasSize(5);
-        for (int i = 0; i < 5; i++) {
-            double expected = ranked.get(i).getValue();
-            assertThat(head.get(i).path("popularity").asDouble()).isCloseTo(expected, within(1e-9 * expected));
-            assertThat(popularity.get(head.get(i).path("item").asLong())).isCloseTo(expected, within(1e-9 * expected));
-        }
+        PopularityHead.assertHead(figures.path("popularityHead"), INPUT, config, figures.path("popularityAt").asLong(), 5);
 
         // The native savepoint, as text: the same counts.
         CliRun text = CliRun.of("inspect", nativeSavepoint, "--flink-conf", flinkConf.toString());
