@@ -3,7 +3,6 @@ package io.freshrec.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.freshrec.cli.FreshRecCli;
 import io.freshrec.events.DeadLetter;
 import io.freshrec.events.InputFormat;
 import io.freshrec.events.Interaction;
@@ -15,13 +14,12 @@ import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SyntheticInteractions;
+import io.freshrec.testing.CliRun;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.ModelLookups;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -188,13 +186,11 @@ class BootstrapTest {
 
         List<String> command = new ArrayList<>(List.of("bootstrap", "--input", historyFile.toString(), "--out",
                 work.resolve("savepoints").toString(), "--registry", work.resolve("registry").toString(), "--progress", "2s",
-                "-D", "io.tmp.dirs=" + work.resolve("tmp")));
+                "-D", "io.tmp.dirs=" + work.resolve("tmp"), "-D", "metrics.fetcher.update-interval=500"));
         settings.forEach((key, value) -> command.addAll(List.of("-D", key + "=" + value)));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = FreshRecCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), command.toArray(String[]::new));
-        assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).contains("Version v1 (bootstrap): file:", "java -jar target/freshrec.jar run --from v1 ");
+        CliRun bootstrap = CliRun.of(command.toArray(String[]::new));
+        assertThat(bootstrap.code()).as(bootstrap.out() + "\n" + bootstrap.err()).isZero();
+        assertThat(bootstrap.out()).contains("Version v1 (bootstrap): file:", "java -jar target/freshrec.jar run --from v1 ");
         VersionRecord version = new VersionRegistry(work.resolve("registry")).find("v1").orElseThrow();
         assertThat(version.kind).isEqualTo(VersionRecord.BOOTSTRAP);
         assertThat(version.events).isEqualTo(history.size());
