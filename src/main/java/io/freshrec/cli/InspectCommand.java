@@ -61,8 +61,8 @@ final class InspectCommand implements Callable<Integer> {
     static void print(PrintWriter out, ModelStatistics s) {
         out.printf(Locale.ROOT, "Savepoint %s%s (%s, checkpoint %d), %s on disk%n", s.savepoint,
                 s.version == null ? "" : " = " + s.version, s.format, s.checkpointId, bytes(s.state.bytesOnDisk));
-        out.printf(Locale.ROOT, "Model:  version v%d at %s, trending list of %d; the gate committed v%d, %d version%s open%n",
-                s.model.version, time(s.model.time), s.model.trendingListLength, s.model.gateVersion, s.model.pendingVersions,
+        out.printf(Locale.ROOT, "Model:  version v%d, items as of %s, trending list of %d; %d version%s open%n",
+                s.model.version, time(s.model.time), s.model.trendingListLength, s.model.pendingVersions,
                 s.model.pendingVersions == 1 ? "" : "s");
         out.printf(Locale.ROOT, "Users:  %,d with histories (mean length %.1f, max %d) from %,d interactions; %,d events waiting for the watermark%n",
                 s.users.withHistory, s.users.historyLengthMean, s.users.historyLengthMax, s.users.interactions, s.users.pendingEvents);

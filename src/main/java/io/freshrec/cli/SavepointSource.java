@@ -31,12 +31,12 @@ final class SavepointSource {
             description = "A savepoint (directory, its _metadata, or a URI) or a model version of the registry (v3, 3 or a tag).")
     String target;
 
-    @Option(names = "--flink-conf", defaultValue = "flink-conf",
+    @Option(names = "--flink-conf", defaultValue = "flink-conf", paramLabel = "DIR",
             description = "Directory with config.yaml: the job's settings, for a savepoint given by path (a version "
                     + "uses the arguments recorded with it). Default: ${DEFAULT-VALUE}.")
     Path flinkConf;
 
-    @Option(names = {"-D", "--set"}, description = "Override a setting of the job, e.g. -D freshrec.model.trending-half-life=1d.")
+    @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", description = "Override a setting of the job, e.g. -D freshrec.model.trending-half-life=1d.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(names = "--reader-backend", defaultValue = "auto", paramLabel = "auto|heap|rocksdb",

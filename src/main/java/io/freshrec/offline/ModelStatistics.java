@@ -34,13 +34,15 @@ public class ModelStatistics {
     public double readSeconds;
 
     public static class Model {
-        /** The newest committed version (serving's), 0 before the first. */
+        /** The newest version the model gate committed, 0 before the first. */
         public long version;
-        /** Its event time, epoch ms. */
+        /**
+         * Event time the items are as of: the newest version time among their published snapshots (epoch ms;
+         * the committed version's, unless versions are open).
+         */
         public long time;
+        /** Length of the committed trending list. */
         public int trendingListLength;
-        /** Version number the model gate committed last (equals {@link #version} in a consistent savepoint). */
-        public long gateVersion;
         /** Versions the gate has seen snapshots of but not committed yet (the watermark has not passed them). */
         public int pendingVersions;
     }
@@ -163,6 +165,7 @@ public class ModelStatistics {
             return;
         }
         items.live++;
+        model.time = Math.max(model.time, snapshot.versionTime);
         int length = snapshot.neighbours.length;
         if (length > 0) {
             items.neighbourLists++;
@@ -174,14 +177,9 @@ public class ModelStatistics {
         }
     }
 
-    public void model(long version, long time, int trendingListLength) {
+    public void gate(long version, TrendingList trending, int pendingVersions) {
         model.version = version;
-        model.time = time;
-        model.trendingListLength = trendingListLength;
-    }
-
-    public void gate(long version, int pendingVersions) {
-        model.gateVersion = version;
+        model.trendingListLength = trending == null ? 0 : trending.items.length;
         model.pendingVersions = pendingVersions;
     }
 

@@ -18,9 +18,11 @@ import java.util.Map;
  * ({@link ModelStatistics}) or files ({@link ModelExport}).
  *
  * <p>The export is the model as serving scores with it: items come from {@code item-model} (the snapshot
- * each item last published; items that expired, which serving has dropped, are left out), the version
- * number, its time and its trending list from serving's broadcast state, users (history, seen items,
- * served list) from serving's keyed state.
+ * each item last published, which serving holds; items that expired, which serving has dropped, are left
+ * out), the committed version number and its trending list from the {@code model-gate} (the list it
+ * committed that version with), users (history, seen items, served list) from serving's keyed state.
+ * Serving's broadcast copy of the model is not read: it holds the same snapshots, once per serving
+ * subtask, and restoring it costs minutes where the keyed state takes seconds.
  */
 public final class OfflineModel {
     private OfflineModel() {}
@@ -32,21 +34,16 @@ public final class OfflineModel {
         stats.savepoint = savepoint.location();
         stats.format = savepoint.format();
         stats.checkpointId = savepoint.checkpointId();
-        SavepointModel.CommittedVersion[] committed = {null};
         savepoint.read(EnumSet.allOf(SavepointModel.Part.class), record -> {
             switch (record.part()) {
-                case MODEL_VERSION -> committed[0] = SavepointModel.newest(committed[0], record.modelVersion);
-                case GATE -> stats.gate(record.gate.version, record.gate.pendingVersions);
+                case GATE -> stats.gate(record.gate.version, record.gate.trending, record.gate.pendingVersions);
                 case USERS -> stats.user(record.user.history, record.user.pendingEvents);
-                case ITEMS -> stats.item(record.item.item, record.item.state == null ? null : record.item.state.snapshot,
+                case ITEMS -> stats.item(record.item.item, record.item.state == null ? null : published(record.item.state),
                         record.item.state != null && record.item.state.isExpired(), record.item.cooccurrences,
                         record.item.pendingUpdates);
                 case SERVING -> stats.served(record.serving.profile.served, record.serving.pendingProfiles);
             }
         });
-        if (committed[0] != null) {
-            stats.model(committed[0].version, committed[0].time, committed[0].trending.items.length);
-        }
         Map<String, Long> bytes = savepoint.stateBytesByOperator();
         stats.finish(bytes, savepoint.bytesOnDisk(),
                 bytes.get(FreshRecState.Uid.USER_HISTORY) + bytes.get(FreshRecState.Uid.SERVING), bytes.get(FreshRecState.Uid.ITEM_MODEL));
@@ -62,40 +59,41 @@ public final class OfflineModel {
      */
     public static ModelExport.Manifest export(SavepointModel savepoint, ModelConfig config, Path out, ModelExport.Manifest manifest)
             throws Exception {
-        SavepointModel.CommittedVersion[] committed = {null};
+        StateReaders.GateRecord[] gate = {null};
+        long[] time = {0};
         try (ModelExport.Writer writer = ModelExport.create(out, config)) {
-            savepoint.read(EnumSet.of(SavepointModel.Part.MODEL_VERSION, SavepointModel.Part.ITEMS, SavepointModel.Part.SERVING),
-                    record -> {
-                        switch (record.part()) {
-                            case MODEL_VERSION -> committed[0] = SavepointModel.newest(committed[0], record.modelVersion);
-                            case ITEMS -> item(record.item.state, writer, manifest);
-                            case SERVING -> user(record.serving, writer, manifest);
-                            default -> throw new IllegalStateException("not asked for: " + record.part());
-                        }
-                    });
+            savepoint.read(EnumSet.of(SavepointModel.Part.GATE, SavepointModel.Part.ITEMS, SavepointModel.Part.SERVING), record -> {
+                switch (record.part()) {
+                    case GATE -> gate[0] = record.gate;
+                    case ITEMS -> time[0] = Math.max(time[0], item(record.item.state, writer, manifest));
+                    case SERVING -> user(record.serving, writer, manifest);
+                    default -> throw new IllegalStateException("not asked for: " + record.part());
+                }
+            });
             manifest.savepoint = savepoint.location();
             manifest.exportedAt = Instant.now().toString();
-            SavepointModel.CommittedVersion version = committed[0];
-            writer.finish(version == null ? 0 : version.version, version == null ? 0 : version.time,
-                    version == null ? new TrendingList() : version.trending, manifest);
+            TrendingList trending = gate[0] == null || gate[0].trending == null ? new TrendingList() : gate[0].trending;
+            writer.finish(gate[0] == null ? 0 : gate[0].version, time[0], trending, manifest);
         }
         return manifest;
     }
 
-    private static void item(ItemState state, ModelExport.Writer writer, ModelExport.Manifest manifest) {
+    /** Writes the item if serving knows it; returns the time of the version it was written with (0: not written). */
+    private static long item(ItemState state, ModelExport.Writer writer, ModelExport.Manifest manifest) {
         if (state == null) {
-            return; // its first version is not out yet: serving does not know it either
+            return 0; // its first version is not out yet: serving does not know it either
         }
         if (state.isExpired()) {
             manifest.expiredItems++;
-            return;
+            return 0;
         }
         ItemSnapshot snapshot = published(state);
         if (snapshot.problem(Integer.MAX_VALUE) != null) {
             manifest.invalidItems++;
-            return;
+            return 0;
         }
         write(() -> writer.item(snapshot));
+        return snapshot.versionTime;
     }
 
     private static void user(StateReaders.ServingRecord record, ModelExport.Writer writer, ModelExport.Manifest manifest) {

@@ -1,7 +1,6 @@
 package io.freshrec.offline;
 
 import io.freshrec.job.FreshRecState;
-import io.freshrec.job.ModelVersion;
 import io.freshrec.versions.SavepointFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,8 +15,9 @@ import java.util.StringJoiner;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.streaming.api.operators.collect.CollectSinkOperatorFactory;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.CheckpointProperties;
@@ -177,8 +177,7 @@ public final class SavepointModel {
 
     /** What to read; each becomes one source of a single reading job. */
     public enum Part {
-        /** Serving's broadcast model versions (number, event time, trending list). */
-        MODEL_VERSION(FreshRecState.Uid.SERVING, "model version"),
+        /** The model gate: the committed version number and its trending list. */
         GATE(FreshRecState.Uid.MODEL_GATE, "gate"),
         USERS(FreshRecState.Uid.USER_HISTORY, "user histories"),
         ITEMS(FreshRecState.Uid.ITEM_MODEL, "items"),
@@ -196,7 +195,6 @@ public final class SavepointModel {
     /** One record of a read: {@code part} says which, and exactly that part's field is set. */
     public static class StateRecord {
         public Part part;
-        public ModelVersion modelVersion;
         public StateReaders.GateRecord gate;
         public StateReaders.UserRecord user;
         public StateReaders.ItemRecord item;
@@ -208,7 +206,6 @@ public final class SavepointModel {
             StateRecord record = new StateRecord();
             record.part = part;
             switch (part) {
-                case MODEL_VERSION -> record.modelVersion = ((Tuple2<?, ModelVersion>) value).f1;
                 case GATE -> record.gate = (StateReaders.GateRecord) value;
                 case USERS -> record.user = (StateReaders.UserRecord) value;
                 case ITEMS -> record.item = (StateReaders.ItemRecord) value;
@@ -244,6 +241,8 @@ public final class SavepointModel {
         conf.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
         settings.getOptional(org.apache.flink.configuration.CoreOptions.TMP_DIRS)
                 .ifPresent(dirs -> conf.set(org.apache.flink.configuration.CoreOptions.TMP_DIRS, dirs));
+        // One record must fit a batch of results: a user with a long seen list, an item with many neighbours.
+        conf.set(CollectSinkOperatorFactory.MAX_BATCH_SIZE, MemorySize.ofMebiBytes(32));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(Math.max(1, Math.min(4, env.getParallelism())));
         return env;
@@ -279,8 +278,6 @@ public final class SavepointModel {
             counts.put(part, 0L);
             OperatorIdentifier operator = OperatorIdentifier.forUid(part.uid);
             DataStream<?> state = switch (part) {
-                case MODEL_VERSION -> reader.readBroadcastState(operator, FreshRecState.MODEL_VERSION.getName(), Types.INT,
-                        TypeInformation.of(ModelVersion.class));
                 case GATE -> reader.readKeyedState(operator, new StateReaders.Gate(), Types.INT,
                         TypeInformation.of(StateReaders.GateRecord.class));
                 case USERS -> reader.readKeyedState(operator, new StateReaders.Users(), Types.LONG,
@@ -327,35 +324,10 @@ public final class SavepointModel {
     private static String describe(Map<Part, Long> counts) {
         StringJoiner text = new StringJoiner(", ");
         counts.forEach((part, count) -> {
-            if (part != Part.MODEL_VERSION && part != Part.GATE) {
+            if (part != Part.GATE) {
                 text.add(String.format(Locale.ROOT, "%,d %s", count, part.label));
             }
         });
         return text.toString();
-    }
-
-    /**
-     * The newest committed version among serving's broadcast copies (every serving subtask stores its own
-     * copy of the broadcast state in the savepoint), or null when there is none.
-     */
-    public static CommittedVersion newest(CommittedVersion known, ModelVersion log) {
-        int last = log.versions.length - 1;
-        if (last >= 0 && (known == null || log.versions[last] > known.version)) {
-            return new CommittedVersion(log.versions[last], log.times[last], log.trending[last]);
-        }
-        return known;
-    }
-
-    /** A committed model version as serving holds it. */
-    public static final class CommittedVersion {
-        public final long version;
-        public final long time;
-        public final io.freshrec.model.TrendingList trending;
-
-        CommittedVersion(long version, long time, io.freshrec.model.TrendingList trending) {
-            this.version = version;
-            this.time = time;
-            this.trending = trending == null ? new io.freshrec.model.TrendingList() : trending;
-        }
     }
 }

@@ -118,6 +118,7 @@ public final class FlinkRest {
      */
     public long lowestInputWatermark(String jobId) throws IOException {
         long lowest = Long.MAX_VALUE;
+        boolean any = false;
         for (JsonNode vertex : get("jobs/" + jobId + "/plan").path("plan").path("nodes")) {
             if (vertex.path("inputs").isEmpty()) {
                 continue;
@@ -128,9 +129,10 @@ public final class FlinkRest {
             }
             for (JsonNode subtask : subtasks) {
                 lowest = Math.min(lowest, subtask.path("value").asLong(Long.MIN_VALUE));
+                any = true;
             }
         }
-        return lowest == Long.MAX_VALUE ? Long.MIN_VALUE : lowest;
+        return any ? lowest : Long.MIN_VALUE;
     }
 
     /** GET {@code path} (relative to the base URL) as JSON; non-2xx answers and connection failures are IOExceptions. */

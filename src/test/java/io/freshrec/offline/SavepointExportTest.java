@@ -151,6 +151,12 @@ class SavepointExportTest {
         registry = work.resolve("versions");
     }
 
+    /** The version the last event went into: the first multiple of the publish interval after it. */
+    private static long lastVersionTime() {
+        long last = INPUT.stream().mapToLong(event -> event.timestamp).max().orElseThrow();
+        return Math.floorDiv(last, config.publishIntervalMs) * config.publishIntervalMs + config.publishIntervalMs;
+    }
+
     @Test
     void shouldExportACanonicalVersionThatTheServableScoresExactlyAsTheJobServed() throws Exception {
         runTheJobAndSavepointIt();
@@ -194,6 +200,9 @@ class SavepointExportTest {
         FreshRecServable servable = FreshRecServable.load(out);
         ModelData model = servable.model();
         assertThat(model.version()).isEqualTo(version);
+        assertThat(model.time()).isEqualTo(lastVersionTime());
+        assertThat(manifest.modelTime).isEqualTo(lastVersionTime());
+        assertThat(model.trending().items).hasSize(config.trendingSize);
         assertThat(model.size()).isEqualTo(items.size());
         assertThat(model.config().topN).isEqualTo(config.topN);
         assertThat(model.config().trendingHalfLifeMs).isEqualTo(config.trendingHalfLifeMs);
@@ -256,7 +265,9 @@ class SavepointExportTest {
         assertThat(figures.path("items").path("pendingUpdates").asLong()).isZero();
         long version = served.values().iterator().next().modelVersion;
         assertThat(figures.path("model").path("version").asLong()).isEqualTo(version);
-        assertThat(figures.path("model").path("gateVersion").asLong()).isEqualTo(version);
+        assertThat(figures.path("model").path("pendingVersions").asInt()).isZero();
+        assertThat(figures.path("model").path("time").asLong()).isEqualTo(lastVersionTime());
+        assertThat(figures.path("model").path("trendingListLength").asInt()).isEqualTo(config.trendingSize);
         assertThat(figures.path("state").path("bytesOnDisk").asLong()).isPositive();
         assertThat(figures.path("state").path("bytesPerUser").asDouble()).isPositive();
 
@@ -284,7 +295,7 @@ class SavepointExportTest {
                 .contains(String.format("Users:  %d with histories", users.size()))
                 .contains(String.format("from %,d interactions", EVENTS))
                 .contains(String.format("Items:  %d (%d live, 0 expired", lastTime.size(), lastTime.size()))
-                .contains("Model:  version v" + version + " at ")
+                .contains("Model:  version v" + version + ", items as of ")
                 .contains("Popularity head");
         assertThat(text.out().lines().filter(line -> line.matches(" +\\d+\\. item \\d+ +\\d+\\.\\d{3}")).count()).isEqualTo(10);
     }

@@ -174,6 +174,54 @@ public final class ReferenceModel {
         return history;
     }
 
+    /**
+     * An item's part of the model version valid at event time {@code modelAt}, every value stated at the time
+     * of the item's latest change in that version (as item-model holds it); null when that version has none.
+     */
+    public Item item(long item, long modelAt) {
+        long time = Long.MIN_VALUE;
+        for (Increment inc : increments) {
+            if (inc.item == item && visible(inc.time, modelAt)) {
+                time = Math.max(time, inc.time);
+            }
+        }
+        if (time == Long.MIN_VALUE) {
+            return null;
+        }
+        Item found = new Item(time);
+        for (Increment inc : increments) {
+            if (inc.item != item || !visible(inc.time, modelAt)) {
+                continue;
+            }
+            if (inc.other < 0) {
+                found.norm += inc.normIncrement * decay(time - inc.time, config.similarityHalfLifeMs);
+                found.trending += inc.amount * decay(time - inc.time, config.trendingHalfLifeMs);
+            } else {
+                found.cooccurrence.merge(inc.other, inc.amount * decay(time - inc.time, config.similarityHalfLifeMs), Double::sum);
+            }
+        }
+        return found;
+    }
+
+    /** Every item that has any part in the model. */
+    public Set<Long> items() {
+        Set<Long> items = new java.util.TreeSet<>();
+        increments.forEach(inc -> items.add(inc.item));
+        return items;
+    }
+
+    /** An item's norm, trending weight and co-occurrence with every other item, as of {@code time}. */
+    public static final class Item {
+        public final long time;
+        public double norm;
+        public double trending;
+        public final Map<Long, Double> cooccurrence = new HashMap<>();
+
+        Item(long time) {
+            this.time = time;
+        }
+    }
+
     /** Event time of the latest change to an item's part of the model (its own interactions and pairs). */
     public long lastUpdateTime(long item) {
         long last = Long.MIN_VALUE;
