@@ -22,6 +22,7 @@
 #   FRESHREC_MVN [mvn]                           Maven command used once to collect the cluster's jars
 # Any Flink setting can be changed for one cluster with `start -D key=value` (e.g. -D taskmanager.numberOfTaskSlots=4).
 set -euo pipefail
+shopt -s inherit_errexit  # a failure inside $(...) ends the script there, with its own one-line message
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 FLINK_VERSION="$(sed -n 's:.*<flink.version>\(.*\)</flink.version>.*:\1:p' "$ROOT/pom.xml")"
@@ -68,7 +69,8 @@ bash_java_utils() {
   local output
   output="$(flink_java -Dlog4j2.configurationFile="file:$CONF/log4j-cli.properties" \
     org.apache.flink.runtime.util.bash.BashJavaUtils "$@" 2>&1)" \
-    || die "Flink's configuration helper failed: $(grep -m1 -E 'Exception|Error' <<<"$output" || echo "${output##*$'\n'}")"
+    || die "Flink's configuration helper failed: $({ grep -m1 -E 'Exception|Error' <<<"$output" || echo "${output##*$'\n'}"; } \
+      | sed -E 's/^.*(Exception|Error): //')"
   { grep "^$RESULT_PREFIX" <<<"$output" || true; } | sed "s/^$RESULT_PREFIX//"
 }
 
@@ -151,7 +153,7 @@ live_pid() {
   file="$(pid_file "$1")"
   [ -f "$file" ] || return 1
   pid="$(cat "$file")"
-  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--configDir $CONF"; then
+  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--configDir $CONF "; then
     echo "$pid"
   else
     return 1
@@ -180,18 +182,17 @@ launch() { # name, main class, jvm options, arguments...
   shift 3
   local java_opts
   java_opts="$(setting env.java.opts.all)"
+  mkdir -p "$DIR/plugins"
   # exec: the recorded pid is the JVM's, and no shell between holds this script's output open.
   # shellcheck disable=SC2086 # the JVM options are words
-  mkdir -p "$DIR/plugins"
   (cd "$ROOT" && export FLINK_CONF_DIR="$CONF" FLINK_PLUGINS_DIR="$DIR/plugins" && exec nohup java $jvm $java_opts -Dlog.file="$LOGS/$name.log" \
     -Dlog4j.configurationFile="file:$CONF/log4j.properties" -cp "$LIB/*" "$main" --configDir "$CONF" "$@" \
     < /dev/null > "$LOGS/$name.out" 2>&1) &
   echo $! > "$(pid_file "$name")"
 }
 
-start_jobmanager() {
-  local params jvm dynamic
-  params="$(resource_params GET_JM_RESOURCE_PARAMS)"
+start_jobmanager() { # resource params
+  local params="$1" jvm dynamic
   jvm="$(sed -n 1p <<<"$params")"
   dynamic="$(sed -n 2p <<<"$params")"
   rm -rf "$DIR/tmp/jobmanager"
@@ -202,11 +203,10 @@ start_jobmanager() {
   echo "Started the JobManager (pid $(cat "$(pid_file jobmanager)"), log $LOGS/jobmanager.log)"
 }
 
-# Starts TaskManager $1 with its own ports and temp directory; sets TM_ID to its resource id.
+# Starts TaskManager $1 with its own ports and temp directory (resource params $2); sets TM_ID to its resource id.
 TM_ID=""
 start_taskmanager_process() {
-  local n="$1" params jvm dynamic
-  params="$(resource_params GET_TM_RESOURCE_PARAMS)"
+  local n="$1" params="$2" jvm dynamic
   jvm="$(sed -n 1p <<<"$params")"
   dynamic="$(sed -n 2p <<<"$params")"
   TM_ID="taskmanager-$n-$(date +%s)"
@@ -262,7 +262,7 @@ await_registration() {
     rest_get /taskmanagers 2>/dev/null | grep -qF "\"id\":\"$id\"" && break
     live_pid "$name" >/dev/null || die "$name stopped before it registered; see $LOGS/$name.log and $LOGS/$name.out"
     live_pid jobmanager >/dev/null || die "the JobManager stopped; see $LOGS/jobmanager.log and $LOGS/jobmanager.out"
-    (( waited < 120 )) || die "$name did not register within 120 s; see $LOGS/$name.log"
+    (( waited < 180 )) || die "$name did not register within 180 s; see $LOGS/$name.log"
     (( waited > 0 && waited % 5 == 0 )) && echo "  waiting for $name to register ($waited s)..."
     sleep 1
   done
@@ -294,19 +294,23 @@ start() {
   done
   ensure_lib
   # A start that fails half-way leaves nothing running.
-  trap 'echo "Start failed: stopping what was started." >&2; stop >/dev/null 2>&1 || true' EXIT
+  trap 'stop >/dev/null 2>&1 || true' EXIT
   local begin; begin="$(date +%s)"
   write_config
   rm -rf "$DIR/tmp"; mkdir -p "$DIR/tmp"
+  # Both memory layouts first: a setting Flink refuses stops the start before any process runs.
+  local jm_params tm_params
+  jm_params="$(resource_params GET_JM_RESOURCE_PARAMS)"
+  tm_params="$(resource_params GET_TM_RESOURCE_PARAMS)"
   echo "Starting a Flink $FLINK_VERSION session cluster in $DIR (configuration: $CONF/config.yaml)"
-  start_jobmanager
-  start_taskmanager_process 0
+  start_jobmanager "$jm_params"
+  start_taskmanager_process 0 "$tm_params"
   local waited=0
   until rest_get /overview >/dev/null; do
     live_pid jobmanager >/dev/null || die "the JobManager stopped during start-up; see $LOGS/jobmanager.log and $LOGS/jobmanager.out"
     sleep 1; waited=$(( $(date +%s) - begin ))
     (( waited % 5 == 0 )) && echo "  waiting for the REST API at $REST ($waited s)..."
-    (( waited < 120 )) || die "no REST API at $REST within 120 s; see $LOGS/jobmanager.log"
+    (( waited < 180 )) || die "no REST API at $REST within 180 s; see $LOGS/jobmanager.log"
   done
   echo "REST API up after $(( $(date +%s) - begin )) s; waiting for TaskManager 0 to register..."
   await_registration taskmanager-0 "$TM_ID" "$begin"
@@ -319,7 +323,7 @@ start_taskmanager() {
   local n begin
   n="$(free_slot)" || die "already $MAX_TASKMANAGERS TaskManagers running"
   begin="$(date +%s)"
-  start_taskmanager_process "$n"
+  start_taskmanager_process "$n" "$(resource_params GET_TM_RESOURCE_PARAMS)"
   await_registration "taskmanager-$n" "$TM_ID" "$begin"
   echo "TaskManager $n registered after $(( $(date +%s) - begin )) s"
 }

@@ -58,8 +58,8 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 public final class Bootstrap {
     public static final String JOB_NAME = "freshrec-bootstrap";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
-    private static final List<String> FIGURES = List.of("parse.events", "user-history.usersCreated",
-            "user-history.usersExpired", "item-model.itemsCreated", "item-model.itemsExpired", "model-gate.modelVersion");
+    private static final List<String> FIGURES = List.of("parse.eventsTotal", "serving.users", "item-model.items",
+            "model-gate.modelVersion");
 
     private final Configuration conf;
     private final Path input;
@@ -208,7 +208,7 @@ public final class Bootstrap {
             }
             if (System.nanoTime() >= nextProgress) {
                 Map<String, FlinkRest.Aggregate> figures = safely(() -> flink.metrics(job.toHexString(), FIGURES), Map.of());
-                long events = (long) sum(figures, "parse.events");
+                long events = (long) sum(figures, "parse.eventsTotal");
                 long now = System.nanoTime();
                 out.printf("[%5.0fs] events %,d of %,d (%,.0f/s) | event time %s | model v%,d%n", (now - started) / 1e9, events,
                         history.events, (events - lastEvents) / ((now - lastTime) / 1e9),
@@ -227,9 +227,9 @@ public final class Bootstrap {
         for (int attempt = 0; attempt < 10; attempt++) {
             Thread.sleep(pause);
             Map<String, FlinkRest.Aggregate> figures = flink.metrics(job.toHexString(), FIGURES);
-            result.events = (long) sum(figures, "parse.events");
-            result.users = (long) (sum(figures, "user-history.usersCreated") - sum(figures, "user-history.usersExpired"));
-            result.items = (long) (sum(figures, "item-model.itemsCreated") - sum(figures, "item-model.itemsExpired"));
+            result.events = (long) sum(figures, "parse.eventsTotal");
+            result.users = (long) sum(figures, "serving.users");
+            result.items = (long) sum(figures, "item-model.items");
             result.modelVersion = (long) max(figures, "model-gate.modelVersion");
             if (previous != null && same(previous, figures)) {
                 return;
