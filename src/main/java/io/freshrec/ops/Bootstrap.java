@@ -24,6 +24,7 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.QueryableStateOptions;
 import org.apache.flink.runtime.jobmaster.JobResult;
@@ -131,6 +132,11 @@ public final class Bootstrap {
         // beside a serving job without taking its ports.
         settings.removeConfig(CheckpointingOptions.CHECKPOINTING_INTERVAL);
         settings.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, false);
+        if (!conf.contains(ExecutionOptions.SNAPSHOT_COMPRESSION)) {
+            // Flink restores operator state (serving's broadcast copy of the model) from an uncompressed snapshot
+            // with a read call per value: minutes for a MovieLens model. Compressed, it is read in blocks.
+            settings.set(ExecutionOptions.SNAPSHOT_COMPRESSION, true);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(settings);
         InteractionSource source = InteractionSource.bootstrap(input, format, history.lastEventTime,
                 settings.get(FreshRecOptions.OUT_OF_ORDERNESS));
@@ -168,10 +174,10 @@ public final class Bootstrap {
                     Duration.ofHours(2));
             JobResult ended = cluster.requestJobResult(job).get(5, TimeUnit.MINUTES);
             JobExecutionResult accumulators = ended.toJobExecutionResult(Bootstrap.class.getClassLoader());
-            result.events = longAccumulator(accumulators, ParseFunction.ACC_EVENTS);
-            result.deadLetters = longAccumulator(accumulators, ParseFunction.ACC_DEAD_LETTERS);
-            result.hits = longAccumulator(accumulators, ServingFunction.ACC_HITS);
-            result.scored = longAccumulator(accumulators, ServingFunction.ACC_SCORED);
+            result.events = EmbeddedRun.longAccumulator(accumulators, ParseFunction.ACC_EVENTS);
+            result.deadLetters = EmbeddedRun.longAccumulator(accumulators, ParseFunction.ACC_DEAD_LETTERS);
+            result.hits = EmbeddedRun.longAccumulator(accumulators, ServingFunction.ACC_HITS);
+            result.scored = EmbeddedRun.longAccumulator(accumulators, ServingFunction.ACC_SCORED);
 
             String savepoint = targetDirectory + "/bootstrap-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
                     .withZone(ZoneOffset.UTC).format(Instant.now()) + "-" + result.jobId.substring(0, 6);
@@ -208,12 +214,12 @@ public final class Bootstrap {
             }
             if (System.nanoTime() >= nextProgress) {
                 Map<String, FlinkRest.Aggregate> figures = safely(() -> flink.metrics(job.toHexString(), FIGURES), Map.of());
-                long events = (long) sum(figures, "parse.eventsTotal");
+                long events = (long) EmbeddedRun.sum(figures, "parse.eventsTotal");
                 long now = System.nanoTime();
                 out.printf("[%5.0fs] events %,d of %,d (%,.0f/s) | event time %s | model v%,d%n", (now - started) / 1e9, events,
                         history.events, (events - lastEvents) / ((now - lastTime) / 1e9),
                         watermark == Long.MIN_VALUE ? "-" : TIME.format(Instant.ofEpochMilli(watermark)),
-                        (long) max(figures, "model-gate.modelVersion"));
+                        (long) EmbeddedRun.max(figures, "model-gate.modelVersion"));
                 out.flush();
                 lastEvents = events;
                 lastTime = now;
@@ -227,10 +233,10 @@ public final class Bootstrap {
         for (int attempt = 0; attempt < 10; attempt++) {
             Thread.sleep(pause);
             Map<String, FlinkRest.Aggregate> figures = flink.metrics(job.toHexString(), FIGURES);
-            result.events = (long) sum(figures, "parse.eventsTotal");
-            result.users = (long) sum(figures, "serving.users");
-            result.items = (long) sum(figures, "item-model.items");
-            result.modelVersion = (long) max(figures, "model-gate.modelVersion");
+            result.events = (long) EmbeddedRun.sum(figures, "parse.eventsTotal");
+            result.users = (long) EmbeddedRun.sum(figures, "serving.users");
+            result.items = (long) EmbeddedRun.sum(figures, "item-model.items");
+            result.modelVersion = (long) EmbeddedRun.max(figures, "model-gate.modelVersion");
             if (previous != null && same(previous, figures)) {
                 return;
             }
@@ -290,7 +296,7 @@ public final class Bootstrap {
 
     private static boolean same(Map<String, FlinkRest.Aggregate> a, Map<String, FlinkRest.Aggregate> b) {
         for (String name : FIGURES) {
-            if (sum(a, name) != sum(b, name) || max(a, name) != max(b, name)) {
+            if (EmbeddedRun.sum(a, name) != EmbeddedRun.sum(b, name) || EmbeddedRun.max(a, name) != EmbeddedRun.max(b, name)) {
                 return false;
             }
         }
@@ -309,20 +315,5 @@ public final class Bootstrap {
 
     private static double seconds(long startedNanos) {
         return (System.nanoTime() - startedNanos) / 1e9;
-    }
-
-    private static double sum(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null ? 0.0 : value.sum;
-    }
-
-    private static double max(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null ? 0.0 : value.max;
-    }
-
-    private static long longAccumulator(JobExecutionResult result, String name) {
-        Object value = result.getAccumulatorResult(name);
-        return value instanceof Number ? ((Number) value).longValue() : 0L;
     }
 }

@@ -426,12 +426,12 @@ public final class EmbeddedRun {
         out.flush();
     }
 
-    private static double sum(Map<String, FlinkRest.Aggregate> metrics, String name) {
+    static double sum(Map<String, FlinkRest.Aggregate> metrics, String name) {
         FlinkRest.Aggregate value = metrics.get(name);
         return value == null ? 0.0 : value.sum;
     }
 
-    private static double max(Map<String, FlinkRest.Aggregate> metrics, String name) {
+    static double max(Map<String, FlinkRest.Aggregate> metrics, String name) {
         FlinkRest.Aggregate value = metrics.get(name);
         return value == null ? 0.0 : value.max;
     }
@@ -441,7 +441,7 @@ public final class EmbeddedRun {
         return value == null ? 0.0 : value.avg;
     }
 
-    private static long longAccumulator(JobExecutionResult result, String name) {
+    static long longAccumulator(JobExecutionResult result, String name) {
         Object value = result.getAccumulatorResult(name);
         return value instanceof Number ? ((Number) value).longValue() : 0L;
     }

@@ -41,7 +41,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.checkpoint.Checkpoints;
@@ -75,16 +74,10 @@ class UpgradeSafetyTest {
             FreshRecState.Uid.MODEL_GATE, FreshRecState.Uid.SERVING);
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(clusterConfiguration());
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extensionWatchingWatermarks(PROXY_PORT, 9567);
 
     @TempDir
     Path work;
-
-    private static Configuration clusterConfiguration() {
-        Configuration conf = FreshRecCluster.configuration(PROXY_PORT, 9567);
-        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
-        return conf;
-    }
 
     static Stream<Path> canonicalSavepoints() throws Exception {
         try (Stream<Path> dirs = Files.list(CANONICAL)) {

@@ -34,7 +34,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
@@ -61,17 +60,10 @@ class BootstrapTest {
     private static final long COHORT_ITEMS = 200_001;
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(clusterConfiguration());
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extensionWatchingWatermarks(PROXY_PORT, 9567);
 
     @TempDir
     Path work;
-
-    private static Configuration clusterConfiguration() {
-        Configuration conf = FreshRecCluster.configuration(PROXY_PORT, 9567);
-        // The tests wait for watermarks through the REST API.
-        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
-        return conf;
-    }
 
     /** An input record with what the comparison needs of it. */
     private record Line(String text, long time, long user, long item) {}

@@ -30,6 +30,16 @@ public final class FreshRecCluster {
         return extension(configuration(proxyPort, serverPort));
     }
 
+    /**
+     * As {@link #extension(int, int)}, with metrics fetched every 500 ms: for tests that wait for watermarks
+     * through the REST API.
+     */
+    public static MiniClusterExtension extensionWatchingWatermarks(int proxyPort, int serverPort) {
+        Configuration conf = configuration(proxyPort, serverPort);
+        conf.set(org.apache.flink.configuration.MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
+        return extension(conf);
+    }
+
     /** As {@link #extension(int, int)} with a configuration of the caller's (usually {@link #configuration} adjusted). */
     public static MiniClusterExtension extension(Configuration configuration) {
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
