@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.ml.linalg.DenseVector;
@@ -127,6 +128,8 @@ class SavepointExportTest {
                 new CollectingSink<DeadLetter>("export-dead-letters"), null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
+        // As in flink-conf/config.yaml: compressed snapshots (Snappy).
+        env.configure(Configuration.fromMap(Map.of(ExecutionOptions.SNAPSHOT_COMPRESSION.key(), "true")));
         job.build(env);
         JobClient running = env.executeAsync(FreshRecJob.JOB_NAME);
         try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT, URI.create("http://localhost:1"),
