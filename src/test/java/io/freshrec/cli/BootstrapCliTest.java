@@ -120,7 +120,7 @@ class BootstrapCliTest {
         try (RecommendationClient lookups = new RecommendationClient("localhost", 9569, URI.create("http://localhost:" + REST_PORT),
                 null, Duration.ofSeconds(60))) {
             ServedLists.awaitLists(lookups, reference, user -> reference.recommend(user, Long.MAX_VALUE), Duration.ofMinutes(3));
-        } catch (AssertionError | RuntimeException e) {
+        } catch (AssertionError | Exception e) {
             throw new AssertionError(e.getMessage() + "\nrun printed:\n" + out, e);
         }
         // The model's totals continue from the bootstrap: the events of history and rest.
