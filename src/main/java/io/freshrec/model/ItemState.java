@@ -58,6 +58,11 @@ public class ItemState {
      * returns whether the candidate list changed.
      */
     public boolean offerNeighbour(long other, double value, int capacity) {
+        if (!(value > 0) || !Double.isFinite(value)) {
+            // Nothing in common (e.g. a pair whose history weight decayed to 0.0 over years): not a neighbour, and
+            // a snapshot listing it would be refused by the gate, freezing the item at its previous version.
+            return false;
+        }
         ItemSnapshot s = snapshot;
         int at = Ranking.slot(s.neighbours, s.cooccurrence, other, value, capacity);
         if (at < 0) {

@@ -115,6 +115,20 @@ class ItemStateTest {
     }
 
     @Test
+    void shouldNotListANeighbourWithNothingInCommonSoTheSnapshotStaysValid() {
+        ItemState state = ItemState.create(0, T);
+        assertThat(state.offerNeighbour(5, 1.0, 3)).isTrue();
+
+        // A pair amount that decayed to 0.0 (a history item rated years before), or anything not finite.
+        assertThat(state.offerNeighbour(7, 0.0, 3)).isFalse();
+        assertThat(state.offerNeighbour(8, Double.NaN, 3)).isFalse();
+        assertThat(state.offerNeighbour(9, Double.POSITIVE_INFINITY, 3)).isFalse();
+
+        assertThat(state.snapshot.neighbours).containsExactly(5L);
+        assertThat(state.snapshot.problem(3)).isNull();
+    }
+
+    @Test
     void shouldRejectEverythingAtCapacityZero() {
         ItemState state = ItemState.create(0, T);
 

@@ -155,6 +155,7 @@ public final class ReferenceModel {
 
     private List<Map.Entry<Long, Double>> topNeighbours(Map<Long, Double> row) {
         List<Map.Entry<Long, Double>> all = new ArrayList<>(row.entrySet());
+        all.removeIf(entry -> !(entry.getValue() > 0)); // nothing in common: not a neighbour
         all.sort(byValueThenId());
         return all.subList(0, Math.min(config.neighbours, all.size()));
     }
