@@ -35,10 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * flink-runtime-web on the classpath it serves /jars as a standalone cluster does).
  */
 class FlinkRestTest {
-    private static final int PROXY_PORT = 19569;
+    private static final int PROXY_PORT = 19869;
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 19567);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 19867);
 
     @TempDir
     Path work;
