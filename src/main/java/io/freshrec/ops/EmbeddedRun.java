@@ -399,16 +399,21 @@ public final class EmbeddedRun {
             // of this job.
             double scoredTotal = sum(m, "serving.prequentialScoredTotal");
             out.printf("[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d | "
-                            + "recall@10 rolling %.3f total %.3f | freshness p50 %.0f ms p99 %.0f ms%n",
+                            + "recall@10 rolling %.3f total %.3f | freshness p50 %s p99 %s%n",
                     (System.nanoTime() - started) / 1e9, (long) sum(m, "parse.eventsTotal"), rate,
                     (long) sum(m, "serving.users"), (long) sum(m, "item-model.items"),
                     (long) max(m, "model-gate.modelVersion"), (long) sum(m, "parse.deadLettersTotal"),
                     avg(m, "serving.recallRolling"), scoredTotal == 0 ? 0.0 : sum(m, "serving.prequentialHitsTotal") / scoredTotal,
-                    max(m, "serving.freshnessMs_median"), max(m, "serving.freshnessMs_p99"));
+                    millis(max(m, "serving.freshnessMs_median")), millis(max(m, "serving.freshnessMs_p99")));
         } catch (IOException e) {
             out.println("(metrics not available yet: " + e.getMessage() + ")");
         }
         out.flush();
+    }
+
+    /** A latency for the progress line; "-" while nothing was measured (no event since the job started). */
+    private static String millis(double value) {
+        return Double.isFinite(value) ? String.format(java.util.Locale.ROOT, "%.0f ms", value) : "-";
     }
 
     private void samples(RecommendationClient lookups, long[] users) {
