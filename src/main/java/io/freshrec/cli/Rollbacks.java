@@ -13,14 +13,23 @@ final class Rollbacks {
 
     /** The version {@code reference} names, with its savepoint still in place; one-line failures otherwise. */
     static VersionRecord existingVersion(VersionRegistry registry, String reference) {
-        List<VersionRecord> versions = registry.read().versions;
-        Optional<VersionRecord> found = registry.read().version(reference);
+        VersionRegistry.Content content = registry.read();
+        Optional<VersionRecord> found = content.version(reference);
         if (found.isEmpty()) {
-            String known = versions.isEmpty() ? "it has none yet"
-                    : "known: " + versions.stream().map(version -> version.id).collect(Collectors.joining(", "));
-            throw new FreshRecCli.CommandFailure("unknown version '" + reference + "' in " + registry.index() + " (" + known + ")");
+            throw new FreshRecCli.CommandFailure("unknown version '" + reference + "' in " + registry.index() + " ("
+                    + known(content.versions, "it has none yet") + ")");
         }
-        VersionRecord version = found.get();
+        return withSavepoint(found.get());
+    }
+
+    /** "known: v1, v2" or {@code none} when the registry is empty, for errors naming an unknown version. */
+    static String known(List<VersionRecord> versions, String none) {
+        return versions.isEmpty() ? none
+                : "known: " + versions.stream().map(version -> version.id).collect(Collectors.joining(", "));
+    }
+
+    /** {@code version}, once its savepoint is known to be still in place (when this machine can tell). */
+    static VersionRecord withSavepoint(VersionRecord version) {
         if (SavepointFiles.exists(version.savepoint).orElse(true) == Boolean.FALSE) {
             throw new FreshRecCli.CommandFailure("the savepoint of " + version.id + " is missing: " + version.savepoint
                     + " (deleted or moved?)");

@@ -11,10 +11,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
@@ -92,15 +90,13 @@ final class SavepointSource {
             return new Resolved(location, null, ownSettings(), settingsLabel(), backend);
         }
         VersionRegistry registry = registryOptions.registry();
-        Optional<VersionRecord> found = registry.find(target);
+        VersionRegistry.Content content = registry.read();
+        Optional<VersionRecord> found = content.version(target);
         if (found.isEmpty()) {
-            List<VersionRecord> versions = registry.read().versions;
-            String known = versions.isEmpty() ? "it has none"
-                    : "known: " + versions.stream().map(version -> version.id).collect(Collectors.joining(", "));
             throw new FreshRecCli.CommandFailure("'" + target + "' is neither a savepoint path nor a version in "
-                    + registry.index() + " (" + known + ")");
+                    + registry.index() + " (" + Rollbacks.known(content.versions, "it has none") + ")");
         }
-        VersionRecord version = Rollbacks.existingVersion(registry, target);
+        VersionRecord version = Rollbacks.withSavepoint(found.get());
         if (version.programArgs == null) {
             return new Resolved(version.savepoint, version.id, ownSettings(), settingsLabel() + " (" + version.id
                     + " has no recorded job arguments)", backend);
