@@ -1,6 +1,7 @@
 package io.freshrec.job;
 
 import java.util.List;
+import java.util.function.LongBinaryOperator;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -23,22 +24,22 @@ final class CheckpointedCount {
 
     /** Restores the sum of the elements this subtask was given (0 on a fresh start). */
     static CheckpointedCount sum(FunctionInitializationContext context, String name) throws Exception {
-        ListState<Long> state = context.getOperatorStateStore().getListState(new ListStateDescriptor<>(name, Types.LONG));
-        long total = 0;
-        for (Long element : state.get()) {
-            total += element;
-        }
-        return new CheckpointedCount(state, total);
+        return restore(context, name, Long::sum);
     }
 
     /** Restores the largest of the elements this subtask was given (0 on a fresh start). */
     static CheckpointedCount max(FunctionInitializationContext context, String name) throws Exception {
+        return restore(context, name, Math::max);
+    }
+
+    private static CheckpointedCount restore(FunctionInitializationContext context, String name, LongBinaryOperator combine)
+            throws Exception {
         ListState<Long> state = context.getOperatorStateStore().getListState(new ListStateDescriptor<>(name, Types.LONG));
-        long max = 0;
+        long value = 0;
         for (Long element : state.get()) {
-            max = Math.max(max, element);
+            value = combine.applyAsLong(value, element);
         }
-        return new CheckpointedCount(state, max);
+        return new CheckpointedCount(state, value);
     }
 
     long get() {
