@@ -9,6 +9,7 @@ import io.freshrec.model.Scorer;
 import io.freshrec.model.SeenItems;
 import io.freshrec.model.TrendingList;
 import io.freshrec.model.UserHistory;
+import org.apache.flink.api.common.accumulators.DoubleCounter;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
@@ -56,9 +57,14 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     /** Accumulators, readable from the job result once a bounded replay has finished. */
     public static final String ACC_HITS = "prequential-hits";
     public static final String ACC_SCORED = "prequential-scored";
+    /** Sum of NDCG@10 gains of the scored events (divide by {@link #ACC_SCORED}). */
+    public static final String ACC_NDCG = "prequential-ndcg-gain";
+    /** NDCG gains are kept in operator state as integers in millionths. */
+    private static final double GAIN_SCALE = 1e6;
 
     private transient LongCounter hitsTotal;
     private transient LongCounter scoredTotal;
+    private transient DoubleCounter ndcgTotal;
     private transient Counter hits;
     private transient Counter scored;
     private transient Counter usersCreated;
@@ -68,6 +74,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     /** Prequential hits and scored events since the model began, across restores and failovers. */
     private transient CheckpointedCount modelHits;
     private transient CheckpointedCount modelScored;
+    private transient CheckpointedCount modelGainMicros;
     private transient DescriptiveStatisticsHistogram freshness;
     private transient volatile long servedVersion;
     private transient volatile long modelItems;
@@ -106,6 +113,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         scoredTotal = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_HITS, hitsTotal);
         getRuntimeContext().addAccumulator(ACC_SCORED, scoredTotal);
+        ndcgTotal = new DoubleCounter();
+        getRuntimeContext().addAccumulator(ACC_NDCG, ndcgTotal);
         usersCreated = metrics.counter("usersCreated");
         usersExpired = metrics.counter("usersExpired");
         refreshes = metrics.counter("refreshes");
@@ -114,6 +123,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         metrics.gauge("prequentialScoredTotal", () -> modelScored.get());
         metrics.gauge("recallTotal", () -> recall.total());
         metrics.gauge("recallRolling", () -> recall.rolling());
+        metrics.gauge("ndcgRolling", () -> recall.ndcgRolling());
+        // Since the model began (restored with it), like prequentialScoredTotal: sum over subtasks, then divide.
+        metrics.gauge("prequentialNdcgGainTotal", () -> modelGainMicros.get() / GAIN_SCALE);
         metrics.gauge("modelVersion", () -> servedVersion);
         metrics.gauge("modelItems", () -> Math.max(0, modelItems));
         modelItems = -1;
@@ -190,15 +202,18 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
                 // What a refreshing server would show the user at this moment.
                 served = scorer.recommend(update.userId, before, seenItems, model, update.time);
             }
-            boolean hit = served.containsInTop(update.itemId, RECALL_AT);
-            recall.record(hit);
+            int rank = served.rankInTop(update.itemId, RECALL_AT);
+            recall.record(rank);
             scored.inc();
             scoredTotal.add(1L);
             modelScored.add(1);
-            if (hit) {
+            if (rank >= 0) {
                 hits.inc();
                 hitsTotal.add(1L);
                 modelHits.add(1);
+                double gain = RecallTracker.gain(rank);
+                ndcgTotal.add(gain);
+                modelGainMicros.add(Math.round(gain * GAIN_SCALE));
             }
         }
         seenItems.add(update.itemId, config.seenLimit);
@@ -329,6 +344,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         usersHeld = CheckpointedCount.sum(context, "users-held");
         modelHits = CheckpointedCount.sum(context, "prequential-hits-total");
         modelScored = CheckpointedCount.sum(context, "prequential-scored-total");
+        modelGainMicros = CheckpointedCount.sum(context, "prequential-ndcg-gain-micros-total");
         // The version a restored job serves, before any new version arrives.
         ModelVersion log = context.getOperatorStateStore().getBroadcastState(FreshRecState.MODEL_VERSION).get(0);
         if (log != null && log.versions.length > 0) {
@@ -341,5 +357,6 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         usersHeld.snapshot();
         modelHits.snapshot();
         modelScored.snapshot();
+        modelGainMicros.snapshot();
     }
 }

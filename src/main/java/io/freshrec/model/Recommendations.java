@@ -22,13 +22,18 @@ public class Recommendations {
 
     /** Whether {@code item} is among the first {@code k} entries. */
     public boolean containsInTop(long item, int k) {
+        return rankInTop(item, k) >= 0;
+    }
+
+    /** The 0-based position of {@code item} among the first {@code k} entries, or -1 when it is not there. */
+    public int rankInTop(long item, int k) {
         int n = Math.min(k, items.length);
         for (int i = 0; i < n; i++) {
             if (items[i] == item) {
-                return true;
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     @Override

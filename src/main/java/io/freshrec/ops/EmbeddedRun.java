@@ -109,10 +109,16 @@ public final class EmbeddedRun {
         public long deadLetters;
         public long hits;
         public long scored;
+        /** Sum of prequential NDCG@10 gains (known once a bounded run has finished). */
+        public double ndcgGain;
         public double seconds;
 
         public double recall() {
             return scored == 0 ? 0 : (double) hits / scored;
+        }
+
+        public double ndcg() {
+            return scored == 0 ? 0 : ndcgGain / scored;
         }
     }
 
@@ -220,6 +226,8 @@ public final class EmbeddedRun {
                     summary.deadLetters = longAccumulator(finished, ParseFunction.ACC_DEAD_LETTERS);
                     summary.hits = longAccumulator(finished, ServingFunction.ACC_HITS);
                     summary.scored = longAccumulator(finished, ServingFunction.ACC_SCORED);
+                    Object gain = finished.getAccumulatorResult(ServingFunction.ACC_NDCG);
+                    summary.ndcgGain = gain instanceof Number ? ((Number) gain).doubleValue() : 0.0;
                 }
             }
         } finally {
@@ -231,9 +239,10 @@ public final class EmbeddedRun {
             }
         }
         summary.seconds = (System.nanoTime() - started) / 1e9;
-        out.printf("Finished (%s) after %.1f s: %,d events (%,.0f/s), %,d dead letters, prequential recall@10 %.4f (%,d hits / %,d scored).%n",
+        out.printf("Finished (%s) after %.1f s: %,d events (%,.0f/s), %,d dead letters, prequential recall@10 %.4f (%,d hits / %,d scored)%s.%n",
                 end, summary.seconds, summary.events, summary.events / Math.max(summary.seconds, 1e-9), summary.deadLetters,
-                summary.recall(), summary.hits, summary.scored);
+                summary.recall(), summary.hits, summary.scored,
+                end == JobStatus.FINISHED ? String.format(java.util.Locale.ROOT, ", NDCG@10 %.4f", summary.ndcg()) : "");
         out.flush();
         reported.countDown();
         if (interrupted) {

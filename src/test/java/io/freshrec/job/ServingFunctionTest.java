@@ -328,6 +328,9 @@ class ServingFunctionTest {
         assertThat(expectedHits).isEqualTo(2L);
         assertThat(accumulator(harness, ServingFunction.ACC_SCORED)).isEqualTo(expectedScored);
         assertThat(accumulator(harness, ServingFunction.ACC_HITS)).isEqualTo(expectedHits);
+        // NDCG@10 gains: 3 at rank 1 -> 1/log2(3), 4 at rank 2 -> 1/log2(4) = 0.5, the miss 0.
+        Object gain = harness.getEnvironment().getAccumulatorRegistry().getUserMap().get(ServingFunction.ACC_NDCG).getLocalValue();
+        assertThat((Double) gain).isCloseTo(Math.log(2) / Math.log(3) + 0.5, within(1e-12));
     }
 
     @ParameterizedTest(name = "max staleness {0} ms -> hits {1}")

@@ -75,4 +75,46 @@ class RecallTrackerTest {
             assertThat(tracker.rolling()).isCloseTo((double) windowHits / window.size(), within(1e-12));
         }
     }
+
+    @Test
+    void shouldScoreNdcgByTheRankOfTheHit() {
+        assertThat(RecallTracker.gain(0)).isEqualTo(1.0);
+        assertThat(RecallTracker.gain(1)).isCloseTo(1 / (Math.log(3) / Math.log(2)), within(1e-12));
+        assertThat(RecallTracker.gain(3)).isCloseTo(1 / (Math.log(5) / Math.log(2)), within(1e-12));
+        assertThat(RecallTracker.gain(-1)).isZero();
+
+        RecallTracker tracker = new RecallTracker(2);
+        tracker.record(0);
+        tracker.record(3);
+        tracker.record(-1);
+
+        assertThat(tracker.hits()).isEqualTo(2);
+        assertThat(tracker.total()).isCloseTo(2.0 / 3, within(1e-12));
+        assertThat(tracker.ndcgTotal()).isCloseTo((1.0 + RecallTracker.gain(3)) / 3, within(1e-12));
+        // Window of 2: ranks 3 and -1.
+        assertThat(tracker.ndcgRolling()).isCloseTo(RecallTracker.gain(3) / 2, within(1e-12));
+        assertThat(tracker.rolling()).isEqualTo(0.5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 64})
+    void shouldMatchABruteForceNdcgWindow(int windowSize) {
+        Random random = new Random(31L * windowSize);
+        RecallTracker tracker = new RecallTracker(windowSize);
+        Deque<Integer> window = new ArrayDeque<>();
+        double total = 0;
+        for (int i = 0; i < 1000; i++) {
+            int rank = random.nextInt(14) - 4; // -4..9: misses and every rank of the top 10
+            rank = Math.max(rank, -1);
+            tracker.record(rank);
+            total += RecallTracker.gain(rank);
+            window.addLast(rank);
+            if (window.size() > windowSize) {
+                window.removeFirst();
+            }
+            double expected = window.stream().mapToDouble(RecallTracker::gain).sum() / window.size();
+            assertThat(tracker.ndcgRolling()).isCloseTo(expected, within(1e-9));
+        }
+        assertThat(tracker.ndcgTotal()).isCloseTo(total / 1000, within(1e-12));
+    }
 }
