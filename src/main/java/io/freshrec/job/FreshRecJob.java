@@ -4,6 +4,7 @@ import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.model.ModelConfig;
+import io.freshrec.model.QualityBreaker;
 import io.freshrec.model.Recommendations;
 import io.freshrec.sources.InteractionSource;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.streaming.api.functions.sink.PrintSink;
 
 /**
  * The FreshRec job: source -> parse (dead letters) -> watermarks -> user-history (keyed by user)
@@ -33,6 +35,8 @@ public final class FreshRecJob {
     private final long refreshIntervalMs;
     private final Duration outOfOrderness;
     private final Duration idleness;
+    private final QualityBreaker.Settings breaker;
+    private final long driftWindowMs;
     private final InteractionSource source;
     private final Sink<DeadLetter> deadLetterSink;
     private final Sink<Recommendations> recommendationSink;
@@ -56,6 +60,8 @@ public final class FreshRecJob {
         }
         this.outOfOrderness = settings.get(FreshRecOptions.OUT_OF_ORDERNESS);
         this.idleness = settings.get(FreshRecOptions.IDLENESS);
+        this.breaker = FreshRecOptions.breakerSettings(settings);
+        this.driftWindowMs = FreshRecOptions.driftWindowMs(settings);
         this.source = source;
         this.deadLetterSink = deadLetterSink;
         this.recommendationSink = recommendationSink == null ? new DiscardingSink<>() : recommendationSink;
@@ -70,12 +76,15 @@ public final class FreshRecJob {
         public final SingleOutputStreamOperator<Recommendations> recommendations;
         public final DataStream<DeadLetter> deadLetters;
         public final SingleOutputStreamOperator<ModelUpdate> modelUpdates;
+        /** Quality circuit breaker alerts (already printed; attach more sinks here). */
+        public final DataStream<QualityAlert> qualityAlerts;
 
         Outputs(SingleOutputStreamOperator<Recommendations> recommendations, DataStream<DeadLetter> deadLetters,
-                SingleOutputStreamOperator<ModelUpdate> modelUpdates) {
+                SingleOutputStreamOperator<ModelUpdate> modelUpdates, DataStream<QualityAlert> qualityAlerts) {
             this.recommendations = recommendations;
             this.deadLetters = deadLetters;
             this.modelUpdates = modelUpdates;
+            this.qualityAlerts = qualityAlerts;
         }
     }
 
@@ -96,7 +105,7 @@ public final class FreshRecJob {
         }
 
         SingleOutputStreamOperator<Interaction> parsed = raw
-                .process(new ParseFunction(new InteractionParser(source.format())), FreshRecState.INTERACTION)
+                .process(new ParseFunction(new InteractionParser(source.format()), driftWindowMs), FreshRecState.INTERACTION)
                 .uid(FreshRecState.Uid.PARSE).name(FreshRecState.Uid.PARSE)
                 .setParallelism(raw.getParallelism());
 
@@ -138,10 +147,15 @@ public final class FreshRecJob {
                 .getSideOutput(FreshRecState.PROFILE_UPDATES)
                 .keyBy(profile -> profile.userId, Types.LONG)
                 .connect(model)
-                .process(new ServingFunction(config, recallWindow, alignToModel, refreshIntervalMs), FreshRecState.RECOMMENDATIONS)
+                .process(new ServingFunction(config, recallWindow, alignToModel, refreshIntervalMs, breaker, driftWindowMs), FreshRecState.RECOMMENDATIONS)
                 .uid(FreshRecState.Uid.SERVING).name(FreshRecState.Uid.SERVING);
         served.sinkTo(recommendationSink)
                 .uid(FreshRecState.Uid.RECOMMENDATION_SINK).name(FreshRecState.Uid.RECOMMENDATION_SINK);
+        // Quality alerts (also counted in serving's qualityAlerts and shown by qualityBreakerOpen): to the
+        // TaskManager's standard error, which is the terminal of an embedded run.
+        DataStream<QualityAlert> alerts = served.getSideOutput(FreshRecState.QUALITY_ALERTS);
+        alerts.sinkTo(new PrintSink<>("freshrec quality alert", true))
+                .uid(FreshRecState.Uid.QUALITY_ALERT_SINK).name(FreshRecState.Uid.QUALITY_ALERT_SINK);
 
         DataStream<DeadLetter> deadLetters = parsed.getSideOutput(FreshRecState.DEAD_LETTERS)
                 .union(gate.getSideOutput(FreshRecState.REJECTED_SNAPSHOTS));
@@ -149,6 +163,6 @@ public final class FreshRecJob {
             deadLetters.sinkTo(deadLetterSink)
                     .uid(FreshRecState.Uid.DEAD_LETTER_SINK).name(FreshRecState.Uid.DEAD_LETTER_SINK);
         }
-        return new Outputs(served, deadLetters, gate);
+        return new Outputs(served, deadLetters, gate, alerts);
     }
 }

@@ -89,6 +89,43 @@ public final class FreshRecOptions {
             .intType().defaultValue(1000)
             .withDescription("Scored events in the rolling prequential recall@10.");
 
+    public static final ConfigOption<Boolean> BREAKER_ENABLED = ConfigOptions.key("freshrec.gate.quality.enabled")
+            .booleanType().defaultValue(true)
+            .withDescription("Quality circuit breaker: freeze serving at the last good model version when rolling "
+                    + "prequential recall@10 drops far below its trailing baseline.");
+    public static final ConfigOption<Double> BREAKER_MAX_DROP = ConfigOptions.key("freshrec.gate.quality.max-drop")
+            .doubleType().defaultValue(0.5)
+            .withDescription("Fraction of the baseline rolling recall may lose before the breaker counts it as a drop.");
+    public static final ConfigOption<Duration> BREAKER_HOLD = ConfigOptions.key("freshrec.gate.quality.hold")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("Event time a drop must last before serving freezes (and a recovery before it resumes).");
+    public static final ConfigOption<Integer> BREAKER_MIN_SCORED = ConfigOptions.key("freshrec.gate.quality.min-scored")
+            .intType().noDefaultValue()
+            .withDescription("Scored events a drop or recovery must also last, and the warm-up before a baseline "
+                    + "exists (default: the rolling window, freshrec.eval.rolling-window).");
+    public static final ConfigOption<Duration> BREAKER_BASELINE_HALF_LIFE = ConfigOptions.key("freshrec.gate.quality.baseline-half-life")
+            .durationType().defaultValue(Duration.ofMinutes(10))
+            .withDescription("Half-life (event time) of the trailing baseline of rolling recall.");
+    public static final ConfigOption<Duration> DRIFT_WINDOW = ConfigOptions.key("freshrec.monitoring.drift-window")
+            .durationType().defaultValue(Duration.ofMinutes(1))
+            .withDescription("Event-time window of the drift indicators (item-popularity shift, recall trend).");
+
+    /** The quality breaker's settings; IllegalArgumentException with a one-line message. */
+    public static io.freshrec.model.QualityBreaker.Settings breakerSettings(Configuration conf) {
+        int minScored = conf.getOptional(BREAKER_MIN_SCORED).orElse(conf.get(RECALL_WINDOW));
+        return new io.freshrec.model.QualityBreaker.Settings(conf.get(BREAKER_ENABLED), conf.get(BREAKER_MAX_DROP),
+                conf.get(BREAKER_HOLD).toMillis(), minScored, conf.get(BREAKER_BASELINE_HALF_LIFE).toMillis());
+    }
+
+    /** The drift window in milliseconds, validated. */
+    public static long driftWindowMs(Configuration conf) {
+        long ms = conf.get(DRIFT_WINDOW).toMillis();
+        if (ms <= 0) {
+            throw new IllegalArgumentException(DRIFT_WINDOW.key() + " must be positive");
+        }
+        return ms;
+    }
+
     /** Builds and validates the model settings; IllegalArgumentException with a one-line message. */
     public static ModelConfig modelConfig(Configuration conf) {
         ModelConfig c = new ModelConfig();

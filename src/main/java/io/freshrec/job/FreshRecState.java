@@ -13,6 +13,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import io.freshrec.model.QualityBreaker;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -33,6 +34,7 @@ public final class FreshRecState {
         public static final String SERVING = "serving";
         public static final String DEAD_LETTER_SINK = "dead-letter-sink";
         public static final String RECOMMENDATION_SINK = "recommendation-sink";
+        public static final String QUALITY_ALERT_SINK = "quality-alert-sink";
 
         private Uid() {}
     }
@@ -48,11 +50,14 @@ public final class FreshRecState {
     public static final TypeInformation<ItemSnapshot> ITEM_SNAPSHOT = TypeInformation.of(ItemSnapshot.class);
     public static final TypeInformation<ModelUpdate> MODEL_UPDATE = TypeInformation.of(ModelUpdate.class);
     public static final TypeInformation<Recommendations> RECOMMENDATIONS = TypeInformation.of(Recommendations.class);
+    public static final TypeInformation<QualityAlert> QUALITY_ALERT = TypeInformation.of(QualityAlert.class);
+    public static final TypeInformation<QualityBreaker> QUALITY_BREAKER = TypeInformation.of(QualityBreaker.class);
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", DEAD_LETTER);
     public static final OutputTag<ProfileUpdate> PROFILE_UPDATES = new OutputTag<>("profile-updates", PROFILE_UPDATE);
     public static final OutputTag<ItemSnapshot> MODEL_DELTAS = new OutputTag<>("model-deltas", ITEM_SNAPSHOT);
     public static final OutputTag<DeadLetter> REJECTED_SNAPSHOTS = new OutputTag<>("rejected-snapshots", DEAD_LETTER);
+    public static final OutputTag<QualityAlert> QUALITY_ALERTS = new OutputTag<>("quality-alerts", QUALITY_ALERT);
 
     // user-history
     public static ValueStateDescriptor<UserHistory> userHistory() {

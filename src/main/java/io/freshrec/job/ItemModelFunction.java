@@ -58,6 +58,7 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         cooccurrence = getRuntimeContext().getMapState(FreshRecState.cooccurrence());
         pending = getRuntimeContext().getListState(FreshRecState.pendingItemUpdates());
         itemsCreated = getRuntimeContext().getMetricGroup().counter("itemsCreated");
+        getRuntimeContext().getMetricGroup().meter("newItemsPerSecond", new org.apache.flink.metrics.MeterView(itemsCreated, 5));
         itemsExpired = getRuntimeContext().getMetricGroup().counter("itemsExpired");
         publications = getRuntimeContext().getMetricGroup().counter("publications");
         lateUpdates = getRuntimeContext().getMetricGroup().counter("lateUpdates");

@@ -44,4 +44,19 @@ public class ItemVersions {
     public boolean isEmpty() {
         return times.length == 0;
     }
+
+    /**
+     * Keeps only the version in force at {@code pinned} and the newest: while serving is frozen (quality
+     * breaker) readers ask for one or the other, and the versions in between would pile up.
+     */
+    public void keepOnly(long pinned) {
+        int at = VersionTimes.newestAtOrBefore(times, pinned);
+        int newest = times.length - 1;
+        if (newest - at <= 1 && at >= 0 || newest < 1) {
+            return;
+        }
+        int[] keep = at < 0 ? new int[] {newest} : new int[] {at, newest};
+        times = VersionTimes.pick(times, keep);
+        snapshots = VersionTimes.pick(snapshots, keep);
+    }
 }

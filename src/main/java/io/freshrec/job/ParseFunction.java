@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.configuration.Configuration;
+import io.freshrec.model.PopularityDrift;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
@@ -39,8 +40,17 @@ public class ParseFunction extends ProcessFunction<String, Interaction> implemen
     /** Dead letters since the model began (gauge deadLettersTotal). */
     private transient CheckpointedCount modelDeadLetters;
 
+    private final long driftWindowMs;
+    private transient PopularityDrift drift;
+
     public ParseFunction(InteractionParser parser) {
+        this(parser, 60_000);
+    }
+
+    /** @param driftWindowMs event-time window of the item-popularity drift gauge */
+    public ParseFunction(InteractionParser parser, long driftWindowMs) {
         this.parser = parser;
+        this.driftWindowMs = driftWindowMs;
     }
 
     @Override
@@ -57,6 +67,9 @@ public class ParseFunction extends ProcessFunction<String, Interaction> implemen
         getRuntimeContext().addAccumulator(ACC_EVENTS, eventsTotal);
         getRuntimeContext().addAccumulator(ACC_DEAD_LETTERS, deadLettersTotal);
         deadLettersByReason = new HashMap<>();
+        drift = new PopularityDrift(driftWindowMs);
+        // Jensen-Shannon divergence of item popularity between the last two event-time windows (0 until then).
+        metrics.gauge("popularityShift", () -> Double.isNaN(drift.shift()) ? 0.0 : drift.shift());
     }
 
     @Override
@@ -69,6 +82,7 @@ public class ParseFunction extends ProcessFunction<String, Interaction> implemen
             events.inc();
             eventsTotal.add(1L);
             modelEvents.add(1);
+            drift.record(event.itemId, event.timestamp);
             out.collect(event);
         } else {
             deadLetters.inc();

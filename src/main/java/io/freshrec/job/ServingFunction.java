@@ -3,6 +3,8 @@ package io.freshrec.job;
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.ModelView;
+import io.freshrec.model.QualityBreaker;
+import io.freshrec.model.QualityTrend;
 import io.freshrec.model.RecallTracker;
 import io.freshrec.model.Recommendations;
 import io.freshrec.model.Scorer;
@@ -47,6 +49,18 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private final int recallWindow;
     private final boolean alignToModel;
     private final long refreshIntervalMs;
+    private final QualityBreaker.Settings breakerSettings;
+    private final long trendWindowMs;
+    static final QualityBreaker.Settings DISABLED_BREAKER = new QualityBreaker.Settings(false, 0.5, 0, 1, 1);
+    static final long DEFAULT_TREND_WINDOW_MS = 60_000;
+    /** This subtask's quality breaker (operator state: a restore at the same parallelism keeps it open). */
+    private transient QualityBreaker breaker;
+    private transient ListState<QualityBreaker> breakerState;
+    /** While the breaker is open: recall of the lists the newest model would have served. */
+    private transient RecallTracker candidateRecall;
+    private transient QualityTrend trend;
+    private transient Counter alerts;
+    private transient long frozenVersion;
     private transient Counter refreshes;
     private transient ListState<ProfileUpdate> pending;
     private transient Scorer scorer;
@@ -92,10 +106,21 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
      *     the model moved on; 0 disables (refreshes never happen with align-to-model)
      */
     public ServingFunction(ModelConfig config, int recallWindow, boolean alignToModel, long refreshIntervalMs) {
+        this(config, recallWindow, alignToModel, refreshIntervalMs, DISABLED_BREAKER, DEFAULT_TREND_WINDOW_MS);
+    }
+
+    /**
+     * @param breaker the quality circuit breaker's settings
+     * @param trendWindowMs event-time window of the recall trend gauge
+     */
+    public ServingFunction(ModelConfig config, int recallWindow, boolean alignToModel, long refreshIntervalMs,
+            QualityBreaker.Settings breaker, long trendWindowMs) {
         this.config = config;
         this.recallWindow = recallWindow;
         this.alignToModel = alignToModel;
         this.refreshIntervalMs = refreshIntervalMs;
+        this.breakerSettings = breaker;
+        this.trendWindowMs = trendWindowMs;
     }
 
     @Override
@@ -130,12 +155,23 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         metrics.gauge("modelItems", () -> Math.max(0, modelItems));
         modelItems = -1;
         freshness = metrics.histogram("freshnessMs", new DescriptiveStatisticsHistogram(10_000));
+        candidateRecall = new RecallTracker(recallWindow);
+        trend = new QualityTrend(trendWindowMs);
+        alerts = metrics.counter("qualityAlerts");
+        metrics.gauge("qualityBreakerOpen", () -> breaker.isOpen() ? 1 : 0);
+        metrics.gauge("qualityBreakerTrips", () -> breaker.trips);
+        metrics.gauge("qualityBaseline", () -> Double.isNaN(breaker.baseline) ? 0.0 : breaker.baseline);
+        metrics.gauge("frozenModelVersion", () -> breaker.isOpen() ? breaker.pinnedVersion : 0L);
+        metrics.gauge("candidateRecallRolling", () -> breaker.isOpen() ? candidateRecall.rolling() : recall.rolling());
+        metrics.gauge("recallTrend", () -> trend.slope());
     }
 
     @Override
     public void processBroadcastElement(ModelUpdate update, Context ctx, Collector<Recommendations> out) throws Exception {
         // Readers ask for the model at event times not behind this subtask's watermark (or the newest).
         long horizon = alignToModel ? ctx.currentWatermark() : Long.MAX_VALUE;
+        // While quality is down (or serving frozen) the version from before the drop must stay readable.
+        long pinned = breaker.pinnedTime;
         if (update.isCommit()) {
             BroadcastState<Integer, ModelVersion> versions = ctx.getBroadcastState(FreshRecState.MODEL_VERSION);
             ModelVersion log = versions.get(0);
@@ -143,7 +179,10 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
                 log = new ModelVersion();
             }
             log.add(update.version, update.time, update.trending);
-            log.prune(horizon);
+            log.prune(Math.min(horizon, pinned));
+            if (pinned != Long.MAX_VALUE && !alignToModel) {
+                log.keepOnly(pinned);
+            }
             versions.put(0, log);
             servedVersion = update.version;
             return;
@@ -162,7 +201,10 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             modelItems++;
         }
         versions.add(update.time, update.item.isTombstone() ? null : update.item);
-        versions.prune(horizon);
+        versions.prune(Math.min(horizon, pinned));
+        if (pinned != Long.MAX_VALUE && !alignToModel) {
+            versions.keepOnly(pinned); // readers ask for the pinned version or the newest, nothing between
+        }
         if (versions.times.length == 1 && versions.snapshots[0] == null) {
             items.remove(update.item.item);
             modelItems--;
@@ -183,8 +225,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     }
 
     private void serve(ProfileUpdate update, ReadOnlyContext ctx, Collector<Recommendations> out) throws Exception {
+        long newest = alignToModel ? update.time : Long.MAX_VALUE;
         ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS), ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
-                alignToModel ? update.time : Long.MAX_VALUE);
+                servedAt(newest));
         SeenItems seenItems = seen.value();
         UserHistory before = history.value();
         if (seenItems == null) {
@@ -204,6 +247,15 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             }
             int rank = served.rankInTop(update.itemId, RECALL_AT);
             recall.record(rank);
+            if (breaker.isOpen()) {
+                // What the newest model would have served: the breaker resumes serving when this recovers.
+                ModelView candidate = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
+                        ctx.getBroadcastState(FreshRecState.MODEL_VERSION), newest);
+                candidateRecall.record(scorer.recommend(update.userId, before, seenItems, candidate, update.time)
+                        .rankInTop(update.itemId, RECALL_AT));
+            }
+            trend.record(update.time, recall.rolling());
+            observeQuality(update.time, ctx);
             scored.inc();
             scoredTotal.add(1L);
             modelScored.add(1);
@@ -249,6 +301,10 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         }
         ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
                 ctx.getBroadcastState(FreshRecState.MODEL_VERSION), Long.MAX_VALUE);
+        if (breaker.isOpen()) {
+            model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS), ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
+                    servedAt(Long.MAX_VALUE));
+        }
         if (model.version() > current.modelVersion) {
             long eventTime = Math.max(known.lastEventTime, ctx.timerService().currentWatermark());
             Recommendations fresh = scorer.recommend(ctx.getCurrentKey(), known, seen.value(), model, eventTime);
@@ -292,7 +348,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         }
         if (timestamp == END_OF_INPUT) {
             ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
-                    ctx.getBroadcastState(FreshRecState.MODEL_VERSION), Long.MAX_VALUE);
+                    ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
             Recommendations fresh = scorer.recommend(ctx.getCurrentKey(), current, seen.value(), model, current.lastEventTime);
             fresh.updatedAt = ctx.timerService().currentProcessingTime();
             Recommendations previous = recommendations.value();
@@ -307,6 +363,37 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             usersExpired.inc();
             usersHeld.add(-1);
         }
+    }
+
+    /** The event time of the model version to serve for a reader that wants {@code wanted}: the frozen one while open. */
+    private long servedAt(long wanted) {
+        return breaker.isOpen() ? Math.min(wanted, breaker.pinnedTime) : wanted;
+    }
+
+    private void observeQuality(long time, ReadOnlyContext ctx) throws Exception {
+        ModelVersion log = ctx.getBroadcastState(FreshRecState.MODEL_VERSION).get(0);
+        long newestTime = log == null || log.times.length == 0 ? Long.MIN_VALUE : log.times[log.times.length - 1];
+        long newestVersion = log == null || log.versions.length == 0 ? 0 : log.versions[log.versions.length - 1];
+        boolean wasOpen = breaker.isOpen();
+        QualityBreaker.Transition transition = breaker.observe(breakerSettings, time, recall.rolling(), recall.isWindowFull(),
+                candidateRecall.rolling(), candidateRecall.isWindowFull(), newestTime, newestVersion);
+        if (transition == QualityBreaker.Transition.NONE) {
+            return;
+        }
+        QualityAlert alert = new QualityAlert();
+        alert.kind = transition == QualityBreaker.Transition.OPENED ? QualityAlert.OPENED : QualityAlert.CLOSED;
+        alert.subtask = getRuntimeContext().getIndexOfThisSubtask();
+        alert.eventTime = time;
+        alert.raisedAt = System.currentTimeMillis();
+        alert.recall = wasOpen ? candidateRecall.rolling() : recall.rolling();
+        alert.baseline = breaker.baseline;
+        alert.frozenVersion = wasOpen ? frozenVersion : breaker.pinnedVersion;
+        frozenVersion = breaker.pinnedVersion;
+        if (transition == QualityBreaker.Transition.OPENED) {
+            candidateRecall = new RecallTracker(recallWindow);
+        }
+        alerts.inc();
+        ctx.output(FreshRecState.QUALITY_ALERTS, alert);
     }
 
     /** The model as of event time {@code at} (Long.MAX_VALUE: the newest). */
@@ -345,6 +432,13 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         modelHits = CheckpointedCount.sum(context, "prequential-hits-total");
         modelScored = CheckpointedCount.sum(context, "prequential-scored-total");
         modelGainMicros = CheckpointedCount.sum(context, "prequential-ndcg-gain-micros-total");
+        breakerState = context.getOperatorStateStore().getListState(
+                new org.apache.flink.api.common.state.ListStateDescriptor<>("quality-breaker", FreshRecState.QUALITY_BREAKER));
+        List<QualityBreaker> restored = new ArrayList<>();
+        breakerState.get().forEach(restored::add);
+        // Same parallelism: this subtask's own breaker. Rescaled: start again (a new baseline is learnt).
+        breaker = restored.size() == 1 ? restored.get(0) : new QualityBreaker();
+        frozenVersion = breaker.pinnedVersion;
         // The version a restored job serves, before any new version arrives.
         ModelVersion log = context.getOperatorStateStore().getBroadcastState(FreshRecState.MODEL_VERSION).get(0);
         if (log != null && log.versions.length > 0) {
@@ -358,5 +452,6 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         modelHits.snapshot();
         modelScored.snapshot();
         modelGainMicros.snapshot();
+        breakerState.update(List.of(breaker));
     }
 }

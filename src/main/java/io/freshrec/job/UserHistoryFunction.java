@@ -45,6 +45,7 @@ public class UserHistoryFunction extends KeyedProcessFunction<Long, Interaction,
         pending = getRuntimeContext().getListState(FreshRecState.pendingEvents());
         lateEvents = getRuntimeContext().getMetricGroup().counter("lateEvents");
         usersCreated = getRuntimeContext().getMetricGroup().counter("usersCreated");
+        getRuntimeContext().getMetricGroup().meter("newUsersPerSecond", new org.apache.flink.metrics.MeterView(usersCreated, 5));
         usersExpired = getRuntimeContext().getMetricGroup().counter("usersExpired");
     }
 

@@ -21,4 +21,22 @@ final class VersionTimes {
     static int keepFrom(long[] times, long horizon) {
         return Math.max(0, newestAtOrBefore(times, horizon));
     }
+
+    /** The values at {@code indexes}, in that order. */
+    static long[] pick(long[] values, int[] indexes) {
+        long[] picked = new long[indexes.length];
+        for (int i = 0; i < indexes.length; i++) {
+            picked[i] = values[indexes[i]];
+        }
+        return picked;
+    }
+
+    /** The values at {@code indexes}, in that order. */
+    static <T> T[] pick(T[] values, int[] indexes) {
+        T[] picked = java.util.Arrays.copyOf(values, indexes.length);
+        for (int i = 0; i < indexes.length; i++) {
+            picked[i] = values[indexes[i]];
+        }
+        return picked;
+    }
 }

@@ -66,6 +66,11 @@ public final class RecallTracker {
         return sum;
     }
 
+    /** Whether the rolling window holds its full number of scored events. */
+    public boolean isWindowFull() {
+        return filled == window.length;
+    }
+
     public long hits() {
         return hits;
     }

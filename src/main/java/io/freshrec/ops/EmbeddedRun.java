@@ -66,7 +66,10 @@ public final class EmbeddedRun {
             "serving.prequentialHits", "serving.prequentialScored", "parse.eventsTotal", "parse.deadLettersTotal",
             "serving.prequentialHitsTotal", "serving.prequentialScoredTotal", "serving.users",
             "item-model.items", "model-gate.snapshotsRejected",
-            "model-gate.modelVersion", "serving.freshnessMs_median", "serving.freshnessMs_p99", "serving.recallRolling");
+            "model-gate.modelVersion", "serving.freshnessMs_median", "serving.freshnessMs_p99", "serving.recallRolling",
+            "serving.ndcgRolling", "serving.prequentialNdcgGainTotal", "serving.recallTrend", "serving.qualityBreakerOpen",
+            "serving.frozenModelVersion", "serving.qualityBaseline", "parse.popularityShift",
+            "user-history.newUsersPerSecond", "item-model.newItemsPerSecond");
 
     /** How a run tells others about its jobs (the command line records them in the version registry). */
     public interface Listener {
@@ -408,16 +411,34 @@ public final class EmbeddedRun {
             // of this job.
             double scoredTotal = sum(m, "serving.prequentialScoredTotal");
             out.printf("[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d | "
-                            + "recall@10 rolling %.3f total %.3f | freshness p50 %s p99 %s%n",
+                            + "freshness p50 %s p99 %s%n",
                     (System.nanoTime() - started) / 1e9, (long) sum(m, "parse.eventsTotal"), rate,
                     (long) sum(m, "serving.users"), (long) sum(m, "item-model.items"),
                     (long) max(m, "model-gate.modelVersion"), (long) sum(m, "parse.deadLettersTotal"),
-                    avg(m, "serving.recallRolling"), scoredTotal == 0 ? 0.0 : sum(m, "serving.prequentialHitsTotal") / scoredTotal,
                     millis(max(m, "serving.freshnessMs_median")), millis(max(m, "serving.freshnessMs_p99")));
+            out.printf("        recall@10 rolling %.3f total %.3f trend %+.3f/window | NDCG@10 rolling %.3f total %.3f | "
+                            + "drift: popularity shift %.3f, new users %,.0f/s, new items %,.0f/s | %s%n",
+                    avg(m, "serving.recallRolling"), scoredTotal == 0 ? 0.0 : sum(m, "serving.prequentialHitsTotal") / scoredTotal,
+                    avg(m, "serving.recallTrend"), avg(m, "serving.ndcgRolling"),
+                    scoredTotal == 0 ? 0.0 : sum(m, "serving.prequentialNdcgGainTotal") / scoredTotal,
+                    max(m, "parse.popularityShift"), sum(m, "user-history.newUsersPerSecond"),
+                    sum(m, "item-model.newItemsPerSecond"), breaker(m));
         } catch (IOException e) {
             out.println("(metrics not available yet: " + e.getMessage() + ")");
         }
         out.flush();
+    }
+
+    /** The quality breaker's state for the progress line. */
+    private static String breaker(Map<String, FlinkRest.Aggregate> m) {
+        if (max(m, "serving.qualityBreakerOpen") > 0) {
+            return String.format(java.util.Locale.ROOT, "quality breaker OPEN on %d of %d serving subtasks: serving frozen at model v%d",
+                    (long) sum(m, "serving.qualityBreakerOpen"), count(m, "serving.qualityBreakerOpen"),
+                    (long) max(m, "serving.frozenModelVersion"));
+        }
+        double baseline = avg(m, "serving.qualityBaseline");
+        return baseline > 0 ? String.format(java.util.Locale.ROOT, "quality breaker closed (baseline %.3f)", baseline)
+                : "quality breaker closed (learning its baseline)";
     }
 
     /** A latency for the progress line; "-" while nothing was measured (no event since the job started). */
@@ -448,6 +469,11 @@ public final class EmbeddedRun {
     static double max(Map<String, FlinkRest.Aggregate> metrics, String name) {
         FlinkRest.Aggregate value = metrics.get(name);
         return value == null ? 0.0 : value.max;
+    }
+
+    private static int count(Map<String, FlinkRest.Aggregate> metrics, String name) {
+        FlinkRest.Aggregate value = metrics.get(name);
+        return value == null || value.avg == 0 ? 0 : (int) Math.round(value.sum / value.avg);
     }
 
     private static double avg(Map<String, FlinkRest.Aggregate> metrics, String name) {

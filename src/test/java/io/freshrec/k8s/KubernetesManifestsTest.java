@@ -273,6 +273,11 @@ class KubernetesManifestsTest {
             assertThat(clusterConf.contains(option)).as("%s set in the FlinkDeployment", option.key()).isTrue();
             assertThat((Object) clusterConf.get(option)).as(option.key()).isEqualTo(embedded.get(option));
         }
+        // The same metrics: the Prometheus reporter and RocksDB's state-size estimates.
+        for (String key : List.of("metrics.reporter.prom.factory.class", "state.backend.rocksdb.metrics.estimate-live-data-size",
+                "state.backend.rocksdb.metrics.estimate-num-keys", "state.backend.rocksdb.metrics.total-sst-files-size")) {
+            assertThat(clusterConf.toMap()).as(key).containsEntry(key, embedded.toMap().get(key));
+        }
         // The settings the job's state and lookups depend on, spelled out.
         assertThat(clusterConf.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
         assertThat(clusterConf.get(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER)).isTrue();
