@@ -437,7 +437,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         List<QualityBreaker> restored = new ArrayList<>();
         breakerState.get().forEach(restored::add);
         // Same parallelism: this subtask's own breaker. Rescaled: start again (a new baseline is learnt).
-        breaker = restored.size() == 1 ? restored.get(0) : new QualityBreaker();
+        // A job started with the breaker disabled serves the newest model whatever the version it restores said.
+        breaker = restored.size() == 1 && breakerSettings.enabled ? restored.get(0) : new QualityBreaker();
         frozenVersion = breaker.pinnedVersion;
         // The version a restored job serves, before any new version arrives.
         ModelVersion log = context.getOperatorStateStore().getBroadcastState(FreshRecState.MODEL_VERSION).get(0);

@@ -4,8 +4,8 @@ package io.freshrec.model;
  * The quality circuit breaker of serving. It watches rolling prequential recall against a trailing baseline
  * (an exponentially weighted average in event time, fed only while quality is healthy). When rolling recall
  * stays more than {@code maxDrop} below the baseline for {@code hold} of event time and at least
- * {@code minScored} scored events, the breaker opens: serving freezes at the model version that was current when
- * the drop began (the last good version) while the model keeps learning. While open, the same events are also
+ * {@code minScored} scored events, the breaker opens: serving freezes at the last good model version (the newest
+ * one when quality was last measured healthy) while the model keeps learning. While open, the same events are also
  * scored against the newest model (the candidate); when the candidate's rolling recall is back within
  * {@code maxDrop} of the baseline for the same hold, the breaker closes and serving follows the newest model again.
  *
@@ -54,7 +54,10 @@ public class QualityBreaker {
     public long streakSince = Long.MIN_VALUE;
     /** Scored events in the current streak. */
     public long streakScored;
-    /** Event time of the model version serving keeps while degraded or open; MAX_VALUE when not pinned. */
+    /**
+     * Event time of the last good model version: the newest when quality was last measured healthy (serving keeps
+     * it readable), and the one serving is frozen at while open; MAX_VALUE when there is none.
+     */
     public long pinnedTime = Long.MAX_VALUE;
     /** Its version number (for alerts and the gauge). */
     public long pinnedVersion;
@@ -97,20 +100,23 @@ public class QualityBreaker {
             if (Double.isNaN(baseline)) {
                 baseline = servedRolling;
                 baselineTime = time;
+                pin(newestVersionTime, newestVersion);
                 return Transition.NONE;
             }
             boolean degraded = servedRolling < threshold(settings);
             if (!degraded) {
                 updateBaseline(settings, time, servedRolling);
-                endStreak();
+                streakSince = Long.MIN_VALUE;
+                streakScored = 0;
+                pin(newestVersionTime, newestVersion); // healthy under the newest version: the last good one
                 return Transition.NONE;
             }
             if (streakSince == Long.MIN_VALUE) {
-                // Remember the version users were served before quality fell: the one to freeze at.
                 streakSince = time;
                 streakScored = 0;
-                pinnedTime = newestVersionTime;
-                pinnedVersion = newestVersion;
+                if (pinnedTime == Long.MAX_VALUE) {
+                    pin(newestVersionTime, newestVersion); // never measured healthy: the newest is all there is
+                }
             }
             streakScored++;
             if (held(settings, time)) {
@@ -135,7 +141,10 @@ public class QualityBreaker {
         streakScored++;
         if (held(settings, time)) {
             open = false;
-            endStreak();
+            streakSince = Long.MIN_VALUE;
+            streakScored = 0;
+            pinnedTime = Long.MAX_VALUE; // the next healthy measurement pins the newest version
+            pinnedVersion = 0;
             return Transition.CLOSED;
         }
         return Transition.NONE;
@@ -145,11 +154,9 @@ public class QualityBreaker {
         return time - streakSince >= settings.holdMs && streakScored >= settings.minScored;
     }
 
-    private void endStreak() {
-        streakSince = Long.MIN_VALUE;
-        streakScored = 0;
-        pinnedTime = Long.MAX_VALUE;
-        pinnedVersion = 0;
+    private void pin(long versionTime, long version) {
+        pinnedTime = versionTime;
+        pinnedVersion = version;
     }
 
     private void updateBaseline(Settings settings, long time, double value) {

@@ -4,11 +4,13 @@ import static io.freshrec.job.HarnessSupport.accumulator;
 import static io.freshrec.job.HarnessSupport.keysWithState;
 import static io.freshrec.job.HarnessSupport.list;
 import static io.freshrec.job.HarnessSupport.value;
+import static io.freshrec.job.HarnessSupport.sideOutput;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ModelConfig;
+import io.freshrec.model.QualityBreaker;
 import io.freshrec.model.Recommendations;
 import io.freshrec.model.TrendingList;
 import io.freshrec.model.UserHistory;
@@ -72,9 +74,14 @@ class ServingFunctionTest {
 
     private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(ModelConfig config,
             boolean alignToModel, long refreshIntervalMs) throws Exception {
+        return open(new ServingFunction(config, 100, alignToModel, refreshIntervalMs));
+    }
+
+    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(ServingFunction function)
+            throws Exception {
         KeySelector<ProfileUpdate, Long> byUser = profile -> profile.userId;
         var harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new ServingFunction(config, 100, alignToModel, refreshIntervalMs),
+                new CoBroadcastWithKeyedOperator<>(function,
                         List.of(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION)),
                 byUser, Types.LONG, HarnessSupport.MAX_PARALLELISM, 1, 0);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
@@ -501,5 +508,91 @@ class ServingFunctionTest {
         trending = trendingV2;
         assertList(cold, reference(history(new long[] {9}, new double[] {1}, 2500), Set.of(9L)));
         assertThat(keysWithState(harness, "pending-profiles")).isEmpty();
+    }
+
+    /** A user who has interacted with item 1 and now picks {@code item} (scored against the list from [1]). */
+    private static void pick(KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
+            long user, long item, long time) throws Exception {
+        interact(harness, user, 1, time, history(new long[] {1}, new double[] {2}, time));
+        interact(harness, user, item, time + 1, history(new long[] {1, item}, new double[] {2, 2}, time + 1));
+    }
+
+    @Test
+    void shouldFreezeAtTheVersionFromBeforeAQualityDropAndResumeWhenTheNewestModelRecovers() throws Exception {
+        // Window of 4 scored events, a drop of more than half held 1 s and 4 events.
+        QualityBreaker.Settings breaker = new QualityBreaker.Settings(true, 0.5, 1000, 4, 60_000);
+        var harness = open(new ServingFunction(config(), 4, false, 0, breaker, 10_000));
+        publish(harness, 1, 1000, modelV1(), TRENDING_V1);
+        long user = 100;
+        long time = 2000;
+        // Healthy: users who had item 1 pick 2, the top of [2, 3, 5].
+        for (int i = 0; i < 8; i++, time += 100) {
+            pick(harness, user++, 2, time);
+        }
+        // Version 2 arrives (1 -> 7 first), then quality falls: picks of the unknown item 9 miss.
+        publish(harness, 2, 2900, modelV2(), TRENDING_V1);
+        for (int i = 0; i < 9; i++, time += 100) {
+            pick(harness, user++, 9, time);
+        }
+        // The drop began at the third miss (rolling 1/4): 600 ms ago, not yet the hold time.
+        assertThat(sideOutput(harness, FreshRecState.QUALITY_ALERTS)).isEmpty();
+        for (int i = 0; i < 5; i++, time += 100) {
+            pick(harness, user++, 9, time);
+        }
+        List<QualityAlert> alerts = sideOutput(harness, FreshRecState.QUALITY_ALERTS);
+        assertThat(alerts).hasSize(1);
+        assertThat(alerts.get(0).kind).isEqualTo(QualityAlert.OPENED);
+        assertThat(alerts.get(0).baseline).isCloseTo(1.0, within(0.01)); // the first misses (rolling 0.75, 0.5) fed it
+        // The drop began when version 2 was the newest: serving keeps version 2.
+        assertThat(alerts.get(0).frozenVersion).isEqualTo(2);
+
+        // Serving is frozen at version 2 while the model moves on to version 3 (1 -> 8 first).
+        publish(harness, 3, time, List.of(item(1, time, 4, new long[] {8, 2}, new double[] {30, 2}),
+                item(8, time, 1, new long[0], new double[0])), TRENDING_V1);
+        time += 100;
+        interact(harness, 999, 1, time, history(new long[] {1}, new double[] {2}, time));
+        assertThat(last(harness).modelVersion).isEqualTo(2);
+        assertThat(last(harness).items).startsWith(7L);
+        time += 100;
+
+        // Picks of 8: the frozen lists ([7, 2, 3]) miss, the newest model's ([8, 2, ...]) hit. Its window is full at
+        // the fourth; 1 s later, serving resumes.
+        for (int i = 0; i < 10; i++, time += 100) {
+            pick(harness, user++, 8, time);
+        }
+        assertThat(sideOutput(harness, FreshRecState.QUALITY_ALERTS)).hasSize(1); // 600 ms of recovery: not yet
+        for (int i = 0; i < 5; i++, time += 100) {
+            pick(harness, user++, 8, time);
+        }
+        alerts = sideOutput(harness, FreshRecState.QUALITY_ALERTS);
+        assertThat(alerts).extracting(alert -> alert.kind).containsExactly(QualityAlert.OPENED, QualityAlert.CLOSED);
+        assertThat(alerts.get(1).frozenVersion).isEqualTo(2);
+        interact(harness, 1000, 1, time, history(new long[] {1}, new double[] {2}, time));
+        assertThat(last(harness).modelVersion).isEqualTo(3);
+        assertThat(last(harness).items).startsWith(8L);
+    }
+
+    @Test
+    void shouldFreezeAtTheVersionServedWhenTheDropBeganNotAtALaterOne() throws Exception {
+        QualityBreaker.Settings breaker = new QualityBreaker.Settings(true, 0.5, 1000, 4, 60_000);
+        var harness = open(new ServingFunction(config(), 4, false, 0, breaker, 10_000));
+        publish(harness, 1, 1000, modelV1(), TRENDING_V1);
+        long user = 100;
+        long time = 2000;
+        for (int i = 0; i < 8; i++, time += 100) {
+            pick(harness, user++, 2, time);
+        }
+        for (int i = 0; i < 3; i++, time += 100) {
+            pick(harness, user++, 9, time); // the drop begins under version 1
+        }
+        publish(harness, 2, time, modelV2(), TRENDING_V1); // a version published during the drop
+        for (int i = 0; i < 10; i++, time += 100) {
+            pick(harness, user++, 9, time);
+        }
+        List<QualityAlert> alerts = sideOutput(harness, FreshRecState.QUALITY_ALERTS);
+        assertThat(alerts).extracting(alert -> alert.frozenVersion).containsExactly(1L);
+        interact(harness, 999, 1, time, history(new long[] {1}, new double[] {2}, time));
+        assertThat(last(harness).modelVersion).isEqualTo(1);
+        assertThat(last(harness).items).containsExactly(2L, 3L, 5L);
     }
 }

@@ -34,38 +34,41 @@ class QualityBreakerTest {
         healthy(100, 5000);
         assertThat(breaker.baseline).isEqualTo(0.2);
         assertThat(breaker.isOpen()).isFalse();
-        assertThat(breaker.pinnedTime).isEqualTo(Long.MAX_VALUE);
+        // The last good version: the newest when quality was last measured healthy.
+        assertThat(breaker.pinnedTime).isEqualTo(4900);
+        assertThat(breaker.pinnedVersion).isEqualTo(49);
     }
 
     @Test
-    void shouldOpenOnlyWhenTheDropLastsTheHoldTimeAndFreezeAtTheVersionFromBeforeIt() {
+    void shouldOpenOnlyWhenTheDropLastsTheHoldTimeAndFreezeAtTheLastGoodVersion() {
         healthy(0, 5000);
-        // 0.09 < 0.5 x 0.2: a drop. It starts at 5000 with version 50 the newest.
+        // 0.09 < 0.5 x 0.2: a drop. It starts at 5000 with version 50 the newest; 49 was the last measured healthy.
         assertThat(served(5000, 0.09, 5000, 50)).isEqualTo(Transition.NONE);
-        assertThat(breaker.pinnedTime).isEqualTo(5000);
+        assertThat(breaker.pinnedTime).isEqualTo(4900);
         assertThat(served(5500, 0.09, 5400, 54)).isEqualTo(Transition.NONE);
         assertThat(served(5900, 0.09, 5900, 59)).isEqualTo(Transition.NONE); // 900 ms: not yet
         assertThat(served(6000, 0.09, 6000, 60)).isEqualTo(Transition.OPENED);
 
         assertThat(breaker.isOpen()).isTrue();
-        assertThat(breaker.pinnedVersion).isEqualTo(50);
-        assertThat(breaker.pinnedTime).isEqualTo(5000);
+        assertThat(breaker.pinnedVersion).isEqualTo(49);
+        assertThat(breaker.pinnedTime).isEqualTo(4900);
         assertThat(breaker.trips).isEqualTo(1);
         assertThat(breaker.baseline).isEqualTo(0.2); // a drop does not drag the baseline down
     }
 
     @Test
-    void shouldForgetAShortDropAndItsPin() {
+    void shouldForgetAShortDropAndMoveTheLastGoodVersionOn() {
         healthy(0, 5000);
         served(5000, 0.05, 5000, 50);
         served(5500, 0.05, 5500, 55);
+        assertThat(breaker.pinnedVersion).isEqualTo(49);
         assertThat(served(5600, 0.15, 5600, 56)).isEqualTo(Transition.NONE); // back above 0.1
-        assertThat(breaker.pinnedTime).isEqualTo(Long.MAX_VALUE);
-        // A new drop starts its own hold and its own pin.
+        assertThat(breaker.pinnedVersion).isEqualTo(56);
+        // A new drop starts its own hold.
         served(6000, 0.05, 6000, 60);
         assertThat(served(6900, 0.05, 6900, 69)).isEqualTo(Transition.NONE);
         assertThat(served(7000, 0.05, 7000, 70)).isEqualTo(Transition.OPENED);
-        assertThat(breaker.pinnedVersion).isEqualTo(60);
+        assertThat(breaker.pinnedVersion).isEqualTo(56);
     }
 
     @Test
@@ -94,7 +97,10 @@ class QualityBreakerTest {
         assertThat(candidate(8800, 0.12)).isEqualTo(Transition.CLOSED);
 
         assertThat(breaker.isOpen()).isFalse();
+        // Nothing pinned until quality is next measured healthy, under whatever version is then the newest.
         assertThat(breaker.pinnedTime).isEqualTo(Long.MAX_VALUE);
+        assertThat(served(8900, 0.2, 8900, 89)).isEqualTo(Transition.NONE);
+        assertThat(breaker.pinnedVersion).isEqualTo(89);
     }
 
     @Test
