@@ -1,0 +1,174 @@
+package io.freshrec.evaluation;
+
+import io.freshrec.events.Interaction;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongPredicate;
+
+/**
+ * Item-item co-occurrence without decay, cosine-normalised: C(i, j) counts the users who interacted with both i
+ * and j, N(i) the users who interacted with i, and a candidate c scores the sum over the user's last {@code
+ * recent} distinct items j of C(j, c) / sqrt(N(j) * N(c)). Top k by score (ties: smaller id first); only items
+ * that co-occur with the user's recent items score, so a list can be shorter than k.
+ */
+public final class CosineCooccurrence implements Baseline {
+    static int TIE = Integer.getInteger("tie", 0);
+    static int FILL = Integer.getInteger("fill", 0);
+    static boolean WINDOW = Boolean.getBoolean("window");
+    private final RunningPopularity popularity = new RunningPopularity();
+    private final int recent;
+    private final Map<Long, Integer> index = new HashMap<>();
+    private long[] ids = new long[1024];
+    /** N(i): users who interacted with item i (by dense index). */
+    private int[] users = new int[1024];
+    private IntCounts[] rows = new IntCounts[1024];
+    private int known;
+    private final Map<Long, UserItems> histories = new HashMap<>();
+    /** Scratch space of one recommendation. */
+    private double[] scores = new double[1024];
+    private int[] touched = new int[1024];
+
+    /** A user's distinct items: all of them (co-occurrence), and the most recent ones, oldest first (scoring). */
+    private static final class UserItems {
+        final Set<Integer> all = new HashSet<>();
+        int[] items = new int[16];
+        int size;
+        int[] latest = new int[0];
+    }
+
+    public CosineCooccurrence(int recent) {
+        if (recent < 1) {
+            throw new IllegalArgumentException("recent items must be at least 1");
+        }
+        this.recent = recent;
+    }
+
+    @Override
+    public String name() {
+        return "cosine co-occurrence, last " + recent;
+    }
+
+    @Override
+    public long[] recommend(long user, int k, LongPredicate seen) {
+        UserItems history = histories.get(user);
+        if (history == null) {
+            return new long[0];
+        }
+        int count = 0;
+        for (int j : history.latest) {
+            IntCounts row = rows[j];
+            double norm = users[j];
+            for (int n = 0; n < row.size(); n++) {
+                int c = row.keyAt(n);
+                if (scores[c] == 0) {
+                    touched[count++] = c;
+                }
+                scores[c] += row.countAt(n) / Math.sqrt(norm * users[c]);
+            }
+        }
+        long[] top = new long[k];
+        double[] values = new double[k];
+        int size = 0;
+        for (int t = 0; t < count; t++) {
+            int c = touched[t];
+            double value = scores[c];
+            scores[c] = 0;
+            long item = ids[c];
+            if (seen.test(item) || (size == k && !before(item, value, top[k - 1], values[k - 1]))) {
+                continue;
+            }
+            int at = size < k ? size++ : k - 1;
+            while (at > 0 && before(item, value, top[at - 1], values[at - 1])) {
+                top[at] = top[at - 1];
+                values[at] = values[at - 1];
+                at--;
+            }
+            top[at] = item;
+            values[at] = value;
+        }
+        if (size < k && FILL > 0) {
+            long[] got = Arrays.copyOf(top, size);
+            LongPredicate skip = item -> seen.test(item) || Arrays.stream(got).anyMatch(x -> x == item);
+            long[] more;
+            if (FILL == 2) {
+                more = popularity.recommend(user, k - size, skip);
+            } else {
+                java.util.List<Long> order = new java.util.ArrayList<>();
+                for (int c = 0; c < known; c++) order.add(ids[c]);
+                order.sort(java.util.Comparator.comparingLong(this::tieKey));
+                more = order.stream().filter(x -> !skip.test(x)).limit(k - size).mapToLong(Long::longValue).toArray();
+            }
+            for (long m : more) top[size++] = m;
+        }
+        return size == k ? top : Arrays.copyOf(top, size);
+    }
+
+    private long tieKey(long item) {
+        switch (TIE) {
+            case 0: return item;
+            case 1: return index.get(item);
+            case 2: return -item;
+            default: return -index.get(item);
+        }
+    }
+
+    private boolean before(long item, double value, long other, double otherValue) {
+        return value > otherValue || (value == otherValue && tieKey(item) < tieKey(other));
+    }
+
+    @Override
+    public void learn(Interaction event) {
+        popularity.learn(event);
+        int i = indexOf(event.itemId);
+        UserItems history = histories.computeIfAbsent(event.userId, u -> new UserItems());
+        if (history.all.add(i)) {
+            users[i]++;
+            int[] partners = WINDOW ? history.latest : Arrays.copyOf(history.items, history.size);
+            for (int j : partners) {
+                rows[i].increment(j);
+                rows[j].increment(i);
+            }
+            if (history.size == history.items.length) {
+                history.items = Arrays.copyOf(history.items, history.size * 2);
+            }
+            history.items[history.size++] = i;
+        }
+        history.latest = withLatest(history.latest, i, recent);
+    }
+
+    /** {@code latest} with {@code item} moved or added to the end, keeping at most {@code limit}. */
+    private static int[] withLatest(int[] latest, int item, int limit) {
+        int[] next = new int[Math.min(limit, latest.length + 1)];
+        int at = next.length - 1;
+        next[at--] = item;
+        for (int n = latest.length - 1; n >= 0 && at >= 0; n--) {
+            if (latest[n] != item) {
+                next[at--] = latest[n];
+            }
+        }
+        // A repeated item among fewer than limit leaves one slot over: drop it.
+        return at >= 0 ? Arrays.copyOfRange(next, at + 1, next.length) : next;
+    }
+
+    private int indexOf(long item) {
+        Integer found = index.get(item);
+        if (found != null) {
+            return found;
+        }
+        if (known == ids.length) {
+            int grown = known * 2;
+            ids = Arrays.copyOf(ids, grown);
+            users = Arrays.copyOf(users, grown);
+            rows = Arrays.copyOf(rows, grown);
+            scores = Arrays.copyOf(scores, grown);
+            touched = Arrays.copyOf(touched, grown);
+        }
+        ids[known] = item;
+        rows[known] = new IntCounts();
+        index.put(item, known);
+        return known++;
+    }
+}
