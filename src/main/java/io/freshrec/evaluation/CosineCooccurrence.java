@@ -6,28 +6,29 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.LongPredicate;
 
 /**
  * Item-item co-occurrence without decay, cosine-normalised: C(i, j) counts the users who interacted with both i
- * and j, N(i) the users who interacted with i, and a candidate c scores the sum over the user's last {@code
- * recent} distinct items j of C(j, c) / sqrt(N(j) * N(c)). Top k by score (ties: smaller id first); only items
- * that co-occur with the user's recent items score, so a list can be shorter than k.
+ * and j, N(i) the users who interacted with i, and every known item c scores the sum over the user's last {@code
+ * recent} distinct items j of C(j, c) / sqrt(N(j) * N(c)) (0 when it co-occurs with none of them). Top k by
+ * score; ties: larger item id first (see {@link Baseline#BEFORE_ON_TIE}).
  */
 public final class CosineCooccurrence implements Baseline {
-    static int TIE = Integer.getInteger("tie", 0);
-    static int FILL = Integer.getInteger("fill", 0);
-    static boolean WINDOW = Boolean.getBoolean("window");
-    private final RunningPopularity popularity = new RunningPopularity();
     private final int recent;
     private final Map<Long, Integer> index = new HashMap<>();
+    /** Item ids by dense index (the order items became known). */
     private long[] ids = new long[1024];
-    /** N(i): users who interacted with item i (by dense index). */
+    /** N(i) by dense index. */
     private int[] users = new int[1024];
+    /** C(i, .) by dense index. */
     private IntCounts[] rows = new IntCounts[1024];
     private int known;
+    /** Every known item id in tie order: the items that score 0 fill a list in this order. */
+    private final TreeSet<Long> knownInTieOrder = new TreeSet<>(Baseline.BEFORE_ON_TIE);
     private final Map<Long, UserItems> histories = new HashMap<>();
-    /** Scratch space of one recommendation. */
+    /** Scratch space of one recommendation: scores by dense index (0 between calls) and the indexes touched. */
     private double[] scores = new double[1024];
     private int[] touched = new int[1024];
 
@@ -54,19 +55,18 @@ public final class CosineCooccurrence implements Baseline {
     @Override
     public long[] recommend(long user, int k, LongPredicate seen) {
         UserItems history = histories.get(user);
-        if (history == null) {
-            return new long[0];
-        }
         int count = 0;
-        for (int j : history.latest) {
-            IntCounts row = rows[j];
-            double norm = users[j];
-            for (int n = 0; n < row.size(); n++) {
-                int c = row.keyAt(n);
-                if (scores[c] == 0) {
-                    touched[count++] = c;
+        if (history != null) {
+            for (int j : history.latest) {
+                IntCounts row = rows[j];
+                double norm = users[j];
+                for (int n = 0; n < row.size(); n++) {
+                    int c = row.keyAt(n);
+                    if (scores[c] == 0) {
+                        touched[count++] = c;
+                    }
+                    scores[c] += row.countAt(n) / Math.sqrt(norm * users[c]);
                 }
-                scores[c] += row.countAt(n) / Math.sqrt(norm * users[c]);
             }
         }
         long[] top = new long[k];
@@ -89,45 +89,42 @@ public final class CosineCooccurrence implements Baseline {
             top[at] = item;
             values[at] = value;
         }
-        if (size < k && FILL > 0) {
-            long[] got = Arrays.copyOf(top, size);
-            LongPredicate skip = item -> seen.test(item) || Arrays.stream(got).anyMatch(x -> x == item);
-            long[] more;
-            if (FILL == 2) {
-                more = popularity.recommend(user, k - size, skip);
-            } else {
-                java.util.List<Long> order = new java.util.ArrayList<>();
-                for (int c = 0; c < known; c++) order.add(ids[c]);
-                order.sort(java.util.Comparator.comparingLong(this::tieKey));
-                more = order.stream().filter(x -> !skip.test(x)).limit(k - size).mapToLong(Long::longValue).toArray();
+        if (size < k) {
+            // Too few co-occur: the rest of the catalogue scores 0, in tie order.
+            int scored = size;
+            for (long item : knownInTieOrder) {
+                if (size == k) {
+                    break;
+                }
+                if (!seen.test(item) && !contains(top, scored, item)) {
+                    top[size++] = item;
+                }
             }
-            for (long m : more) top[size++] = m;
         }
         return size == k ? top : Arrays.copyOf(top, size);
     }
 
-    private long tieKey(long item) {
-        switch (TIE) {
-            case 0: return item;
-            case 1: return index.get(item);
-            case 2: return -item;
-            default: return -index.get(item);
+    private static boolean contains(long[] items, int size, long item) {
+        for (int n = 0; n < size; n++) {
+            if (items[n] == item) {
+                return true;
+            }
         }
+        return false;
     }
 
-    private boolean before(long item, double value, long other, double otherValue) {
-        return value > otherValue || (value == otherValue && tieKey(item) < tieKey(other));
+    private static boolean before(long item, double value, long other, double otherValue) {
+        return value > otherValue || (value == otherValue && Baseline.BEFORE_ON_TIE.compare(item, other) < 0);
     }
 
     @Override
     public void learn(Interaction event) {
-        popularity.learn(event);
         int i = indexOf(event.itemId);
         UserItems history = histories.computeIfAbsent(event.userId, u -> new UserItems());
         if (history.all.add(i)) {
             users[i]++;
-            int[] partners = WINDOW ? history.latest : Arrays.copyOf(history.items, history.size);
-            for (int j : partners) {
+            for (int n = 0; n < history.size; n++) {
+                int j = history.items[n];
                 rows[i].increment(j);
                 rows[j].increment(i);
             }
@@ -169,6 +166,7 @@ public final class CosineCooccurrence implements Baseline {
         ids[known] = item;
         rows[known] = new IntCounts();
         index.put(item, known);
+        knownInTieOrder.add(item);
         return known++;
     }
 }

@@ -1,19 +1,22 @@
 package io.freshrec.evaluation;
 
 import io.freshrec.events.Interaction;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.LongPredicate;
 
-/** Running popularity: items ranked by how many interactions they have had so far (ties: smaller id first). */
+/**
+ * Running popularity: every known item ranked by how many interactions it has had so far; ties: larger item id
+ * first (see {@link Baseline#BEFORE_ON_TIE}).
+ */
 public final class RunningPopularity implements Baseline {
-    private record Entry(long item, long count, long tie) {}
-    static int TIE = Integer.getInteger("tie", 0); private long clock;
+    private record Entry(long item, long count) {}
 
-    private static final Comparator<Entry> BEST_FIRST =
-            Comparator.comparingLong((Entry e) -> -e.count).thenComparingLong(Entry::tie);
+    private static final Comparator<Entry> BEST_FIRST = Comparator.comparingLong((Entry e) -> -e.count)
+            .thenComparing(Entry::item, (a, b) -> Baseline.BEFORE_ON_TIE.compare(a, b));
 
     private final Map<Long, Entry> entries = new HashMap<>();
     private final TreeSet<Entry> ranking = new TreeSet<>(BEST_FIRST);
@@ -35,19 +38,7 @@ public final class RunningPopularity implements Baseline {
                 top[size++] = entry.item;
             }
         }
-        return size == k ? top : java.util.Arrays.copyOf(top, size);
-    }
-
-    private long tieOf(Entry before, long item) {
-        clock++;
-        switch (TIE) {
-            case 0: return item;
-            case 1: return before != null ? before.tie : entries.size();
-            case 2: return -item;
-            case 3: return before != null ? before.tie : -entries.size();
-            case 4: return -clock;
-            default: return clock;
-        }
+        return size == k ? top : Arrays.copyOf(top, size);
     }
 
     @Override
@@ -56,7 +47,7 @@ public final class RunningPopularity implements Baseline {
         if (before != null) {
             ranking.remove(before);
         }
-        Entry after = new Entry(event.itemId, before == null ? 1 : before.count + 1, tieOf(before, event.itemId));
+        Entry after = new Entry(event.itemId, before == null ? 1 : before.count + 1);
         entries.put(event.itemId, after);
         ranking.add(after);
     }
