@@ -17,13 +17,13 @@ import java.util.Set;
  * co-occurrence, norms, the user's last items) is recomputed from the events before it, every known item is
  * scored (0 when nothing links it to the user's items) and the whole list sorted; equal scores: larger id first.
  */
-final class BruteForceBaselines {
+public final class BruteForce {
     /** recall@10, NDCG@10, coverage and scored events of one baseline. */
-    record Figures(long scored, long hits, double ndcgGain, int covered) {}
+    public record Figures(long scored, long hits, double ndcgGain, int covered) {}
 
-    private BruteForceBaselines() {}
+    private BruteForce() {}
 
-    static Figures popularity(List<Interaction> events) {
+    public static Figures popularity(List<Interaction> events) {
         return evaluate(events, (before, user) -> {
             Map<Long, Double> counts = new HashMap<>();
             for (Interaction event : before) {
@@ -33,7 +33,7 @@ final class BruteForceBaselines {
         });
     }
 
-    static Figures cosine(List<Interaction> events, int recent) {
+    public static Figures cosine(List<Interaction> events, int recent) {
         return evaluate(events, (before, user) -> {
             Map<Long, Set<Long>> itemsOf = new LinkedHashMap<>();
             for (Interaction event : before) {
