@@ -13,15 +13,17 @@ import java.util.function.LongPredicate;
  * Item-item co-occurrence without decay, cosine-normalised: C(i, j) counts the users who interacted with both i
  * and j, N(i) the users who interacted with i, and every known item c scores the sum over the user's last {@code
  * recent} distinct items j of C(j, c) / sqrt(N(j) * N(c)) (0 when it co-occurs with none of them). Top k by
- * score; ties: larger item id first (see {@link Baseline#BEFORE_ON_TIE}).
+ * score; scores equal to 12 decimal places are ties (floating-point sums in another order must not decide the
+ * order of items whose scores are equal), ties: larger item id first (see {@link Baseline#BEFORE_ON_TIE}).
  */
 public final class CosineCooccurrence implements Baseline {
     private final int recent;
     private final Map<Long, Integer> index = new HashMap<>();
     /** Item ids by dense index (the order items became known). */
     private long[] ids = new long[1024];
-    /** N(i) by dense index. */
+    /** N(i) by dense index, and 1 / sqrt(N(i)). */
     private int[] users = new int[1024];
+    private double[] inverseRoot = new double[1024];
     /** C(i, .) by dense index. */
     private IntCounts[] rows = new IntCounts[1024];
     private int known;
@@ -59,22 +61,22 @@ public final class CosineCooccurrence implements Baseline {
         if (history != null) {
             for (int j : history.latest) {
                 IntCounts row = rows[j];
-                double norm = users[j];
+                double source = inverseRoot[j];
                 for (int n = 0; n < row.size(); n++) {
                     int c = row.keyAt(n);
                     if (scores[c] == 0) {
                         touched[count++] = c;
                     }
-                    scores[c] += row.countAt(n) / Math.sqrt(norm * users[c]);
+                    scores[c] += row.countAt(n) * source * inverseRoot[c];
                 }
             }
         }
         long[] top = new long[k];
-        double[] values = new double[k];
+        long[] values = new long[k];
         int size = 0;
         for (int t = 0; t < count; t++) {
             int c = touched[t];
-            double value = scores[c];
+            long value = tieKey(scores[c]);
             scores[c] = 0;
             long item = ids[c];
             if (seen.test(item) || (size == k && !before(item, value, top[k - 1], values[k - 1]))) {
@@ -113,7 +115,12 @@ public final class CosineCooccurrence implements Baseline {
         return false;
     }
 
-    private static boolean before(long item, double value, long other, double otherValue) {
+    /** The score as compared: rounded to 12 decimal places. */
+    static long tieKey(double score) {
+        return Math.round(score * 1e12);
+    }
+
+    private static boolean before(long item, long value, long other, long otherValue) {
         return value > otherValue || (value == otherValue && Baseline.BEFORE_ON_TIE.compare(item, other) < 0);
     }
 
@@ -123,6 +130,7 @@ public final class CosineCooccurrence implements Baseline {
         UserItems history = histories.computeIfAbsent(event.userId, u -> new UserItems());
         if (history.all.add(i)) {
             users[i]++;
+            inverseRoot[i] = 1 / Math.sqrt(users[i]);
             for (int n = 0; n < history.size; n++) {
                 int j = history.items[n];
                 rows[i].increment(j);
@@ -159,6 +167,7 @@ public final class CosineCooccurrence implements Baseline {
             int grown = known * 2;
             ids = Arrays.copyOf(ids, grown);
             users = Arrays.copyOf(users, grown);
+            inverseRoot = Arrays.copyOf(inverseRoot, grown);
             rows = Arrays.copyOf(rows, grown);
             scores = Arrays.copyOf(scores, grown);
             touched = Arrays.copyOf(touched, grown);

@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * The baselines' protocol computed the slow, obvious way, as an oracle: before each event, every figure (counts,
  * co-occurrence, norms, the user's last items) is recomputed from the events before it, every known item is
- * scored (0 when nothing links it to the user's items) and the whole list sorted; equal scores: larger id first.
+ * scored (0 when nothing links it to the user's items) and the whole list sorted; equal scores (to 12 decimal places): larger id first.
  */
 public final class BruteForce {
     /** recall@10, NDCG@10, coverage and scored events of one baseline. */
@@ -88,7 +88,8 @@ public final class BruteForce {
             Map<Long, Double> scores = model.of(before, event.userId);
             List<Long> ranked = new ArrayList<>(scores.keySet());
             ranked.removeIf(seen::contains);
-            ranked.sort(Comparator.comparing((Long item) -> -scores.get(item)).thenComparing(Comparator.reverseOrder()));
+            // Scores equal to 12 decimal places are ties (sums in another order differ in the last bits).
+            ranked.sort(Comparator.comparing((Long item) -> -Math.round(scores.get(item) * 1e12)).thenComparing(Comparator.reverseOrder()));
             List<Long> top = ranked.subList(0, Math.min(10, ranked.size()));
             covered.addAll(top);
             scored++;
