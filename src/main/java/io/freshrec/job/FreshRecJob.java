@@ -32,6 +32,7 @@ public final class FreshRecJob {
     private final ModelConfig config;
     private final int recallWindow;
     private final boolean alignToModel;
+    private final boolean trackServedItems;
     private final long refreshIntervalMs;
     private final Duration outOfOrderness;
     private final Duration idleness;
@@ -54,6 +55,7 @@ public final class FreshRecJob {
             throw new IllegalArgumentException(FreshRecOptions.RECALL_WINDOW.key() + " must be at least 1");
         }
         this.alignToModel = settings.get(FreshRecOptions.ALIGN_TO_MODEL);
+        this.trackServedItems = settings.get(FreshRecOptions.TRACK_SERVED_ITEMS);
         this.refreshIntervalMs = settings.get(FreshRecOptions.REFRESH_INTERVAL).toMillis();
         if (refreshIntervalMs < 0) {
             throw new IllegalArgumentException(FreshRecOptions.REFRESH_INTERVAL.key() + " must not be negative");
@@ -147,7 +149,8 @@ public final class FreshRecJob {
                 .getSideOutput(FreshRecState.PROFILE_UPDATES)
                 .keyBy(profile -> profile.userId, Types.LONG)
                 .connect(model)
-                .process(new ServingFunction(config, recallWindow, alignToModel, refreshIntervalMs, breaker, driftWindowMs), FreshRecState.RECOMMENDATIONS)
+                .process(new ServingFunction(config, recallWindow, alignToModel, refreshIntervalMs, breaker, driftWindowMs)
+                        .trackServedItems(trackServedItems), FreshRecState.RECOMMENDATIONS)
                 .uid(FreshRecState.Uid.SERVING).name(FreshRecState.Uid.SERVING);
         served.sinkTo(recommendationSink)
                 .uid(FreshRecState.Uid.RECOMMENDATION_SINK).name(FreshRecState.Uid.RECOMMENDATION_SINK);

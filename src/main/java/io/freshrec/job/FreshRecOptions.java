@@ -85,6 +85,10 @@ public final class FreshRecOptions {
             .durationType().defaultValue(Duration.ofSeconds(5))
             .withDescription("After this long without events, event time is assumed to pass at wall-clock pace "
                     + "(a split that never had events is marked idle instead).");
+    public static final ConfigOption<Boolean> TRACK_SERVED_ITEMS = ConfigOptions.key("freshrec.eval.track-served-items")
+            .booleanType().defaultValue(false)
+            .withDescription("Collect the distinct items of the top-10 lists scored events were scored against (accumulator "
+                    + "'" + ServingFunction.ACC_SERVED_ITEMS + "', catalogue coverage of bounded replays; one entry per item).");
     public static final ConfigOption<Integer> RECALL_WINDOW = ConfigOptions.key("freshrec.eval.rolling-window")
             .intType().defaultValue(1000)
             .withDescription("Scored events in the rolling prequential recall@10.");

@@ -73,6 +73,10 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     public static final String ACC_SCORED = "prequential-scored";
     /** Sum of NDCG@10 gains of the scored events (divide by {@link #ACC_SCORED}). */
     public static final String ACC_NDCG = "prequential-ndcg-gain";
+    /** Distinct items of the top-10 lists scored events were scored against (only with {@link #trackServedItems}). */
+    public static final String ACC_SERVED_ITEMS = "prequential-served-items";
+    private boolean trackServedItems;
+    private transient ServedItems servedItems;
     /** NDCG gains are kept in operator state as integers in millionths. */
     private static final double GAIN_SCALE = 1e6;
 
@@ -123,6 +127,12 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         this.trendWindowMs = trendWindowMs;
     }
 
+    /** Collect the items of the lists events are scored against (catalogue coverage of a bounded replay). */
+    public ServingFunction trackServedItems(boolean enabled) {
+        this.trackServedItems = enabled;
+        return this;
+    }
+
     @Override
     public void open(Configuration parameters) {
         scorer = new Scorer(config);
@@ -140,6 +150,10 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         getRuntimeContext().addAccumulator(ACC_SCORED, scoredTotal);
         ndcgTotal = new DoubleCounter();
         getRuntimeContext().addAccumulator(ACC_NDCG, ndcgTotal);
+        if (trackServedItems) {
+            servedItems = new ServedItems();
+            getRuntimeContext().addAccumulator(ACC_SERVED_ITEMS, servedItems);
+        }
         usersCreated = metrics.counter("usersCreated");
         usersExpired = metrics.counter("usersExpired");
         refreshes = metrics.counter("refreshes");
@@ -246,6 +260,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
                 served = scorer.recommend(update.userId, before, seenItems, model, update.time);
             }
             int rank = served.rankInTop(update.itemId, RECALL_AT);
+            if (servedItems != null) {
+                for (int i = 0; i < Math.min(RECALL_AT, served.items.length); i++) {
+                    servedItems.add(served.items[i]);
+                }
+            }
             recall.record(rank);
             if (breaker.isOpen()) {
                 // What the newest model would have served: the breaker resumes serving when this recovers.

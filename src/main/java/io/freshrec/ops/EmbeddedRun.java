@@ -114,6 +114,11 @@ public final class EmbeddedRun {
         public long scored;
         /** Sum of prequential NDCG@10 gains (known once a bounded run has finished). */
         public double ndcgGain;
+        /**
+         * Distinct items of the top-10 lists the scored events were scored against, when the job tracked them
+         * ({@code freshrec.eval.track-served-items}) and has finished; -1 otherwise.
+         */
+        public long servedItems = -1;
         public double seconds;
 
         public double recall() {
@@ -231,6 +236,8 @@ public final class EmbeddedRun {
                     summary.scored = longAccumulator(finished, ServingFunction.ACC_SCORED);
                     Object gain = finished.getAccumulatorResult(ServingFunction.ACC_NDCG);
                     summary.ndcgGain = gain instanceof Number ? ((Number) gain).doubleValue() : 0.0;
+                    Object served = finished.getAccumulatorResult(ServingFunction.ACC_SERVED_ITEMS);
+                    summary.servedItems = served instanceof java.util.Collection ? ((java.util.Collection<?>) served).size() : -1;
                 }
             }
         } finally {

@@ -1,0 +1,135 @@
+package io.freshrec.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.freshrec.evaluation.BruteForce;
+import io.freshrec.events.EventType;
+import io.freshrec.events.Interaction;
+import io.freshrec.events.InteractionParser;
+import io.freshrec.testing.CliRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code evaluate} as a user runs it, on a small generated file with same-second events, repeats and bad records:
+ * the table and the JSON, the baselines' figures equal to a brute-force computation of the protocol, FreshRec scored
+ * on the same events; bad input fails in one line.
+ */
+class EvaluateCommandTest {
+    private static final long START = 1_704_067_200_000L;
+
+    @TempDir
+    Path work;
+
+    private List<String> settings() {
+        return List.of("-D", "rest.port=33000", "-D", "queryable-state.proxy.ports=33001", "-D", "queryable-state.server.ports=33002",
+                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(), "-D", "io.tmp.dirs=" + work.resolve("tmp"),
+                "--dead-letters", work.resolve("dead-letters").toString());
+    }
+
+    /** 300 interactions of 25 users with 40 items (a popular head), three per second, written out of order. */
+    private static List<Interaction> generated() {
+        Random random = new Random(7);
+        List<Interaction> events = new ArrayList<>();
+        for (int n = 0; n < 300; n++) {
+            double r = random.nextDouble();
+            events.add(new Interaction(1 + random.nextInt(25), 100 + (long) (40 * r * r), EventType.CLICK, Double.NaN,
+                    START + (n / 3) * 1000L));
+        }
+        return events;
+    }
+
+    @Test
+    void shouldPrintATableAndJsonWithBaselinesAsComputedByBruteForce() throws Exception {
+        List<Interaction> events = generated();
+        List<String> lines = new ArrayList<>();
+        events.forEach(event -> lines.add(InteractionParser.toJson(event)));
+        // The replay sorts by event time (file order for ties): shuffle whole seconds, keep each second's order.
+        List<String> shuffled = new ArrayList<>();
+        for (int second = 99; second >= 0; second--) {
+            shuffled.addAll(lines.subList(second * 3, second * 3 + 3));
+        }
+        shuffled.add(50, "{\"user\": 1, \"item\": 2, \"type\": \"teleport\", \"ts\": " + START + "}");
+        shuffled.add(120, "not json at all");
+        Path file = work.resolve("events.jsonl");
+        Files.write(file, shuffled);
+        Path json = work.resolve("report.json");
+
+        List<String> args = new ArrayList<>(List.of("evaluate", "--input", file.toString(), "--json", json.toString(), "--progress", "2s"));
+        args.addAll(settings());
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+
+        assertThat(run.code()).as(run.out() + run.err()).isZero();
+        assertThat(run.out())
+                .contains("302 records: 300 interactions of 25 users with ")
+                .contains("Baseline running popularity ...", "Baseline cosine co-occurrence, last 10 ...")
+                .containsPattern("Finished \\(FINISHED\\) after .* 300 events")
+                .containsPattern("\\| model +\\| recall@10 \\| NDCG@10 \\| +coverage \\| scored events \\|")
+                .containsPattern("\\| FreshRec +\\| +0\\.\\d{4} \\| +0\\.\\d{4} \\| 0\\.\\d{4} \\(\\d+ of \\d+\\) \\| +\\d+ \\|")
+                .containsPattern("\\| running popularity +\\|")
+                .containsPattern("\\| cosine co-occurrence, last 10 +\\|")
+                .contains("2 records are dead letters");
+
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        Set<Long> items = new HashSet<>();
+        events.forEach(event -> items.add(event.itemId));
+        assertThat(report.get("interactions").asLong()).isEqualTo(300);
+        assertThat(report.get("deadLetters").asLong()).isEqualTo(2);
+        assertThat(report.get("catalogue").asLong()).isEqualTo(items.size());
+        JsonNode models = report.get("models");
+        assertThat(models).hasSize(3);
+        assertThat(models.get(0).get("model").asText()).isEqualTo("FreshRec");
+
+        List<Interaction> replayOrder = new ArrayList<>(events);
+        replayOrder.sort(Comparator.comparingLong(event -> event.timestamp)); // stable: file order within a second
+        expectFigures(models.get(1), "running popularity", BruteForce.popularity(replayOrder), items.size());
+        expectFigures(models.get(2), "cosine co-occurrence, last 10", BruteForce.cosine(replayOrder, 10), items.size());
+
+        // FreshRec is scored on the same events: every interaction of a known user with an item new to them.
+        JsonNode freshrec = models.get(0);
+        assertThat(freshrec.get("scored").asLong()).isEqualTo(models.get(1).get("scored").asLong());
+        assertThat(freshrec.get("hits").asLong()).isBetween(1L, freshrec.get("scored").asLong());
+        assertThat(run.out()).contains(String.format("(%,d hits / %,d scored)", freshrec.get("hits").asLong(), freshrec.get("scored").asLong()));
+        assertThat(freshrec.get("coveredItems").asLong()).isBetween(1L, (long) items.size());
+        assertThat(freshrec.get("coverage").asDouble()).isCloseTo(freshrec.get("coveredItems").asDouble() / items.size(), within(1e-12));
+        assertThat(report.get("settings").get("freshrec.serving.align-to-model").asText()).isEqualTo("true");
+    }
+
+    private static void expectFigures(JsonNode model, String name, BruteForce.Figures expected, int catalogue) {
+        assertThat(model.get("model").asText()).isEqualTo(name);
+        assertThat(model.get("scored").asLong()).as(name + " scored").isEqualTo(expected.scored());
+        assertThat(model.get("hits").asLong()).as(name + " hits").isEqualTo(expected.hits());
+        assertThat(model.get("ndcgGainSum").asDouble()).as(name + " NDCG gains").isCloseTo(expected.ndcgGain(), within(1e-9));
+        assertThat(model.get("coveredItems").asLong()).as(name + " covered").isEqualTo(expected.covered());
+        assertThat(model.get("recallAt10").asDouble()).isEqualTo((double) expected.hits() / expected.scored());
+        assertThat(model.get("coverage").asDouble()).isEqualTo((double) expected.covered() / catalogue);
+    }
+
+    @Test
+    void shouldFailInOneLineOnBadInput() throws Exception {
+        CliRun missing = CliRun.of("evaluate", "--input", work.resolve("nothing.csv").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err().strip()).isEqualTo("freshrec: --input " + work.resolve("nothing.csv") + ": no such file");
+
+        Path garbage = work.resolve("garbage.jsonl");
+        Files.write(garbage, List.of("this is not", "an interaction"));
+        CliRun unreadable = CliRun.of("evaluate", "--input", garbage.toString());
+        assertThat(unreadable.code()).isEqualTo(2);
+        assertThat(unreadable.err().strip()).isEqualTo("freshrec: --input " + garbage + ": no valid interaction in 2 records (wrong --format?)");
+
+        CliRun badFormat = CliRun.of("evaluate", "--input", garbage.toString(), "--format", "excel");
+        assertThat(badFormat.code()).isEqualTo(2);
+        assertThat(badFormat.err()).contains("--format").contains("excel");
+    }
+}
