@@ -98,6 +98,8 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
                 state = ItemState.create(ctx.getCurrentKey(), due.get(0).time);
                 itemsCreated.inc();
                 itemsHeld.add(1);
+            } else if (state.isExpired()) {
+                itemsHeld.add(1); // an expired item's remnant comes back to life: held again
             }
             for (int i = 0; i < due.size(); i++) {
                 ItemUpdate update = due.get(i);

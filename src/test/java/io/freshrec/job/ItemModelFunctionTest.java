@@ -218,6 +218,11 @@ class ItemModelFunctionTest {
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
         assertThat(metrics.count("publications")).isEqualTo(1L);
         assertThat(metrics.count("itemsCreated")).isEqualTo(1L);
+        // Held again (the gauge went negative when a returning item expired a second time).
+        assertThat(metrics.gauge("items")).isEqualTo(1L);
+        harness.processWatermark(2400);
+        assertThat(deltas(harness).get(deltas(harness).size() - 1).isTombstone()).isTrue();
+        assertThat(metrics.gauge("items")).isEqualTo(0L);
     }
 
     @Test
@@ -695,6 +700,7 @@ class ItemModelFunctionTest {
         assertThat(keysWithState(harness, "pending-updates")).isEmpty();
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(metrics.count("itemsExpired")).isEqualTo(1L);
+        assertThat(metrics.gauge("items")).isEqualTo(0L);
 
         // Coming back, its neighbours start afresh (20 is gone) but the norm carries on (no decay here).
         send(harness, ItemUpdate.pair(ITEM, 30, 1, 1300));
