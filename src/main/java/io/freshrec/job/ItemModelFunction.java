@@ -5,7 +5,9 @@ import io.freshrec.model.ItemState;
 import io.freshrec.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
@@ -101,14 +103,17 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
             } else if (state.isExpired()) {
                 itemsHeld.add(1); // an expired item's remnant comes back to life: held again
             }
+            // Co-occurrences are read once and written once per firing, however many updates touch them.
+            Map<Long, DecayedValue> touched = new HashMap<>();
             for (int i = 0; i < due.size(); i++) {
                 ItemUpdate update = due.get(i);
-                apply(state, update);
+                apply(state, update, touched);
                 if (i == due.size() - 1 || due.get(i + 1).versionTime != update.versionTime) {
                     ctx.output(FreshRecState.MODEL_DELTAS, state.publish(update.versionTime));
                     publications.inc();
                 }
             }
+            cooccurrence.putAll(touched);
             // Always (re)register: Flink keeps one timer per time, and the one being fired may be it.
             ctx.timerService().registerEventTimeTimer(Timers.expiryTimer(state.lastEventTime, config.itemTtlMs));
             items.update(state);
@@ -133,17 +138,20 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         }
     }
 
-    private void apply(ItemState state, ItemUpdate update) throws Exception {
+    private void apply(ItemState state, ItemUpdate update, Map<Long, DecayedValue> touched) throws Exception {
         if (update.others.length > 0) {
             state.advanceTo(update.time, config);
             for (int i = 0; i < update.others.length; i++) {
                 long other = update.others[i];
-                DecayedValue value = cooccurrence.get(other);
+                DecayedValue value = touched.get(other);
                 if (value == null) {
-                    value = new DecayedValue();
+                    value = cooccurrence.get(other);
+                    if (value == null) {
+                        value = new DecayedValue();
+                    }
+                    touched.put(other, value);
                 }
                 value.add(update.amounts[i], update.time, config.similarityHalfLifeMs);
-                cooccurrence.put(other, value);
                 state.offerNeighbour(other, value.valueAt(state.snapshot.time, config.similarityHalfLifeMs), config.neighbours);
             }
             state.lastEventTime = Math.max(state.lastEventTime, update.time);

@@ -5,7 +5,11 @@ import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.TrendingList;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
@@ -29,6 +33,11 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
     private transient ValueState<Long> version;
     private transient ValueState<TrendingList> trending;
     private transient MapState<Long, TrendingBatch> pendingTrending;
+    /**
+     * The batches of {@code pendingTrending} being built, by version time, written back when a checkpoint is
+     * taken: rewriting a version's whole batch in RocksDB for each of its snapshots cost O(n^2) per version.
+     */
+    private transient Map<Long, TrendingBatch> openBatches;
     private transient ValueState<Long> sweptUpTo;
     private transient Counter accepted;
     private transient Counter rejected;
@@ -45,6 +54,7 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         trending = getRuntimeContext().getState(FreshRecState.gateTrending());
         pendingTrending = getRuntimeContext().getMapState(FreshRecState.gatePendingTrending());
         sweptUpTo = getRuntimeContext().getState(FreshRecState.gateSweptUpTo());
+        openBatches = new HashMap<>();
         accepted = getRuntimeContext().getMetricGroup().counter("snapshotsAccepted");
         rejected = getRuntimeContext().getMetricGroup().counter("snapshotsRejected");
         getRuntimeContext().getMetricGroup().gauge("modelVersion", () -> committedVersion.get());
@@ -64,12 +74,15 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         out.collect(ModelUpdate.item(0, publishTime, snapshot));
         accepted.inc();
         // The trending list of a version counts only snapshots of that version or earlier.
-        TrendingBatch batch = pendingTrending.get(publishTime);
+        TrendingBatch batch = openBatches.get(publishTime);
         if (batch == null) {
-            batch = new TrendingBatch();
+            batch = pendingTrending.get(publishTime);
+            if (batch == null) {
+                batch = new TrendingBatch();
+            }
+            openBatches.put(publishTime, batch);
         }
         batch.add(snapshot.item, snapshot.trending, snapshot.time, snapshot.isTombstone());
-        pendingTrending.put(publishTime, batch);
         ctx.timerService().registerEventTimeTimer(publishTime);
     }
 
@@ -90,13 +103,19 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         } else {
             sweptUpTo.update(watermark);
         }
-        List<Long> due = new ArrayList<>();
+        Set<Long> dueSet = new HashSet<>();
         for (Long versionTime : pendingTrending.keys()) {
             // Keys only: later versions' contributions are not read.
             if (versionTime <= watermark) {
-                due.add(versionTime);
+                dueSet.add(versionTime);
             }
         }
+        for (Long versionTime : openBatches.keySet()) {
+            if (versionTime <= watermark) {
+                dueSet.add(versionTime);
+            }
+        }
+        List<Long> due = new ArrayList<>(dueSet);
         if (due.isEmpty()) {
             return;
         }
@@ -107,7 +126,8 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         }
         long number = currentVersion();
         for (int v = 0; v < due.size(); v++) {
-            TrendingBatch batch = pendingTrending.get(due.get(v));
+            TrendingBatch open = openBatches.remove(due.get(v));
+            TrendingBatch batch = open != null ? open.trimmed() : pendingTrending.get(due.get(v));
             for (int i = 0; i < batch.items.length; i++) {
                 if (batch.tombstones[i]) {
                     list.remove(batch.items[i]);
@@ -138,6 +158,11 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        // Keyed state written here is in this checkpoint. The key is the gate's one constant key: batches
+        // are only opened while processing an element, which sets it.
+        for (Map.Entry<Long, TrendingBatch> open : openBatches.entrySet()) {
+            pendingTrending.put(open.getKey(), open.getValue().trimmed());
+        }
         committedVersion.snapshot();
     }
 }

@@ -38,14 +38,19 @@ final class LongDoubleMap {
     }
 
     boolean containsKey(long key) {
+        return slotOf(key) >= 0;
+    }
+
+    /** The slot holding {@code key}, or -1. */
+    int slotOf(long key) {
         int slot = slot(key, keys.length);
         while (keys[slot] != EMPTY) {
             if (keys[slot] == key) {
-                return true;
+                return slot;
             }
             slot = (slot + 1) & (keys.length - 1);
         }
-        return false;
+        return -1;
     }
 
     int capacity() {

@@ -16,9 +16,16 @@ public final class Scorer {
 
     /** Reused between calls on one thread (each operator instance owns its scorer). */
     private final LongDoubleMap scores = new LongDoubleMap();
+    /**
+     * Per call: each candidate's normalisation {@code N(c)^(1 - alpha)} at {@code now}, or 0 when it is
+     * not scored (seen, unknown, no norm). Neighbour lists of a user's items overlap, and the lookup
+     * (seen check, model lookup, decay) costs more than the sum it feeds.
+     */
+    private final LongDoubleMap targetScales = new LongDoubleMap();
 
     public Recommendations recommend(long userId, UserHistory history, SeenItems seen, ModelView model, long now) {
         scores.clear();
+        targetScales.clear();
         double alpha = config.normExponent;
         for (int h = 0; h < history.size(); h++) {
             ItemSnapshot source = model.item(history.items[h]);
@@ -35,14 +42,14 @@ public final class Scorer {
                     / Math.pow(sourceNorm, alpha);
             for (int n = 0; n < source.neighbours.length; n++) {
                 long candidate = source.neighbours[n];
-                if (seen.contains(candidate)) {
-                    continue;
+                int known = targetScales.slotOf(candidate);
+                double targetScale;
+                if (known >= 0) {
+                    targetScale = targetScales.valueAt(known);
+                } else {
+                    targetScale = targetScale(candidate, seen, model, now, 1 - alpha);
+                    targetScales.add(candidate, targetScale);
                 }
-                ItemSnapshot target = model.item(candidate);
-                if (target == null) {
-                    continue;
-                }
-                double targetScale = target.normPowerAt(now, 1 - alpha, config);
                 if (!(targetScale > 0)) {
                     continue;
                 }
@@ -110,5 +117,18 @@ public final class Scorer {
         result.modelVersion = model.version();
         result.eventTime = now;
         return result;
+    }
+
+    /** {@code N(c)^exponent} at {@code now}, or 0 when {@code candidate} is not to be scored. */
+    private double targetScale(long candidate, SeenItems seen, ModelView model, long now, double exponent) {
+        if (seen.contains(candidate)) {
+            return 0.0;
+        }
+        ItemSnapshot target = model.item(candidate);
+        if (target == null) {
+            return 0.0;
+        }
+        double scale = target.normPowerAt(now, exponent, config);
+        return scale > 0 ? scale : 0.0;
     }
 }
