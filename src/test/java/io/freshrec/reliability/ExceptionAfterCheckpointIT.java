@@ -1,0 +1,57 @@
+package io.freshrec.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.freshrec.job.FreshRecJob;
+import io.freshrec.job.FreshRecState;
+import io.freshrec.model.Recommendations;
+import io.freshrec.ops.FlinkRest;
+import io.freshrec.serving.RecommendationClient;
+import io.freshrec.testing.FailOnceAfterCheckpoint;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Fault 1: an exception thrown mid-stream after a completed checkpoint; the job restarts from that checkpoint. */
+class ExceptionAfterCheckpointIT {
+    private static final int BASE = 31000;
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = ReliabilityCluster.extension(BASE);
+
+    @TempDir
+    Path savepoints;
+
+    @Test
+    void shouldApplyEveryEventOnceAcrossAnExceptionAfterACompletedCheckpoint() throws Exception {
+        Scenario scenario = Scenario.synthetic("exception-after-checkpoint", 21, 2000, 0.01);
+        StreamExecutionEnvironment env = ReliabilityCluster.environment(2);
+        FreshRecJob.Outputs outputs = scenario.job(250, "run").build(env);
+        outputs.recommendations.map(new FailOnceAfterCheckpoint<Recommendations>(scenario.name, 300))
+                .returns(FreshRecState.RECOMMENDATIONS).uid("fail-once").name("fail-once")
+                .sinkTo(new DiscardingSink<>()).uid("fail-once-sink").name("fail-once-sink");
+        JobClient job = env.executeAsync(FreshRecJob.JOB_NAME);
+        FlinkRest rest = ReliabilityCluster.rest(CLUSTER);
+        String id = job.getJobID().toHexString();
+        try (RecommendationClient lookups = ReliabilityCluster.lookups(BASE, job.getJobID(), Duration.ofSeconds(30))) {
+            ExactlyOnce.awaitOracle(lookups, scenario, Duration.ofMinutes(2));
+            long deadLetters = ExactlyOnce.awaitTotals(rest, id, scenario, Duration.ofSeconds(30));
+            assertThat(FailOnceAfterCheckpoint.failed(scenario.name)).as("the failure was thrown").isTrue();
+            assertThat(ExactlyOnce.restarts(rest, id)).as("restarts").isEqualTo(1);
+            String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(60, TimeUnit.SECONDS);
+            ExactlyOnce.Applied applied = ExactlyOnce.appliedEvents(savepoint, scenario);
+            Summary.record("1 exception after a completed checkpoint", scenario.events.size(), applied.lost(),
+                    applied.duplicated(), deadLetters, null);
+            assertThat(applied).isEqualTo(new ExactlyOnce.Applied(scenario.events.size(), 0, 0));
+        }
+    }
+}
