@@ -8,13 +8,16 @@ import io.freshrec.model.Recommendations;
 import io.freshrec.ops.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.FailOnceAfterCheckpoint;
+import io.freshrec.testing.PacedTestSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,17 +34,22 @@ class ExceptionAfterCheckpointIT {
     Path savepoints;
 
     @Test
-    void shouldApplyEveryEventOnceAcrossAnExceptionAfterACompletedCheckpoint() throws Exception {
+    void shouldApplyEveryEventOnceAcrossAnExceptionAfterACompletedCheckpoint(@InjectMiniCluster MiniCluster mini) throws Exception {
         Scenario scenario = Scenario.synthetic("exception-after-checkpoint", 21, 2000, 0.01);
         StreamExecutionEnvironment env = ReliabilityCluster.environment(2);
-        FreshRecJob.Outputs outputs = scenario.job(250, "run").build(env);
-        outputs.recommendations.map(new FailOnceAfterCheckpoint<Recommendations>(scenario.name, 300))
+        // The source stops halfway until a checkpoint has completed; the failure comes 200 lists later.
+        PacedTestSource.Hold hold = new PacedTestSource.Hold(scenario.name, 1000);
+        FreshRecJob.Outputs outputs = scenario.job(250, hold, "run").build(env);
+        outputs.recommendations.map(new FailOnceAfterCheckpoint<Recommendations>(scenario.name, 200))
                 .returns(FreshRecState.RECOMMENDATIONS).uid("fail-once").name("fail-once")
                 .sinkTo(new DiscardingSink<>()).uid("fail-once-sink").name("fail-once-sink");
         JobClient job = env.executeAsync(FreshRecJob.JOB_NAME);
         FlinkRest rest = ReliabilityCluster.rest(CLUSTER);
         String id = job.getJobID().toHexString();
         try (RecommendationClient lookups = ReliabilityCluster.lookups(BASE, job.getJobID(), Duration.ofSeconds(30))) {
+            PacedTestSource.Hold.awaitReached(hold.name(), Duration.ofSeconds(90));
+            TaskManagerLossIT.awaitCompletedCheckpoints(mini, job.getJobID(), TaskManagerLossIT.completedCheckpoints(mini, job.getJobID()) + 1);
+            PacedTestSource.Hold.release(hold.name());
             ExactlyOnce.awaitOracle(lookups, scenario, Duration.ofMinutes(2));
             long deadLetters = ExactlyOnce.awaitTotals(rest, id, scenario, Duration.ofSeconds(30));
             assertThat(FailOnceAfterCheckpoint.failed(scenario.name)).as("the failure was thrown").isTrue();

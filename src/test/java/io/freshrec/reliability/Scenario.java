@@ -90,13 +90,17 @@ final class Scenario {
     }
 
     /** The records, paced at {@code ratePerSecond} (0: as fast as possible), resuming exactly after a restore. */
-    InteractionSource source(double ratePerSecond) {
-        return PacedTestSource.of(records, ratePerSecond, end, settings.get(FreshRecOptions.OUT_OF_ORDERNESS));
+    InteractionSource source(double ratePerSecond, PacedTestSource.Hold hold) {
+        return PacedTestSource.of(records, ratePerSecond, end, settings.get(FreshRecOptions.OUT_OF_ORDERNESS), hold);
     }
 
-    /** The job reading {@link #source}; dead letters and served lists kept in this JVM under the scenario's name. */
-    FreshRecJob job(double ratePerSecond, String run) {
-        return new FreshRecJob(settings, source(ratePerSecond), new CollectingSink<DeadLetter>(name + "-" + run + "-dead-letters"),
+    /**
+     * The job reading {@link #source} (stopping at {@code hold} if not null); dead letters and served lists kept in this
+     * JVM under the scenario's name.
+     */
+    FreshRecJob job(double ratePerSecond, PacedTestSource.Hold hold, String run) {
+        return new FreshRecJob(settings, source(ratePerSecond, hold),
+                new CollectingSink<DeadLetter>(name + "-" + run + "-dead-letters"),
                 new CollectingSink<Recommendations>(name + "-" + run + "-served"));
     }
 
