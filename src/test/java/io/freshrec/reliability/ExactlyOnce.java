@@ -32,6 +32,33 @@ final class ExactlyOnce {
     /** Events each user's history applied compared with the oracle: lost (too few) and duplicated (too many). */
     record Applied(long events, long lost, long duplicated) {}
 
+    /** What a run ended with: events applied, dead letters counted, restarts of its last job. */
+    record Outcome(Applied applied, long deadLetters, long restarts) {
+        /** Records the summary row, then asserts no event was lost or applied twice. */
+        void record(String fault, Scenario scenario, Double lookupsAgainSeconds) {
+            Summary.record(fault, scenario.events.size(), applied.lost(), applied.duplicated(), deadLetters, lookupsAgainSeconds);
+            assertThat(applied).as("events applied by the users' histories").isEqualTo(new Applied(scenario.events.size(), 0, 0));
+        }
+    }
+
+    /**
+     * The end of every fault: waits until the job answers every lookup as the oracle does and its totals equal the
+     * input's, reads its restarts, stops it with a savepoint and counts the events every user's history applied.
+     */
+    static Outcome verify(org.apache.flink.test.junit5.MiniClusterExtension cluster, int base,
+            org.apache.flink.core.execution.JobClient job, Scenario scenario, java.nio.file.Path savepoints) throws Exception {
+        FlinkRest rest = ReliabilityCluster.rest(cluster);
+        String id = job.getJobID().toHexString();
+        try (RecommendationClient lookups = ReliabilityCluster.lookups(base, job.getJobID(), Duration.ofSeconds(30))) {
+            awaitOracle(lookups, scenario, Duration.ofMinutes(3));
+        }
+        long deadLetters = awaitTotals(rest, id, scenario, Duration.ofSeconds(60));
+        long restarts = restarts(rest, id);
+        String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(),
+                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(2, java.util.concurrent.TimeUnit.MINUTES);
+        return new Outcome(appliedEvents(savepoint, scenario), deadLetters, restarts);
+    }
+
     /**
      * Waits until every user's list and every item's state, looked up through queryable state, equal the oracle's
      * (the last events are applied once the end watermark reaches every operator); fails with the last difference.

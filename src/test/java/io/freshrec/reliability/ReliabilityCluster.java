@@ -43,6 +43,16 @@ final class ReliabilityCluster {
         return new RecommendationClient("localhost", base + 1, URI.create("http://localhost:1"), job, timeout);
     }
 
+    /** Submits the job built in {@code env}, restored from {@code savepoint} (a savepoint or retained checkpoint) if not null. */
+    static org.apache.flink.core.execution.JobClient execute(StreamExecutionEnvironment env, String savepoint) throws Exception {
+        org.apache.flink.streaming.api.graph.StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(io.freshrec.job.FreshRecJob.JOB_NAME);
+        if (savepoint != null) {
+            graph.setSavepointRestoreSettings(org.apache.flink.runtime.jobgraph.SavepointRestoreSettings.forPath(savepoint, false));
+        }
+        return env.executeAsync(graph);
+    }
+
     /** A job environment: checkpoints every 500 ms, up to 10 restarts 500 ms apart. */
     static StreamExecutionEnvironment environment(int parallelism) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -36,12 +36,16 @@ final class Summary {
         System.out.println("[reliability] " + row.replace('\t', '|'));
     }
 
-    /** The table as aligned text (the file's rows in the order the tests ran). */
+    /** The table as aligned text, rows ordered by fault. */
     static String table() throws IOException {
         if (!Files.exists(FILE)) {
             return "(no reliability rows recorded)";
         }
-        List<String[]> rows = Files.readAllLines(FILE, StandardCharsets.UTF_8).stream().map(line -> line.split("\t")).toList();
+        List<String> lines = Files.readAllLines(FILE, StandardCharsets.UTF_8);
+        // Rows by fault (they are numbered), whatever order the test classes ran in.
+        List<String[]> rows = new java.util.ArrayList<>();
+        rows.add(lines.get(0).split("\t"));
+        lines.subList(1, lines.size()).stream().sorted().forEach(line -> rows.add(line.split("\t")));
         int columns = rows.get(0).length;
         int[] width = new int[columns];
         for (String[] row : rows) {
