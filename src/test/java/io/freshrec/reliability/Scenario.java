@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
 
 /**
  * One reliability scenario: the records a job reads (valid interactions with some bad records among them), the
@@ -36,7 +37,9 @@ final class Scenario {
     static final long START = 1_704_067_200_000L; // 2024-01-01T00:00:00Z
 
     final String name;
-    final List<String> records;
+    /** Record n of the input, made on demand (some are megabytes long). */
+    final GeneratorFunction<Long, String> records;
+    final long count;
     final List<Interaction> events = new ArrayList<>();
     final int deadLetters;
     final Configuration settings;
@@ -44,12 +47,18 @@ final class Scenario {
     /** Event time of the last valid interaction: the watermark the source sends after its last record. */
     final long end;
 
-    Scenario(String name, List<String> records) {
+    Scenario(String name, List<String> records) throws Exception {
+        this(name, PacedTestSource.records(records), records.size());
+    }
+
+    Scenario(String name, GeneratorFunction<Long, String> records, long count) throws Exception {
         this.name = name;
-        this.records = List.copyOf(records);
+        this.records = records;
+        this.count = count;
         InteractionParser parser = new InteractionParser(InputFormat.JSON_LINES);
         int rejected = 0;
-        for (String record : records) {
+        for (long n = 0; n < count; n++) {
+            String record = records.map(n);
             ParseResult result = parser.parse(record, System.currentTimeMillis());
             if (result.isValid()) {
                 events.add(result.interaction());
@@ -64,7 +73,7 @@ final class Scenario {
     }
 
     /** {@code count} records of the synthetic stream of {@code seed}, about {@code badRate} of them malformed. */
-    static Scenario synthetic(String name, long seed, int count, double badRate) {
+    static Scenario synthetic(String name, long seed, int count, double badRate) throws Exception {
         return new Scenario(name, syntheticRecords(seed, count, badRate, START));
     }
 
@@ -91,7 +100,7 @@ final class Scenario {
 
     /** The records, paced at {@code ratePerSecond} (0: as fast as possible), resuming exactly after a restore. */
     InteractionSource source(double ratePerSecond, PacedTestSource.Hold hold) {
-        return PacedTestSource.of(records, ratePerSecond, end, settings.get(FreshRecOptions.OUT_OF_ORDERNESS), hold);
+        return PacedTestSource.of(records, count, ratePerSecond, end, settings.get(FreshRecOptions.OUT_OF_ORDERNESS), hold);
     }
 
     /**

@@ -107,6 +107,11 @@ public final class PacedTestSource {
         }
     }
 
+    /** A fixed list of records as a generator function (record n = the n-th element). */
+    public static GeneratorFunction<Long, String> records(List<String> records) {
+        return new RecordList(records);
+    }
+
     private static final class RecordList implements GeneratorFunction<Long, String> {
         private static final long serialVersionUID = 1L;
         private final ArrayList<String> records;
