@@ -53,10 +53,26 @@ final class ReliabilityCluster {
         return env.executeAsync(graph);
     }
 
-    /** A job environment: checkpoints every 500 ms, up to 10 restarts 500 ms apart. */
+    /**
+     * A job environment: the checkpoint mode FreshRec ships (flink-conf/config.yaml: exactly once, unaligned after an
+     * alignment timeout), checkpoints every 500 ms, up to 10 restarts 500 ms apart.
+     */
     static StreamExecutionEnvironment environment(int parallelism) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(parallelism);
+        Configuration shipped = io.freshrec.ops.FlinkSettings.load(java.nio.file.Path.of("flink-conf"), java.util.Map.of(),
+                java.nio.file.Path.of("").toAbsolutePath());
+        Configuration mode = new Configuration();
+        shipped.toMap().forEach((key, value) -> {
+            if (key.startsWith("execution.checkpointing.unaligned") || key.equals("execution.checkpointing.aligned-checkpoint-timeout")
+                    || key.equals("execution.checkpointing.mode")) {
+                mode.setString(key, value);
+            }
+        });
+        if (mode.toMap().size() < 3) {
+            throw new IllegalStateException("flink-conf/config.yaml lost its checkpoint mode settings: " + mode);
+        }
+        env.configure(mode);
         env.enableCheckpointing(500);
         Configuration restarts = new Configuration();
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
