@@ -66,7 +66,7 @@ class HostileInputIT {
             reasons.merge(letter.reason.substring(0, letter.reason.indexOf(':')), 1, Integer::sum);
         }
         System.out.println("[reliability] dead letters by reason: " + reasons);
-        outcome.record("hostile input: " + BAD + " bad records of 9 kinds", hostile, null);
+        outcome.record("8 hostile input: " + BAD + " bad records of 9 kinds", hostile, null);
         assertThat(outcome.restarts()).as("restarts").isZero();
         assertThat(deadLetters.received()).as("dead letters written").hasSize(BAD);
         assertThat(outcome.deadLetters()).as("dead letters counted").isEqualTo(BAD);

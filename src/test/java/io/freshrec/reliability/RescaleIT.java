@@ -36,7 +36,7 @@ class RescaleIT {
         scenario.job(300, null, "p2-again").build(env);
         JobClient last = ReliabilityCluster.execute(env, second);
         ExactlyOnce.Outcome outcome = ExactlyOnce.verify(CLUSTER, BASE, last, scenario, savepoints);
-        outcome.record("4 stop-with-savepoint, restore at parallelism 2 -> 1 -> 2", scenario, null);
+        outcome.record("4 stop-with-savepoint, restore at parallelism 2, 1, 2", scenario, null);
         assertThat(outcome.restarts()).as("restarts of the last job").isZero();
     }
 

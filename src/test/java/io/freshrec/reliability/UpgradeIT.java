@@ -153,7 +153,7 @@ class UpgradeIT {
             }
         }
         Map<Long, Long> expectedLists = scenario.eventsPerUser();
-        outcome.record("5 upgraded job (added operator, added POJO field) from an old savepoint", scenario, null);
+        outcome.record("5 upgrade (added operator and POJO field) from an old savepoint", scenario, null);
         assertThat(counts.keySet()).as("users with counted lists").isEqualTo(expectedLists.keySet());
         for (Map.Entry<Long, Long> user : expectedLists.entrySet()) {
             ServedCount count = counts.get(user.getKey());
