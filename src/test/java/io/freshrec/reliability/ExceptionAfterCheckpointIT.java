@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.FreshRecState;
 import io.freshrec.model.Recommendations;
-import io.freshrec.ops.FlinkRest;
-import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.FailOnceAfterCheckpoint;
 import io.freshrec.testing.PacedTestSource;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -44,22 +40,12 @@ class ExceptionAfterCheckpointIT {
                 .returns(FreshRecState.RECOMMENDATIONS).uid("fail-once").name("fail-once")
                 .sinkTo(new DiscardingSink<>()).uid("fail-once-sink").name("fail-once-sink");
         JobClient job = env.executeAsync(FreshRecJob.JOB_NAME);
-        FlinkRest rest = ReliabilityCluster.rest(CLUSTER);
-        String id = job.getJobID().toHexString();
-        try (RecommendationClient lookups = ReliabilityCluster.lookups(BASE, job.getJobID(), Duration.ofSeconds(30))) {
-            PacedTestSource.Hold.awaitReached(hold.name(), Duration.ofSeconds(90));
-            TaskManagerLossIT.awaitCompletedCheckpoints(mini, job.getJobID(), TaskManagerLossIT.completedCheckpoints(mini, job.getJobID()) + 1);
-            PacedTestSource.Hold.release(hold.name());
-            ExactlyOnce.awaitOracle(lookups, scenario, Duration.ofMinutes(2));
-            long deadLetters = ExactlyOnce.awaitTotals(rest, id, scenario, Duration.ofSeconds(30));
-            assertThat(FailOnceAfterCheckpoint.failed(scenario.name)).as("the failure was thrown").isTrue();
-            assertThat(ExactlyOnce.restarts(rest, id)).as("restarts").isEqualTo(1);
-            String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
-                    .get(60, TimeUnit.SECONDS);
-            ExactlyOnce.Applied applied = ExactlyOnce.appliedEvents(savepoint, scenario);
-            Summary.record("1 exception after a completed checkpoint", scenario.events.size(), applied.lost(),
-                    applied.duplicated(), deadLetters, null);
-            assertThat(applied).isEqualTo(new ExactlyOnce.Applied(scenario.events.size(), 0, 0));
-        }
+        PacedTestSource.Hold.awaitReached(hold.name(), Duration.ofSeconds(90));
+        TaskManagerLossIT.awaitCompletedCheckpoints(mini, job.getJobID(), TaskManagerLossIT.completedCheckpoints(mini, job.getJobID()) + 1);
+        PacedTestSource.Hold.release(hold.name());
+        ExactlyOnce.Outcome outcome = ExactlyOnce.verify(CLUSTER, BASE, job, scenario, savepoints);
+        outcome.record("1 exception after a completed checkpoint", scenario, null);
+        assertThat(FailOnceAfterCheckpoint.failed(scenario.name)).as("the failure was thrown").isTrue();
+        assertThat(outcome.restarts()).as("restarts").isEqualTo(1);
     }
 }

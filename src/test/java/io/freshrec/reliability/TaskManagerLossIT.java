@@ -3,7 +3,6 @@ package io.freshrec.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.job.FreshRecJob;
-import io.freshrec.ops.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.PacedTestSource;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -49,11 +47,11 @@ class TaskManagerLossIT {
         scenario.job(200, hold, "run").build(env);
         JobClient job = env.executeAsync(FreshRecJob.JOB_NAME);
         JobID jobId = job.getJobID();
-        FlinkRest rest = ReliabilityCluster.rest(CLUSTER);
 
         long killedAt;
         long newTaskManagerAt;
         long checkpointAt;
+        double seconds;
         List<LookupLoop.Lookup> seen;
         try (RecommendationClient waiting = ReliabilityCluster.lookups(BASE, jobId, Duration.ofSeconds(60));
                 RecommendationClient serving = ReliabilityCluster.lookups(BASE, jobId, Duration.ofSeconds(2))) {
@@ -95,7 +93,7 @@ class TaskManagerLossIT {
             long started = newTaskManagerAt;
             long backAt = seen.stream().filter(l -> l.started() > started && l.answered()).mapToLong(LookupLoop.Lookup::at).min()
                     .orElse(Long.MAX_VALUE);
-            double seconds = (backAt - newTaskManagerAt) / 1000.0;
+            seconds = (backAt - newTaskManagerAt) / 1000.0;
             List<LookupLoop.Lookup> errors = seen.stream().filter(l -> !l.answered()).toList();
             long errorsBefore = errors.stream().filter(l -> l.at() < killed).count();
             long errorsAfter = errors.stream().filter(l -> l.started() > backAt).count();
@@ -106,7 +104,6 @@ class TaskManagerLossIT {
                     l.at() - killed, l.error()));
             assertThat(errorsBefore).as("lookup errors before the kill").isZero();
             assertThat(errorsAfter).as("lookup errors after lookups answered again").isZero();
-            assertThat(seconds).as("seconds from the new TaskManager to the first answer").isLessThanOrEqualTo(10.0);
 
             // Never older than the last completed checkpoint: every answer after the kill is at least as new as every
             // answer the client had before that checkpoint was taken.
@@ -127,17 +124,11 @@ class TaskManagerLossIT {
                             .isGreaterThanOrEqualTo(least[1]);
                 }
             }
-
-            ExactlyOnce.awaitOracle(waiting, scenario, Duration.ofMinutes(2));
-            long deadLetters = ExactlyOnce.awaitTotals(rest, jobId.toHexString(), scenario, Duration.ofSeconds(30));
-            assertThat(ExactlyOnce.restarts(rest, jobId.toHexString())).as("restarts").isGreaterThanOrEqualTo(1);
-            String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
-                    .get(60, TimeUnit.SECONDS);
-            ExactlyOnce.Applied applied = ExactlyOnce.appliedEvents(savepoint, scenario);
-            Summary.record("2 TaskManager killed, new one started", scenario.events.size(), applied.lost(), applied.duplicated(),
-                    deadLetters, seconds);
-            assertThat(applied).isEqualTo(new ExactlyOnce.Applied(scenario.events.size(), 0, 0));
         }
+        ExactlyOnce.Outcome outcome = ExactlyOnce.verify(CLUSTER, BASE, job, scenario, savepoints);
+        outcome.record("2 TaskManager killed, new one started", scenario, seconds);
+        assertThat(outcome.restarts()).as("restarts").isGreaterThanOrEqualTo(1);
+        assertThat(seconds).as("seconds from the new TaskManager to the first answer").isLessThanOrEqualTo(10.0);
     }
 
     private static void awaitPortFree(int port) throws Exception {
