@@ -22,9 +22,12 @@ public enum EventType {
         return wireName;
     }
 
-    /** Parses a wire name, case-insensitively, accepting '_' for '-'; null when unknown. */
+    /**
+     * Parses a wire name, case-insensitively, accepting '_' for '-' and surrounding spaces; null when unknown. A name
+     * with control characters is unknown (trimming would otherwise accept "view\u0000" as a view).
+     */
     public static EventType fromWire(String name) {
-        if (name == null) {
+        if (name == null || name.chars().anyMatch(Character::isISOControl)) {
             return null;
         }
         String normalised = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -89,7 +89,7 @@ public class ParseFunction extends ProcessFunction<String, Interaction> implemen
             deadLettersTotal.add(1L);
             modelDeadLetters.add(1);
             deadLettersByReason.computeIfAbsent(result.reasonCategory(), reasonGroup::counter).inc();
-            ctx.output(FreshRecState.DEAD_LETTERS, new DeadLetter(result.reason(), raw == null ? "" : raw, now));
+            ctx.output(FreshRecState.DEAD_LETTERS, DeadLetter.ofRecord(result.reason(), raw, now));
         }
     }
 

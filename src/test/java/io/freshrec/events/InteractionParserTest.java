@@ -98,6 +98,15 @@ class InteractionParserTest {
         assertThat(result.interaction().type).isEqualTo(EventType.ADD_TO_CART);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"view\\u0000", "\\u0007click", "purchase\\r", "\\u001fview"})
+    void shouldRejectTypeNamesWithControlCharacters(String wire) {
+        ParseResult result = json(line("1", "2", "\"" + wire + "\"", Long.toString(NOW)));
+
+        assertThat(result.isValid()).isFalse();
+        assertThat(result.reason()).startsWith("unknown-type:");
+    }
+
     @Test
     void shouldParseEveryWireNameToItsType() {
         assertThat(EventType.fromWire("view")).isEqualTo(EventType.VIEW);

@@ -176,15 +176,18 @@ class ParseFunctionTest {
     }
 
     @Test
-    void shouldRejectOversizedRecordUnreadAndKeepItsPayload() throws Exception {
+    void shouldRejectOversizedRecordUnreadAndKeepTheFirst64KiBOfItsPayload() throws Exception {
         open(InputFormat.JSON_LINES);
-        String raw = "x".repeat(64 * 1024 + 1);
+        // Three megabytes of control characters: written as JSON, each would take six bytes.
+        String raw = "{" + "\u0001".repeat(3 * 1024 * 1024);
 
         harness.processElement(raw, 1L);
 
         assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS)).singleElement().satisfies(letter -> {
-            assertThat(letter.reason).isEqualTo("too-large: 65537 chars > 65536");
-            assertThat(letter.payload).hasSize(65_537);
+            assertThat(letter.reason).isEqualTo("too-large: 3145729 chars > 65536");
+            assertThat(letter.payload).startsWith(raw.substring(0, 64 * 1024))
+                    .endsWith("...[truncated: 3145729 chars]")
+                    .hasSize(64 * 1024 + "...[truncated: 3145729 chars]".length());
         });
     }
 

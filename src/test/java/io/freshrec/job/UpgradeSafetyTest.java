@@ -1,14 +1,13 @@
 package io.freshrec.job;
 
+import static io.freshrec.testing.ServedLists.assertSameItem;
 import static io.freshrec.testing.ServedLists.assertSameList;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import io.freshrec.events.DeadLetter;
 import io.freshrec.events.InputFormat;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
-import io.freshrec.model.ItemState;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
 import io.freshrec.ops.FlinkRest;
@@ -270,27 +269,6 @@ class UpgradeSafetyTest {
         graph.setJobName(FreshRecJob.JOB_NAME);
         graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(canonical.savepoint.toAbsolutePath().toString(), false));
         return env.executeAsync(graph);
-    }
-
-    /** The item's state as served equals the reference's (no truncation: more neighbour slots than items). */
-    private static void assertSameItem(long item, Optional<ItemState> served, ReferenceModel.Item expected) {
-        if (expected == null) {
-            assertThat(served).as("item %d", item).isEmpty();
-            return;
-        }
-        assertThat(served).as("item %d", item).isPresent();
-        ItemState state = served.get();
-        assertThat(state.snapshot.time).as("time of item %d", item).isEqualTo(expected.time);
-        assertThat(state.snapshot.norm).as("norm of item %d", item).isCloseTo(expected.norm, within(1e-9 * Math.max(1, expected.norm)));
-        assertThat(state.snapshot.trending).as("trending of item %d", item)
-                .isCloseTo(expected.trending, within(1e-9 * Math.max(1, expected.trending)));
-        Map<Long, Double> neighbours = new HashMap<>();
-        for (int i = 0; i < state.snapshot.neighbours.length; i++) {
-            neighbours.put(state.snapshot.neighbours[i], state.snapshot.cooccurrence[i]);
-        }
-        assertThat(neighbours.keySet()).as("neighbours of item %d", item).isEqualTo(expected.cooccurrence.keySet());
-        expected.cooccurrence.forEach((other, value) -> assertThat(neighbours.get(other))
-                .as("co-occurrence of items %d and %d", item, other).isCloseTo(value, within(1e-9 * Math.max(1, value))));
     }
 
     private static String catchFailure(JobClient job) throws Exception {

@@ -262,6 +262,8 @@ class KubernetesManifestsTest {
             CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS,
             CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
             CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+            CheckpointingOptions.ENABLE_UNALIGNED,
+            CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT,
             QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER,
             QueryableStateOptions.PROXY_PORT_RANGE,
             QueryableStateOptions.SERVER_PORT_RANGE);

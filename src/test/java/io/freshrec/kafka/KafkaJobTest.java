@@ -14,6 +14,7 @@ import io.freshrec.model.Recommendations;
 import io.freshrec.ops.JobAssembly;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
+import io.freshrec.testing.FailOnceAfterCheckpoint;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.KafkaBroker;
 import io.freshrec.testing.ReferenceModel;
@@ -27,10 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -55,8 +53,6 @@ class KafkaJobTest {
     private static final int PROXY_PORT = 9469;
     private static final long START = 1_704_067_200_000L; // 2024-01-01T00:00:00Z
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Injected failures, by test: a restarted task must not fail again. */
-    private static final Map<String, Boolean> FAILED = new ConcurrentHashMap<>();
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 9467);
@@ -179,7 +175,7 @@ class KafkaJobTest {
         env.configure(restarts);
         FreshRecJob.Outputs outputs = JobAssembly.build(env, settings, KafkaInteractions.source(settings), "unused");
         // The failure: thrown once, mid-stream, after a checkpoint has completed and outputs were committed.
-        outputs.recommendations.map(new FailOnceAfterCheckpoint("failover", 200)).uid("fail-once").name("fail-once")
+        outputs.recommendations.map(new FailOnceAfterCheckpoint<Recommendations>("kafka-failover", 200)).uid("fail-once").name("fail-once")
                 .sinkTo(new DiscardingSink<>()).uid("fail-once-sink").name("fail-once-sink");
 
         // Input keeps arriving while the job runs, so the failure lands mid-stream.
@@ -199,7 +195,7 @@ class KafkaJobTest {
             producer.join();
             return injected[0];
         });
-        assertThat(FAILED).as("the failure was injected").containsKey("failover");
+        assertThat(FailOnceAfterCheckpoint.failed("kafka-failover")).as("the failure was injected").isTrue();
     }
 
     private static StreamExecutionEnvironment environment() {
@@ -321,32 +317,5 @@ class KafkaJobTest {
             list.add(value);
         }
         return list;
-    }
-
-    /** Throws once, after a checkpoint completed and at least {@code after} records passed this subtask. */
-    static final class FailOnceAfterCheckpoint implements MapFunction<Recommendations, Recommendations>, CheckpointListener {
-        private static final long serialVersionUID = 1L;
-        private final String test;
-        private final int after;
-        private transient boolean checkpointed;
-        private transient int seen;
-
-        FailOnceAfterCheckpoint(String test, int after) {
-            this.test = test;
-            this.after = after;
-        }
-
-        @Override
-        public Recommendations map(Recommendations value) {
-            if (checkpointed && ++seen > after && FAILED.putIfAbsent(test, Boolean.TRUE) == null) {
-                throw new IllegalStateException("injected failure after a completed checkpoint");
-            }
-            return value;
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            checkpointed = true;
-        }
     }
 }

@@ -66,6 +66,11 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public KafkaProducer<byte[], byte[]> producer() {
+        return producer(bootstrapServers);
+    }
+
+    /** A producer (acks all) of any broker, e.g. one in its own process. */
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -74,6 +79,11 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Every committed record of {@code topic}, in partition order, as a read_committed consumer sees it. */
     public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, Duration quiet) {
+        return readCommitted(bootstrapServers, topic, quiet);
+    }
+
+    /** As {@link #readCommitted(String, Duration)}, from any broker. */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, String topic, Duration quiet) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());

@@ -3,9 +3,11 @@ package io.freshrec.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.freshrec.model.ItemState;
 import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -81,5 +83,26 @@ public final class ServedLists {
         for (int i = learned; i < expected.items.size(); i++) {
             assertThat(actual.items[i]).as("trending fill %d of user %d", i, user).isEqualTo(expected.items.get(i));
         }
+    }
+
+    /** The item's state as served equals the reference's (no truncation: more neighbour slots than items). */
+    public static void assertSameItem(long item, Optional<ItemState> served, ReferenceModel.Item expected) {
+        if (expected == null) {
+            assertThat(served).as("item %d", item).isEmpty();
+            return;
+        }
+        assertThat(served).as("item %d", item).isPresent();
+        ItemState state = served.get();
+        assertThat(state.snapshot.time).as("time of item %d", item).isEqualTo(expected.time);
+        assertThat(state.snapshot.norm).as("norm of item %d", item).isCloseTo(expected.norm, within(1e-9 * Math.max(1, expected.norm)));
+        assertThat(state.snapshot.trending).as("trending of item %d", item)
+                .isCloseTo(expected.trending, within(1e-9 * Math.max(1, expected.trending)));
+        Map<Long, Double> neighbours = new HashMap<>();
+        for (int i = 0; i < state.snapshot.neighbours.length; i++) {
+            neighbours.put(state.snapshot.neighbours[i], state.snapshot.cooccurrence[i]);
+        }
+        assertThat(neighbours.keySet()).as("neighbours of item %d", item).isEqualTo(expected.cooccurrence.keySet());
+        expected.cooccurrence.forEach((other, value) -> assertThat(neighbours.get(other))
+                .as("co-occurrence of items %d and %d", item, other).isCloseTo(value, within(1e-9 * Math.max(1, value))));
     }
 }

@@ -1,0 +1,84 @@
+package io.freshrec.reliability;
+
+import io.freshrec.ops.FlinkRest;
+import io.freshrec.serving.RecommendationClient;
+import io.freshrec.testing.FreshRecCluster;
+import java.net.URI;
+import java.time.Duration;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+
+/**
+ * The MiniCluster of one reliability test class (FreshRecCluster's: RocksDB, queryable state, one TaskManager with
+ * two slots) on the ports {@code base} (REST), {@code base + 1} (queryable-state proxy) and {@code base + 2} (state
+ * server), with metrics fetched every 500 ms, and the job settings the faults need: checkpoints every 500 ms and a
+ * restart strategy that restarts after a failure.
+ */
+final class ReliabilityCluster {
+    private ReliabilityCluster() {}
+
+    static Configuration configuration(int base) {
+        Configuration conf = FreshRecCluster.configuration(base + 1, base + 2);
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
+        conf.set(RestOptions.BIND_PORT, Integer.toString(base));
+        return conf;
+    }
+
+    static MiniClusterExtension extension(int base) {
+        return FreshRecCluster.extension(configuration(base));
+    }
+
+    static FlinkRest rest(MiniClusterExtension cluster) {
+        Configuration client = cluster.getClientConfiguration();
+        return new FlinkRest(URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT) + "/"));
+    }
+
+    /** Lookups of one job through the proxy of the cluster on {@code base}, retrying for {@code timeout}. */
+    static RecommendationClient lookups(int base, JobID job, Duration timeout) throws Exception {
+        return new RecommendationClient("localhost", base + 1, URI.create("http://localhost:1"), job, timeout);
+    }
+
+    /** Submits the job built in {@code env}, restored from {@code savepoint} (a savepoint or retained checkpoint) if not null. */
+    static org.apache.flink.core.execution.JobClient execute(StreamExecutionEnvironment env, String savepoint) throws Exception {
+        org.apache.flink.streaming.api.graph.StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(io.freshrec.job.FreshRecJob.JOB_NAME);
+        if (savepoint != null) {
+            graph.setSavepointRestoreSettings(org.apache.flink.runtime.jobgraph.SavepointRestoreSettings.forPath(savepoint, false));
+        }
+        return env.executeAsync(graph);
+    }
+
+    /**
+     * A job environment: the checkpoint mode FreshRec ships (flink-conf/config.yaml: exactly once, unaligned after an
+     * alignment timeout), checkpoints every 500 ms, up to 10 restarts 500 ms apart.
+     */
+    static StreamExecutionEnvironment environment(int parallelism) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(parallelism);
+        Configuration shipped = io.freshrec.ops.FlinkSettings.load(java.nio.file.Path.of("flink-conf"), java.util.Map.of(),
+                java.nio.file.Path.of("").toAbsolutePath());
+        Configuration mode = new Configuration();
+        shipped.toMap().forEach((key, value) -> {
+            if (key.startsWith("execution.checkpointing.unaligned") || key.equals("execution.checkpointing.aligned-checkpoint-timeout")
+                    || key.equals("execution.checkpointing.mode")) {
+                mode.setString(key, value);
+            }
+        });
+        if (mode.toMap().size() < 3) {
+            throw new IllegalStateException("flink-conf/config.yaml lost its checkpoint mode settings: " + mode);
+        }
+        env.configure(mode);
+        env.enableCheckpointing(500);
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
+        env.configure(restarts);
+        return env;
+    }
+}
