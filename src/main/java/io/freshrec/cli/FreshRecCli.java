@@ -11,14 +11,14 @@ import picocli.CommandLine.Command;
         description = "Flink-native online recommender: learns on every interaction, serves through queryable state.",
         subcommands = {RunCommand.class, RecommendCommand.class, SimilarCommand.class, ProduceCommand.class, SubmitCommand.class,
                 SavepointCommand.class, StopCommand.class, VersionsCommand.class, RollbackCommand.class, InspectCommand.class,
-                ExportCommand.class, BootstrapCommand.class, CommandLine.HelpCommand.class})
+                ExportCommand.class, BootstrapCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class FreshRecCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback, inspect, export, bootstrap)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback, inspect, export, bootstrap, bench)");
     }
 
     public static void main(String[] args) {
