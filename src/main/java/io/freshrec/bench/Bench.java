@@ -56,8 +56,6 @@ public final class Bench {
     private final BenchResult result = new BenchResult();
     private final Path work;
     private final long startedNanos = System.nanoTime();
-    /** The configured history length's row, from the widest maximum-throughput run. */
-    private final BenchResult.HistoryLength defaultHistory = new BenchResult.HistoryLength();
 
     public Bench(BenchOptions options, PrintWriter out) {
         this.options = options;
@@ -75,10 +73,8 @@ public final class Bench {
         settings(base);
         try {
             ceiling(base);
-            int widest = options.parallelisms.stream().mapToInt(Integer::intValue).max().orElse(2);
             for (int parallelism : options.parallelisms) {
-                BenchResult.HistoryLength sizes = parallelism == widest ? defaultHistory : null;
-                result.throughput.job.add(throughput("p" + parallelism, parallelism, result.settings.historyLength, sizes));
+                result.throughput.job.add(throughput(parallelism));
             }
             servingPhase();
             growth();
@@ -107,61 +103,79 @@ public final class Bench {
     private void ceiling(Configuration base) {
         phase("Ceiling: the same model math single-threaded in memory (InMemoryModel, apply + top-N per event), %s of %s",
                 seconds(options.ceilingWindow), "history length " + result.settings.historyLength);
-        result.throughput.ceiling = Ceiling.measure(world(10_000), FreshRecOptions.modelConfig(base),
-                options.ceilingWarmup.toMillis() / 1e3, options.ceilingWindow.toMillis() / 1e3);
-        out.printf(Locale.ROOT, "    %,.0f events/s (%,d events in %.1f s)%n", result.throughput.ceiling.eventsPerSecond,
-                result.throughput.ceiling.events, result.throughput.ceiling.seconds);
+        ModelConfig model = FreshRecOptions.modelConfig(base);
+        result.throughput.ceiling = Ceiling.measure(world(10_000), model, options.ceilingWarmup.toMillis() / 1e3,
+                options.ceilingWindow.toMillis() / 1e3);
+        result.throughput.ceiling.updatesOnlyEventsPerSecond = Ceiling.measure(world(10_000)::at, model,
+                options.ceilingWarmup.toMillis() / 1e3, options.ceilingWindow.toMillis() / 1e3, false).eventsPerSecond;
+        out.printf(Locale.ROOT, "    %,.0f events/s (%,d events in %.1f s); model updates alone, without the top-N list per event: %,.0f events/s%n",
+                result.throughput.ceiling.eventsPerSecond, result.throughput.ceiling.events, result.throughput.ceiling.seconds,
+                result.throughput.ceiling.updatesOnlyEventsPerSecond);
     }
 
-    /** The unthrottled generator: the rate over the window after a warm-up (checkpoints every interval included). */
-    private BenchResult.JobThroughput throughput(String label, int parallelism, int historyLength, BenchResult.HistoryLength sizes)
-            throws Exception {
-        phase("Maximum throughput at parallelism %d%s: unthrottled generator, %s warm-up, then %s measured (RocksDB, checkpoints every %s)",
-                parallelism, historyLength == result.settings.historyLength ? "" : ", history length " + historyLength,
-                seconds(options.warmup), seconds(options.window), result.settings.checkpointInterval);
-        Configuration conf = conf(Map.of(CoreOptions.DEFAULT_PARALLELISM.key(), Integer.toString(parallelism),
-                FreshRecOptions.HISTORY_LENGTH.key(), Integer.toString(historyLength)));
+    /**
+     * The unthrottled generator: the rate over a window that starts after the warm-up and the first completed
+     * checkpoint, and lasts until at least one checkpoint triggered inside it has completed.
+     */
+    private BenchResult.JobThroughput throughput(int parallelism) throws Exception {
+        phase("Maximum throughput at parallelism %d: unthrottled generator, %s warm-up, then %s measured (RocksDB, checkpoints every %s)",
+                parallelism, seconds(options.warmup), seconds(options.window), result.settings.checkpointInterval);
+        Configuration conf = conf(Map.of(CoreOptions.DEFAULT_PARALLELISM.key(), Integer.toString(parallelism)));
         InteractionSource source = InteractionSource.generator(world(10_000), Long.MAX_VALUE, 0, false, false);
         BenchResult.JobThroughput figures = new BenchResult.JobThroughput();
         figures.parallelism = parallelism;
-        try (JobRun job = JobRun.start(label, conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
-            job.rest().awaitRunning(job.jobId(), Duration.ofMinutes(2));
+        try (JobRun job = JobRun.start("p" + parallelism, conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
+            awaitFlowing(job);
             sleep(job, options.warmup);
+            // Under backpressure an aligned checkpoint waits behind the buffered records: allow for slow ones.
+            long limit = System.nanoTime() + options.window.toNanos() + Math.max(TimeUnit.SECONDS.toNanos(90), 6 * checkpointInterval().toNanos());
+            job.awaitCheckpointAfter(0, Duration.ofNanos(Math.max(0, limit - System.nanoTime())));
             double[] from = job.freshSample(EVENTS);
             long fromMs = System.currentTimeMillis();
             sleep(job, options.window);
+            List<JsonNode> inWindow = checkpointsSince(job, fromMs);
+            while (inWindow.isEmpty() && System.nanoTime() < limit) {
+                sleep(job, Duration.ofMillis(250));
+                inWindow = checkpointsSince(job, fromMs);
+            }
             double[] to = job.freshSample(EVENTS);
-            long toMs = System.currentTimeMillis();
             figures.windowSeconds = (to[0] - from[0]) / 1e9;
             figures.events = (long) (to[1] - from[1]);
             figures.eventsPerSecond = figures.events / figures.windowSeconds;
             figures.percentOfCeiling = 100 * figures.eventsPerSecond / Math.max(1e-9, result.throughput.ceiling.eventsPerSecond);
-            List<JsonNode> inWindow = new ArrayList<>();
-            for (JsonNode checkpoint : job.completedCheckpoints()) {
-                long trigger = checkpoint.path("trigger_timestamp").asLong();
-                if (trigger >= fromMs && trigger <= toMs) {
-                    inWindow.add(checkpoint);
-                }
-            }
-            figures.checkpoints = checkpoints(inWindow);
-            if (sizes != null) {
-                List<JsonNode> all = job.completedCheckpoints();
-                if (!all.isEmpty()) {
-                    JsonNode latest = all.get(all.size() - 1);
-                    Map<String, Long> byOperator = job.stateByVertex(latest.path("id").asLong());
-                    sizes.users = (long) job.sum(USERS);
-                    sizes.userHistoryBytes = operator(byOperator, "user-history");
-                    sizes.bytesPerUser = perUser(byOperator, sizes.users);
-                    sizes.checkpointBytes = latest.path("state_size").asLong();
-                    sizes.checkpointDurationMs = latest.path("end_to_end_duration").asDouble();
-                }
-            }
+            figures.checkpoints = checkpoints(checkpointsSince(job, fromMs));
         }
         out.printf(Locale.ROOT, "    p%d: %,.0f events/s over %.1f s (%.1f%% of the ceiling); %d checkpoints in the window, %.0f ms mean, %s state%n",
                 parallelism, figures.eventsPerSecond, figures.windowSeconds, figures.percentOfCeiling, figures.checkpoints.completed,
                 figures.checkpoints.durationMsMean, bytes((long) figures.checkpoints.stateBytesMean));
         loadSample();
         return figures;
+    }
+
+    private static List<JsonNode> checkpointsSince(JobRun job, long fromMs) throws IOException {
+        List<JsonNode> since = new ArrayList<>();
+        for (JsonNode checkpoint : job.completedCheckpoints()) {
+            if (checkpoint.path("trigger_timestamp").asLong() >= fromMs) {
+                since.add(checkpoint);
+            }
+        }
+        return since;
+    }
+
+    /** Waits until the job runs and its first events have passed parse (a loaded machine takes a while). */
+    private static void awaitFlowing(JobRun job) throws Exception {
+        job.rest().awaitRunning(job.jobId(), Duration.ofMinutes(5));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (job.sum(EVENTS) <= 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no event reached the job within 5 minutes");
+            }
+            sleep(job, Duration.ofMillis(200));
+        }
+    }
+
+    private Duration checkpointInterval() {
+        return conf(Map.of()).getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).orElse(Duration.ofSeconds(10));
     }
 
     /**
@@ -172,7 +186,8 @@ public final class Bench {
         BenchResult.JobThroughput max = result.throughput.job.stream()
                 .max(Comparator.comparingInt((BenchResult.JobThroughput t) -> t.parallelism)).orElseThrow();
         double rate = Math.max(1, Math.floor(max.eventsPerSecond / 2));
-        Duration total = options.freshnessWarmup.plus(options.freshnessWindow);
+        // Enough input for the warm-up and the window, counted from the first event, plus a little.
+        Duration total = options.freshnessWarmup.plus(options.freshnessWindow).plusSeconds(5);
         long count = (long) Math.ceil(rate * total.toMillis() / 1e3);
         phase("Freshness at half of the maximum load: %,.0f events/s (wall-clock event times) at parallelism %d, %s warm-up, %s measured",
                 rate, max.parallelism, seconds(options.freshnessWarmup), seconds(options.freshnessWindow));
@@ -187,7 +202,7 @@ public final class Bench {
         String savepoint;
         long[] keys;
         try (JobRun job = JobRun.start("fresh", conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
-            job.rest().awaitRunning(job.jobId(), Duration.ofMinutes(2));
+            awaitFlowing(job);
             sleep(job, options.freshnessWarmup);
             double[] from = job.freshSample(EVENTS);
             long end = System.nanoTime() + options.freshnessWindow.toNanos();
@@ -211,7 +226,7 @@ public final class Bench {
                     freshness.p50Ms, freshness.p99Ms, freshness.achievedRate, freshness.snapshots);
 
             // The input ends (the job stays up); the state it leaves behind.
-            awaitEvents(job, EVENTS, count, rate);
+            awaitEvents(job, EVENTS, count);
             JsonNode checkpoint = job.awaitCheckpointAfter(System.currentTimeMillis(), Duration.ofMinutes(5));
             state.events = count;
             state.users = (long) job.sum(USERS);
@@ -291,7 +306,7 @@ public final class Bench {
                         + "(levels estimated to exceed %s in all at ~%,.0f events/s are skipped)",
                 options.growthUsers, growth.eventsPerUser, growth.eventsPerUser == 1 ? "" : "s", seconds(options.growthBudget), rate);
         Configuration conf = conf(Map.of());
-        SyntheticInteractions world = world(10_000);
+        UserSweep sweep = new UserSweep(world(10_000), growth.eventsPerUser);
         long previous = 0;
         String savepoint = null;
         BenchResult.GrowthLevel last = null;
@@ -308,28 +323,23 @@ public final class Bench {
                 break;
             }
             long count = target * growth.eventsPerUser;
-            InteractionSource source = new InteractionSource(new SequenceSource<>(new UserSweep(world, growth.eventsPerUser), count,
-                    RateLimiterStrategy.noOp(), true, Types.STRING), InteractionSource.GENERATOR, 1, InputFormat.JSON_LINES);
             BenchResult.GrowthLevel level = new BenchResult.GrowthLevel();
             level.usersTarget = target;
             out.printf(Locale.ROOT, "  %,d users (%,d events)%s%n", target, count, savepoint == null ? "" : ", from the previous level's savepoint");
-            try (JobRun job = JobRun.start(String.format(Locale.ROOT, "%dk", target / 1000), conf, source, work.resolve("dead-letters"),
-                    savepoint, out, options.progress)) {
+            try (JobRun job = JobRun.start(String.format(Locale.ROOT, "%dk", target / 1000), conf, sweep.source(count),
+                    work.resolve("dead-letters"), savepoint, out, options.progress)) {
                 if (last != null) {
                     last.restoreSeconds = awaitLookup(job, 1);
                     out.printf(Locale.ROOT, "    restore of the %,d-user state: %.1f s%n", last.users, last.restoreSeconds);
                 }
-                job.rest().awaitRunning(job.jobId(), Duration.ofMinutes(5));
-                double[] from = job.freshSample(EVENTS_TOTAL);
-                double[] to = awaitEvents(job, EVENTS_TOTAL, count, rate);
+                Finite run = finite(job, count);
                 level.events = count;
-                level.eventsPerSecond = to[0] > from[0] ? (to[1] - from[1]) / ((to[0] - from[0]) / 1e9) : Double.NaN;
-                JsonNode checkpoint = job.awaitCheckpointAfter(System.currentTimeMillis(), Duration.ofMinutes(10));
-                level.users = (long) job.sum(USERS);
-                level.items = (long) job.sum(ITEMS);
-                level.checkpointDurationMs = checkpoint.path("end_to_end_duration").asDouble();
-                level.checkpointBytes = checkpoint.path("state_size").asLong();
-                level.bytesByOperator = job.stateByVertex(checkpoint.path("id").asLong());
+                level.eventsPerSecond = run.eventsPerSecond;
+                level.users = run.users;
+                level.items = run.items;
+                level.checkpointDurationMs = run.checkpoint.path("end_to_end_duration").asDouble();
+                level.checkpointBytes = run.checkpoint.path("state_size").asLong();
+                level.bytesByOperator = run.byOperator;
                 level.bytesPerUser = perUser(level.bytesByOperator, level.users);
                 level.bytesPerItem = perItem(level.bytesByOperator, level.items);
                 long[] keys = new Random(options.seed).longs(Math.min(options.lookupsPerClient, 5_000), 1, target + 1).toArray();
@@ -340,8 +350,8 @@ public final class Bench {
                 level.savepointSeconds = (System.nanoTime() - saving) / 1e9;
                 level.savepointBytes = directorySize(savepoint);
             }
-            out.printf(Locale.ROOT, "    %,d users, %,d items: %,.0f events/s; checkpoint %s in %.0f ms; %.0f B per user; "
-                            + "lookup p99 %.3f ms; savepoint %s in %.1f s%n", level.users, level.items, level.eventsPerSecond,
+            out.printf(Locale.ROOT, "    %,d users, %,d items: %s events/s; checkpoint %s in %.0f ms; %.0f B per user; "
+                            + "lookup p99 %.3f ms; savepoint %s in %.1f s%n", level.users, level.items, rate(level.eventsPerSecond),
                     bytes(level.checkpointBytes), level.checkpointDurationMs, level.bytesPerUser, level.lookups.p99Ms,
                     bytes(level.savepointBytes), level.savepointSeconds);
             growth.levels.add(level);
@@ -351,37 +361,78 @@ public final class Bench {
             loadSample();
         }
         if (last != null) {
-            long count = last.usersTarget * growth.eventsPerUser;
-            InteractionSource source = new InteractionSource(new SequenceSource<>(new UserSweep(world, growth.eventsPerUser), count,
-                    RateLimiterStrategy.noOp(), true, Types.STRING), InteractionSource.GENERATOR, 1, InputFormat.JSON_LINES);
-            last.restoreSeconds = restore("restore", conf, source, savepoint, 1);
+            last.restoreSeconds = restore("restore", conf, sweep.source(last.usersTarget * growth.eventsPerUser), savepoint, 1);
             out.printf(Locale.ROOT, "    restore of the %,d-user state: %.1f s%n", last.users, last.restoreSeconds);
         }
     }
 
-    /** Throughput and bytes per user at each history length (the configured one is the maximum-throughput run's). */
+    /**
+     * Throughput and bytes per user by history length: the same users created in turn, each with twice the longest
+     * history's events, so every history is full; the in-memory ceiling on the same stream.
+     */
     private void historyLengths() throws Exception {
         int parallelism = result.throughput.job.stream().mapToInt(t -> t.parallelism).max().orElse(2);
+        int eventsPerUser = 2 * options.historyLengths.stream().mapToInt(Integer::intValue).max().orElse(8);
+        long users = Math.max(1, options.historyEvents / eventsPerUser);
+        long count = users * eventsPerUser;
+        UserSweep sweep = new UserSweep(world(10_000), eventsPerUser);
         for (int length : options.historyLengths) {
-            BenchResult.HistoryLength row;
-            if (length == result.settings.historyLength && defaultHistory.users > 0) {
-                row = defaultHistory;
-                row.eventsPerSecond = result.throughput.job.stream().filter(t -> t.parallelism == parallelism)
-                        .mapToDouble(t -> t.eventsPerSecond).findFirst().orElse(Double.NaN);
-            } else {
-                row = new BenchResult.HistoryLength();
-                row.eventsPerSecond = throughput("h" + length, parallelism, length, row).eventsPerSecond;
-            }
+            phase("History length %d: %,d users with %d events each (%,d events) at parallelism %d", length, users, eventsPerUser, count,
+                    parallelism);
+            BenchResult.HistoryLength row = new BenchResult.HistoryLength();
             row.historyLength = length;
-            Configuration conf = conf(Map.of(FreshRecOptions.HISTORY_LENGTH.key(), Integer.toString(length)));
-            ModelConfig model = FreshRecOptions.modelConfig(conf);
-            row.ceilingEventsPerSecond = length == result.settings.historyLength ? result.throughput.ceiling.eventsPerSecond
-                    : Ceiling.measure(world(10_000), model, options.ceilingWarmup.toMillis() / 1e3,
-                            options.ceilingWindow.toMillis() / 1e3).eventsPerSecond;
-            out.printf(Locale.ROOT, "    history length %d: %,.0f events/s (ceiling %,.0f), %.0f B per user%n", length, row.eventsPerSecond,
-                    row.ceilingEventsPerSecond, row.bytesPerUser);
+            row.eventsPerUser = eventsPerUser;
+            Configuration conf = conf(Map.of(FreshRecOptions.HISTORY_LENGTH.key(), Integer.toString(length),
+                    CoreOptions.DEFAULT_PARALLELISM.key(), Integer.toString(parallelism)));
+            try (JobRun job = JobRun.start("h" + length, conf, sweep.source(count), work.resolve("dead-letters"), null, out,
+                    options.progress)) {
+                Finite run = finite(job, count);
+                row.eventsPerSecond = run.eventsPerSecond;
+                row.users = run.users;
+                row.userHistoryBytes = operator(run.byOperator, "user-history");
+                row.bytesPerUser = perUser(run.byOperator, run.users);
+                row.checkpointBytes = run.checkpoint.path("state_size").asLong();
+                row.checkpointDurationMs = run.checkpoint.path("end_to_end_duration").asDouble();
+            }
+            loadSample();
+            row.ceilingEventsPerSecond = Ceiling.measure(sweep::at, FreshRecOptions.modelConfig(conf), options.ceilingWarmup.toMillis() / 1e3,
+                    options.ceilingWindow.toMillis() / 1e3, true).eventsPerSecond;
+            out.printf(Locale.ROOT, "    history length %d: %s events/s (ceiling on the same stream %,.0f); %.0f B per user, user-history %s%n",
+                    length, rate(row.eventsPerSecond), row.ceilingEventsPerSecond, row.bytesPerUser, bytes(row.userHistoryBytes));
             result.historyLength.add(row);
         }
+    }
+
+    /** What a finite input left: its rate, the first checkpoint after it ended, the state by operator, users and items. */
+    private static final class Finite {
+        double eventsPerSecond;
+        JsonNode checkpoint;
+        Map<String, Long> byOperator;
+        long users;
+        long items;
+    }
+
+    /**
+     * Follows a job whose source ends after {@code count} events in all (a restored job continues the count): the
+     * rate between the first and the last change of the event count seen, then the first checkpoint triggered after
+     * the input ended (it holds every event's effect).
+     */
+    private Finite finite(JobRun job, long count) throws Exception {
+        job.rest().awaitRunning(job.jobId(), Duration.ofMinutes(5));
+        Finite run = new Finite();
+        double[] from = job.awaitChange(EVENTS_TOTAL, count, Duration.ofMinutes(5));
+        double[] to = awaitEvents(job, EVENTS_TOTAL, count);
+        // NaN when the whole input went through before the first sample (too small to time).
+        run.eventsPerSecond = from[1] < count && to[0] > from[0] ? (to[1] - from[1]) / ((to[0] - from[0]) / 1e9) : Double.NaN;
+        run.checkpoint = job.awaitCheckpointAfter(System.currentTimeMillis(), Duration.ofMinutes(10));
+        run.byOperator = job.stateByVertex(run.checkpoint.path("id").asLong());
+        run.users = (long) job.sum(USERS);
+        run.items = (long) job.sum(ITEMS);
+        return run;
+    }
+
+    static String rate(double eventsPerSecond) {
+        return Double.isFinite(eventsPerSecond) ? String.format(Locale.ROOT, "%,.0f", eventsPerSecond) : "-";
     }
 
     // ---- helpers ----
@@ -417,7 +468,7 @@ public final class Bench {
     }
 
     /** Waits until the metric reached {@code count} (the generator's input ended); returns when and its value. */
-    private double[] awaitEvents(JobRun job, String metric, long count, double rate) throws Exception {
+    private static double[] awaitEvents(JobRun job, String metric, long count) throws Exception {
         double value = job.sum(metric);
         long stalledSince = System.nanoTime();
         double last = value;
@@ -493,6 +544,8 @@ public final class Bench {
         s.checkpointInterval = conf.getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).map(d -> seconds(d)).orElse("off");
         s.stateBackend = conf.get(StateBackendOptions.STATE_BACKEND);
         s.incrementalCheckpoints = conf.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS);
+        s.watermarkOutOfOrdernessMs = conf.get(FreshRecOptions.OUT_OF_ORDERNESS).toMillis();
+        s.autoWatermarkIntervalMs = conf.get(org.apache.flink.configuration.PipelineOptions.AUTO_WATERMARK_INTERVAL).toMillis();
         s.warmupSeconds = options.warmup.toMillis() / 1e3;
         s.windowSeconds = options.window.toMillis() / 1e3;
     }

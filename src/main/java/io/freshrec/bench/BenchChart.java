@@ -98,6 +98,7 @@ final class BenchChart {
         CategoryPlot plot = chart.getCategoryPlot();
         LogAxis axis = new LogAxis("ms");
         axis.setSmallestValue(0.01);
+        axis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
         axis.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
         plot.setRangeAxis(axis);
         target(chart, BenchVerdict.LOOKUP_P99_MS, "target p99 1 ms (one client)");
@@ -125,37 +126,49 @@ final class BenchChart {
     }
 
     private static JFreeChart growth(BenchResult r) {
-        XYSeries state = new XYSeries("checkpoint state (MB)");
-        XYSeries perUser = new XYSeries("bytes per user / 10");
-        XYSeries restore = new XYSeries("restore (s) x 10");
-        XYSeries checkpoint = new XYSeries("checkpoint (s) x 10");
+        XYSeries state = new XYSeries("checkpoint state (MB, left)");
+        XYSeries savepoint = new XYSeries("savepoint (MB, left)");
+        XYSeriesCollection sizes = new XYSeriesCollection();
+        XYSeries checkpoint = new XYSeries("checkpoint (s, right)");
+        XYSeries restore = new XYSeries("restore (s, right)");
+        XYSeriesCollection times = new XYSeriesCollection();
+        StringBuilder perUser = new StringBuilder("bytes per user:");
         for (BenchResult.GrowthLevel level : r.growth.levels) {
             double users = Math.max(1, level.users);
             state.add(users, level.checkpointBytes / (double) (1 << 20));
-            perUser.add(users, level.bytesPerUser / 10);
-            restore.add(users, level.restoreSeconds * 10);
-            checkpoint.add(users, level.checkpointDurationMs / 100);
+            savepoint.add(users, level.savepointBytes / (double) (1 << 20));
+            checkpoint.add(users, level.checkpointDurationMs / 1000);
+            restore.add(users, level.restoreSeconds);
+            perUser.append(String.format(Locale.ROOT, "  %,d -> %,.0f B", level.users, level.bytesPerUser));
         }
-        XYSeriesCollection data = new XYSeriesCollection();
-        data.addSeries(state);
-        data.addSeries(perUser);
-        data.addSeries(restore);
-        data.addSeries(checkpoint);
+        sizes.addSeries(state);
+        sizes.addSeries(savepoint);
+        times.addSeries(checkpoint);
+        times.addSeries(restore);
         JFreeChart chart = ChartFactory.createXYLineChart(String.format(Locale.ROOT, "Growth with users (%d event%s per user)",
-                r.growth.eventsPerUser, r.growth.eventsPerUser == 1 ? "" : "s"), "users (log scale)", "value", data,
+                r.growth.eventsPerUser, r.growth.eventsPerUser == 1 ? "" : "s"), "users (log scale)", "MB", sizes,
                 PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         LogAxis users = new LogAxis("users (log scale)");
         users.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
         plot.setDomainAxis(users);
-        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-        for (int i = 0; i < 4; i++) {
-            renderer.setSeriesPaint(i, COLORS[i]);
-            renderer.setSeriesStroke(i, new BasicStroke(2f));
-        }
-        plot.setRenderer(renderer);
+        plot.setRenderer(0, lines(0));
+        plot.setRangeAxis(1, new NumberAxis("seconds"));
+        plot.setDataset(1, times);
+        plot.mapDatasetToRangeAxis(1, 1);
+        plot.setRenderer(1, lines(2));
+        chart.addSubtitle(new TextTitle(perUser.toString(), new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
         style(chart);
         return chart;
+    }
+
+    private static XYLineAndShapeRenderer lines(int firstColor) {
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < 2; i++) {
+            renderer.setSeriesPaint(i, COLORS[firstColor + i]);
+            renderer.setSeriesStroke(i, new BasicStroke(2f));
+        }
+        return renderer;
     }
 
     private static JFreeChart historyLength(BenchResult r) {

@@ -30,6 +30,8 @@ public final class BenchOptions {
     /** Growth levels that would take longer than this in all (at the measured rate) are skipped and reported. */
     public Duration growthBudget = Duration.ofMinutes(9);
     public List<Integer> historyLengths = List.of(8, 32);
+    /** Events of each history-length run: users created in turn, twice the longest history length each. */
+    public long historyEvents = 60_000;
     /** REST base+81, queryable-state proxy base+69 and server base+67, Redis base+79. */
     public int portBase = 32_000;
     public Duration progress = Duration.ofSeconds(5);
@@ -50,6 +52,7 @@ public final class BenchOptions {
         o.growthUsers = List.of(2_000L, 20_000L);
         o.growthBudget = Duration.ofMinutes(2);
         o.historyLengths = List.of(8, 32);
+        o.historyEvents = 8_000;
         o.parallelisms = List.of(1, 2);
         return o;
     }

@@ -42,6 +42,9 @@ public class BenchResult {
         public boolean incrementalCheckpoints;
         public double warmupSeconds;
         public double windowSeconds;
+        /** Interactions are applied in event-time order once the watermark passes them: a floor under freshness. */
+        public long watermarkOutOfOrdernessMs;
+        public long autoWatermarkIntervalMs;
     }
 
     public static class Throughput {
@@ -56,6 +59,8 @@ public class BenchResult {
         public double seconds;
         public int users;
         public int items;
+        /** The same, without the per-event top-N list: the model updates alone (where the time per event goes). */
+        public double updatesOnlyEventsPerSecond;
     }
 
     public static class JobThroughput {
@@ -151,6 +156,8 @@ public class BenchResult {
 
     public static class HistoryLength {
         public int historyLength;
+        /** Users created in turn, each with this many events (twice the longest history compared). */
+        public int eventsPerUser;
         public double eventsPerSecond;
         public double ceilingEventsPerSecond;
         public long users;

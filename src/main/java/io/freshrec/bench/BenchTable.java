@@ -21,6 +21,8 @@ final class BenchTable {
         out.println("| throughput | events/s | of ceiling | checkpoints in window | checkpoint duration mean / max | state size |");
         out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
         out.printf(Locale.ROOT, "| in-memory ceiling (1 thread, same model math) | %,.0f | 100%% | - | - | - |%n", r.throughput.ceiling.eventsPerSecond);
+        out.printf(Locale.ROOT, "| (in memory, model updates alone, no top-N list per event) | %,.0f | - | - | - | - |%n",
+                r.throughput.ceiling.updatesOnlyEventsPerSecond);
         for (BenchResult.JobThroughput t : r.throughput.job) {
             out.printf(Locale.ROOT, "| job, parallelism %d, RocksDB + checkpoints | %,.0f | %.1f%% | %d | %.0f / %.0f ms | %s |%n", t.parallelism,
                     t.eventsPerSecond, t.percentOfCeiling, t.checkpoints.completed, t.checkpoints.durationMsMean,
@@ -51,8 +53,8 @@ final class BenchTable {
         out.println("| users | items | events/s | checkpoint | checkpoint ms | B per user | B per item | savepoint | savepoint s | restore s | lookup p99 ms |");
         out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (BenchResult.GrowthLevel level : g.levels) {
-            out.printf(Locale.ROOT, "| %,d | %,d | %,.0f | %s | %.0f | %.0f | %.0f | %s | %.1f | %.1f | %.3f |%n", level.users, level.items,
-                    level.eventsPerSecond, Bench.bytes(level.checkpointBytes), level.checkpointDurationMs, level.bytesPerUser,
+            out.printf(Locale.ROOT, "| %,d | %,d | %s | %s | %.0f | %.0f | %.0f | %s | %.1f | %.1f | %.3f |%n", level.users, level.items,
+                    Bench.rate(level.eventsPerSecond), Bench.bytes(level.checkpointBytes), level.checkpointDurationMs, level.bytesPerUser,
                     level.bytesPerItem, Bench.bytes(level.savepointBytes), level.savepointSeconds, level.restoreSeconds,
                     level.lookups == null ? Double.NaN : level.lookups.p99Ms);
         }
@@ -60,11 +62,16 @@ final class BenchTable {
             out.println("  " + skipped);
         }
         out.println();
-        out.println("| history length | events/s (job) | events/s (ceiling) | B per user | user-history state | checkpoint |");
-        out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        if (!r.historyLength.isEmpty()) {
+            BenchResult.HistoryLength first = r.historyLength.get(0);
+            out.printf(Locale.ROOT, "By history length (%,d users created in turn, %d events each):%n", first.users, first.eventsPerUser);
+        }
+        out.println("| history length | events/s (job) | events/s (ceiling, same stream) | B per user | user-history state | checkpoint | checkpoint ms |");
+        out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (BenchResult.HistoryLength h : r.historyLength) {
-            out.printf(Locale.ROOT, "| %d | %,.0f | %,.0f | %.0f | %s | %s |%n", h.historyLength, h.eventsPerSecond, h.ceilingEventsPerSecond,
-                    h.bytesPerUser, Bench.bytes(h.userHistoryBytes), Bench.bytes(h.checkpointBytes));
+            out.printf(Locale.ROOT, "| %d | %s | %,.0f | %.0f | %s | %s | %.0f |%n", h.historyLength, Bench.rate(h.eventsPerSecond),
+                    h.ceilingEventsPerSecond, h.bytesPerUser, Bench.bytes(h.userHistoryBytes), Bench.bytes(h.checkpointBytes),
+                    h.checkpointDurationMs);
         }
         out.println();
         out.println("| target | goal | measured | met |");

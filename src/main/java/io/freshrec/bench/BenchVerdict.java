@@ -14,6 +14,8 @@ final class BenchVerdict {
 
     static void apply(BenchResult r) {
         r.targets.clear();
+        r.notes.clear();
+        notes(r);
         BenchResult.JobThroughput widest = r.throughput.job.stream()
                 .max(Comparator.comparingInt((BenchResult.JobThroughput t) -> t.parallelism)).orElse(null);
         if (widest != null) {
@@ -30,6 +32,37 @@ final class BenchVerdict {
             BenchResult.Latency one = r.lookups.queryableState.get(0);
             add(r, "lookup p99, one client (queryable state)", "<= 1 ms", String.format(Locale.ROOT, "%.3f ms", one.p99Ms),
                     one.p99Ms <= LOOKUP_P99_MS);
+        }
+    }
+
+    /** What the figures depend on, from the measurements themselves. */
+    private static void notes(BenchResult r) {
+        BenchResult.Machine m = r.machine;
+        if (m.load1Max > m.cores) {
+            r.notes.add(String.format(Locale.ROOT, "the machine was shared: 1-minute load average %.1f before, up to %.1f during the run, "
+                    + "on %d cores; every figure is lower (latencies higher) than on an idle machine", m.load1Before, m.load1Max, m.cores));
+        }
+        BenchResult.Ceiling c = r.throughput.ceiling;
+        if (c.eventsPerSecond > 0 && c.updatesOnlyEventsPerSecond > 0) {
+            double listShare = 100 * (1 - c.eventsPerSecond / c.updatesOnlyEventsPerSecond);
+            r.notes.add(String.format(Locale.ROOT, "in memory on one thread the model updates alone run at %,.0f events/s; with the top-N list "
+                    + "recomputed for each event's user (what serving does) %,.0f events/s: the lists take %.0f%% of the time per event",
+                    c.updatesOnlyEventsPerSecond, c.eventsPerSecond, listShare));
+            if (c.eventsPerSecond < EVENTS_PER_SECOND) {
+                r.notes.add(String.format(Locale.ROOT, "50,000 events/s is %.1fx the single-thread in-memory ceiling of the same math "
+                        + "(%,.0f events/s); the job has 2 cores for that math plus RocksDB, serialization, network buffers and checkpoints",
+                        EVENTS_PER_SECOND / c.eventsPerSecond, c.eventsPerSecond));
+            }
+        }
+        BenchResult.Settings s = r.settings;
+        if (r.freshness.snapshots > 0) {
+            r.notes.add(String.format(Locale.ROOT, "freshness includes waiting for the watermark: user-history applies interactions in "
+                    + "event-time order once the watermark passes them, %d ms out-of-orderness plus up to %d ms between watermarks "
+                    + "(freshrec.watermark.out-of-orderness, pipeline.auto-watermark-interval)", s.watermarkOutOfOrdernessMs,
+                    s.autoWatermarkIntervalMs));
+        }
+        if (r.lookups.conditions != null) {
+            r.notes.add("lookups: " + r.lookups.conditions + "; both stores answer with the same serialized list, deserialized by the client");
         }
     }
 

@@ -4,6 +4,7 @@ import io.freshrec.events.Interaction;
 import io.freshrec.model.InMemoryModel;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.sources.SyntheticInteractions;
+import java.util.function.LongFunction;
 
 /**
  * The single-thread in-memory rate of the job's model math: {@link InMemoryModel} applies each interaction (user
@@ -19,6 +20,15 @@ final class Ceiling {
     private Ceiling() {}
 
     static BenchResult.Ceiling measure(SyntheticInteractions world, ModelConfig config, double warmupSeconds, double seconds) {
+        return measure(world::at, config, warmupSeconds, seconds, true);
+    }
+
+    /**
+     * @param events the n-th interaction
+     * @param lists also compute the user's top-N list per event (serving's work); without: the model updates alone
+     */
+    static BenchResult.Ceiling measure(LongFunction<Interaction> events, ModelConfig config, double warmupSeconds, double seconds,
+            boolean lists) {
         InMemoryModel model = new InMemoryModel(config);
         Interaction[] chunk = new Interaction[CHUNK];
         long next = 0;
@@ -28,14 +38,16 @@ final class Ceiling {
         long sink = 0;
         while (timedNanos < seconds * 1e9) {
             for (int i = 0; i < CHUNK; i++) {
-                chunk[i] = world.at(next + i);
+                chunk[i] = events.apply(next + i);
             }
             next += CHUNK;
             boolean warm = System.nanoTime() >= warmupEnd;
             long start = System.nanoTime();
             for (Interaction event : chunk) {
                 model.apply(event);
-                sink += model.recommend(event.userId, event.timestamp).items.length;
+                if (lists) {
+                    sink += model.recommend(event.userId, event.timestamp).items.length;
+                }
             }
             if (warm) {
                 timedNanos += System.nanoTime() - start;

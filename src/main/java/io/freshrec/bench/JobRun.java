@@ -61,6 +61,7 @@ final class JobRun implements AutoCloseable {
     /** Starts the job; returns once it was submitted. */
     static JobRun start(String label, Configuration conf, InteractionSource source, Path deadLetters, String savepoint,
             PrintWriter out, Duration progress) throws Exception {
+        awaitPortsFree(conf);
         JobRun job = new JobRun(label, conf, source, deadLetters, savepoint, out, progress);
         job.thread.start();
         if (!job.started.await(5, TimeUnit.MINUTES) || job.jobId == null) {
@@ -68,6 +69,30 @@ final class JobRun implements AutoCloseable {
             throw new IllegalStateException(label + ": the job did not start" + job.failureText());
         }
         return job;
+    }
+
+    /** The previous job's cluster may still be letting its fixed ports go. */
+    private static void awaitPortsFree(Configuration conf) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (String key : List.of("rest.bind-port", "queryable-state.proxy.ports", "queryable-state.server.ports")) {
+            String value = conf.getString(key, "0").trim();
+            if (!value.matches("[0-9]+") || value.equals("0")) {
+                continue;
+            }
+            while (!free(Integer.parseInt(value)) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static boolean free(int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new java.net.InetSocketAddress("localhost", port));
+            return true;
+        } catch (IOException inUse) {
+            return false;
+        }
     }
 
     String jobId() {
@@ -91,7 +116,14 @@ final class JobRun implements AutoCloseable {
     }
 
     private String failureText() {
-        return failure == null ? "" : ": " + failure.getMessage();
+        if (failure == null) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder(": ").append(failure.getMessage());
+        for (Throwable cause = failure.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            text.append(" <- ").append(cause.getClass().getSimpleName()).append(": ").append(cause.getMessage());
+        }
+        return text.toString();
     }
 
     /** The named operator metrics, summed over subtasks (absent ones are 0). */
@@ -123,6 +155,24 @@ final class JobRun implements AutoCloseable {
             if (value != first) {
                 return new double[] {System.nanoTime(), value};
             }
+        }
+        return new double[] {System.nanoTime(), first};
+    }
+
+    /**
+     * When a summed metric first moved from its value now (the job's input started flowing), and that value; returns
+     * at once when it already reached {@code atLeast}.
+     */
+    double[] awaitChange(String name, double atLeast, Duration timeout) throws IOException, InterruptedException {
+        double first = sum(name);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (first < atLeast && System.nanoTime() < deadline) {
+            check();
+            double value = sum(name);
+            if (value != first) {
+                return new double[] {System.nanoTime(), value};
+            }
+            Thread.sleep(50);
         }
         return new double[] {System.nanoTime(), first};
     }
@@ -178,11 +228,20 @@ final class JobRun implements AutoCloseable {
         return rest().awaitSavepoint(jobId, trigger, Duration.ofMinutes(10));
     }
 
-    /** Ends the run (cancels a running job) and waits until its cluster is down. */
+    /**
+     * Ends the run (cancels a running job) and waits until its cluster is down. Interrupts again while the run is
+     * alive: Flink calls it may be in can swallow an interrupt.
+     */
     @Override
     public void close() throws InterruptedException {
-        thread.interrupt();
-        thread.join(TimeUnit.MINUTES.toMillis(2));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (thread.isAlive() && System.nanoTime() < deadline) {
+            thread.interrupt();
+            thread.join(1000);
+        }
+        if (thread.isAlive()) {
+            throw new IllegalStateException("the embedded Flink of " + thread.getName() + " did not stop within 3 minutes");
+        }
     }
 
     /** Passes on EmbeddedRun's progress lines (and its final line), indented; drops its hints for interactive use. */

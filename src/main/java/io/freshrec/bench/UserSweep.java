@@ -1,8 +1,13 @@
 package io.freshrec.bench;
 
+import io.freshrec.events.InputFormat;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
+import io.freshrec.sources.InteractionSource;
+import io.freshrec.sources.SequenceSource;
 import io.freshrec.sources.SyntheticInteractions;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 
 /**
@@ -23,8 +28,18 @@ final class UserSweep implements GeneratorFunction<Long, String> {
 
     @Override
     public String map(Long index) {
+        return InteractionParser.toJson(at(index));
+    }
+
+    Interaction at(long index) {
         Interaction event = world.at(index);
         event.userId = 1 + index / eventsPerUser;
-        return InteractionParser.toJson(event);
+        return event;
+    }
+
+    /** The job's source of {@code count} such events, staying up after the last (its state stays served). */
+    InteractionSource source(long count) {
+        return new InteractionSource(new SequenceSource<>(this, count, RateLimiterStrategy.noOp(), true, Types.STRING),
+                InteractionSource.GENERATOR, 1, InputFormat.JSON_LINES);
     }
 }

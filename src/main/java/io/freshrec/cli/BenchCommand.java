@@ -35,6 +35,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--parallelism", split = ",", paramLabel = "P", description = "Parallelisms of the throughput runs (default 1,2).")
     List<Integer> parallelisms;
 
+    @Option(names = "--ceiling-window", converter = DurationConverter.class,
+            description = "Measuring window of each in-memory ceiling (default 10s after 5s warm-up; quick 3s after 2s).")
+    Duration ceilingWindow;
+
     @Option(names = "--warmup", converter = DurationConverter.class, description = "Warm-up of each maximum-throughput run (default 20s; quick 11s).")
     Duration warmup;
 
@@ -61,6 +65,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--history-lengths", split = ",", paramLabel = "H", description = "History lengths to compare (default 8,32).")
     List<Integer> historyLengths;
+
+    @Option(names = "--history-events", paramLabel = "N", description = "Events of each history-length run (default 60000; quick 8000).")
+    Long historyEvents;
 
     @Option(names = "--port-base", description = "Ports: REST base+81, queryable-state proxy base+69 and server base+67, Redis base+79. Default 32000.")
     Integer portBase;
@@ -94,6 +101,10 @@ final class BenchCommand implements Callable<Integer> {
             parallelisms.forEach(p -> positive(p, "--parallelism"));
             o.parallelisms = parallelisms;
         }
+        if (ceilingWindow != null) {
+            o.ceilingWindow = nonZero(ceilingWindow, "--ceiling-window");
+            o.ceilingWarmup = o.ceilingWarmup.compareTo(o.ceilingWindow) > 0 ? o.ceilingWindow : o.ceilingWarmup;
+        }
         if (warmup != null) {
             o.warmup = warmup;
         }
@@ -122,6 +133,9 @@ final class BenchCommand implements Callable<Integer> {
         if (historyLengths != null) {
             historyLengths.forEach(h -> positive(h, "--history-lengths"));
             o.historyLengths = historyLengths;
+        }
+        if (historyEvents != null) {
+            o.historyEvents = positive(historyEvents, "--history-events");
         }
         if (portBase != null) {
             if (portBase < 1024 || portBase > 65_400) {
