@@ -332,7 +332,7 @@ public final class Bench {
                     last.restoreSeconds = awaitLookup(job, 1);
                     out.printf(Locale.ROOT, "    restore of the %,d-user state: %.1f s%n", last.users, last.restoreSeconds);
                 }
-                Finite run = finite(job, count);
+                Finite run = finite(job, previous * growth.eventsPerUser, count);
                 level.events = count;
                 level.eventsPerSecond = run.eventsPerSecond;
                 level.users = run.users;
@@ -354,6 +354,11 @@ public final class Bench {
                             + "lookup p99 %.3f ms; savepoint %s in %.1f s%n", level.users, level.items, rate(level.eventsPerSecond),
                     bytes(level.checkpointBytes), level.checkpointDurationMs, level.bytesPerUser, level.lookups.p99Ms,
                     bytes(level.savepointBytes), level.savepointSeconds);
+            if (last != null && level.users > last.users) {
+                long before = operator(last.bytesByOperator, "user-history") + operator(last.bytesByOperator, "serving");
+                long now = operator(level.bytesByOperator, "user-history") + operator(level.bytesByOperator, "serving");
+                level.marginalBytesPerUser = (double) (now - before) / (level.users - last.users);
+            }
             growth.levels.add(level);
             deletePreviousSavepoints(savepoint);
             last = level;
@@ -386,11 +391,11 @@ public final class Bench {
                     CoreOptions.DEFAULT_PARALLELISM.key(), Integer.toString(parallelism)));
             try (JobRun job = JobRun.start("h" + length, conf, sweep.source(count), work.resolve("dead-letters"), null, out,
                     options.progress)) {
-                Finite run = finite(job, count);
+                Finite run = finite(job, 0, count);
                 row.eventsPerSecond = run.eventsPerSecond;
                 row.users = run.users;
                 row.userHistoryBytes = operator(run.byOperator, "user-history");
-                row.bytesPerUser = perUser(run.byOperator, run.users);
+                row.bytesPerUser = run.users == 0 ? 0 : (double) row.userHistoryBytes / run.users;
                 row.checkpointBytes = run.checkpoint.path("state_size").asLong();
                 row.checkpointDurationMs = run.checkpoint.path("end_to_end_duration").asDouble();
             }
@@ -413,17 +418,25 @@ public final class Bench {
     }
 
     /**
-     * Follows a job whose source ends after {@code count} events in all (a restored job continues the count): the
-     * rate between the first and the last change of the event count seen, then the first checkpoint triggered after
-     * the input ended (it holds every event's effect).
+     * Follows a job whose source ends after {@code count} events in all (a restored job continues from {@code
+     * restored}): the rate from all its tasks running until every task's input watermark is the end of time (the
+     * source sends it after its last record, so every operator has processed every event), then the first
+     * checkpoint triggered after that (it holds every event's effect).
      */
-    private Finite finite(JobRun job, long count) throws Exception {
+    private Finite finite(JobRun job, long restored, long count) throws Exception {
         job.rest().awaitRunning(job.jobId(), Duration.ofMinutes(5));
+        long started = System.nanoTime();
         Finite run = new Finite();
-        double[] from = job.awaitChange(EVENTS_TOTAL, count, Duration.ofMinutes(5));
-        double[] to = awaitEvents(job, EVENTS_TOTAL, count);
-        // NaN when the whole input went through before the first sample (too small to time).
-        run.eventsPerSecond = from[1] < count && to[0] > from[0] ? (to[1] - from[1]) / ((to[0] - from[0]) / 1e9) : Double.NaN;
+        awaitEvents(job, EVENTS_TOTAL, count);
+        long stalledSince = System.nanoTime();
+        while (job.rest().lowestInputWatermark(job.jobId()) != Long.MAX_VALUE) {
+            job.check();
+            if (System.nanoTime() - stalledSince > TimeUnit.MINUTES.toNanos(10)) {
+                throw new IllegalStateException("the input's end did not reach every operator within 10 minutes");
+            }
+            Thread.sleep(100);
+        }
+        run.eventsPerSecond = (count - restored) / ((System.nanoTime() - started) / 1e9);
         run.checkpoint = job.awaitCheckpointAfter(System.currentTimeMillis(), Duration.ofMinutes(10));
         run.byOperator = job.stateByVertex(run.checkpoint.path("id").asLong());
         run.users = (long) job.sum(USERS);

@@ -173,7 +173,7 @@ final class BenchChart {
 
     private static JFreeChart historyLength(BenchResult r) {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
-        StringBuilder sizes = new StringBuilder("bytes per user:");
+        StringBuilder sizes = new StringBuilder("user-history bytes per user:");
         for (BenchResult.HistoryLength h : r.historyLength) {
             String column = "history " + h.historyLength;
             data.addValue(h.eventsPerSecond, "job (RocksDB, checkpoints)", column);

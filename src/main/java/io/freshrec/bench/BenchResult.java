@@ -147,9 +147,12 @@ public class BenchResult {
         public long checkpointBytes;
         public Map<String, Long> bytesByOperator = new LinkedHashMap<>();
         public double bytesPerUser;
+        /** (user-history + serving) growth since the previous level per user added: without the broadcast model copy. */
+        public double marginalBytesPerUser;
         public double bytesPerItem;
         public double savepointSeconds;
         public long savepointBytes;
+        /** Restoring this level's state: from the restored job's submission until a lookup answers. */
         public double restoreSeconds;
         public Latency lookups;
     }
@@ -161,6 +164,7 @@ public class BenchResult {
         public double eventsPerSecond;
         public double ceilingEventsPerSecond;
         public long users;
+        /** user-history's state per user (the history itself). */
         public double bytesPerUser;
         public long userHistoryBytes;
         public long checkpointBytes;

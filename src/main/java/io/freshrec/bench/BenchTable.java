@@ -50,12 +50,12 @@ final class BenchTable {
         out.println();
         BenchResult.Growth g = r.growth;
         out.printf(Locale.ROOT, "Growth with users (%d event%s per user, users created in turn):%n", g.eventsPerUser, g.eventsPerUser == 1 ? "" : "s");
-        out.println("| users | items | events/s | checkpoint | checkpoint ms | B per user | B per item | savepoint | savepoint s | restore s | lookup p99 ms |");
-        out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        out.println("| users | items | events/s | checkpoint | checkpoint ms | B per user | B per added user | B per item | savepoint | savepoint s | restore s | lookup p99 ms |");
+        out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (BenchResult.GrowthLevel level : g.levels) {
-            out.printf(Locale.ROOT, "| %,d | %,d | %s | %s | %.0f | %.0f | %.0f | %s | %.1f | %.1f | %.3f |%n", level.users, level.items,
+            out.printf(Locale.ROOT, "| %,d | %,d | %s | %s | %.0f | %.0f | %s | %.0f | %s | %.1f | %.1f | %.3f |%n", level.users, level.items,
                     Bench.rate(level.eventsPerSecond), Bench.bytes(level.checkpointBytes), level.checkpointDurationMs, level.bytesPerUser,
-                    level.bytesPerItem, Bench.bytes(level.savepointBytes), level.savepointSeconds, level.restoreSeconds,
+                    level.marginalBytesPerUser > 0 ? String.format(Locale.ROOT, "%.0f", level.marginalBytesPerUser) : "-", level.bytesPerItem, Bench.bytes(level.savepointBytes), level.savepointSeconds, level.restoreSeconds,
                     level.lookups == null ? Double.NaN : level.lookups.p99Ms);
         }
         for (String skipped : g.skipped) {
@@ -66,7 +66,7 @@ final class BenchTable {
             BenchResult.HistoryLength first = r.historyLength.get(0);
             out.printf(Locale.ROOT, "By history length (%,d users created in turn, %d events each):%n", first.users, first.eventsPerUser);
         }
-        out.println("| history length | events/s (job) | events/s (ceiling, same stream) | B per user | user-history state | checkpoint | checkpoint ms |");
+        out.println("| history length | events/s (job) | events/s (ceiling, same stream) | user-history B per user | user-history state | checkpoint | checkpoint ms |");
         out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (BenchResult.HistoryLength h : r.historyLength) {
             out.printf(Locale.ROOT, "| %d | %s | %,.0f | %.0f | %s | %s | %.0f |%n", h.historyLength, Bench.rate(h.eventsPerSecond),

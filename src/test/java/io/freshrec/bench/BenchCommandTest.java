@@ -94,12 +94,14 @@ class BenchCommandTest {
         for (JsonNode level : levels) {
             // Users are created in turn: exactly the level's users exist once its input has ended.
             assertThat(level.path("users").asLong()).isEqualTo(level.path("usersTarget").asLong());
+            assertThat(level.path("eventsPerSecond").asDouble()).isPositive();
             assertThat(level.path("bytesPerUser").asDouble()).isPositive();
             assertThat(level.path("savepointBytes").asLong()).isPositive();
             assertThat(level.path("restoreSeconds").asDouble()).isPositive();
             assertThat(level.path("lookups").path("lookups").asLong()).isPositive();
         }
         assertThat(levels.get(1).path("checkpointBytes").asLong()).isGreaterThan(levels.get(0).path("checkpointBytes").asLong());
+        assertThat(levels.get(1).path("marginalBytesPerUser").asDouble()).isPositive();
 
         JsonNode history = bench.path("historyLength");
         assertThat(history).hasSize(2);
@@ -109,6 +111,7 @@ class BenchCommandTest {
         // Longer histories hold more items per user.
         assertThat(history.get(1).path("userHistoryBytes").asLong()).isGreaterThan(history.get(0).path("userHistoryBytes").asLong());
         for (JsonNode row : history) {
+            assertThat(row.path("eventsPerSecond").asDouble()).isPositive();
             assertThat(row.path("ceilingEventsPerSecond").asDouble()).isPositive();
         }
 
