@@ -303,7 +303,7 @@ public final class Bench {
         growth.eventsPerUser = options.growthEventsPerUser;
         double rate = result.throughput.job.stream().mapToDouble(t -> t.eventsPerSecond).max().orElse(1000);
         phase("State growth: %s users, %d event%s per user, each level restored from the previous one's savepoint "
-                        + "(levels estimated to exceed %s in all at ~%,.0f events/s are skipped)",
+                        + "(levels estimated to exceed %s in all are skipped; the first estimate at ~%,.0f events/s)",
                 options.growthUsers, growth.eventsPerUser, growth.eventsPerUser == 1 ? "" : "s", seconds(options.growthBudget), rate);
         Configuration conf = conf(Map.of());
         UserSweep sweep = new UserSweep(world(10_000), growth.eventsPerUser);
@@ -313,11 +313,13 @@ public final class Bench {
         long started = System.nanoTime();
         for (long target : options.growthUsers) {
             long events = (target - previous) * growth.eventsPerUser;
-            double estimate = events / rate + 30;
+            // The previous level's own rate predicts the next best (users in turn run faster than the random stream).
+            double levelRate = last != null && Double.isFinite(last.eventsPerSecond) && last.eventsPerSecond > 0 ? last.eventsPerSecond : rate;
+            double estimate = events / levelRate + 30 + (last == null ? 0 : 2 * last.savepointSeconds * target / Math.max(1, previous));
             double spent = (System.nanoTime() - started) / 1e9;
             if (spent + estimate > options.growthBudget.toSeconds()) {
                 String note = String.format(Locale.ROOT, "%,d users skipped: about %.0f s more at %,.0f events/s, over the %s budget "
-                        + "(raise --growth-budget)", target, estimate, rate, seconds(options.growthBudget));
+                        + "(raise --growth-budget)", target, estimate, levelRate, seconds(options.growthBudget));
                 growth.skipped.add(note);
                 out.println("    " + note);
                 break;

@@ -28,7 +28,7 @@ public final class BenchOptions {
     public List<Long> growthUsers = List.of(10_000L, 100_000L, 1_000_000L);
     public int growthEventsPerUser = 1;
     /** Growth levels that would take longer than this in all (at the measured rate) are skipped and reported. */
-    public Duration growthBudget = Duration.ofMinutes(9);
+    public Duration growthBudget = Duration.ofMinutes(12);
     public List<Integer> historyLengths = List.of(8, 32);
     /** Events of each history-length run: users created in turn, twice the longest history length each. */
     public long historyEvents = 60_000;

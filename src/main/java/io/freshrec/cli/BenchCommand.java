@@ -60,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--growth-events-per-user", paramLabel = "K", description = "Events per user in the growth levels (default 1).")
     Integer growthEventsPerUser;
 
-    @Option(names = "--growth-budget", converter = DurationConverter.class, description = "Skip growth levels estimated to take longer in all (default 9min; quick 2min).")
+    @Option(names = "--growth-budget", converter = DurationConverter.class, description = "Skip growth levels estimated to take longer in all (default 12min; quick 2min).")
     Duration growthBudget;
 
     @Option(names = "--history-lengths", split = ",", paramLabel = "H", description = "History lengths to compare (default 8,32).")
