@@ -71,14 +71,25 @@ public final class Bench {
         machineBefore();
         Configuration base = conf(Map.of());
         settings(base);
+        result.settings.phases = new ArrayList<>(options.phases);
         try {
-            ceiling(base);
-            for (int parallelism : options.parallelisms) {
-                result.throughput.job.add(throughput(parallelism));
+            if (options.phases.contains("ceiling")) {
+                ceiling(base);
             }
-            servingPhase();
-            growth();
-            historyLengths();
+            if (options.phases.contains("throughput")) {
+                for (int parallelism : options.parallelisms) {
+                    result.throughput.job.add(throughput(parallelism));
+                }
+            }
+            if (options.phases.contains("freshness")) {
+                servingPhase();
+            }
+            if (options.phases.contains("growth")) {
+                growth();
+            }
+            if (options.phases.contains("history")) {
+                historyLengths();
+            }
         } finally {
             result.machine.seconds = (System.nanoTime() - startedNanos) / 1e9;
             result.machine.uptimeAfter = Uptime.text();
@@ -108,8 +119,9 @@ public final class Bench {
                 options.ceilingWindow.toMillis() / 1e3);
         result.throughput.ceiling.updatesOnlyEventsPerSecond = Ceiling.measure(world(10_000)::at, model,
                 options.ceilingWarmup.toMillis() / 1e3, options.ceilingWindow.toMillis() / 1e3, false).eventsPerSecond;
-        out.printf(Locale.ROOT, "    %,.0f events/s (%,d events in %.1f s); model updates alone, without the top-N list per event: %,.0f events/s%n",
-                result.throughput.ceiling.eventsPerSecond, result.throughput.ceiling.events, result.throughput.ceiling.seconds,
+        out.printf(Locale.ROOT, "    %,.0f events/s, %,.0f per CPU-second (%,d events in %.1f s); model updates alone, without the top-N list per event: %,.0f events/s%n",
+                result.throughput.ceiling.eventsPerSecond, result.throughput.ceiling.eventsPerCpuSecond, result.throughput.ceiling.events,
+                result.throughput.ceiling.seconds,
                 result.throughput.ceiling.updatesOnlyEventsPerSecond);
     }
 
@@ -132,6 +144,7 @@ public final class Bench {
             job.awaitCheckpointAfter(0, Duration.ofNanos(Math.max(0, limit - System.nanoTime())));
             double[] from = job.freshSample(EVENTS);
             long fromMs = System.currentTimeMillis();
+            long cpuFrom = processCpuNanos();
             sleep(job, options.window);
             List<JsonNode> inWindow = checkpointsSince(job, fromMs);
             while (inWindow.isEmpty() && System.nanoTime() < limit) {
@@ -139,17 +152,32 @@ public final class Bench {
                 inWindow = checkpointsSince(job, fromMs);
             }
             double[] to = job.freshSample(EVENTS);
+            long cpuTo = processCpuNanos();
             figures.windowSeconds = (to[0] - from[0]) / 1e9;
             figures.events = (long) (to[1] - from[1]);
             figures.eventsPerSecond = figures.events / figures.windowSeconds;
-            figures.percentOfCeiling = 100 * figures.eventsPerSecond / Math.max(1e-9, result.throughput.ceiling.eventsPerSecond);
+            double ceiling = result.throughput.ceiling.eventsPerSecond;
+            figures.percentOfCeiling = ceiling > 0 ? 100 * figures.eventsPerSecond / ceiling : 0;
             figures.checkpoints = checkpoints(checkpointsSince(job, fromMs));
+            figures.cpuSeconds = (cpuTo - cpuFrom) / 1e9;
+            figures.coresUsed = figures.cpuSeconds / figures.windowSeconds;
+            figures.eventsPerCpuSecond = figures.cpuSeconds > 0 ? figures.events / figures.cpuSeconds : 0;
+            double perCpu = result.throughput.ceiling.eventsPerCpuSecond;
+            figures.percentOfCeilingPerCpuSecond = perCpu > 0 ? 100 * figures.eventsPerCpuSecond / perCpu : 0;
         }
-        out.printf(Locale.ROOT, "    p%d: %,.0f events/s over %.1f s (%.1f%% of the ceiling); %d checkpoints in the window, %.0f ms mean, %s state%n",
-                parallelism, figures.eventsPerSecond, figures.windowSeconds, figures.percentOfCeiling, figures.checkpoints.completed,
+        out.printf(Locale.ROOT, "    p%d: %,.0f events/s over %.1f s (%.1f%% of the ceiling); %.2f cores busy, %,.0f events per CPU-second "
+                        + "(%.1f%% of the ceiling's); %d checkpoints in the window, %.0f ms mean, %s state%n",
+                parallelism, figures.eventsPerSecond, figures.windowSeconds, figures.percentOfCeiling, figures.coresUsed,
+                figures.eventsPerCpuSecond, figures.percentOfCeilingPerCpuSecond, figures.checkpoints.completed,
                 figures.checkpoints.durationMsMean, bytes((long) figures.checkpoints.stateBytesMean));
         loadSample();
         return figures;
+    }
+
+    /** CPU time of this JVM: the embedded Flink runs in it. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static List<JsonNode> checkpointsSince(JobRun job, long fromMs) throws IOException {

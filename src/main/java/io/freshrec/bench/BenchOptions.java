@@ -36,6 +36,10 @@ public final class BenchOptions {
     public int portBase = 32_000;
     public Duration progress = Duration.ofSeconds(5);
     public boolean keepState;
+    /** The phases to run: ceiling, throughput, freshness (with lookups, state and restore), growth, history. */
+    public java.util.Set<String> phases = new java.util.LinkedHashSet<>(PHASES);
+
+    public static final List<String> PHASES = List.of("ceiling", "throughput", "freshness", "growth", "history");
 
     /** About two minutes: every phase, small sizes. */
     public static BenchOptions quick() {

@@ -34,6 +34,7 @@ public class BenchResult {
 
     public static class Settings {
         public boolean quick;
+        public List<String> phases = new ArrayList<>();
         public int users;
         public int items;
         public int historyLength;
@@ -55,6 +56,8 @@ public class BenchResult {
     public static class Ceiling {
         /** Single thread, InMemoryModel: apply + a fresh top-N list per event (what the job does per event). */
         public double eventsPerSecond;
+        /** Per second of the thread's own CPU time: what a whole core would do, however busy the machine. */
+        public double eventsPerCpuSecond;
         public long events;
         public double seconds;
         public int users;
@@ -69,6 +72,13 @@ public class BenchResult {
         public double percentOfCeiling;
         public long events;
         public double windowSeconds;
+        /** CPU time of the whole JVM (Flink's every thread, the generator, the bench's polling) over the window. */
+        public double cpuSeconds;
+        /** Cores the job kept busy on average over the window. */
+        public double coresUsed;
+        /** Events per CPU-second of the whole job, and that as a share of the ceiling's events per CPU-second. */
+        public double eventsPerCpuSecond;
+        public double percentOfCeilingPerCpuSecond;
         public Checkpoints checkpoints = new Checkpoints();
     }
 

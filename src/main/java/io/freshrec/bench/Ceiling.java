@@ -4,6 +4,8 @@ import io.freshrec.events.Interaction;
 import io.freshrec.model.InMemoryModel;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.sources.SyntheticInteractions;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.function.LongFunction;
 
 /**
@@ -34,6 +36,8 @@ final class Ceiling {
         long next = 0;
         long timedEvents = 0;
         long timedNanos = 0;
+        long timedCpuNanos = 0;
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
         long sink = 0;
         while (timedNanos < seconds * 1e9) {
@@ -42,6 +46,7 @@ final class Ceiling {
             }
             next += CHUNK;
             boolean warm = System.nanoTime() >= warmupEnd;
+            long cpuStart = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
             for (Interaction event : chunk) {
                 model.apply(event);
@@ -51,6 +56,7 @@ final class Ceiling {
             }
             if (warm) {
                 timedNanos += System.nanoTime() - start;
+                timedCpuNanos += threads.getCurrentThreadCpuTime() - cpuStart;
                 timedEvents += CHUNK;
             }
         }
@@ -58,6 +64,7 @@ final class Ceiling {
         ceiling.events = timedEvents;
         ceiling.seconds = timedNanos / 1e9;
         ceiling.eventsPerSecond = timedEvents / ceiling.seconds;
+        ceiling.eventsPerCpuSecond = timedCpuNanos > 0 ? timedEvents / (timedCpuNanos / 1e9) : ceiling.eventsPerSecond;
         listEntries = sink;
         ceiling.users = model.users();
         ceiling.items = model.itemCount();

@@ -72,6 +72,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--port-base", description = "Ports: REST base+81, queryable-state proxy base+69 and server base+67, Redis base+79. Default 32000.")
     Integer portBase;
 
+    @Option(names = "--only", split = ",", paramLabel = "PHASE",
+            description = "Run only these phases: ceiling, throughput, freshness (with lookups, state, savepoint and restore; "
+                    + "needs throughput), growth, history. Default: all.")
+    List<String> only;
+
     @Option(names = "--keep-state", description = "Keep checkpoints, savepoints and Redis' directory under OUT/work.")
     boolean keepState;
 
@@ -142,6 +147,17 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--port-base must be in [1024, 65400]");
             }
             o.portBase = portBase;
+        }
+        if (only != null) {
+            for (String phase : only) {
+                if (!BenchOptions.PHASES.contains(phase)) {
+                    throw new IllegalArgumentException("--only: unknown phase '" + phase + "' (" + String.join(", ", BenchOptions.PHASES) + ")");
+                }
+            }
+            if (only.contains("freshness") && !only.contains("throughput")) {
+                throw new IllegalArgumentException("--only freshness needs throughput too (it runs at half of the measured maximum)");
+            }
+            o.phases = new java.util.LinkedHashSet<>(only);
         }
         new Bench(o, spec.commandLine().getOut()).run();
         return 0;
