@@ -180,7 +180,7 @@ public final class Bench {
                 .getProcessCpuTime();
     }
 
-    private static List<JsonNode> checkpointsSince(JobRun job, long fromMs) throws IOException {
+    private static List<JsonNode> checkpointsSince(JobRun job, long fromMs) throws IOException, InterruptedException {
         List<JsonNode> since = new ArrayList<>();
         for (JsonNode checkpoint : job.completedCheckpoints()) {
             if (checkpoint.path("trigger_timestamp").asLong() >= fromMs) {
@@ -192,7 +192,7 @@ public final class Bench {
 
     /** Waits until the job runs and its first events have passed parse (a loaded machine takes a while). */
     private static void awaitFlowing(JobRun job) throws Exception {
-        job.rest().awaitRunning(job.jobId(), Duration.ofMinutes(5));
+        job.awaitRunning(Duration.ofMinutes(5));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (job.sum(EVENTS) <= 0) {
             if (System.nanoTime() > deadline) {
@@ -454,12 +454,12 @@ public final class Bench {
      * checkpoint triggered after that (it holds every event's effect).
      */
     private Finite finite(JobRun job, long restored, long count) throws Exception {
-        job.rest().awaitRunning(job.jobId(), Duration.ofMinutes(5));
+        job.awaitRunning(Duration.ofMinutes(5));
         long started = System.nanoTime();
         Finite run = new Finite();
         awaitEvents(job, EVENTS_TOTAL, count);
         long stalledSince = System.nanoTime();
-        while (job.rest().lowestInputWatermark(job.jobId()) != Long.MAX_VALUE) {
+        while (job.lowestInputWatermark() != Long.MAX_VALUE) {
             job.check();
             if (System.nanoTime() - stalledSince > TimeUnit.MINUTES.toNanos(10)) {
                 throw new IllegalStateException("the input's end did not reach every operator within 10 minutes");

@@ -103,6 +103,50 @@ final class JobRun implements AutoCloseable {
         return new FlinkRest(rest);
     }
 
+    /** A read-only REST call. */
+    interface Call<T> {
+        T on(FlinkRest rest) throws IOException;
+    }
+
+    /**
+     * A read-only REST call, retried for a minute: on a machine this busy the REST API sometimes answers after its
+     * 5 s timeout, which must not end a 20-minute benchmark.
+     */
+    <T> T read(Call<T> call) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (true) {
+            try {
+                return call.on(rest());
+            } catch (IOException e) {
+                check();
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    /** Waits until the job and every task run (REST hiccups retried). */
+    void awaitRunning(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!read(r -> r.allTasksRunning(jobId))) {
+            check();
+            String state = read(r -> r.jobStatus(jobId));
+            if (List.of("FAILED", "CANCELED", "FINISHED", "FAILING").contains(state)) {
+                throw new IllegalStateException("job " + jobId + " " + state.toLowerCase(java.util.Locale.ROOT));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("job " + jobId + " not running after " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    long lowestInputWatermark() throws IOException, InterruptedException {
+        return read(r -> r.lowestInputWatermark(jobId));
+    }
+
     /** System.nanoTime() when the cluster acknowledged the job's submission. */
     long submittedNanos() {
         return submittedNanos;
@@ -127,8 +171,8 @@ final class JobRun implements AutoCloseable {
     }
 
     /** The named operator metrics, summed over subtasks (absent ones are 0). */
-    Map<String, Double> sums(List<String> names) throws IOException {
-        Map<String, FlinkRest.Aggregate> values = rest().metrics(jobId, names);
+    Map<String, Double> sums(List<String> names) throws IOException, InterruptedException {
+        Map<String, FlinkRest.Aggregate> values = read(r -> r.metrics(jobId, names));
         Map<String, Double> sums = new LinkedHashMap<>();
         for (String name : names) {
             FlinkRest.Aggregate value = values.get(name);
@@ -138,8 +182,8 @@ final class JobRun implements AutoCloseable {
     }
 
     /** One metric aggregated over subtasks, or null while not reported. */
-    FlinkRest.Aggregate metric(String name) throws IOException {
-        return rest().metrics(jobId, List.of(name)).get(name);
+    FlinkRest.Aggregate metric(String name) throws IOException, InterruptedException {
+        return read(r -> r.metrics(jobId, List.of(name))).get(name);
     }
 
     /**
@@ -177,15 +221,15 @@ final class JobRun implements AutoCloseable {
         return new double[] {System.nanoTime(), first};
     }
 
-    double sum(String name) throws IOException {
+    double sum(String name) throws IOException, InterruptedException {
         FlinkRest.Aggregate value = metric(name);
         return value == null ? 0.0 : value.sum;
     }
 
     /** Completed checkpoints (not savepoints) in the REST API's history, oldest first. */
-    List<JsonNode> completedCheckpoints() throws IOException {
+    List<JsonNode> completedCheckpoints() throws IOException, InterruptedException {
         List<JsonNode> done = new ArrayList<>();
-        for (JsonNode checkpoint : rest().get("jobs/" + jobId + "/checkpoints").path("history")) {
+        for (JsonNode checkpoint : read(r -> r.get("jobs/" + jobId + "/checkpoints")).path("history")) {
             if ("COMPLETED".equals(checkpoint.path("status").asText()) && !checkpoint.path("is_savepoint").asBoolean()) {
                 done.add(0, checkpoint);
             }
@@ -210,13 +254,13 @@ final class JobRun implements AutoCloseable {
     }
 
     /** Full state size of each vertex (by name) in a completed checkpoint. */
-    Map<String, Long> stateByVertex(long checkpointId) throws IOException {
+    Map<String, Long> stateByVertex(long checkpointId) throws IOException, InterruptedException {
         Map<String, String> names = new LinkedHashMap<>();
-        for (JsonNode vertex : rest().get("jobs/" + jobId).path("vertices")) {
+        for (JsonNode vertex : read(r -> r.get("jobs/" + jobId)).path("vertices")) {
             names.put(vertex.path("id").asText(), vertex.path("name").asText());
         }
         Map<String, Long> sizes = new LinkedHashMap<>();
-        JsonNode tasks = rest().get("jobs/" + jobId + "/checkpoints/details/" + checkpointId).path("tasks");
+        JsonNode tasks = read(r -> r.get("jobs/" + jobId + "/checkpoints/details/" + checkpointId)).path("tasks");
         tasks.fields().forEachRemaining(task -> sizes.put(names.getOrDefault(task.getKey(), task.getKey()),
                 task.getValue().path("state_size").asLong()));
         return sizes;

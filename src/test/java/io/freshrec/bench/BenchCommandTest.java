@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * chart is an image. No figure is compared with a speed.
  */
 class BenchCommandTest {
-    private static final int PORT_BASE = 32_000;
+    private static final int PORT_BASE = 32_001;
 
     @TempDir
     Path out;
