@@ -64,6 +64,7 @@ public class BenchResult {
         public int items;
         /** The same, without the per-event top-N list: the model updates alone (where the time per event goes). */
         public double updatesOnlyEventsPerSecond;
+        public double updatesOnlyEventsPerCpuSecond;
     }
 
     public static class JobThroughput {

@@ -48,8 +48,8 @@ final class BenchTable {
         out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         out.printf(Locale.ROOT, "| in-memory ceiling (1 thread, same model math) | %,.0f | 100%% | 1 | %,.0f | 100%% | - | - | - |%n",
                 c.eventsPerSecond, c.eventsPerCpuSecond);
-        out.printf(Locale.ROOT, "| in memory, model updates alone (no top-N list per event) | %,.0f | - | 1 | - | - | - | - | - |%n",
-                c.updatesOnlyEventsPerSecond);
+        out.printf(Locale.ROOT, "| in memory, model updates alone (no top-N list per event) | %,.0f | - | 1 | %,.0f | - | - | - | - |%n",
+                c.updatesOnlyEventsPerSecond, c.updatesOnlyEventsPerCpuSecond);
         for (BenchResult.JobThroughput t : r.throughput.job) {
             out.printf(Locale.ROOT, "| job, parallelism %d, RocksDB + checkpoints | %,.0f | %.1f%% | %.2f | %,.0f | %.1f%% | %d | %.1f / %.1f s | %s |%n",
                     t.parallelism, t.eventsPerSecond, t.percentOfCeiling, t.coresUsed, t.eventsPerCpuSecond, t.percentOfCeilingPerCpuSecond,

@@ -46,11 +46,11 @@ final class BenchVerdict {
                     + "on %d cores; every figure is lower (latencies higher) than on an idle machine", m.load1Before, m.load1Max, m.cores));
         }
         BenchResult.Ceiling c = r.throughput.ceiling;
-        if (c.eventsPerSecond > 0 && c.updatesOnlyEventsPerSecond > 0) {
-            double listShare = 100 * (1 - c.eventsPerSecond / c.updatesOnlyEventsPerSecond);
-            r.notes.add(String.format(Locale.ROOT, "in memory on one thread the model updates alone run at %,.0f events/s; with the top-N list "
-                    + "recomputed for each event's user (what serving does) %,.0f events/s: the lists take %.0f%% of the time per event",
-                    c.updatesOnlyEventsPerSecond, c.eventsPerSecond, listShare));
+        if (c.eventsPerCpuSecond > 0 && c.updatesOnlyEventsPerCpuSecond > 0) {
+            double listShare = 100 * (1 - c.eventsPerCpuSecond / c.updatesOnlyEventsPerCpuSecond);
+            r.notes.add(String.format(Locale.ROOT, "in memory on one thread the model updates alone take %.0f us of CPU per event; with the "
+                    + "top-N list recomputed for each event's user (what serving does) %.0f us: the lists take %.0f%% of the time per event",
+                    1e6 / c.updatesOnlyEventsPerCpuSecond, 1e6 / c.eventsPerCpuSecond, listShare));
             if (c.eventsPerCpuSecond > 0 && c.eventsPerCpuSecond * m.cores < EVENTS_PER_SECOND) {
                 r.notes.add(String.format(Locale.ROOT, "the model math alone takes %.0f us of CPU per event (%,.0f events per CPU-second in "
                         + "memory): %d cores doing nothing else would reach %,.0f events/s, below 50,000", 1e6 / c.eventsPerCpuSecond,

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * chart is an image. No figure is compared with a speed.
  */
 class BenchCommandTest {
+    /** Ports 32068, 32070, 32080, 32082: apart from those of a bench run with the default base (32000). */
     private static final int PORT_BASE = 32_001;
 
     @TempDir
