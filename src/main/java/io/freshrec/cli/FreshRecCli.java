@@ -11,14 +11,15 @@ import picocli.CommandLine.Command;
         description = "Flink-native online recommender: learns on every interaction, serves through queryable state.",
         subcommands = {RunCommand.class, RecommendCommand.class, SimilarCommand.class, ProduceCommand.class, SubmitCommand.class,
                 SavepointCommand.class, StopCommand.class, VersionsCommand.class, RollbackCommand.class, InspectCommand.class,
-                ExportCommand.class, BootstrapCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+                ExportCommand.class, BootstrapCommand.class, EvaluateCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class FreshRecCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback, inspect, export, bootstrap, evaluate)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback, inspect, export, bootstrap, evaluate, bench)");
     }
 
     public static void main(String[] args) {
