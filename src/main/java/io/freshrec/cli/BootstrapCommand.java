@@ -80,6 +80,10 @@ final class BootstrapCommand implements Callable<Integer> {
             // As a full-speed replay with run --input: each event served once the model caught up with it.
             conf.set(FreshRecOptions.ALIGN_TO_MODEL, true);
         }
+        if (!overrides.containsKey(FreshRecOptions.BREAKER_ENABLED.key())) {
+            // Learning history is not serving: a breaker opened on old data would freeze the bootstrapped version.
+            conf.set(FreshRecOptions.BREAKER_ENABLED, false);
+        }
         FreshRecOptions.modelConfig(conf); // bad model settings fail here, in one line
         if (!overrides.containsKey(RestOptions.PORT.key()) && !overrides.containsKey(RestOptions.BIND_PORT.key())) {
             // Any free port: a bootstrap may run beside an embedded run that holds the configured one.

@@ -152,6 +152,8 @@ final class EvaluateCommand implements Callable<Integer> {
      */
     private Map<String, String> jobSettings(Configuration conf, ReplayedEvents replay) {
         setUnlessOverridden(conf, FreshRecOptions.ALIGN_TO_MODEL, true);
+        // The model is measured, not the live safeguard: a breaker opened on the replay would freeze serving.
+        setUnlessOverridden(conf, FreshRecOptions.BREAKER_ENABLED, false);
         setUnlessOverridden(conf, FreshRecOptions.USER_TTL, org.apache.flink.util.TimeUtils.parseDuration(NEVER_EXPIRE));
         setUnlessOverridden(conf, FreshRecOptions.ITEM_TTL, org.apache.flink.util.TimeUtils.parseDuration(NEVER_EXPIRE));
         setUnlessOverridden(conf, FreshRecOptions.SEEN_LIMIT, Math.max(conf.get(FreshRecOptions.SEEN_LIMIT), replay.maxItemsPerUser()));

@@ -102,6 +102,11 @@ public final class SourceOptions {
                 // lag hundreds of events behind each user and the prequential figure would say so.
                 conf.set(FreshRecOptions.ALIGN_TO_MODEL, true);
             }
+            if (speedup == 0 && !overrides.containsKey(FreshRecOptions.BREAKER_ENABLED.key())) {
+                // Years in seconds: the quality breaker's hold and baseline are live-stream settings, and freezing
+                // serving would change what the replay measures. Set it explicitly to watch it on a replay.
+                conf.set(FreshRecOptions.BREAKER_ENABLED, false);
+            }
             return InteractionSource.replay(input, inputFormat(), speedup, keepRunning);
         }
         if (rate < 0) {

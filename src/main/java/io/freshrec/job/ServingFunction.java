@@ -346,12 +346,14 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             return;
         }
         if (alignToModel) {
-            // Serve everything the watermark has passed, in event-time order, in this one call.
-            long watermark = ctx.timerService().currentWatermark();
+            // Serve this user's events up to this timer's time, in event-time order; later ones wait for their own
+            // timers. Flink fires timers in time order across users, so a subtask serves (and scores) every user's
+            // events in event-time order, as they happened: the quality breaker's rolling recall is then a window of
+            // time, not of whichever user's backlog the watermark released at once.
             List<ProfileUpdate> due = new ArrayList<>();
             List<ProfileUpdate> later = new ArrayList<>();
             for (ProfileUpdate update : pending.get()) {
-                (update.time <= watermark ? due : later).add(update);
+                (update.time <= timestamp ? due : later).add(update);
             }
             if (!due.isEmpty()) {
                 due.sort(java.util.Comparator.comparingLong(update -> update.time));

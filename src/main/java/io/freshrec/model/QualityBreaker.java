@@ -64,6 +64,8 @@ public class QualityBreaker {
     public boolean open;
     /** Times the breaker opened. */
     public long trips;
+    /** The newest event time observed: the breaker's clock (events may be scored slightly out of time order). */
+    public long clock = Long.MIN_VALUE;
 
     public QualityBreaker() {}
 
@@ -79,7 +81,7 @@ public class QualityBreaker {
     /**
      * One scored event.
      *
-     * @param time its event time
+     * @param eventTime its event time
      * @param servedRolling rolling recall of the lists served (frozen ones while open)
      * @param servedWindowFull whether the rolling window is full (else no decision is taken)
      * @param candidateRolling rolling recall of the newest model's lists (only read while open)
@@ -87,12 +89,14 @@ public class QualityBreaker {
      * @param newestVersionTime event time of the newest committed model version
      * @param newestVersion its number
      */
-    public Transition observe(Settings settings, long time, double servedRolling, boolean servedWindowFull,
+    public Transition observe(Settings settings, long eventTime, double servedRolling, boolean servedWindowFull,
             double candidateRolling, boolean candidateWindowFull, long newestVersionTime, long newestVersion) {
         if (!settings.enabled) {
             return Transition.NONE;
         }
         scored++;
+        clock = Math.max(clock, eventTime);
+        long time = clock;
         if (!open) {
             if (!servedWindowFull || scored < settings.minScored) {
                 return Transition.NONE; // warming up
