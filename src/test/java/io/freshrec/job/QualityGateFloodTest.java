@@ -115,7 +115,10 @@ class QualityGateFloodTest {
         CollectingSink<Recommendations> lists = new CollectingSink<>(name + "-lists");
         CollectingSink<QualityAlert> alerts = new CollectingSink<>(name + "-alerts");
         CollectingSink<ModelUpdate> versions = new CollectingSink<>(name + "-versions");
-        FreshRecJob job = new FreshRecJob(settings(breaker), ParallelTestSource.of(records, 1),
+        // Paced: each watermark step (100 ms) covers about 0.5 s of event time, as in a live stream, so a serving
+        // subtask scores events close to their time order (a full-speed replay releases whole per-user backlogs at
+        // once, and a rolling window becomes a window of one user).
+        FreshRecJob job = new FreshRecJob(settings(breaker), ParallelTestSource.of(records, 1, 1000),
                 new CollectingSink<DeadLetter>(name + "-dead-letters"), lists);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);

@@ -28,13 +28,21 @@ public final class ParallelTestSource {
     }
 
     public static InteractionSource of(List<String> records, int parallelism) {
+        return of(records, parallelism, 0);
+    }
+
+    /**
+     * @param recordsPerSecond per reader, 0 for as fast as possible: a paced source keeps each watermark step short
+     *     in event time, as in a live stream
+     */
+    public static InteractionSource of(List<String> records, int parallelism, int recordsPerSecond) {
         if (records.size() % parallelism != 0) {
             throw new IllegalArgumentException("pad the records to a multiple of " + parallelism);
         }
         ArrayList<String> copy = new ArrayList<>(records);
         long share = records.size() / parallelism;
         DataGeneratorSource<String> source = new DataGeneratorSource<>(new Interleaved(copy, parallelism), Long.MAX_VALUE,
-                new StopAfter(share), Types.STRING);
+                new StopAfter(share, recordsPerSecond), Types.STRING);
         return new InteractionSource(source, "source-test", parallelism, InputFormat.JSON_LINES);
     }
 
@@ -66,9 +74,11 @@ public final class ParallelTestSource {
     private static final class StopAfter implements RateLimiterStrategy {
         private static final long serialVersionUID = 1L;
         private final long share;
+        private final int perSecond;
 
-        StopAfter(long share) {
+        StopAfter(long share, int perSecond) {
             this.share = share;
+            this.perSecond = perSecond;
         }
 
         @Override
@@ -78,7 +88,12 @@ public final class ParallelTestSource {
 
                 @Override
                 public CompletionStage<Void> acquire() {
-                    return granted++ < share ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
+                    if (granted++ >= share) {
+                        return new CompletableFuture<>();
+                    }
+                    return perSecond <= 0 ? CompletableFuture.completedFuture(null)
+                            : CompletableFuture.runAsync(() -> {},
+                                    CompletableFuture.delayedExecutor(1_000_000 / perSecond, java.util.concurrent.TimeUnit.MICROSECONDS));
                 }
 
                 @Override
