@@ -50,12 +50,10 @@ public class ItemVersions {
      * breaker) readers ask for one or the other, and the versions in between would pile up.
      */
     public void keepOnly(long pinned) {
-        int at = VersionTimes.newestAtOrBefore(times, pinned);
-        int newest = times.length - 1;
-        if (newest - at <= 1 && at >= 0 || newest < 1) {
+        int[] keep = VersionTimes.pinnedAndNewest(times, pinned);
+        if (keep == null) {
             return;
         }
-        int[] keep = at < 0 ? new int[] {newest} : new int[] {at, newest};
         times = VersionTimes.pick(times, keep);
         snapshots = VersionTimes.pick(snapshots, keep);
     }

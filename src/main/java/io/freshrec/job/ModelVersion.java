@@ -43,12 +43,10 @@ public class ModelVersion {
      * breaker) readers ask for one or the other, and the versions in between would pile up.
      */
     public void keepOnly(long pinned) {
-        int at = VersionTimes.newestAtOrBefore(times, pinned);
-        int newest = times.length - 1;
-        if (newest - at <= 1 && at >= 0 || newest < 1) {
+        int[] keep = VersionTimes.pinnedAndNewest(times, pinned);
+        if (keep == null) {
             return;
         }
-        int[] keep = at < 0 ? new int[] {newest} : new int[] {at, newest};
         versions = VersionTimes.pick(versions, keep);
         times = VersionTimes.pick(times, keep);
         trending = VersionTimes.pick(trending, keep);

@@ -22,6 +22,19 @@ final class VersionTimes {
         return Math.max(0, newestAtOrBefore(times, horizon));
     }
 
+    /**
+     * Indexes of the version in force at {@code pinned} and of the newest (just the newest when none is in force),
+     * or null when there is nothing between them to drop.
+     */
+    static int[] pinnedAndNewest(long[] times, long pinned) {
+        int at = newestAtOrBefore(times, pinned);
+        int newest = times.length - 1;
+        if (newest < 1 || at >= 0 && newest - at <= 1) {
+            return null;
+        }
+        return at < 0 ? new int[] {newest} : new int[] {at, newest};
+    }
+
     /** The values at {@code indexes}, in that order. */
     static long[] pick(long[] values, int[] indexes) {
         long[] picked = new long[indexes.length];
