@@ -517,12 +517,17 @@ class ServingFunctionTest {
         interact(harness, user, item, time + 1, history(new long[] {1, item}, new double[] {2, 2}, time + 1));
     }
 
-    @Test
-    void shouldFreezeAtTheVersionFromBeforeAQualityDropAndResumeWhenTheNewestModelRecovers() throws Exception {
-        // Window of 4 scored events, a drop of more than half held 1 s and 4 events.
+    /** Serving with version 1 published and a breaker: window of 4 scored events, a drop of more than half held 1 s and 4 events. */
+    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> openWithBreaker() throws Exception {
         QualityBreaker.Settings breaker = new QualityBreaker.Settings(true, 0.5, 1000, 4, 60_000);
         var harness = open(new ServingFunction(config(), 4, false, 0, breaker, 10_000));
         publish(harness, 1, 1000, modelV1(), TRENDING_V1);
+        return harness;
+    }
+
+    @Test
+    void shouldFreezeAtTheVersionFromBeforeAQualityDropAndResumeWhenTheNewestModelRecovers() throws Exception {
+        var harness = openWithBreaker();
         long user = 100;
         long time = 2000;
         // Healthy: users who had item 1 pick 2, the top of [2, 3, 5].
@@ -574,9 +579,7 @@ class ServingFunctionTest {
 
     @Test
     void shouldFreezeAtTheVersionServedWhenTheDropBeganNotAtALaterOne() throws Exception {
-        QualityBreaker.Settings breaker = new QualityBreaker.Settings(true, 0.5, 1000, 4, 60_000);
-        var harness = open(new ServingFunction(config(), 4, false, 0, breaker, 10_000));
-        publish(harness, 1, 1000, modelV1(), TRENDING_V1);
+        var harness = openWithBreaker();
         long user = 100;
         long time = 2000;
         for (int i = 0; i < 8; i++, time += 100) {
