@@ -263,7 +263,7 @@ class KubernetesManifestsTest {
             CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
             CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
             CheckpointingOptions.ENABLE_UNALIGNED,
-            CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT,
+            TaskManagerOptions.BUFFER_DEBLOAT_ENABLED,
             QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER,
             QueryableStateOptions.PROXY_PORT_RANGE,
             QueryableStateOptions.SERVER_PORT_RANGE);

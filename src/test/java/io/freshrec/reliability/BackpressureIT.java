@@ -37,9 +37,10 @@ class BackpressureIT {
     @Test
     void shouldCompleteCheckpointsAndEndInTheOraclesStateUnderBackpressureFromASlowConsumer(@InjectMiniCluster MiniCluster mini)
             throws Exception {
-        Scenario scenario = Scenario.synthetic("backpressure", 27, 2000, 0.01);
+        Scenario scenario = Scenario.synthetic("backpressure", 27, 3000, 0.01);
         StreamExecutionEnvironment env = ReliabilityCluster.environment(2);
-        FreshRecJob.Outputs outputs = scenario.job(0, null, "run").build(env);
+        // A live stream faster than its consumer: 200 events/s offered, about 125 lists/s taken.
+        FreshRecJob.Outputs outputs = scenario.job(200, null, "run").build(env);
         outputs.recommendations.sinkTo(new SlowSink(8)).uid("slow-consumer").name("slow-consumer");
         JobClient job = ReliabilityCluster.execute(env, null);
         FlinkRest rest = ReliabilityCluster.rest(CLUSTER);
