@@ -57,8 +57,8 @@ class BootstrapCliTest {
 
     /** This test's ports and directories, and model settings that keep the comparison exact (no truncation). */
     private List<String> settings() {
-        return List.of("-D", "rest.port=" + REST_PORT, "-D", "queryable-state.proxy.ports=9569",
-                "-D", "queryable-state.server.ports=9567",
+        return List.of("-D", "rest.port=" + REST_PORT, "-D", "queryable-state.proxy.ports=9579",
+                "-D", "queryable-state.server.ports=9577",
                 "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
                 "-D", "io.tmp.dirs=" + work.resolve("tmp"), "-D", "metrics.fetcher.update-interval=500",
                 "-D", FreshRecOptions.NEIGHBOURS.key() + "=500", "-D", FreshRecOptions.TOP_N.key() + "=10",
@@ -118,7 +118,7 @@ class BootstrapCliTest {
         // Once the rest has ended every list is scored with the final model of history and rest together.
         ReferenceModel reference = new ReferenceModel(FreshRecOptions.modelConfig(
                 io.freshrec.ops.FlinkSettings.load(Path.of("flink-conf"), settingsMap(), Path.of("").toAbsolutePath())), events);
-        try (RecommendationClient lookups = new RecommendationClient("localhost", 9569, URI.create("http://localhost:" + REST_PORT),
+        try (RecommendationClient lookups = new RecommendationClient("localhost", 9579, URI.create("http://localhost:" + REST_PORT),
                 null, Duration.ofSeconds(60))) {
             ServedLists.awaitLists(lookups, reference, user -> reference.recommend(user, Long.MAX_VALUE), Duration.ofMinutes(3));
         } catch (AssertionError | Exception e) {

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VersionsCliTest {
     private static final String REST_PORT = "18581";
-    private static final String PROXY_PORT = "19569";
+    private static final String PROXY_PORT = "19589";
     private static final String REST = "http://localhost:" + REST_PORT;
     private static final VersionLists LISTS = new VersionLists("localhost", Integer.parseInt(PROXY_PORT), URI.create(REST));
 
@@ -89,7 +89,7 @@ class VersionsCliTest {
     private List<String> settings() {
         return List.of("--flink-conf", "flink-conf", "--dead-letters", work.resolve("dead").toString(),
                 "-D", "rest.port=" + REST_PORT, "-D", "queryable-state.proxy.ports=" + PROXY_PORT,
-                "-D", "queryable-state.server.ports=19567",
+                "-D", "queryable-state.server.ports=19587",
                 "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
                 "-D", "state.savepoints.dir=" + work.resolve("savepoints").toUri(),
                 "-D", "io.tmp.dirs=" + work.resolve("tmp"));

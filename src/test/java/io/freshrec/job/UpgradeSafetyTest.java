@@ -66,14 +66,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * or max parallelism that breaks this breaks the model of every deployment: see the README, "Upgrading the job".
  */
 class UpgradeSafetyTest {
-    private static final int PROXY_PORT = 9569;
+    private static final int PROXY_PORT = 9589;
     static final Path CANONICAL = Path.of("src/test/resources/canonical-savepoints");
     /** Operators whose state is the model; every one must be in every canonical savepoint. */
     private static final List<String> MODEL_OPERATORS = List.of(FreshRecState.Uid.USER_HISTORY, FreshRecState.Uid.ITEM_MODEL,
             FreshRecState.Uid.MODEL_GATE, FreshRecState.Uid.SERVING);
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extensionWatchingWatermarks(PROXY_PORT, 9567);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extensionWatchingWatermarks(PROXY_PORT, 9587);
 
     @TempDir
     Path work;
