@@ -11,8 +11,7 @@ import java.util.Map;
  * the open one. Monitoring only: not checkpointed (a restart starts a new window).
  */
 public final class PopularityDrift {
-    private final long windowMs;
-    private long window = Long.MIN_VALUE;
+    private final EventTimeWindows windows;
     private Map<Long, Integer> current = new HashMap<>();
     private Map<Long, Integer> previous;
     private long currentEvents;
@@ -20,26 +19,19 @@ public final class PopularityDrift {
     private long closedWindows;
 
     public PopularityDrift(long windowMs) {
-        if (windowMs <= 0) {
-            throw new IllegalArgumentException("the drift window must be positive, not " + windowMs + " ms");
-        }
-        this.windowMs = windowMs;
+        this.windows = new EventTimeWindows(windowMs, "drift");
     }
 
     /** Counts one interaction; returns true when it closed a window (and {@link #shift()} changed). */
     public boolean record(long item, long time) {
-        long index = Math.floorDiv(time, windowMs);
         boolean closed = false;
-        if (window == Long.MIN_VALUE) {
-            window = index;
-        } else if (index > window) {
+        if (windows.advance(time)) {
             if (previous != null) {
                 shift = jensenShannon(previous, current);
             }
             previous = current;
             current = new HashMap<>();
             currentEvents = 0;
-            window = index;
             closedWindows++;
             closed = previous != null;
         }

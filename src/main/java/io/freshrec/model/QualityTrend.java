@@ -7,30 +7,22 @@ package io.freshrec.model;
  */
 public final class QualityTrend {
     public static final int SAMPLES = 10;
-    private final long windowMs;
+    private final EventTimeWindows windows;
     private final double[] samples = new double[SAMPLES];
     private int count;
     private int next;
-    private long window = Long.MIN_VALUE;
     private double last = Double.NaN;
 
     public QualityTrend(long windowMs) {
-        if (windowMs <= 0) {
-            throw new IllegalArgumentException("the trend window must be positive, not " + windowMs + " ms");
-        }
-        this.windowMs = windowMs;
+        this.windows = new EventTimeWindows(windowMs, "trend");
     }
 
     /** The figure's value at event time {@code time}. */
     public void record(long time, double value) {
-        long index = Math.floorDiv(time, windowMs);
-        if (window != Long.MIN_VALUE && index > window && !Double.isNaN(last)) {
+        if (windows.advance(time) && !Double.isNaN(last)) {
             samples[next] = last;
             next = (next + 1) % SAMPLES;
             count = Math.min(count + 1, SAMPLES);
-        }
-        if (window == Long.MIN_VALUE || index > window) {
-            window = index;
         }
         last = value;
     }

@@ -209,7 +209,6 @@ public final class EmbeddedRun {
                 job = next.get();
                 out.printf("Following job %s (submitted to this embedded Flink).%n", job);
                 out.flush();
-                lastReport = 0;
             }
             interrupted = outcome.interrupted || interruptedWhileWaiting;
             if (outcome.kind == Outcome.Kind.DEADLINE) {
@@ -282,6 +281,9 @@ public final class EmbeddedRun {
             long deadline, Duration progressEvery, long[] sampleUsers, AtomicBoolean stopping, Summary summary) throws Exception {
         CompletableFuture<JobResult> result = cluster.requestJobResult(job);
         long nextProgress = System.nanoTime() + progressEvery.toNanos();
+        // The first line's rate is since this job was followed (its event counter starts at 0), not a blank 0/s.
+        lastReport = System.nanoTime();
+        summary.events = 0;
         int tick = 0;
         try (RecommendationClient lookups = new RecommendationClient(conf.get(RestOptions.ADDRESS), proxyPort, rest, job,
                 Duration.ofSeconds(2))) {
@@ -409,7 +411,7 @@ public final class EmbeddedRun {
             long previousEvents = summary.events;
             long now = System.nanoTime();
             summary.events = (long) sum(m, "parse.events");
-            double rate = lastReport == 0 ? 0 : (summary.events - previousEvents) / ((now - lastReport) / 1e9);
+            double rate = (summary.events - previousEvents) / ((now - lastReport) / 1e9);
             lastReport = now;
             summary.deadLetters = (long) sum(m, "parse.deadLetters");
             summary.hits = (long) sum(m, "serving.prequentialHits");

@@ -85,6 +85,15 @@ class FreshRecCliTest {
                 .contains("recall@10 rolling").contains("dead letters").contains("Finished (CANCELED)");
         long progressLines = finished.out.lines().filter(line -> line.matches("\\[\\s*\\d+s\\] events .*")).count();
         assertThat(progressLines).isGreaterThanOrEqualTo(3);
+        // A line whose event count grew since the line before (or since the start) shows a rate above 0.
+        long before = 0;
+        for (String line : finished.out.lines().filter(line -> line.matches("\\[\\s*\\d+s\\] events .*")).toList()) {
+            long events = Long.parseLong(line.replaceAll("^\\[\\s*\\d+s\\] events ([\\d,]+) .*", "$1").replace(",", ""));
+            if (events > before) {
+                assertThat(line).as("rate of a line whose events grew").doesNotContain("(0/s)");
+            }
+            before = events;
+        }
         // The broken 1% of generated records were counted, not lost.
         String last = finished.out.lines().filter(line -> line.startsWith("Finished")).findFirst().orElseThrow();
         assertThat(last).doesNotContain(" 0 dead letters");
