@@ -109,6 +109,12 @@ final class EvaluateCommand implements Callable<Integer> {
         out.flush();
         InteractionSource source = InteractionSource.replay(input, inputFormat, 0, false);
         EmbeddedRun.Summary summary = new EmbeddedRun(conf, source, deadLetters, out).run(null, progress, new long[0]);
+        if (summary.restarts > 0) {
+            // Accumulators come from the job's last attempt only: a restart makes every FreshRec figure a part of the replay.
+            throw new FreshRecCli.CommandFailure(String.format(Locale.ROOT, "the job recovered from %d failure(s) during the "
+                    + "replay (the first: %s), so its figures cover only the events after its last restore; no table "
+                    + "written. Run evaluate again", summary.restarts, summary.firstFailure));
+        }
         Prequential.Figures freshrec = new Prequential.Figures("FreshRec");
         freshrec.scored = summary.scored;
         freshrec.hits = summary.hits;

@@ -1,5 +1,6 @@
 package io.freshrec.ops;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.ParseFunction;
 import io.freshrec.job.ServingFunction;
@@ -120,6 +121,13 @@ public final class EmbeddedRun {
          */
         public long servedItems = -1;
         public double seconds;
+        /**
+         * Failures the finished job recovered from (its exception history): each restarted it from its last
+         * checkpoint, and its accumulated figures then cover only what came after that. 0 for a clean run.
+         */
+        public int restarts;
+        /** The first of those failures, or null. */
+        public String firstFailure;
 
         public double recall() {
             return scored == 0 ? 0 : (double) hits / scored;
@@ -237,6 +245,7 @@ public final class EmbeddedRun {
                     summary.ndcgGain = gain instanceof Number ? ((Number) gain).doubleValue() : 0.0;
                     Object served = finished.getAccumulatorResult(ServingFunction.ACC_SERVED_ITEMS);
                     summary.servedItems = served instanceof java.util.Collection ? ((java.util.Collection<?>) served).size() : -1;
+                    recordRestarts(flink, current.get(), summary);
                 }
             }
         } finally {
@@ -252,6 +261,10 @@ public final class EmbeddedRun {
                 end, summary.seconds, summary.events, summary.events / Math.max(summary.seconds, 1e-9), summary.deadLetters,
                 summary.recall(), summary.hits, summary.scored,
                 end == JobStatus.FINISHED ? String.format(java.util.Locale.ROOT, ", NDCG@10 %.4f", summary.ndcg()) : "");
+        if (summary.restarts > 0) {
+            out.printf("The job recovered from %d failure(s) (the first: %s): these totals count the events after its last "
+                    + "restore from a checkpoint, not the whole input.%n", summary.restarts, summary.firstFailure);
+        }
         out.flush();
         reported.countDown();
         if (interrupted) {
@@ -321,6 +334,22 @@ public final class EmbeddedRun {
     }
 
     /** A job that ended: stopped with a savepoint (the session goes on), or for good. */
+    /** The failures a finished job recovered from, from its exception history (REST, as the web UI shows it). */
+    private void recordRestarts(FlinkRest flink, JobID job, Summary summary) {
+        try {
+            JsonNode entries = flink.get("jobs/" + job + "/exceptions").path("exceptionHistory").path("entries");
+            summary.restarts = entries.size();
+            if (entries.size() > 0) {
+                // Newest first: the first failure is the last entry.
+                JsonNode first = entries.get(entries.size() - 1);
+                String trace = first.path("stacktrace").asText("");
+                summary.firstFailure = trace.isEmpty() ? first.path("exceptionName").asText("unknown") : trace.lines().findFirst().orElse("");
+            }
+        } catch (IOException e) {
+            out.println("(could not read the job's exception history: " + e.getMessage() + ")");
+        }
+    }
+
     private static Outcome ended(MiniCluster cluster, JobID job, JobResult result) {
         if (result.isSuccess()) {
             Optional<String> stopSavepoint = stopSavepoint(cluster, job);
