@@ -333,7 +333,6 @@ public final class EmbeddedRun {
         return new Outcome(Outcome.Kind.STOPPED, null, null);
     }
 
-    /** A job that ended: stopped with a savepoint (the session goes on), or for good. */
     /** The failures a finished job recovered from, from its exception history (REST, as the web UI shows it). */
     private void recordRestarts(FlinkRest flink, JobID job, Summary summary) {
         try {
@@ -350,6 +349,7 @@ public final class EmbeddedRun {
         }
     }
 
+    /** A job that ended: stopped with a savepoint (the session goes on), or for good. */
     private static Outcome ended(MiniCluster cluster, JobID job, JobResult result) {
         if (result.isSuccess()) {
             Optional<String> stopSavepoint = stopSavepoint(cluster, job);
