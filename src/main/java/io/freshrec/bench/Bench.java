@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.freshrec.events.InputFormat;
 import io.freshrec.job.FreshRecOptions;
+import io.freshrec.job.MetricNames;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
 import io.freshrec.ops.FlinkSettings;
@@ -46,10 +47,6 @@ import org.apache.flink.configuration.StateBackendOptions;
  */
 public final class Bench {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    static final String EVENTS = "parse.events";
-    static final String EVENTS_TOTAL = "parse.eventsTotal";
-    static final String USERS = "serving.users";
-    static final String ITEMS = "item-model.items";
 
     private final BenchOptions options;
     private final PrintWriter out;
@@ -145,7 +142,7 @@ public final class Bench {
             // Under backpressure an aligned checkpoint waits behind the buffered records: allow for slow ones.
             long limit = System.nanoTime() + options.window.toNanos() + Math.max(TimeUnit.SECONDS.toNanos(90), 6 * checkpointInterval().toNanos());
             job.awaitCheckpointAfter(0, Duration.ofNanos(Math.max(0, limit - System.nanoTime())));
-            double[] from = job.freshSample(EVENTS);
+            double[] from = job.freshSample(MetricNames.PARSE_EVENTS);
             long fromMs = System.currentTimeMillis();
             long cpuFrom = processCpuNanos();
             sleep(job, options.window);
@@ -154,7 +151,7 @@ public final class Bench {
                 sleep(job, Duration.ofMillis(250));
                 inWindow = checkpointsSince(job, fromMs);
             }
-            double[] to = job.freshSample(EVENTS);
+            double[] to = job.freshSample(MetricNames.PARSE_EVENTS);
             long cpuTo = processCpuNanos();
             figures.windowSeconds = (to[0] - from[0]) / 1e9;
             figures.events = (long) (to[1] - from[1]);
@@ -197,7 +194,7 @@ public final class Bench {
     private static void awaitFlowing(JobRun job) throws Exception {
         job.awaitRunning(Duration.ofMinutes(5));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (job.sum(EVENTS) <= 0) {
+        while (job.sum(MetricNames.PARSE_EVENTS) <= 0) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("no event reached the job within 5 minutes");
             }
@@ -235,14 +232,14 @@ public final class Bench {
         try (JobRun job = JobRun.start("fresh", conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
             awaitFlowing(job);
             sleep(job, options.freshnessWarmup);
-            double[] from = job.freshSample(EVENTS);
+            double[] from = job.freshSample(MetricNames.PARSE_EVENTS);
             long end = System.nanoTime() + options.freshnessWindow.toNanos();
             double p50Sum = 0;
             while (System.nanoTime() < end) {
                 sleep(job, Duration.ofNanos(Math.min(TimeUnit.SECONDS.toNanos(5), Math.max(0, end - System.nanoTime()))));
-                var p50 = job.metric("serving.freshnessMs_median");
-                var p99 = job.metric("serving.freshnessMs_p99");
-                var samples = job.metric("serving.freshnessMs_count");
+                var p50 = job.metric(MetricNames.SERVING_FRESHNESS_MEDIAN);
+                var p99 = job.metric(MetricNames.SERVING_FRESHNESS_P99);
+                var samples = job.metric(MetricNames.SERVING_FRESHNESS_COUNT);
                 if (p50 != null && p99 != null && Double.isFinite(p50.max) && Double.isFinite(p99.max)) {
                     freshness.snapshots++;
                     p50Sum += p50.max;
@@ -250,18 +247,18 @@ public final class Bench {
                     freshness.samples = samples == null ? 0 : (long) samples.sum;
                 }
             }
-            double[] to = job.freshSample(EVENTS);
+            double[] to = job.freshSample(MetricNames.PARSE_EVENTS);
             freshness.achievedRate = (to[1] - from[1]) / ((to[0] - from[0]) / 1e9);
             freshness.p50Ms = freshness.snapshots == 0 ? Double.NaN : p50Sum / freshness.snapshots;
             out.printf(Locale.ROOT, "    freshness p50 %.0f ms, p99 %.0f ms at %,.0f events/s (%d snapshots of serving's histogram)%n",
                     freshness.p50Ms, freshness.p99Ms, freshness.achievedRate, freshness.snapshots);
 
             // The input ends (the job stays up); the state it leaves behind.
-            awaitEvents(job, EVENTS, count);
+            awaitEvents(job, MetricNames.PARSE_EVENTS, count);
             JsonNode checkpoint = job.awaitCheckpointAfter(System.currentTimeMillis(), Duration.ofMinutes(5));
             state.events = count;
-            state.users = (long) job.sum(USERS);
-            state.items = (long) job.sum(ITEMS);
+            state.users = (long) job.sum(MetricNames.SERVING_USERS);
+            state.items = (long) job.sum(MetricNames.ITEM_MODEL_ITEMS);
             state.checkpointDurationMs = checkpoint.path("end_to_end_duration").asDouble();
             state.checkpointBytes = checkpoint.path("state_size").asLong();
             state.checkpointedBytes = checkpoint.path("checkpointed_size").asLong();
@@ -460,7 +457,7 @@ public final class Bench {
         job.awaitRunning(Duration.ofMinutes(5));
         long started = System.nanoTime();
         Finite run = new Finite();
-        awaitEvents(job, EVENTS_TOTAL, count);
+        awaitEvents(job, MetricNames.PARSE_EVENTS_TOTAL, count);
         long stalledSince = System.nanoTime();
         while (job.lowestInputWatermark() != Long.MAX_VALUE) {
             job.check();
@@ -472,8 +469,8 @@ public final class Bench {
         run.eventsPerSecond = (count - restored) / ((System.nanoTime() - started) / 1e9);
         run.checkpoint = job.awaitCheckpointAfter(System.currentTimeMillis(), Duration.ofMinutes(10));
         run.byOperator = job.stateByVertex(run.checkpoint.path("id").asLong());
-        run.users = (long) job.sum(USERS);
-        run.items = (long) job.sum(ITEMS);
+        run.users = (long) job.sum(MetricNames.SERVING_USERS);
+        run.items = (long) job.sum(MetricNames.ITEM_MODEL_ITEMS);
         return run;
     }
 

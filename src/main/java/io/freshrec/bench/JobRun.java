@@ -2,7 +2,7 @@ package io.freshrec.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshrec.ops.EmbeddedRun;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.sources.InteractionSource;
 import java.io.IOException;
 import java.io.PrintWriter;

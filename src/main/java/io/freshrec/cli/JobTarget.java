@@ -1,7 +1,7 @@
 package io.freshrec.cli;
 
 import io.freshrec.job.FreshRecJob;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

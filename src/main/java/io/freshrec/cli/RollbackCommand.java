@@ -1,7 +1,7 @@
 package io.freshrec.cli;
 
 import io.freshrec.model.Recommendations;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.LookupException;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.versions.Deployments;

@@ -1,7 +1,7 @@
 package io.freshrec.cli;
 
 import io.freshrec.ops.EmbeddedRun;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.ops.FlinkSettings;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.versions.AutoVersions;

@@ -1,6 +1,6 @@
 package io.freshrec.cli;
 
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.versions.AutoVersions;
 import io.freshrec.versions.VersionOptions;
 import io.freshrec.versions.VersionRecord;

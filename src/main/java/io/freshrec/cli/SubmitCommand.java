@@ -1,6 +1,6 @@
 package io.freshrec.cli;
 
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.versions.Deployments;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;

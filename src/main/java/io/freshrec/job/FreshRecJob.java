@@ -7,6 +7,7 @@ import io.freshrec.model.ModelConfig;
 import io.freshrec.model.QualityBreaker;
 import io.freshrec.model.Recommendations;
 import io.freshrec.sources.InteractionSource;
+import io.freshrec.sources.InteractionWatermarks;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;

@@ -59,12 +59,12 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         items = getRuntimeContext().getState(FreshRecState.itemState());
         cooccurrence = getRuntimeContext().getMapState(FreshRecState.cooccurrence());
         pending = getRuntimeContext().getListState(FreshRecState.pendingItemUpdates());
-        itemsCreated = getRuntimeContext().getMetricGroup().counter("itemsCreated");
-        getRuntimeContext().getMetricGroup().meter("newItemsPerSecond", new org.apache.flink.metrics.MeterView(itemsCreated, 5));
-        itemsExpired = getRuntimeContext().getMetricGroup().counter("itemsExpired");
-        publications = getRuntimeContext().getMetricGroup().counter("publications");
-        lateUpdates = getRuntimeContext().getMetricGroup().counter("lateUpdates");
-        getRuntimeContext().getMetricGroup().gauge("items", () -> itemsHeld.get());
+        itemsCreated = getRuntimeContext().getMetricGroup().counter(MetricNames.ITEMS_CREATED);
+        getRuntimeContext().getMetricGroup().meter(MetricNames.NEW_ITEMS_PER_SECOND, new org.apache.flink.metrics.MeterView(itemsCreated, 5));
+        itemsExpired = getRuntimeContext().getMetricGroup().counter(MetricNames.ITEMS_EXPIRED);
+        publications = getRuntimeContext().getMetricGroup().counter(MetricNames.PUBLICATIONS);
+        lateUpdates = getRuntimeContext().getMetricGroup().counter(MetricNames.LATE_UPDATES);
+        getRuntimeContext().getMetricGroup().gauge(MetricNames.ITEMS, () -> itemsHeld.get());
     }
 
     @Override

@@ -55,9 +55,9 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         pendingTrending = getRuntimeContext().getMapState(FreshRecState.gatePendingTrending());
         sweptUpTo = getRuntimeContext().getState(FreshRecState.gateSweptUpTo());
         openBatches = new HashMap<>();
-        accepted = getRuntimeContext().getMetricGroup().counter("snapshotsAccepted");
-        rejected = getRuntimeContext().getMetricGroup().counter("snapshotsRejected");
-        getRuntimeContext().getMetricGroup().gauge("modelVersion", () -> committedVersion.get());
+        accepted = getRuntimeContext().getMetricGroup().counter(MetricNames.SNAPSHOTS_ACCEPTED);
+        rejected = getRuntimeContext().getMetricGroup().counter(MetricNames.SNAPSHOTS_REJECTED);
+        getRuntimeContext().getMetricGroup().gauge(MetricNames.MODEL_VERSION, () -> committedVersion.get());
     }
 
     @Override

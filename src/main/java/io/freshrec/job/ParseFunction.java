@@ -56,12 +56,12 @@ public class ParseFunction extends ProcessFunction<String, Interaction> implemen
     @Override
     public void open(Configuration parameters) {
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
-        events = metrics.counter("events");
-        metrics.meter("eventsPerSecond", new MeterView(events, 5));
-        deadLetters = metrics.counter("deadLetters");
-        metrics.gauge("eventsTotal", () -> modelEvents.get());
-        metrics.gauge("deadLettersTotal", () -> modelDeadLetters.get());
-        reasonGroup = metrics.addGroup("deadLetterReason");
+        events = metrics.counter(MetricNames.EVENTS);
+        metrics.meter(MetricNames.EVENTS_PER_SECOND, new MeterView(events, 5));
+        deadLetters = metrics.counter(MetricNames.DEAD_LETTERS);
+        metrics.gauge(MetricNames.EVENTS_TOTAL, () -> modelEvents.get());
+        metrics.gauge(MetricNames.DEAD_LETTERS_TOTAL, () -> modelDeadLetters.get());
+        reasonGroup = metrics.addGroup(MetricNames.DEAD_LETTER_REASON);
         eventsTotal = new LongCounter();
         deadLettersTotal = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_EVENTS, eventsTotal);
@@ -69,7 +69,7 @@ public class ParseFunction extends ProcessFunction<String, Interaction> implemen
         deadLettersByReason = new HashMap<>();
         drift = new PopularityDrift(driftWindowMs);
         // Jensen-Shannon divergence of item popularity between the last two event-time windows (0 until then).
-        metrics.gauge("popularityShift", () -> Double.isNaN(drift.shift()) ? 0.0 : drift.shift());
+        metrics.gauge(MetricNames.POPULARITY_SHIFT, () -> Double.isNaN(drift.shift()) ? 0.0 : drift.shift());
     }
 
     @Override

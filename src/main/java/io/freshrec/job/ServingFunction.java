@@ -142,8 +142,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         pending = getRuntimeContext().getListState(FreshRecState.pendingProfiles());
         recall = new RecallTracker(recallWindow);
         var metrics = getRuntimeContext().getMetricGroup();
-        hits = metrics.counter("prequentialHits");
-        scored = metrics.counter("prequentialScored");
+        hits = metrics.counter(MetricNames.PREQUENTIAL_HITS);
+        scored = metrics.counter(MetricNames.PREQUENTIAL_SCORED);
         hitsTotal = new LongCounter();
         scoredTotal = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_HITS, hitsTotal);
@@ -154,30 +154,30 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             servedItems = new ServedItems();
             getRuntimeContext().addAccumulator(ACC_SERVED_ITEMS, servedItems);
         }
-        usersCreated = metrics.counter("usersCreated");
-        usersExpired = metrics.counter("usersExpired");
-        refreshes = metrics.counter("refreshes");
-        metrics.gauge("users", () -> usersHeld.get());
-        metrics.gauge("prequentialHitsTotal", () -> modelHits.get());
-        metrics.gauge("prequentialScoredTotal", () -> modelScored.get());
-        metrics.gauge("recallTotal", () -> recall.total());
-        metrics.gauge("recallRolling", () -> recall.rolling());
-        metrics.gauge("ndcgRolling", () -> recall.ndcgRolling());
+        usersCreated = metrics.counter(MetricNames.USERS_CREATED);
+        usersExpired = metrics.counter(MetricNames.USERS_EXPIRED);
+        refreshes = metrics.counter(MetricNames.REFRESHES);
+        metrics.gauge(MetricNames.USERS, () -> usersHeld.get());
+        metrics.gauge(MetricNames.PREQUENTIAL_HITS_TOTAL, () -> modelHits.get());
+        metrics.gauge(MetricNames.PREQUENTIAL_SCORED_TOTAL, () -> modelScored.get());
+        metrics.gauge(MetricNames.RECALL_TOTAL, () -> recall.total());
+        metrics.gauge(MetricNames.RECALL_ROLLING, () -> recall.rolling());
+        metrics.gauge(MetricNames.NDCG_ROLLING, () -> recall.ndcgRolling());
         // Since the model began (restored with it), like prequentialScoredTotal: sum over subtasks, then divide.
-        metrics.gauge("prequentialNdcgGainTotal", () -> modelGainMicros.get() / GAIN_SCALE);
-        metrics.gauge("modelVersion", () -> servedVersion);
-        metrics.gauge("modelItems", () -> Math.max(0, modelItems));
+        metrics.gauge(MetricNames.PREQUENTIAL_NDCG_GAIN_TOTAL, () -> modelGainMicros.get() / GAIN_SCALE);
+        metrics.gauge(MetricNames.MODEL_VERSION, () -> servedVersion);
+        metrics.gauge(MetricNames.MODEL_ITEMS, () -> Math.max(0, modelItems));
         modelItems = -1;
-        freshness = metrics.histogram("freshnessMs", new DescriptiveStatisticsHistogram(10_000));
+        freshness = metrics.histogram(MetricNames.FRESHNESS_MS, new DescriptiveStatisticsHistogram(10_000));
         candidateRecall = new RecallTracker(recallWindow);
         trend = new QualityTrend(trendWindowMs);
-        alerts = metrics.counter("qualityAlerts");
-        metrics.gauge("qualityBreakerOpen", () -> breaker.isOpen() ? 1 : 0);
-        metrics.gauge("qualityBreakerTrips", () -> breaker.trips);
-        metrics.gauge("qualityBaseline", () -> Double.isNaN(breaker.baseline) ? 0.0 : breaker.baseline);
-        metrics.gauge("frozenModelVersion", () -> breaker.isOpen() ? breaker.pinnedVersion : 0L);
-        metrics.gauge("candidateRecallRolling", () -> breaker.isOpen() ? candidateRecall.rolling() : recall.rolling());
-        metrics.gauge("recallTrend", () -> trend.slope());
+        alerts = metrics.counter(MetricNames.QUALITY_ALERTS);
+        metrics.gauge(MetricNames.QUALITY_BREAKER_OPEN, () -> breaker.isOpen() ? 1 : 0);
+        metrics.gauge(MetricNames.QUALITY_BREAKER_TRIPS, () -> breaker.trips);
+        metrics.gauge(MetricNames.QUALITY_BASELINE, () -> Double.isNaN(breaker.baseline) ? 0.0 : breaker.baseline);
+        metrics.gauge(MetricNames.FROZEN_MODEL_VERSION, () -> breaker.isOpen() ? breaker.pinnedVersion : 0L);
+        metrics.gauge(MetricNames.CANDIDATE_RECALL_ROLLING, () -> breaker.isOpen() ? candidateRecall.rolling() : recall.rolling());
+        metrics.gauge(MetricNames.RECALL_TREND, () -> trend.slope());
     }
 
     @Override

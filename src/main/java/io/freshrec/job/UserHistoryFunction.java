@@ -43,10 +43,10 @@ public class UserHistoryFunction extends KeyedProcessFunction<Long, Interaction,
     public void open(Configuration parameters) {
         history = getRuntimeContext().getState(FreshRecState.userHistory());
         pending = getRuntimeContext().getListState(FreshRecState.pendingEvents());
-        lateEvents = getRuntimeContext().getMetricGroup().counter("lateEvents");
-        usersCreated = getRuntimeContext().getMetricGroup().counter("usersCreated");
-        getRuntimeContext().getMetricGroup().meter("newUsersPerSecond", new org.apache.flink.metrics.MeterView(usersCreated, 5));
-        usersExpired = getRuntimeContext().getMetricGroup().counter("usersExpired");
+        lateEvents = getRuntimeContext().getMetricGroup().counter(MetricNames.LATE_EVENTS);
+        usersCreated = getRuntimeContext().getMetricGroup().counter(MetricNames.USERS_CREATED);
+        getRuntimeContext().getMetricGroup().meter(MetricNames.NEW_USERS_PER_SECOND, new org.apache.flink.metrics.MeterView(usersCreated, 5));
+        usersExpired = getRuntimeContext().getMetricGroup().counter(MetricNames.USERS_EXPIRED);
     }
 
     @Override

@@ -2,7 +2,8 @@ package io.freshrec.kafka;
 
 import io.freshrec.events.InputFormat;
 import io.freshrec.job.FreshRecOptions;
-import io.freshrec.job.InteractionWatermarks;
+import io.freshrec.job.MetricNames;
+import io.freshrec.sources.InteractionWatermarks;
 import io.freshrec.sources.InteractionSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +93,7 @@ public final class KafkaInteractions {
 
         @Override
         public void open(DeserializationSchema.InitializationContext context) {
-            tombstones = context.getMetricGroup().counter("kafkaTombstones");
+            tombstones = context.getMetricGroup().counter(MetricNames.KAFKA_TOMBSTONES);
         }
 
         @Override

@@ -4,8 +4,10 @@ import io.freshrec.events.DeadLetter;
 import io.freshrec.events.InputFormat;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.FreshRecOptions;
+import io.freshrec.job.MetricNames;
 import io.freshrec.job.ParseFunction;
 import io.freshrec.job.ServingFunction;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.sources.HistorySummary;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.versions.SavepointFiles;
@@ -59,8 +61,8 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 public final class Bootstrap {
     public static final String JOB_NAME = "freshrec-bootstrap";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
-    private static final List<String> FIGURES = List.of("parse.eventsTotal", "serving.users", "item-model.items",
-            "model-gate.modelVersion");
+    private static final List<String> FIGURES = List.of(MetricNames.PARSE_EVENTS_TOTAL, MetricNames.SERVING_USERS, MetricNames.ITEM_MODEL_ITEMS,
+            MetricNames.MODEL_GATE_MODEL_VERSION);
 
     private final Configuration conf;
     private final Path input;
@@ -214,12 +216,12 @@ public final class Bootstrap {
             }
             if (System.nanoTime() >= nextProgress) {
                 Map<String, FlinkRest.Aggregate> figures = safely(() -> flink.metrics(job.toHexString(), FIGURES), Map.of());
-                long events = (long) EmbeddedRun.sum(figures, "parse.eventsTotal");
+                long events = (long) ProgressReport.sum(figures, MetricNames.PARSE_EVENTS_TOTAL);
                 long now = System.nanoTime();
                 out.printf("[%5.0fs] events %,d of %,d (%,.0f/s) | event time %s | model v%,d%n", (now - started) / 1e9, events,
                         history.events, (events - lastEvents) / ((now - lastTime) / 1e9),
                         watermark == Long.MIN_VALUE ? "-" : TIME.format(Instant.ofEpochMilli(watermark)),
-                        (long) EmbeddedRun.max(figures, "model-gate.modelVersion"));
+                        (long) ProgressReport.max(figures, MetricNames.MODEL_GATE_MODEL_VERSION));
                 out.flush();
                 lastEvents = events;
                 lastTime = now;
@@ -233,10 +235,10 @@ public final class Bootstrap {
         for (int attempt = 0; attempt < 10; attempt++) {
             Thread.sleep(pause);
             Map<String, FlinkRest.Aggregate> figures = flink.metrics(job.toHexString(), FIGURES);
-            result.events = (long) EmbeddedRun.sum(figures, "parse.eventsTotal");
-            result.users = (long) EmbeddedRun.sum(figures, "serving.users");
-            result.items = (long) EmbeddedRun.sum(figures, "item-model.items");
-            result.modelVersion = (long) EmbeddedRun.max(figures, "model-gate.modelVersion");
+            result.events = (long) ProgressReport.sum(figures, MetricNames.PARSE_EVENTS_TOTAL);
+            result.users = (long) ProgressReport.sum(figures, MetricNames.SERVING_USERS);
+            result.items = (long) ProgressReport.sum(figures, MetricNames.ITEM_MODEL_ITEMS);
+            result.modelVersion = (long) ProgressReport.max(figures, MetricNames.MODEL_GATE_MODEL_VERSION);
             if (previous != null && same(previous, figures)) {
                 return;
             }
@@ -296,7 +298,7 @@ public final class Bootstrap {
 
     private static boolean same(Map<String, FlinkRest.Aggregate> a, Map<String, FlinkRest.Aggregate> b) {
         for (String name : FIGURES) {
-            if (EmbeddedRun.sum(a, name) != EmbeddedRun.sum(b, name) || EmbeddedRun.max(a, name) != EmbeddedRun.max(b, name)) {
+            if (ProgressReport.sum(a, name) != ProgressReport.sum(b, name) || ProgressReport.max(a, name) != ProgressReport.max(b, name)) {
                 return false;
             }
         }

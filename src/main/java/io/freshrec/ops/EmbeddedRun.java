@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.ParseFunction;
 import io.freshrec.job.ServingFunction;
-import io.freshrec.model.Recommendations;
-import io.freshrec.serving.LookupException;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.InteractionSource;
 import java.io.IOException;
@@ -13,10 +12,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -63,14 +59,6 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
  * itself, so a resubmitted job runs the code the run was started with.
  */
 public final class EmbeddedRun {
-    private static final List<String> METRICS = List.of("parse.events", "parse.eventsPerSecond", "parse.deadLetters",
-            "serving.prequentialHits", "serving.prequentialScored", "parse.eventsTotal", "parse.deadLettersTotal",
-            "serving.prequentialHitsTotal", "serving.prequentialScoredTotal", "serving.users",
-            "item-model.items", "model-gate.snapshotsRejected",
-            "model-gate.modelVersion", "serving.freshnessMs_median", "serving.freshnessMs_p99", "serving.recallRolling",
-            "serving.ndcgRolling", "serving.prequentialNdcgGainTotal", "serving.recallTrend", "serving.qualityBreakerOpen",
-            "serving.frozenModelVersion", "serving.qualityBaseline", "parse.popularityShift",
-            "user-history.newUsersPerSecond", "item-model.newItemsPerSecond");
 
     /** How a run tells others about its jobs (the command line records them in the version registry). */
     public interface Listener {
@@ -87,7 +75,7 @@ public final class EmbeddedRun {
     private final PrintWriter out;
     private final String savepoint;
     private final Listener listener;
-    private long lastReport;
+    private final ProgressReport progress;
     private boolean interruptedWhileWaiting;
 
     public EmbeddedRun(Configuration conf, InteractionSource source, Path deadLetterDir, PrintWriter out) {
@@ -105,6 +93,7 @@ public final class EmbeddedRun {
         this.out = out;
         this.savepoint = savepoint;
         this.listener = listener;
+        this.progress = new ProgressReport(out);
     }
 
     /** Final figures of a run (of its last job). */
@@ -294,9 +283,7 @@ public final class EmbeddedRun {
             long deadline, Duration progressEvery, long[] sampleUsers, AtomicBoolean stopping, Summary summary) throws Exception {
         CompletableFuture<JobResult> result = cluster.requestJobResult(job);
         long nextProgress = System.nanoTime() + progressEvery.toNanos();
-        // The first line's rate is since this job was followed (its event counter starts at 0), not a blank 0/s.
-        lastReport = System.nanoTime();
-        summary.events = 0;
+        progress.restart(summary);
         int tick = 0;
         try (RecommendationClient lookups = new RecommendationClient(conf.get(RestOptions.ADDRESS), proxyPort, rest, job,
                 Duration.ofSeconds(2))) {
@@ -319,9 +306,9 @@ public final class EmbeddedRun {
                 if (now >= nextProgress) {
                     nextProgress = now + progressEvery.toNanos();
                     tick++;
-                    report(flink, job.toHexString(), started, summary);
+                    progress.report(flink, job.toHexString(), started, summary);
                     if (tick % 3 == 1) {
-                        samples(lookups, sampleUsers);
+                        progress.samples(lookups, sampleUsers);
                     }
                 }
                 if (now >= deadline) {
@@ -432,91 +419,6 @@ public final class EmbeddedRun {
                 .setRpcServiceSharing(RpcServiceSharing.SHARED)
                 .setNumSlotsPerTaskManager(slots)
                 .build();
-    }
-
-    private void report(FlinkRest flink, String jobId, long started, Summary summary) {
-        try {
-            Map<String, FlinkRest.Aggregate> m = flink.metrics(jobId, METRICS);
-            long previousEvents = summary.events;
-            long now = System.nanoTime();
-            summary.events = (long) sum(m, "parse.events");
-            double rate = (summary.events - previousEvents) / ((now - lastReport) / 1e9);
-            lastReport = now;
-            summary.deadLetters = (long) sum(m, "parse.deadLetters");
-            summary.hits = (long) sum(m, "serving.prequentialHits");
-            summary.scored = (long) sum(m, "serving.prequentialScored");
-            // The model's figures (restored with it: after a rollback they continue from the version), the rate
-            // of this job.
-            double scoredTotal = sum(m, "serving.prequentialScoredTotal");
-            out.printf("[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d | "
-                            + "freshness p50 %s p99 %s%n",
-                    (System.nanoTime() - started) / 1e9, (long) sum(m, "parse.eventsTotal"), rate,
-                    (long) sum(m, "serving.users"), (long) sum(m, "item-model.items"),
-                    (long) max(m, "model-gate.modelVersion"), (long) sum(m, "parse.deadLettersTotal"),
-                    millis(max(m, "serving.freshnessMs_median")), millis(max(m, "serving.freshnessMs_p99")));
-            out.printf("        recall@10 rolling %.3f total %.3f trend %+.3f/window | NDCG@10 rolling %.3f total %.3f | "
-                            + "drift: popularity shift %.3f, new users %,.0f/s, new items %,.0f/s | %s%n",
-                    avg(m, "serving.recallRolling"), scoredTotal == 0 ? 0.0 : sum(m, "serving.prequentialHitsTotal") / scoredTotal,
-                    avg(m, "serving.recallTrend"), avg(m, "serving.ndcgRolling"),
-                    scoredTotal == 0 ? 0.0 : sum(m, "serving.prequentialNdcgGainTotal") / scoredTotal,
-                    max(m, "parse.popularityShift"), sum(m, "user-history.newUsersPerSecond"),
-                    sum(m, "item-model.newItemsPerSecond"), breaker(m));
-        } catch (IOException e) {
-            out.println("(metrics not available yet: " + e.getMessage() + ")");
-        }
-        out.flush();
-    }
-
-    /** The quality breaker's state for the progress line. */
-    private static String breaker(Map<String, FlinkRest.Aggregate> m) {
-        if (max(m, "serving.qualityBreakerOpen") > 0) {
-            return String.format(java.util.Locale.ROOT, "quality breaker OPEN on %d of %d serving subtasks: serving frozen at model v%d",
-                    (long) sum(m, "serving.qualityBreakerOpen"), count(m, "serving.qualityBreakerOpen"),
-                    (long) max(m, "serving.frozenModelVersion"));
-        }
-        double baseline = avg(m, "serving.qualityBaseline");
-        return baseline > 0 ? String.format(java.util.Locale.ROOT, "quality breaker closed (baseline %.3f)", baseline)
-                : "quality breaker closed (learning its baseline)";
-    }
-
-    /** A latency for the progress line; "-" while nothing was measured (no event since the job started). */
-    private static String millis(double value) {
-        return Double.isFinite(value) ? String.format(java.util.Locale.ROOT, "%.0f ms", value) : "-";
-    }
-
-    private void samples(RecommendationClient lookups, long[] users) {
-        for (long user : users) {
-            try {
-                Optional<Recommendations> recs = lookups.recommendations(user);
-                if (recs.isPresent()) {
-                    long[] top = Arrays.copyOf(recs.get().items, Math.min(5, recs.get().items.length));
-                    out.printf("    user %d -> %s (model v%d)%n", user, Arrays.toString(top), recs.get().modelVersion);
-                }
-            } catch (LookupException e) {
-                out.printf("    user %d: %s%n", user, e.getMessage());
-            }
-        }
-        out.flush();
-    }
-
-    static double sum(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null ? 0.0 : value.sum;
-    }
-
-    static double max(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null ? 0.0 : value.max;
-    }
-
-    private static int count(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null || value.avg == 0 ? 0 : (int) Math.round(value.sum / value.avg);
-    }
-
-    private static double avg(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null ? 0.0 : value.avg;
     }
 
     static long longAccumulator(JobExecutionResult result, String name) {

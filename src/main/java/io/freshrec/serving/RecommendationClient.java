@@ -4,7 +4,7 @@ import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.FreshRecState;
 import io.freshrec.model.ItemState;
 import io.freshrec.model.Recommendations;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.UnknownHostException;

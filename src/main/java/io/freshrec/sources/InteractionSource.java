@@ -1,7 +1,6 @@
 package io.freshrec.sources;
 
 import io.freshrec.events.InputFormat;
-import io.freshrec.job.InteractionWatermarks;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;

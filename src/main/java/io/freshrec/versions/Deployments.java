@@ -1,6 +1,6 @@
 package io.freshrec.versions;
 
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -1,6 +1,7 @@
 package io.freshrec.versions;
 
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.job.MetricNames;
+import io.freshrec.rest.FlinkRest;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,9 +15,9 @@ import java.util.Optional;
  */
 public final class Versioning {
     /** The job metrics a version records (summed or averaged over subtasks). */
-    static final List<String> METRICS = List.of("parse.events", "serving.prequentialHits", "serving.prequentialScored",
-            "serving.recallRolling", "model-gate.modelVersion", "parse.eventsTotal", "serving.prequentialHitsTotal",
-            "serving.prequentialScoredTotal");
+    static final List<String> METRICS = List.of(MetricNames.PARSE_EVENTS, MetricNames.SERVING_PREQUENTIAL_HITS, MetricNames.SERVING_PREQUENTIAL_SCORED,
+            MetricNames.SERVING_RECALL_ROLLING, MetricNames.MODEL_GATE_MODEL_VERSION, MetricNames.PARSE_EVENTS_TOTAL, MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL,
+            MetricNames.SERVING_PREQUENTIAL_SCORED_TOTAL);
 
     /** Savepoint format: canonical restores across state backends and Flink versions; native is faster. */
     public static final String DEFAULT_FORMAT = "CANONICAL";
@@ -103,27 +104,27 @@ public final class Versioning {
         }
         // Jobs of this version keep the model's totals in their state (right after restores and failovers);
         // jobs of older versions only count since they started, on top of the version they started from.
-        FlinkRest.Aggregate eventsTotal = metrics.get("parse.eventsTotal");
-        FlinkRest.Aggregate hitsTotal = metrics.get("serving.prequentialHitsTotal");
-        FlinkRest.Aggregate scoredTotal = metrics.get("serving.prequentialScoredTotal");
-        FlinkRest.Aggregate events = metrics.get("parse.events");
+        FlinkRest.Aggregate eventsTotal = metrics.get(MetricNames.PARSE_EVENTS_TOTAL);
+        FlinkRest.Aggregate hitsTotal = metrics.get(MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL);
+        FlinkRest.Aggregate scoredTotal = metrics.get(MetricNames.SERVING_PREQUENTIAL_SCORED_TOTAL);
+        FlinkRest.Aggregate events = metrics.get(MetricNames.PARSE_EVENTS);
         if (eventsTotal != null) {
             version.events = (long) eventsTotal.sum;
         } else if (events != null) {
             version.events = baseEvents + (long) events.sum;
         }
-        FlinkRest.Aggregate hits = metrics.get("serving.prequentialHits");
-        FlinkRest.Aggregate scored = metrics.get("serving.prequentialScored");
+        FlinkRest.Aggregate hits = metrics.get(MetricNames.SERVING_PREQUENTIAL_HITS);
+        FlinkRest.Aggregate scored = metrics.get(MetricNames.SERVING_PREQUENTIAL_SCORED);
         if (hits != null && scored != null) {
             boolean totals = hitsTotal != null && scoredTotal != null;
             version.hits = totals ? (long) hitsTotal.sum : baseHits + (long) hits.sum;
             version.scored = totals ? (long) scoredTotal.sum : baseScored + (long) scored.sum;
             version.recallTotal = version.scored == 0 ? null : (double) version.hits / version.scored;
-            FlinkRest.Aggregate rolling = metrics.get("serving.recallRolling");
+            FlinkRest.Aggregate rolling = metrics.get(MetricNames.SERVING_RECALL_ROLLING);
             // A job restored a moment ago has scored nothing yet: its window is the version's it came from.
             version.recallRolling = scored.sum > 0 && rolling != null ? rolling.avg : baseRolling;
         }
-        FlinkRest.Aggregate model = metrics.get("model-gate.modelVersion");
+        FlinkRest.Aggregate model = metrics.get(MetricNames.MODEL_GATE_MODEL_VERSION);
         if (model != null) {
             version.modelVersion = (long) model.max;
         }

@@ -7,7 +7,7 @@ import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.model.ItemState;
 import io.freshrec.model.Recommendations;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;

@@ -10,7 +10,7 @@ import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.ops.FlinkSettings;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.InteractionSource;

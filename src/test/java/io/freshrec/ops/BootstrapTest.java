@@ -11,6 +11,7 @@ import io.freshrec.events.ParseResult;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.model.Recommendations;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SyntheticInteractions;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.freshrec.model.Recommendations;
 import io.freshrec.model.UserHistory;
 import io.freshrec.offline.SavepointModel;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.ReferenceModel;
 import java.io.PrintWriter;

@@ -10,7 +10,7 @@ import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.kafka.KafkaInteractions;
 import io.freshrec.kafka.KafkaOptions;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.ops.JobAssembly;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.KafkaBroker;

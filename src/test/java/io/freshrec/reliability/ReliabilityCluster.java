@@ -1,6 +1,6 @@
 package io.freshrec.reliability;
 
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.FreshRecCluster;
 import java.net.URI;

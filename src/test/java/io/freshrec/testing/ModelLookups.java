@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ItemState;
 import io.freshrec.model.Recommendations;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import java.time.Duration;
 import java.util.Arrays;

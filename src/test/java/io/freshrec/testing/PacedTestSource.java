@@ -1,7 +1,7 @@
 package io.freshrec.testing;
 
 import io.freshrec.events.InputFormat;
-import io.freshrec.job.InteractionWatermarks;
+import io.freshrec.sources.InteractionWatermarks;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SequenceSource;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.freshrec.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.model.Recommendations;
-import io.freshrec.ops.FlinkRest;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import java.net.URI;
 import java.time.Duration;

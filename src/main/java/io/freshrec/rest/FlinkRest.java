@@ -1,4 +1,4 @@
-package io.freshrec.ops;
+package io.freshrec.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

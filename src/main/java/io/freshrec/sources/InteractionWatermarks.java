@@ -1,4 +1,4 @@
-package io.freshrec.job;
+package io.freshrec.sources;
 
 import io.freshrec.events.InputFormat;
 import io.freshrec.events.InteractionParser;

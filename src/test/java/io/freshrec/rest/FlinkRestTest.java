@@ -1,4 +1,4 @@
-package io.freshrec.ops;
+package io.freshrec.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,101 @@
+package io.freshrec.job;
+
+import io.freshrec.job.FreshRecState.Uid;
+
+/**
+ * Every metric the job registers, by the name its operator registers it under, and the qualified names
+ * ({@code operator.metric}) that readers ask Flink's REST API for: the embedded run's progress lines, the bench,
+ * bootstrap and version records read the same constants the functions write.
+ */
+public final class MetricNames {
+    private MetricNames() {}
+
+    // parse
+    public static final String EVENTS = "events";
+    public static final String EVENTS_PER_SECOND = "eventsPerSecond";
+    public static final String DEAD_LETTERS = "deadLetters";
+    /** Restored with the model (savepoints): every event the model has learnt from, across jobs. */
+    public static final String EVENTS_TOTAL = "eventsTotal";
+    public static final String DEAD_LETTERS_TOTAL = "deadLettersTotal";
+    /** A group with one counter per dead-letter reason. */
+    public static final String DEAD_LETTER_REASON = "deadLetterReason";
+    public static final String POPULARITY_SHIFT = "popularityShift";
+
+    // kafka source
+    public static final String KAFKA_TOMBSTONES = "kafkaTombstones";
+
+    // user-history
+    public static final String LATE_EVENTS = "lateEvents";
+    public static final String USERS_CREATED = "usersCreated";
+    public static final String NEW_USERS_PER_SECOND = "newUsersPerSecond";
+    public static final String USERS_EXPIRED = "usersExpired";
+
+    // item-model
+    public static final String ITEMS_CREATED = "itemsCreated";
+    public static final String NEW_ITEMS_PER_SECOND = "newItemsPerSecond";
+    public static final String ITEMS_EXPIRED = "itemsExpired";
+    public static final String PUBLICATIONS = "publications";
+    public static final String LATE_UPDATES = "lateUpdates";
+    public static final String ITEMS = "items";
+
+    // model-gate (MODEL_VERSION is also served by serving: the version it scores with)
+    public static final String SNAPSHOTS_ACCEPTED = "snapshotsAccepted";
+    public static final String SNAPSHOTS_REJECTED = "snapshotsRejected";
+    public static final String MODEL_VERSION = "modelVersion";
+
+    // serving
+    public static final String PREQUENTIAL_HITS = "prequentialHits";
+    public static final String PREQUENTIAL_SCORED = "prequentialScored";
+    public static final String REFRESHES = "refreshes";
+    public static final String USERS = "users";
+    public static final String PREQUENTIAL_HITS_TOTAL = "prequentialHitsTotal";
+    public static final String PREQUENTIAL_SCORED_TOTAL = "prequentialScoredTotal";
+    public static final String RECALL_TOTAL = "recallTotal";
+    public static final String RECALL_ROLLING = "recallRolling";
+    public static final String NDCG_ROLLING = "ndcgRolling";
+    public static final String PREQUENTIAL_NDCG_GAIN_TOTAL = "prequentialNdcgGainTotal";
+    public static final String MODEL_ITEMS = "modelItems";
+    /** A histogram: Flink's REST API serves it as {@code freshnessMs_median}, {@code _p99}, {@code _count}... */
+    public static final String FRESHNESS_MS = "freshnessMs";
+    public static final String QUALITY_ALERTS = "qualityAlerts";
+    public static final String QUALITY_BREAKER_OPEN = "qualityBreakerOpen";
+    public static final String QUALITY_BREAKER_TRIPS = "qualityBreakerTrips";
+    public static final String QUALITY_BASELINE = "qualityBaseline";
+    public static final String FROZEN_MODEL_VERSION = "frozenModelVersion";
+    public static final String CANDIDATE_RECALL_ROLLING = "candidateRecallRolling";
+    public static final String RECALL_TREND = "recallTrend";
+
+    // Qualified names, as Flink's REST API lists an operator's metrics.
+    public static final String PARSE_EVENTS = qualified(Uid.PARSE, EVENTS);
+    public static final String PARSE_EVENTS_PER_SECOND = qualified(Uid.PARSE, EVENTS_PER_SECOND);
+    public static final String PARSE_DEAD_LETTERS = qualified(Uid.PARSE, DEAD_LETTERS);
+    public static final String PARSE_EVENTS_TOTAL = qualified(Uid.PARSE, EVENTS_TOTAL);
+    public static final String PARSE_DEAD_LETTERS_TOTAL = qualified(Uid.PARSE, DEAD_LETTERS_TOTAL);
+    public static final String PARSE_POPULARITY_SHIFT = qualified(Uid.PARSE, POPULARITY_SHIFT);
+    public static final String USER_HISTORY_NEW_USERS_PER_SECOND = qualified(Uid.USER_HISTORY, NEW_USERS_PER_SECOND);
+    public static final String ITEM_MODEL_ITEMS = qualified(Uid.ITEM_MODEL, ITEMS);
+    public static final String ITEM_MODEL_NEW_ITEMS_PER_SECOND = qualified(Uid.ITEM_MODEL, NEW_ITEMS_PER_SECOND);
+    public static final String MODEL_GATE_MODEL_VERSION = qualified(Uid.MODEL_GATE, MODEL_VERSION);
+    public static final String MODEL_GATE_SNAPSHOTS_REJECTED = qualified(Uid.MODEL_GATE, SNAPSHOTS_REJECTED);
+    public static final String SERVING_USERS = qualified(Uid.SERVING, USERS);
+    public static final String SERVING_PREQUENTIAL_HITS = qualified(Uid.SERVING, PREQUENTIAL_HITS);
+    public static final String SERVING_PREQUENTIAL_SCORED = qualified(Uid.SERVING, PREQUENTIAL_SCORED);
+    public static final String SERVING_PREQUENTIAL_HITS_TOTAL = qualified(Uid.SERVING, PREQUENTIAL_HITS_TOTAL);
+    public static final String SERVING_PREQUENTIAL_SCORED_TOTAL = qualified(Uid.SERVING, PREQUENTIAL_SCORED_TOTAL);
+    public static final String SERVING_PREQUENTIAL_NDCG_GAIN_TOTAL =
+            qualified(Uid.SERVING, PREQUENTIAL_NDCG_GAIN_TOTAL);
+    public static final String SERVING_RECALL_ROLLING = qualified(Uid.SERVING, RECALL_ROLLING);
+    public static final String SERVING_NDCG_ROLLING = qualified(Uid.SERVING, NDCG_ROLLING);
+    public static final String SERVING_RECALL_TREND = qualified(Uid.SERVING, RECALL_TREND);
+    public static final String SERVING_QUALITY_BREAKER_OPEN = qualified(Uid.SERVING, QUALITY_BREAKER_OPEN);
+    public static final String SERVING_FROZEN_MODEL_VERSION = qualified(Uid.SERVING, FROZEN_MODEL_VERSION);
+    public static final String SERVING_QUALITY_BASELINE = qualified(Uid.SERVING, QUALITY_BASELINE);
+    public static final String SERVING_FRESHNESS_MEDIAN = qualified(Uid.SERVING, FRESHNESS_MS) + "_median";
+    public static final String SERVING_FRESHNESS_P99 = qualified(Uid.SERVING, FRESHNESS_MS) + "_p99";
+    public static final String SERVING_FRESHNESS_COUNT = qualified(Uid.SERVING, FRESHNESS_MS) + "_count";
+
+    /** An operator's metric as Flink's REST API names it. */
+    public static String qualified(String operator, String metric) {
+        return operator + "." + metric;
+    }
+}
