@@ -35,7 +35,7 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
     private transient MapState<Long, TrendingBatch> pendingTrending;
     /**
      * The batches of {@code pendingTrending} being built, by version time, written back when a checkpoint is
-     * taken: rewriting a version's whole batch in RocksDB for each of its snapshots cost O(n^2) per version.
+     * taken, so a version's batch is written to RocksDB once rather than once per snapshot.
      */
     private transient Map<Long, TrendingBatch> openBatches;
     private transient ValueState<Long> sweptUpTo;
@@ -92,9 +92,8 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         // many at once); the later timers of this batch then find nothing left to commit.
         long watermark = ctx.timerService().currentWatermark();
         Long swept = sweptUpTo.value();
-        // The end of a finite input (watermark Long.MAX_VALUE) is not a sweep to remember: a job restored from a
-        // savepoint taken after it (--keep-running, rollback) starts a new watermark and must commit again.
-        // Savepoints written before this rule may hold it: it is ignored on read too.
+        // The end of a finite input (Long.MAX_VALUE) is not remembered, and ignored where a savepoint holds it:
+        // a job restored after it (--keep-running, rollback) starts a new watermark and must commit again.
         if (swept != null && swept != Long.MAX_VALUE && timestamp <= swept) {
             return; // committed by the sweep of an earlier timer at this watermark
         }

@@ -346,10 +346,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             return;
         }
         if (alignToModel) {
-            // Serve everything the watermark has passed, in event-time order, in this one call. (Serving only up to
-            // this timer's time would score users' events in time order across users, but reads and rewrites a
-            // user's pending list once per event: quadratic for a MovieLens rater with thousands of events in one
-            // replay step, whose timers then held a checkpoint barrier past its timeout.)
+            // Everything the watermark has passed, in one call: serving per timer would rewrite the pending list
+            // once per event (quadratic in a user's backlog).
             long watermark = ctx.timerService().currentWatermark();
             List<ProfileUpdate> due = new ArrayList<>();
             List<ProfileUpdate> later = new ArrayList<>();
