@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The bench's figures as the table it prints (and the README shows). */
+/** The bench's figures as the table it prints (and docs/benchmark.md shows). */
 final class BenchTable {
     private BenchTable() {}
 

@@ -17,7 +17,7 @@ public enum EventType {
         this.wireName = wireName;
     }
 
-    /** The name used on the wire (JSON lines) and in the README. */
+    /** The name used on the wire (JSON lines) and in docs/model.md. */
     public String wireName() {
         return wireName;
     }

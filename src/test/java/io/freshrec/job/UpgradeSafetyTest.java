@@ -63,7 +63,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (one directory per version: the savepoint, the input and settings that made it, a README.txt with its figures),
  * must restore into this version of the job, at parallelism 1 and 2, answer every lookup as the independent fold
  * of their input ({@link ReferenceModel}) says, and keep learning. A change to state types, names, uids, key types
- * or max parallelism that breaks this breaks the model of every deployment: see the README, "Upgrading the job".
+ * or max parallelism that breaks this breaks the model of every deployment: see docs/operations.md, "Upgrading the job".
  */
 class UpgradeSafetyTest {
     private static final int PROXY_PORT = 9589;

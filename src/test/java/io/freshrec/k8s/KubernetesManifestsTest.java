@@ -418,10 +418,10 @@ class KubernetesManifestsTest {
     @Test
     void readmesNameOnlyFilesAndServicesThatExist() throws IOException {
         String k8sReadme = Files.readString(K8S.resolve("README.md"), StandardCharsets.UTF_8);
-        String mainReadme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        String kubernetesDoc = Files.readString(Path.of("docs/cluster-and-kubernetes.md"), StandardCharsets.UTF_8);
         Pattern file = Pattern.compile("k8s/[A-Za-z0-9._-]+");
         Set<String> mentioned = new LinkedHashSet<>();
-        for (String text : List.of(k8sReadme, mainReadme)) {
+        for (String text : List.of(k8sReadme, kubernetesDoc)) {
             Matcher m = file.matcher(text);
             while (m.find()) {
                 mentioned.add(m.group().replaceAll("[.]$", ""));
@@ -429,10 +429,10 @@ class KubernetesManifestsTest {
         }
         assertThat(mentioned).isNotEmpty();
         for (String path : mentioned) {
-            assertThat(Path.of(path)).as("mentioned in a README").exists();
+            assertThat(Path.of(path)).as("mentioned in k8s/README.md or docs/cluster-and-kubernetes.md").exists();
         }
         // The services the commands talk to: the operator's REST service for this cluster, and ours.
-        for (String text : List.of(k8sReadme, mainReadme)) {
+        for (String text : List.of(k8sReadme, kubernetesDoc)) {
             assertThat(text).contains("svc/" + ExternalServiceDecorator.getExternalServiceName(clusterId()));
             assertThat(text).containsPattern(Pattern.quote(service.getMetadata().getName()) + "(?![\\w-])");
             // The savepoint history is listed by the labels the operator puts on its snapshot resources.
@@ -444,7 +444,7 @@ class KubernetesManifestsTest {
     void readmeLookupCommandsAreValidFreshRecCommandsAgainstTheDeployedImage() throws IOException {
         String jar = deployment.getSpec().getJob().getJarURI().substring("local://".length());
         List<String> commands = new ArrayList<>();
-        for (Path readme : List.of(K8S.resolve("README.md"), Path.of("README.md"))) {
+        for (Path readme : List.of(K8S.resolve("README.md"), Path.of("docs/cluster-and-kubernetes.md"))) {
             String text = Files.readString(readme, StandardCharsets.UTF_8);
             // The client pods run the deployed image, where the CLI is the job jar itself.
             assertThat(text).contains("--image=" + deployment.getSpec().getImage() + " ");

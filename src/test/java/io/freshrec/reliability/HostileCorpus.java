@@ -11,7 +11,7 @@ import org.apache.flink.connector.datagen.source.GeneratorFunction;
  * letter without a restart: invalid JSON, wrong types, huge payloads (over the 64 KiB limit, some of several MB),
  * NaN and negative values, unknown event types, far past and far future timestamps, duplicated fields, control
  * characters and empty records. (A record identical to an earlier one is not among them: the wire format has no
- * event id, so it is a second interaction; see the README, "Reliability".)
+ * event id, so it is a second interaction; see docs/model.md, "Interactions on the wire".)
  */
 final class HostileCorpus implements GeneratorFunction<Long, String> {
     private static final long serialVersionUID = 1L;
