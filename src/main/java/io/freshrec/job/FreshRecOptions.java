@@ -3,6 +3,7 @@ package io.freshrec.job;
 import io.freshrec.events.EventType;
 import io.freshrec.model.EventWeights;
 import io.freshrec.model.ModelConfig;
+import io.freshrec.model.QualityBreaker;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -61,7 +62,9 @@ public final class FreshRecOptions {
             .doubleType().defaultValue(DEFAULTS.weights.ratingBase)
             .withDescription("A rating weighs rating-base + rating-slope * value.");
     public static final ConfigOption<Double> WEIGHT_RATING_SLOPE = ConfigOptions.key("freshrec.model.weight.rating-slope")
-            .doubleType().defaultValue(DEFAULTS.weights.ratingSlope);
+            .doubleType().defaultValue(DEFAULTS.weights.ratingSlope)
+            .withDescription("Weight a rating gains per point of its value: a rating weighs rating-base + rating-slope * value "
+                    + "(at least " + DEFAULTS.weights.minRatingWeight + ").");
     public static final ConfigOption<Integer> TOP_N = ConfigOptions.key("freshrec.serving.top-n")
             .intType().defaultValue(DEFAULTS.topN)
             .withDescription("Length of each user's served list.");
@@ -132,9 +135,9 @@ public final class FreshRecOptions {
     }
 
     /** The quality breaker's settings; IllegalArgumentException with a one-line message. */
-    public static io.freshrec.model.QualityBreaker.Settings breakerSettings(Configuration conf) {
+    public static QualityBreaker.Settings breakerSettings(Configuration conf) {
         int minScored = conf.getOptional(BREAKER_MIN_SCORED).orElse(conf.get(RECALL_WINDOW));
-        return new io.freshrec.model.QualityBreaker.Settings(conf.get(BREAKER_ENABLED), conf.get(BREAKER_MAX_DROP),
+        return new QualityBreaker.Settings(conf.get(BREAKER_ENABLED), conf.get(BREAKER_MAX_DROP),
                 conf.get(BREAKER_HOLD).toMillis(), minScored, conf.get(BREAKER_BASELINE_HALF_LIFE).toMillis());
     }
 
