@@ -1,7 +1,13 @@
 package io.freshrec.job;
 
+import io.freshrec.events.EventType;
+import io.freshrec.model.EventWeights;
 import io.freshrec.model.ModelConfig;
+import io.freshrec.model.QualityBreaker;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -45,19 +51,20 @@ public final class FreshRecOptions {
     public static final ConfigOption<Duration> PUBLISH_INTERVAL = ConfigOptions.key("freshrec.model.publish-interval")
             .durationType().defaultValue(Duration.ofMillis(DEFAULTS.publishIntervalMs))
             .withDescription("Event-time interval between model versions.");
-    public static final ConfigOption<Double> WEIGHT_VIEW = ConfigOptions.key("freshrec.model.weight.view")
-            .doubleType().defaultValue(DEFAULTS.weights.view);
-    public static final ConfigOption<Double> WEIGHT_CLICK = ConfigOptions.key("freshrec.model.weight.click")
-            .doubleType().defaultValue(DEFAULTS.weights.click);
-    public static final ConfigOption<Double> WEIGHT_ADD_TO_CART = ConfigOptions.key("freshrec.model.weight.add-to-cart")
-            .doubleType().defaultValue(DEFAULTS.weights.addToCart);
-    public static final ConfigOption<Double> WEIGHT_PURCHASE = ConfigOptions.key("freshrec.model.weight.purchase")
-            .doubleType().defaultValue(DEFAULTS.weights.purchase);
+    /** Prefix of the event weight options. */
+    public static final String WEIGHT_PREFIX = "freshrec.model.weight.";
+    /**
+     * One option per event type with a fixed weight, {@code freshrec.model.weight.<wire name>}, derived from
+     * {@link EventType} (default and description included), in its declaration order.
+     */
+    public static final Map<EventType, ConfigOption<Double>> WEIGHTS = weightOptions();
     public static final ConfigOption<Double> WEIGHT_RATING_BASE = ConfigOptions.key("freshrec.model.weight.rating-base")
             .doubleType().defaultValue(DEFAULTS.weights.ratingBase)
             .withDescription("A rating weighs rating-base + rating-slope * value.");
     public static final ConfigOption<Double> WEIGHT_RATING_SLOPE = ConfigOptions.key("freshrec.model.weight.rating-slope")
-            .doubleType().defaultValue(DEFAULTS.weights.ratingSlope);
+            .doubleType().defaultValue(DEFAULTS.weights.ratingSlope)
+            .withDescription("Weight a rating gains per point of its value: a rating weighs rating-base + rating-slope * value "
+                    + "(at least " + DEFAULTS.weights.minRatingWeight + ").");
     public static final ConfigOption<Integer> TOP_N = ConfigOptions.key("freshrec.serving.top-n")
             .intType().defaultValue(DEFAULTS.topN)
             .withDescription("Length of each user's served list.");
@@ -114,10 +121,23 @@ public final class FreshRecOptions {
             .durationType().defaultValue(Duration.ofMinutes(1))
             .withDescription("Event-time window of the drift indicators (item-popularity shift, recall trend).");
 
+    private static Map<EventType, ConfigOption<Double>> weightOptions() {
+        Map<EventType, ConfigOption<Double>> options = new EnumMap<>(EventType.class);
+        for (EventType type : EventType.values()) {
+            if (!type.weighedByValue()) {
+                options.put(type, ConfigOptions.key(WEIGHT_PREFIX + type.wireName())
+                        .doubleType().defaultValue(type.defaultWeight())
+                        .withDescription("Weight of " + type.wireName() + " events (" + type.description() + "); "
+                                + EventWeights.documentedOrder() + "."));
+            }
+        }
+        return Collections.unmodifiableMap(options);
+    }
+
     /** The quality breaker's settings; IllegalArgumentException with a one-line message. */
-    public static io.freshrec.model.QualityBreaker.Settings breakerSettings(Configuration conf) {
+    public static QualityBreaker.Settings breakerSettings(Configuration conf) {
         int minScored = conf.getOptional(BREAKER_MIN_SCORED).orElse(conf.get(RECALL_WINDOW));
-        return new io.freshrec.model.QualityBreaker.Settings(conf.get(BREAKER_ENABLED), conf.get(BREAKER_MAX_DROP),
+        return new QualityBreaker.Settings(conf.get(BREAKER_ENABLED), conf.get(BREAKER_MAX_DROP),
                 conf.get(BREAKER_HOLD).toMillis(), minScored, conf.get(BREAKER_BASELINE_HALF_LIFE).toMillis());
     }
 
@@ -143,10 +163,9 @@ public final class FreshRecOptions {
         c.normExponent = conf.get(NORM_EXPONENT);
         c.popularityBlend = conf.get(POPULARITY_BLEND);
         c.publishIntervalMs = conf.get(PUBLISH_INTERVAL).toMillis();
-        c.weights.view = conf.get(WEIGHT_VIEW);
-        c.weights.click = conf.get(WEIGHT_CLICK);
-        c.weights.addToCart = conf.get(WEIGHT_ADD_TO_CART);
-        c.weights.purchase = conf.get(WEIGHT_PURCHASE);
+        for (Map.Entry<EventType, ConfigOption<Double>> weight : WEIGHTS.entrySet()) {
+            c.weights.set(weight.getKey(), conf.get(weight.getValue()));
+        }
         c.weights.ratingBase = conf.get(WEIGHT_RATING_BASE);
         c.weights.ratingSlope = conf.get(WEIGHT_RATING_SLOPE);
         c.topN = conf.get(TOP_N);

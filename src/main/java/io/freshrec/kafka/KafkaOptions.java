@@ -21,7 +21,8 @@ public final class KafkaOptions {
             .stringType().noDefaultValue()
             .withDescription("Kafka bootstrap servers (host:port,...). Set: read from and write to Kafka.");
     public static final ConfigOption<String> TOPIC_INTERACTIONS = ConfigOptions.key("freshrec.kafka.topic.interactions")
-            .stringType().defaultValue("freshrec-interactions");
+            .stringType().defaultValue("freshrec-interactions")
+            .withDescription("Topic the interactions are read from (JSON lines).");
     public static final ConfigOption<String> TOPIC_DEAD_LETTERS = ConfigOptions.key("freshrec.kafka.topic.dead-letters")
             .stringType().defaultValue("freshrec-dead-letters")
             .withDescription("Dead letters (reason + raw payload). Empty: no dead-letter topic (files instead).");
@@ -32,7 +33,8 @@ public final class KafkaOptions {
             .stringType().defaultValue("freshrec-recommendations")
             .withDescription("Every recomputed recommendation list, keyed by user (compacted topic). Empty: off.");
     public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("freshrec.kafka.group-id")
-            .stringType().defaultValue("freshrec");
+            .stringType().defaultValue("freshrec")
+            .withDescription("Consumer group of the interactions source (offsets are committed on checkpoints, for monitoring).");
     public static final ConfigOption<String> STARTING_OFFSETS = ConfigOptions.key("freshrec.kafka.starting-offsets")
             .stringType().defaultValue("committed")
             .withDescription("committed (the group's offsets, else earliest) | earliest | latest | timestamp:EPOCH_MS. "

@@ -312,6 +312,9 @@ class KubernetesManifestsTest {
                 options.put(option.key(), option);
             }
         }
+        for (ConfigOption<Double> option : FreshRecOptions.WEIGHTS.values()) {
+            options.put(option.key(), option);
+        }
         assertThat(options).isNotEmpty();
         return options;
     }

@@ -70,11 +70,11 @@ class ModelConfigTest {
                 broken("max-staleness", c -> c.maxStalenessMs = -1),
                 broken("ttl", c -> c.userTtlMs = 0),
                 broken("ttl", c -> c.itemTtlMs = -1),
-                broken("event weights", c -> c.weights.view = 0),
-                broken("event weights", c -> c.weights.click = 0.5),
-                broken("event weights", c -> c.weights.addToCart = 1.5),
-                broken("event weights", c -> c.weights.purchase = 3.0),
-                broken("event weights", c -> c.weights.view = Double.NaN),
+                broken("event weights", c -> c.weights.set(EventType.VIEW, 0)),
+                broken("event weights", c -> c.weights.set(EventType.CLICK, 0.5)),
+                broken("event weights", c -> c.weights.set(EventType.ADD_TO_CART, 1.5)),
+                broken("event weights", c -> c.weights.set(EventType.PURCHASE, 3.0)),
+                broken("event weights", c -> c.weights.set(EventType.VIEW, Double.NaN)),
                 broken("rating weight", c -> c.weights.minRatingWeight = 0),
                 broken("rating weight", c -> c.weights.ratingBase = Double.POSITIVE_INFINITY),
                 broken("rating weight", c -> c.weights.ratingSlope = Double.NaN));
@@ -107,6 +107,13 @@ class ModelConfigTest {
         assertThat(weights.weightOf(EventType.ADD_TO_CART, Double.NaN)).isEqualTo(4.0);
         assertThat(weights.weightOf(EventType.PURCHASE, Double.NaN)).isEqualTo(8.0);
         assertThat(weights.problem()).isNull();
+    }
+
+    @Test
+    void shouldStateTheDocumentedOrderWhenTheWeightsBreakIt() {
+        EventWeights weights = new EventWeights().set(EventType.CLICK, 0.5);
+
+        assertThat(weights.problem()).isEqualTo("event weights must satisfy 0 < view <= click <= add-to-cart <= purchase");
     }
 
     @Test
