@@ -4,12 +4,11 @@ import io.freshrec.bench.Bench;
 import io.freshrec.bench.BenchOptions;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code freshrec bench}: throughput, freshness, lookups (next to Redis), state, checkpoints, restores, growth. */
@@ -80,11 +79,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--keep-state", description = "Keep checkpoints, savepoints and Redis' directory under OUT/work.")
     boolean keepState;
 
-    @Option(names = "--flink-conf", defaultValue = "flink-conf", description = "Directory with config.yaml. Default: ${DEFAULT-VALUE}.")
-    Path flinkConf;
-
-    @Option(names = {"-D", "--set"}, description = "Override a setting of config.yaml for every job of the bench.")
-    Map<String, String> overrides = new LinkedHashMap<>();
+    @Mixin
+    ConfigOptions configOptions;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -93,8 +89,8 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BenchOptions o = quick ? BenchOptions.quick() : new BenchOptions();
         o.out = out;
-        o.flinkConf = flinkConf;
-        o.overrides = overrides;
+        o.flinkConf = configOptions.directory();
+        o.overrides = configOptions.overrides;
         o.keepState = keepState;
         if (users != null) {
             o.users = positive(users, "--users");

@@ -3,7 +3,6 @@ package io.freshrec.cli;
 import io.freshrec.events.InputFormat;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.ops.Bootstrap;
-import io.freshrec.ops.FlinkSettings;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
 import java.io.PrintWriter;
@@ -14,7 +13,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,16 +48,11 @@ final class BootstrapCommand implements Callable<Integer> {
     @Option(names = "--tag", description = "A name for the version (run --from NAME); tagged versions are never pruned.")
     String tag;
 
-    @Option(names = "--progress", defaultValue = "5s", converter = DurationConverter.class,
-            description = "Interval of progress lines. Default: ${DEFAULT-VALUE}.")
-    Duration progress;
+    @Mixin
+    ProgressOptions progressOptions;
 
-    @Option(names = "--flink-conf", defaultValue = "flink-conf", description = "Directory with config.yaml. Default: ${DEFAULT-VALUE}.")
-    Path flinkConf;
-
-    @Option(names = {"-D", "--set"},
-            description = "Override a setting of config.yaml, e.g. -D freshrec.state.user-ttl=10000d. Give the streaming job the same model settings.")
-    Map<String, String> overrides = new LinkedHashMap<>();
+    @Mixin
+    ConfigOptions configOptions;
 
     @Mixin
     RegistryOptions registryOptions;
@@ -72,10 +65,9 @@ final class BootstrapCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) {
             throw new IllegalArgumentException("--input " + input + ": no such file");
         }
-        if (progress.isZero() || progress.isNegative()) {
-            throw new IllegalArgumentException("--progress must be positive");
-        }
-        Configuration conf = FlinkSettings.load(flinkConf, overrides, Path.of("").toAbsolutePath());
+        Duration interval = progressOptions.positive();
+        Configuration conf = configOptions.load();
+        Map<String, String> overrides = configOptions.overrides;
         if (!overrides.containsKey(FreshRecOptions.ALIGN_TO_MODEL.key())) {
             // As a full-speed replay with run --input: each event served once the model caught up with it.
             conf.set(FreshRecOptions.ALIGN_TO_MODEL, true);
@@ -94,7 +86,7 @@ final class BootstrapCommand implements Callable<Integer> {
         InputFormat inputFormat = format != null ? format : InputFormat.detect(input);
         PrintWriter printer = spec.commandLine().getOut();
 
-        Bootstrap.Result result = new Bootstrap(conf, input, inputFormat, target, printer).run(progress);
+        Bootstrap.Result result = new Bootstrap(conf, input, inputFormat, target, printer).run(interval);
 
         VersionRecord version = new VersionRecord();
         version.kind = VersionRecord.BOOTSTRAP;
@@ -143,11 +135,11 @@ final class BootstrapCommand implements Callable<Integer> {
             command.add("--registry");
             command.add(quoted(registryOptions.registry.toString()));
         }
-        if (!flinkConf.equals(Path.of("flink-conf"))) {
+        if (!configOptions.directory().equals(ConfigOptions.DEFAULT_DIRECTORY)) {
             command.add("--flink-conf");
-            command.add(quoted(flinkConf.toString()));
+            command.add(quoted(configOptions.directory().toString()));
         }
-        overrides.forEach((key, value) -> {
+        configOptions.overrides.forEach((key, value) -> {
             command.add("-D");
             command.add(quoted(key + "=" + value));
         });

@@ -9,13 +9,11 @@ import io.freshrec.evaluation.RunningPopularity;
 import io.freshrec.events.InputFormat;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.ops.EmbeddedRun;
-import io.freshrec.ops.FlinkSettings;
 import io.freshrec.sources.InteractionSource;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +23,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,19 +48,15 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", defaultValue = "target/evaluate/evaluate.json", description = "Where the JSON report goes. Default: ${DEFAULT-VALUE}.")
     Path json;
 
-    @Option(names = "--progress", defaultValue = "5s", converter = DurationConverter.class,
-            description = "Interval of the job's progress lines. Default: ${DEFAULT-VALUE}.")
-    Duration progress;
+    @Mixin
+    ProgressOptions progressOptions;
 
-    @Option(names = "--flink-conf", defaultValue = "flink-conf", description = "Directory with config.yaml. Default: ${DEFAULT-VALUE}.")
-    Path flinkConf;
+    @Mixin
+    ConfigOptions configOptions;
 
     @Option(names = "--dead-letters", defaultValue = "target/evaluate/dead-letters",
             description = "Directory for the job's dead-letter files. Default: ${DEFAULT-VALUE}.")
     Path deadLetters;
-
-    @Option(names = {"-D", "--set"}, description = "Override a setting of config.yaml, e.g. -D freshrec.model.history-length=10.")
-    Map<String, String> overrides = new LinkedHashMap<>();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -71,11 +66,9 @@ final class EvaluateCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) {
             throw new IllegalArgumentException("--input " + input + ": no such file");
         }
-        if (progress.isZero()) {
-            throw new IllegalArgumentException("--progress must be positive");
-        }
+        Duration interval = progressOptions.positive();
         InputFormat inputFormat = format != null ? format : InputFormat.detect(input);
-        Configuration conf = FlinkSettings.load(flinkConf, overrides, Path.of("").toAbsolutePath());
+        Configuration conf = configOptions.load();
         FreshRecOptions.modelConfig(conf); // bad model settings fail here, in one line, before the replay is read
         PrintWriter out = spec.commandLine().getOut();
 
@@ -108,7 +101,7 @@ final class EvaluateCommand implements Callable<Integer> {
         out.printf("FreshRec: replaying through the job (%s)%n", describe(settings));
         out.flush();
         InteractionSource source = InteractionSource.replay(input, inputFormat, 0, false);
-        EmbeddedRun.Summary summary = new EmbeddedRun(conf, source, deadLetters, out).run(null, progress, new long[0]);
+        EmbeddedRun.Summary summary = new EmbeddedRun(conf, source, deadLetters, out).run(null, interval, new long[0]);
         if (summary.restarts > 0) {
             // Accumulators come from the job's last attempt only: a restart makes every FreshRec figure a part of the replay.
             throw new FreshRecCli.CommandFailure(String.format(Locale.ROOT, "the job recovered from %d failure(s) during the "
@@ -164,7 +157,7 @@ final class EvaluateCommand implements Callable<Integer> {
         setUnlessOverridden(conf, FreshRecOptions.ITEM_TTL, org.apache.flink.util.TimeUtils.parseDuration(NEVER_EXPIRE));
         setUnlessOverridden(conf, FreshRecOptions.SEEN_LIMIT, Math.max(conf.get(FreshRecOptions.SEEN_LIMIT), replay.maxItemsPerUser()));
         conf.set(FreshRecOptions.TRACK_SERVED_ITEMS, true);
-        if (!overrides.containsKey(RestOptions.PORT.key()) && !overrides.containsKey(RestOptions.BIND_PORT.key())) {
+        if (!configOptions.overrides.containsKey(RestOptions.PORT.key()) && !configOptions.overrides.containsKey(RestOptions.BIND_PORT.key())) {
             conf.set(RestOptions.BIND_PORT, "0");
         }
         Map<String, String> settings = new java.util.TreeMap<>();
@@ -178,7 +171,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private <T> void setUnlessOverridden(Configuration conf, ConfigOption<T> option, T value) {
-        if (!overrides.containsKey(option.key())) {
+        if (!configOptions.overrides.containsKey(option.key())) {
             conf.set(option, value);
         }
     }

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code freshrec} command: run the job, look recommendations up. */
-@Command(name = "freshrec", mixinStandardHelpOptions = true, version = "FreshRec 0.1.0 (Flink 1.20.0)",
+@Command(name = "freshrec", mixinStandardHelpOptions = true, resourceBundle = "io.freshrec.cli.Options", version = "FreshRec 0.1.0 (Flink 1.20.0)",
         description = "Flink-native online recommender: learns on every interaction, serves through queryable state.",
         subcommands = {RunCommand.class, RecommendCommand.class, SimilarCommand.class, ProduceCommand.class, SubmitCommand.class,
                 SavepointCommand.class, StopCommand.class, VersionsCommand.class, RollbackCommand.class, InspectCommand.class,

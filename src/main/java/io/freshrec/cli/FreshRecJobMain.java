@@ -2,16 +2,9 @@ package io.freshrec.cli;
 
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.ops.JobAssembly;
-import io.freshrec.ops.FlinkSettings;
 import io.freshrec.sources.InteractionSource;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,22 +17,18 @@ import picocli.CommandLine.Option;
  * would take the JobManager down with it) and leaves the cluster's own settings to the cluster: it only
  * builds the graph and executes it in the environment the cluster provides.
  */
-@Command(name = "freshrec-job", mixinStandardHelpOptions = true,
+@Command(name = "freshrec-job", mixinStandardHelpOptions = true, resourceBundle = "io.freshrec.cli.Options",
         description = "Build and execute the FreshRec job in the Flink environment this program is submitted to.")
 public final class FreshRecJobMain implements Callable<Integer> {
     @Mixin
     SourceOptions sourceOptions;
 
-    @Option(names = "--flink-conf",
-            description = "Directory with config.yaml for the freshrec.* settings. Default: $FLINK_CONF_DIR, else ./flink-conf.")
-    Path flinkConf;
+    @Mixin
+    ConfigOptions configOptions;
 
     @Option(names = "--dead-letters", defaultValue = "target/freshrec/dead-letters",
             description = "Directory (or file-system URI) for dead-letter files. Default: ${DEFAULT-VALUE}.")
     String deadLetters;
-
-    @Option(names = {"-D", "--set"}, description = "Override a setting, e.g. -D freshrec.model.history-length=20.")
-    Map<String, String> overrides = new LinkedHashMap<>();
 
     public static void main(String[] args) throws Exception {
         FreshRecJobMain main = new FreshRecJobMain();
@@ -57,7 +46,7 @@ public final class FreshRecJobMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration settings = settings();
-        InteractionSource source = sourceOptions.create(settings, overrides);
+        InteractionSource source = sourceOptions.create(settings, configOptions.overrides);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         // Job-level settings (parallelism, checkpointing, pipeline.*) from the same files; cluster-level
         // ones (state backend, queryable state, ports) are the cluster's own.
@@ -69,19 +58,6 @@ public final class FreshRecJobMain implements Callable<Integer> {
 
     /** The settings this job runs with: its --flink-conf (or $FLINK_CONF_DIR, ./flink-conf) and -D overrides. */
     Configuration settings() {
-        Path conf = flinkConf;
-        if (conf == null) {
-            String env = System.getenv(ConfigConstants.ENV_FLINK_CONF_DIR);
-            conf = env != null && Files.isDirectory(Path.of(env)) ? Path.of(env) : Path.of("flink-conf");
-        }
-        if (!Files.isRegularFile(conf.resolve(GlobalConfiguration.FLINK_CONF_FILENAME))) {
-            // A cluster whose directory holds only the legacy flink-conf.yaml, or nothing: its own
-            // configuration (e.g. a FlinkDeployment's flinkConfiguration) plus the overrides.
-            Configuration settings = Files.isDirectory(conf)
-                    ? GlobalConfiguration.loadConfiguration(conf.toString()) : new Configuration();
-            overrides.forEach(settings::setString);
-            return settings;
-        }
-        return FlinkSettings.load(conf, overrides, Path.of("").toAbsolutePath());
+        return configOptions.clusterSettings();
     }
 }

@@ -3,20 +3,15 @@ package io.freshrec.cli;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.rest.FlinkRest;
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
-import org.apache.flink.api.common.JobID;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The running FreshRec job a command acts on, through Flink's REST API, and how its savepoints are taken. */
 final class JobTarget {
-    @Option(names = "--flink-rest", defaultValue = "http://localhost:8081", paramLabel = "URL",
-            description = "Flink REST API of the embedded run or the cluster. Default: ${DEFAULT-VALUE}.")
-    URI rest;
-
-    @Option(names = "--job", paramLabel = "ID", description = "Job id, instead of the running 'freshrec' job.")
-    String job;
+    @Mixin
+    RunningJobOptions jobOptions;
 
     @Option(names = "--target-dir", paramLabel = "DIR",
             description = "Where the cluster writes the savepoint (a path or URI it can reach). Default: its state.savepoints.dir.")
@@ -31,7 +26,7 @@ final class JobTarget {
     Duration savepointTimeout;
 
     FlinkRest flink() {
-        return new FlinkRest(rest);
+        return jobOptions.flinkRest.flink();
     }
 
     String formatType() {
@@ -53,12 +48,9 @@ final class JobTarget {
     /** The job to act on: --job, else the newest running 'freshrec' job; one-line failures otherwise. */
     String runningJob(FlinkRest flink) {
         try {
+            String job = jobOptions.job;
             if (job != null) {
-                try {
-                    JobID.fromHexString(job);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--job '" + job + "' is not a Flink job id (32 hex digits)");
-                }
+                jobOptions.jobId(); // a bad id fails in one line
                 String state = flink.jobStatus(job);
                 if (!"RUNNING".equals(state)) {
                     throw new FreshRecCli.CommandFailure("job " + job + " is " + state + ", not RUNNING");

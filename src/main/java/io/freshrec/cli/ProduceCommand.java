@@ -47,9 +47,8 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Share of deliberately malformed records (the job sends them to dead letters). Default: ${DEFAULT-VALUE}.")
     double badRate;
 
-    @Option(names = "--progress", defaultValue = "5s", converter = DurationConverter.class,
-            description = "Interval of progress lines. Default: ${DEFAULT-VALUE}.")
-    Duration progress;
+    @Mixin
+    ProgressOptions progressOptions;
 
     @Option(names = "--probe-latency", description = "Measure produce-to-lookup latency: send a marked event for a user every "
             + "--probe-every and look the user up (queryable state) until the served list reflects it.")
@@ -103,11 +102,11 @@ final class ProduceCommand implements Callable<Integer> {
         LoadGenerator.Report report;
         if (probeLatency) {
             try (RecommendationClient lookups = lookup.connect()) {
-                report = generator.run(events == null ? Long.MAX_VALUE : events, rate, duration, progress, lookups, probeEvery,
+                report = generator.run(events == null ? Long.MAX_VALUE : events, rate, duration, progressOptions.progress, lookups, probeEvery,
                         Math.min(probeUsers, users));
             }
         } else {
-            report = generator.run(events == null ? Long.MAX_VALUE : events, rate, duration, progress, null, null, 1);
+            report = generator.run(events == null ? Long.MAX_VALUE : events, rate, duration, progressOptions.progress, null, null, 1);
         }
         out.printf("Done: %,d events sent, %,d acknowledged, %,d failed in %.1f s (%,.0f/s).%n", report.sent, report.acked,
                 report.failed, report.seconds, report.rate());

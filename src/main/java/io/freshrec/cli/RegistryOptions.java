@@ -1,9 +1,7 @@
 package io.freshrec.cli;
 
-import io.freshrec.ops.FlinkSettings;
 import io.freshrec.versions.VersionOptions;
 import io.freshrec.versions.VersionRegistry;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
@@ -21,9 +19,7 @@ final class RegistryOptions {
 
     /** The settings of ./flink-conf/config.yaml when there is one, else Flink's and FreshRec's defaults. */
     Configuration configuration() {
-        return Files.isRegularFile(Path.of("flink-conf", "config.yaml"))
-                ? FlinkSettings.load(Path.of("flink-conf"), Map.of(), Path.of("").toAbsolutePath())
-                : new Configuration();
+        return ConfigOptions.loadOrDefaults(ConfigOptions.DEFAULT_DIRECTORY, Map.of());
     }
 
     /** The directory: --registry, else the setting of {@code conf} (or of ./flink-conf when null), else savepoints/. */

@@ -44,15 +44,13 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--jar", description = "Job jar to start the version with. Default: the one recorded with it, else target/freshrec.jar.")
     Path jar;
 
-    @Option(names = "--host", defaultValue = "localhost", description = "Queryable-state proxy host. Default: ${DEFAULT-VALUE}.")
-    String host;
-
-    @Option(names = "--port", defaultValue = "9069", description = "Queryable-state proxy port. Default: ${DEFAULT-VALUE}.")
-    int port;
+    @Mixin
+    ProxyOptions proxy;
 
     @Option(names = "--user", defaultValue = "1", description = "User looked up to see that lookups answer. Default: ${DEFAULT-VALUE}.")
     long probeUser;
 
+    // Not the lookup commands' --timeout (10s for one lookup): the whole rollback, until the restored job answers.
     @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
             description = "How long the restored job may take until lookups answer. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
@@ -63,9 +61,7 @@ final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("--port must be in 1..65535");
-        }
+        proxy.checkPort();
         String format = target.formatType();
         VersionRegistry registry = registryOptions.registry();
         VersionRecord version = Rollbacks.existingVersion(registry, to);
@@ -132,7 +128,7 @@ final class RollbackCommand implements Callable<Integer> {
 
     /** Retries the probe lookup on the new job until it answers (an answer may be "no such user"). */
     private String awaitLookups(String job, Duration within) {
-        try (RecommendationClient lookups = new RecommendationClient(host, port, target.rest, JobID.fromHexString(job), within)) {
+        try (RecommendationClient lookups = new RecommendationClient(proxy.host, proxy.port, target.jobOptions.rest(), JobID.fromHexString(job), within)) {
             Optional<Recommendations> recs = lookups.recommendations(probeUser);
             return recs.map(list -> String.format(Locale.ROOT, "user %d has %d items (model v%d)", probeUser, list.items.length,
                     list.modelVersion)).orElse("user " + probeUser + " is not known to this version");

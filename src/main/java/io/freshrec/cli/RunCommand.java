@@ -2,7 +2,6 @@ package io.freshrec.cli;
 
 import io.freshrec.ops.EmbeddedRun;
 import io.freshrec.rest.FlinkRest;
-import io.freshrec.ops.FlinkSettings;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.versions.AutoVersions;
 import io.freshrec.versions.DeploymentRecord;
@@ -15,9 +14,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine;
@@ -36,19 +33,15 @@ final class RunCommand implements Callable<Integer> {
             description = "Stop after this long (e.g. 60s, 5min); default: until the input ends or Ctrl-C.")
     Duration duration;
 
-    @Option(names = "--progress", defaultValue = "5s", converter = DurationConverter.class,
-            description = "Interval of progress lines. Default: ${DEFAULT-VALUE}.")
-    Duration progress;
+    @Mixin
+    ProgressOptions progressOptions;
 
-    @Option(names = "--flink-conf", defaultValue = "flink-conf", description = "Directory with config.yaml. Default: ${DEFAULT-VALUE}.")
-    Path flinkConf;
+    @Mixin
+    ConfigOptions configOptions;
 
     @Option(names = "--dead-letters", defaultValue = "target/freshrec/dead-letters",
             description = "Directory for dead-letter files. Default: ${DEFAULT-VALUE}.")
     Path deadLetters;
-
-    @Option(names = {"-D", "--set"}, description = "Override a setting of config.yaml, e.g. -D freshrec.model.history-length=20.")
-    Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(names = "--from", paramLabel = "VERSION",
             description = "Start from this model version's savepoint (id, number or tag), with this command's own options.")
@@ -68,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
         if (from != null && savepoint != null) {
             throw new IllegalArgumentException("--from and --savepoint exclude each other");
         }
-        Configuration conf = FlinkSettings.load(flinkConf, overrides, Path.of("").toAbsolutePath());
+        Configuration conf = configOptions.load();
         Duration interval = VersionOptions.interval(conf);
         int retain = VersionOptions.retain(conf);
         VersionRegistry registry = new VersionRegistry(registryOptions.directory(conf));
@@ -77,11 +70,11 @@ final class RunCommand implements Callable<Integer> {
         if (savepoint != null) {
             Rollbacks.requireSavepoint(restoreFrom, "--savepoint");
         }
-        InteractionSource source = sourceOptions.create(conf, overrides);
+        InteractionSource source = sourceOptions.create(conf, configOptions.overrides);
         PrintWriter out = spec.commandLine().getOut();
 
         List<String> programArgs = JobArgs.of(spec, true);
-        JobArgs.addDefault(programArgs, "--flink-conf", flinkConf.toAbsolutePath().normalize().toString());
+        JobArgs.addDefault(programArgs, "--flink-conf", configOptions.directory().toAbsolutePath().normalize().toString());
         JobArgs.addDefault(programArgs, "--dead-letters", deadLetters.toAbsolutePath().normalize().toString());
         EmbeddedRun.Listener listener = new EmbeddedRun.Listener() {
             private AutoVersions auto;
@@ -120,7 +113,7 @@ final class RunCommand implements Callable<Integer> {
             }
         };
         EmbeddedRun run = new EmbeddedRun(conf, source, deadLetters, out, restoreFrom, listener);
-        run.run(duration, progress, sourceOptions.sampleUsers());
+        run.run(duration, progressOptions.progress, sourceOptions.sampleUsers());
         return 0;
     }
 

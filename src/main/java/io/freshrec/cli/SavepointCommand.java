@@ -102,7 +102,7 @@ final class SavepointCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
                 break;
             }
-            if (this.target.job == null) {
+            if (this.target.jobOptions.job == null) {
                 // A rollback or resubmit replaces the job: version the one running now.
                 try {
                     job = target.runningJob(flink);

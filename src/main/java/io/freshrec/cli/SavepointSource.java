@@ -3,14 +3,12 @@ package io.freshrec.cli;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.offline.SavepointModel;
-import io.freshrec.ops.FlinkSettings;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.configuration.Configuration;
@@ -29,13 +27,8 @@ final class SavepointSource {
             description = "A savepoint (directory, its _metadata, or a URI) or a model version of the registry (v3, 3 or a tag).")
     String target;
 
-    @Option(names = "--flink-conf", defaultValue = "flink-conf", paramLabel = "DIR",
-            description = "Directory with config.yaml: the job's settings, for a savepoint given by path (a version "
-                    + "uses the arguments recorded with it). Default: ${DEFAULT-VALUE}.")
-    Path flinkConf;
-
-    @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", description = "Override a setting of the job, e.g. -D freshrec.model.trending-half-life=1d.")
-    Map<String, String> overrides = new LinkedHashMap<>();
+    @Mixin
+    ConfigOptions configOptions;
 
     @Option(names = "--reader-backend", defaultValue = "auto", paramLabel = "auto|heap|rocksdb",
             description = "State backend that restores the savepoint for reading: auto (heap for canonical savepoints, "
@@ -108,6 +101,7 @@ final class SavepointSource {
             throw new FreshRecCli.CommandFailure("the job arguments recorded with " + version.id + " do not parse: " + e.getMessage());
         }
         Configuration settings = job.settings();
+        Map<String, String> overrides = configOptions.overrides;
         overrides.forEach(settings::setString);
         return new Resolved(version.savepoint, version.id, settings, "the job arguments recorded with " + version.id
                 + (overrides.isEmpty() ? "" : " and " + overrides.size() + " -D"), backend);
@@ -119,15 +113,12 @@ final class SavepointSource {
     }
 
     private Configuration ownSettings() {
-        if (Files.isRegularFile(flinkConf.resolve("config.yaml"))) {
-            return FlinkSettings.load(flinkConf, overrides, Path.of("").toAbsolutePath());
-        }
-        Configuration settings = new Configuration();
-        overrides.forEach(settings::setString);
-        return settings;
+        return configOptions.loadOrDefaults();
     }
 
     private String settingsLabel() {
+        Path flinkConf = configOptions.directory();
+        Map<String, String> overrides = configOptions.overrides;
         String base = Files.isRegularFile(flinkConf.resolve("config.yaml")) ? flinkConf.resolve("config.yaml").toString()
                 : "FreshRec's defaults (no " + flinkConf.resolve("config.yaml") + ")";
         return base + (overrides.isEmpty() ? "" : " and " + overrides.size() + " -D");

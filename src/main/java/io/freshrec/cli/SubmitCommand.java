@@ -6,13 +6,10 @@ import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,9 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "submit", mixinStandardHelpOptions = true,
         description = "Upload the job jar to a Flink REST API and start the FreshRec job there, fresh or from a version.")
 final class SubmitCommand implements Callable<Integer> {
-    @Option(names = "--flink-rest", defaultValue = "http://localhost:8081", paramLabel = "URL",
-            description = "Flink REST API of the cluster (or of an embedded run). Default: ${DEFAULT-VALUE}.")
-    URI rest;
+    @Mixin
+    FlinkRestOptions flinkRest;
 
     @Option(names = "--jar", defaultValue = "target/freshrec.jar", description = "Job jar. Default: ${DEFAULT-VALUE}.")
     Path jar;
@@ -39,6 +35,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--savepoint", paramLabel = "PATH", description = "Start from this savepoint (a path or URI the cluster can read).")
     String savepoint;
 
+    // Not the lookup commands' --timeout (10s for one lookup): until the submitted job's tasks run.
     @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
             description = "How long to wait for the job's tasks to run. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
@@ -50,15 +47,11 @@ final class SubmitCommand implements Callable<Integer> {
     @Mixin
     SourceOptions sourceOptions;
 
-    @Option(names = "--flink-conf", description = "Directory with config.yaml on the cluster, for the freshrec.* settings. "
-            + "Default: the cluster's $FLINK_CONF_DIR, else ./flink-conf there.")
-    Path flinkConf;
+    @Mixin
+    ConfigOptions configOptions;
 
     @Option(names = "--dead-letters", description = "Dead-letter directory (or URI) as the cluster sees it. Default: target/freshrec/dead-letters there.")
     String deadLetters;
-
-    @Option(names = {"-D", "--set"}, description = "Override a setting of the job, e.g. -D freshrec.model.history-length=20.")
-    Map<String, String> overrides = new LinkedHashMap<>();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -82,7 +75,7 @@ final class SubmitCommand implements Callable<Integer> {
             Rollbacks.requireSavepoint(savepoint, "--savepoint");
         }
         List<String> programArgs = JobArgs.of(spec, false);
-        FlinkRest flink = new FlinkRest(rest);
+        FlinkRest flink = flinkRest.flink();
         Deployments deployments = new Deployments(flink, registry);
         try {
             long started = System.nanoTime();
@@ -100,7 +93,7 @@ final class SubmitCommand implements Callable<Integer> {
             out.flush();
             flink.awaitRunning(job, timeout);
             out.printf("Job %s running (%.1f s after upload started). Take a version: freshrec savepoint --flink-rest %s%n", job,
-                    (System.nanoTime() - started) / 1e9, rest);
+                    (System.nanoTime() - started) / 1e9, flinkRest.rest);
         } catch (IOException e) {
             throw new FreshRecCli.CommandFailure(e.getMessage());
         }
