@@ -21,10 +21,10 @@ final class ConfigOptions {
     static final Path DEFAULT_DIRECTORY = Path.of("flink-conf");
 
     // No defaultValue: on a cluster the default is $FLINK_CONF_DIR (see clusterSettings); directory() has ./flink-conf.
-    @Option(names = "--flink-conf", descriptionKey = "flink-conf", description = "Directory with config.yaml. Default: flink-conf.")
+    @Option(names = "--flink-conf", paramLabel = "DIR", descriptionKey = "flink-conf", description = "Directory with config.yaml. Default: flink-conf.")
     Path flinkConf;
 
-    @Option(names = {"-D", "--set"}, descriptionKey = "set", description = "Override a setting of config.yaml, e.g. -D freshrec.model.history-length=20.")
+    @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", descriptionKey = "set", description = "Override a setting of config.yaml, e.g. -D freshrec.model.history-length=20.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     /** --flink-conf, else ./flink-conf. */
