@@ -39,6 +39,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import com.sun.management.OperatingSystemMXBean;
+import io.freshrec.serving.LookupException;
+import java.lang.management.ManagementFactory;
+import org.apache.flink.configuration.PipelineOptions;
 
 /**
  * {@code freshrec bench}: the job's throughput with RocksDB and checkpoints next to the in-memory ceiling, freshness
@@ -176,7 +180,7 @@ public final class Bench {
 
     /** CPU time of this JVM: the embedded Flink runs in it. */
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 
@@ -501,7 +505,7 @@ public final class Bench {
                     if (list.isPresent()) {
                         return (System.nanoTime() - job.submittedNanos()) / 1e9;
                     }
-                } catch (io.freshrec.serving.LookupException notYet) {
+                } catch (LookupException notYet) {
                     // still restoring
                 }
                 Thread.sleep(20);
@@ -588,7 +592,7 @@ public final class Bench {
         s.stateBackend = conf.get(StateBackendOptions.STATE_BACKEND);
         s.incrementalCheckpoints = conf.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS);
         s.watermarkOutOfOrdernessMs = conf.get(FreshRecOptions.OUT_OF_ORDERNESS).toMillis();
-        s.autoWatermarkIntervalMs = conf.get(org.apache.flink.configuration.PipelineOptions.AUTO_WATERMARK_INTERVAL).toMillis();
+        s.autoWatermarkIntervalMs = conf.get(PipelineOptions.AUTO_WATERMARK_INTERVAL).toMillis();
         s.warmupSeconds = options.warmup.toMillis() / 1e3;
         s.windowSeconds = options.window.toMillis() / 1e3;
     }

@@ -30,6 +30,8 @@ import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import java.text.DecimalFormat;
+import org.jfree.chart.axis.NumberTickUnit;
 
 /** bench.png: six panels (throughput, freshness, lookup latency, lookup rate, growth with users, history length). */
 final class BenchChart {
@@ -101,8 +103,8 @@ final class BenchChart {
         CategoryPlot plot = chart.getCategoryPlot();
         LogAxis axis = new LogAxis("ms");
         axis.setSmallestValue(0.01);
-        axis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
-        axis.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
+        axis.setTickUnit(new NumberTickUnit(1.0));
+        axis.setNumberFormatOverride(new DecimalFormat("0.###"));
         plot.setRangeAxis(axis);
         target(chart, BenchVerdict.LOOKUP_P99_MS, "target p99 1 ms (one client)");
         return chart;
@@ -153,8 +155,8 @@ final class BenchChart {
                 PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         LogAxis users = new LogAxis("users (log scale)");
-        users.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
-        users.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
+        users.setNumberFormatOverride(new DecimalFormat("#,##0"));
+        users.setTickUnit(new NumberTickUnit(1.0));
         plot.setDomainAxis(users);
         plot.setRenderer(0, lines(0));
         plot.setRangeAxis(1, new NumberAxis("seconds"));
@@ -200,7 +202,7 @@ final class BenchChart {
             renderer.setSeriesPaint(i, COLORS[i]);
         }
         renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}",
-                new java.text.DecimalFormat(labelFormat.contains(".3") ? "#,##0.000" : "#,##0")));
+                new DecimalFormat(labelFormat.contains(".3") ? "#,##0.000" : "#,##0")));
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         ((NumberAxis) plot.getRangeAxis()).setUpperMargin(0.15);

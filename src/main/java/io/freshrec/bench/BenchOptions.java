@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /** Sizes and durations of a bench run (the command line fills them; {@link #quick()} is the smoke-run preset). */
 public final class BenchOptions {
@@ -37,7 +39,7 @@ public final class BenchOptions {
     public Duration progress = Duration.ofSeconds(5);
     public boolean keepState;
     /** The phases to run: ceiling, throughput, freshness (with lookups, state and restore), growth, history. */
-    public java.util.Set<String> phases = new java.util.LinkedHashSet<>(PHASES);
+    public Set<String> phases = new LinkedHashSet<>(PHASES);
 
     public static final List<String> PHASES = List.of("ceiling", "throughput", "freshness", "growth", "history");
 

@@ -17,6 +17,9 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.Locale;
 
 /**
  * One job of the benchmark: the job exactly as {@code freshrec run} starts it ({@link EmbeddedRun}: MiniCluster,
@@ -86,9 +89,9 @@ final class JobRun implements AutoCloseable {
     }
 
     private static boolean free(int port) {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+        try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
-            socket.bind(new java.net.InetSocketAddress("localhost", port));
+            socket.bind(new InetSocketAddress("localhost", port));
             return true;
         } catch (IOException inUse) {
             return false;
@@ -134,7 +137,7 @@ final class JobRun implements AutoCloseable {
             check();
             String state = read(r -> r.jobStatus(jobId));
             if (List.of("FAILED", "CANCELED", "FINISHED", "FAILING").contains(state)) {
-                throw new IllegalStateException("job " + jobId + " " + state.toLowerCase(java.util.Locale.ROOT));
+                throw new IllegalStateException("job " + jobId + " " + state.toLowerCase(Locale.ROOT));
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("job " + jobId + " not running after " + timeout.toSeconds() + " s");

@@ -10,6 +10,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import java.util.LinkedHashSet;
 
 /** {@code freshrec bench}: throughput, freshness, lookups (next to Redis), state, checkpoints, restores, growth. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -153,7 +154,7 @@ final class BenchCommand implements Callable<Integer> {
             if (only.contains("freshness") && !only.contains("throughput")) {
                 throw new IllegalArgumentException("--only freshness needs throughput too (it runs at half of the measured maximum)");
             }
-            o.phases = new java.util.LinkedHashSet<>(only);
+            o.phases = new LinkedHashSet<>(only);
         }
         new Bench(o, spec.commandLine().getOut()).run();
         return 0;

@@ -25,6 +25,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import java.util.TreeMap;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * {@code freshrec evaluate}: replays a file through the real job and, on the same replay, through two baselines
@@ -153,14 +155,14 @@ final class EvaluateCommand implements Callable<Integer> {
         setUnlessOverridden(conf, FreshRecOptions.ALIGN_TO_MODEL, true);
         // The model is measured, not the live safeguard: a breaker opened on the replay would freeze serving.
         setUnlessOverridden(conf, FreshRecOptions.BREAKER_ENABLED, false);
-        setUnlessOverridden(conf, FreshRecOptions.USER_TTL, org.apache.flink.util.TimeUtils.parseDuration(NEVER_EXPIRE));
-        setUnlessOverridden(conf, FreshRecOptions.ITEM_TTL, org.apache.flink.util.TimeUtils.parseDuration(NEVER_EXPIRE));
+        setUnlessOverridden(conf, FreshRecOptions.USER_TTL, TimeUtils.parseDuration(NEVER_EXPIRE));
+        setUnlessOverridden(conf, FreshRecOptions.ITEM_TTL, TimeUtils.parseDuration(NEVER_EXPIRE));
         setUnlessOverridden(conf, FreshRecOptions.SEEN_LIMIT, Math.max(conf.get(FreshRecOptions.SEEN_LIMIT), replay.maxItemsPerUser()));
         conf.set(FreshRecOptions.TRACK_SERVED_ITEMS, true);
         if (!configOptions.overrides.containsKey(RestOptions.PORT.key()) && !configOptions.overrides.containsKey(RestOptions.BIND_PORT.key())) {
             conf.set(RestOptions.BIND_PORT, "0");
         }
-        Map<String, String> settings = new java.util.TreeMap<>();
+        Map<String, String> settings = new TreeMap<>();
         conf.toMap().forEach((key, value) -> {
             if (key.startsWith("freshrec.model.") || key.startsWith("freshrec.serving.") || key.startsWith("freshrec.state.")
                     || key.startsWith("freshrec.eval.")) {

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import java.net.BindException;
 
 /** The {@code freshrec} command: run the job, look recommendations up. */
 @Command(name = "freshrec", mixinStandardHelpOptions = true, resourceBundle = "io.freshrec.cli.Options", version = "FreshRec 0.1.0 (Flink 1.20.0)",
@@ -55,7 +56,7 @@ public final class FreshRecCli implements Runnable {
                 shown = shown.getCause();
             }
             String text = shown.getClass().getSimpleName() + ": " + firstLine(shown.getMessage());
-            if (shown instanceof java.net.BindException) {
+            if (shown instanceof BindException) {
                 text += " (another FreshRec or Flink running? free the port or pick others with -D rest.port=... "
                         + "-D queryable-state.proxy.ports=... -D queryable-state.server.ports=...)";
             }

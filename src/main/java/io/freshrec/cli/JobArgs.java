@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
+import java.util.LinkedHashSet;
 
 /**
  * The arguments of {@link FreshRecJobMain} (the job's entry class on a cluster) that reproduce the job a
@@ -34,7 +35,7 @@ final class JobArgs {
         }
         List<String> args = new ArrayList<>();
         // An option matched several times (-D a=1 -D b=2) is listed once per match; its values are all in each.
-        for (OptionSpec option : new java.util.LinkedHashSet<>(spec.commandLine().getParseResult().matchedOptions())) {
+        for (OptionSpec option : new LinkedHashSet<>(spec.commandLine().getParseResult().matchedOptions())) {
             String name = option.longestName();
             if (!sourceOptions.contains(name) && !JOB_OPTIONS.contains(name)) {
                 continue;

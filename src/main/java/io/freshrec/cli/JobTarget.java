@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import java.nio.file.Path;
 
 /** The running FreshRec job a command acts on, through Flink's REST API, and how its savepoints are taken. */
 final class JobTarget {
@@ -42,7 +43,7 @@ final class JobTarget {
         if (targetDir == null) {
             return null;
         }
-        return targetDir.contains("://") ? targetDir : java.nio.file.Path.of(targetDir).toAbsolutePath().normalize().toUri().toString();
+        return targetDir.contains("://") ? targetDir : Path.of(targetDir).toAbsolutePath().normalize().toUri().toString();
     }
 
     /** The job to act on: --job, else the newest running 'freshrec' job; one-line failures otherwise. */

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.util.Arrays;
 
 /** {@code freshrec recommend --user U [--k N]}. */
 @Command(name = "recommend", mixinStandardHelpOptions = true,
@@ -49,7 +50,7 @@ final class RecommendCommand extends LookupCommand {
                 client.recommendations(user);
                 nanos[i] = System.nanoTime() - start;
             }
-            java.util.Arrays.sort(nanos);
+            Arrays.sort(nanos);
             out.printf("%d lookups: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", repeat, nanos[repeat / 2] / 1e6,
                     nanos[Math.min(repeat - 1, (int) Math.ceil(repeat * 0.99) - 1)] / 1e6, nanos[repeat - 1] / 1e6);
         }

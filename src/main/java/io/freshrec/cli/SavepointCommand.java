@@ -14,6 +14,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import org.apache.flink.util.TimeUtils;
 
 /** {@code freshrec savepoint}: a version of the running model. */
 @Command(name = "savepoint", mixinStandardHelpOptions = true,
@@ -90,7 +91,7 @@ final class SavepointCommand implements Callable<Integer> {
         int keep = retain != null ? retain : VersionOptions.retain(registryOptions.configuration());
         AutoVersions auto = new AutoVersions(versioning, every, keep, note);
         out.printf("Automatic versions of job %s every %s, keeping the newest %d, in %s (Ctrl-C stops)%n", first,
-                org.apache.flink.util.TimeUtils.formatWithHighestUnit(every), keep, versioning.registry().index());
+                TimeUtils.formatWithHighestUnit(every), keep, versioning.registry().index());
         out.flush();
         String job = first;
         int taken = 0;

@@ -16,6 +16,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import java.util.Locale;
 
 /**
  * The model version an offline command reads: a savepoint path or URI, or a version of the registry; and the
@@ -70,7 +71,7 @@ final class SavepointSource {
         }
         SavepointModel.ReaderBackend backend;
         try {
-            backend = SavepointModel.ReaderBackend.valueOf(readerBackend.toUpperCase(java.util.Locale.ROOT));
+            backend = SavepointModel.ReaderBackend.valueOf(readerBackend.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--reader-backend must be auto, heap or rocksdb");
         }

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The interactions a replay of a file feeds the job, in the replay's order: {@link FileReplay}'s stable event-time
@@ -55,7 +57,7 @@ public final class ReplayedEvents {
 
     /** The most distinct items any one user has: a seen-items limit at least this large forgets nothing. */
     public int maxItemsPerUser() {
-        java.util.Map<Long, Set<Long>> byUser = new java.util.HashMap<>();
+        Map<Long, Set<Long>> byUser = new HashMap<>();
         int max = 0;
         for (Interaction event : events) {
             Set<Long> items = byUser.computeIfAbsent(event.userId, u -> new HashSet<>());

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.Serializable;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
 
 /**
  * Parses and validates raw records of one {@link InputFormat}. Never throws on bad input: every
@@ -28,7 +29,7 @@ public final class InteractionParser implements Serializable {
     /** Largest accepted numeric payload of a non-rating event (for example a quantity). */
     public static final double MAX_VALUE = 1e9;
 
-    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("-?\\d{1,9}(\\.\\d{1,9})?");
+    private static final Pattern DECIMAL = Pattern.compile("-?\\d{1,9}(\\.\\d{1,9})?");
 
     private final InputFormat format;
     private transient ObjectMapper mapper;
@@ -73,7 +74,7 @@ public final class InteractionParser implements Serializable {
     }
 
     private ParseResult parseDelimited(String raw, String delimiter, long nowMs) {
-        String[] fields = raw.trim().split(java.util.regex.Pattern.quote(delimiter), -1);
+        String[] fields = raw.trim().split(Pattern.quote(delimiter), -1);
         if (fields.length != 4) {
             return ParseResult.rejected("malformed-line: expected 4 fields separated by '"
                     + delimiter.replace("\t", "\\t") + "', got " + fields.length);

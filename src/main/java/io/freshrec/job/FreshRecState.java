@@ -15,6 +15,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import io.freshrec.model.QualityBreaker;
 import org.apache.flink.util.OutputTag;
+import io.freshrec.model.TrendingList;
 
 /**
  * Every operator id, state descriptor and side output of the job, declared once with explicit
@@ -88,8 +89,8 @@ public final class FreshRecState {
         return new ValueStateDescriptor<>("version", Types.LONG);
     }
 
-    public static ValueStateDescriptor<io.freshrec.model.TrendingList> gateTrending() {
-        return new ValueStateDescriptor<>("trending", TypeInformation.of(io.freshrec.model.TrendingList.class));
+    public static ValueStateDescriptor<TrendingList> gateTrending() {
+        return new ValueStateDescriptor<>("trending", TypeInformation.of(TrendingList.class));
     }
 
     public static ValueStateDescriptor<Long> gateSweptUpTo() {

@@ -18,6 +18,8 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import java.util.Arrays;
+import org.apache.flink.metrics.MeterView;
 
 /**
  * Keyed by item. Holds the item's decayed norm and trending weight, its full decayed co-occurrence
@@ -36,8 +38,8 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
             .thenComparing(u -> !u.interaction)
             .thenComparingDouble(u -> u.weight)
             .thenComparingDouble(u -> u.normIncrement)
-            .thenComparing(u -> u.others, java.util.Arrays::compare)
-            .thenComparing(u -> u.amounts, java.util.Arrays::compare);
+            .thenComparing(u -> u.others, Arrays::compare)
+            .thenComparing(u -> u.amounts, Arrays::compare);
 
     private final ModelConfig config;
     private transient ValueState<ItemState> items;
@@ -60,7 +62,7 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         cooccurrence = getRuntimeContext().getMapState(FreshRecState.cooccurrence());
         pending = getRuntimeContext().getListState(FreshRecState.pendingItemUpdates());
         itemsCreated = getRuntimeContext().getMetricGroup().counter(MetricNames.ITEMS_CREATED);
-        getRuntimeContext().getMetricGroup().meter(MetricNames.NEW_ITEMS_PER_SECOND, new org.apache.flink.metrics.MeterView(itemsCreated, 5));
+        getRuntimeContext().getMetricGroup().meter(MetricNames.NEW_ITEMS_PER_SECOND, new MeterView(itemsCreated, 5));
         itemsExpired = getRuntimeContext().getMetricGroup().counter(MetricNames.ITEMS_EXPIRED);
         publications = getRuntimeContext().getMetricGroup().counter(MetricNames.PUBLICATIONS);
         lateUpdates = getRuntimeContext().getMetricGroup().counter(MetricNames.LATE_UPDATES);

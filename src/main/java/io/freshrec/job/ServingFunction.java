@@ -28,6 +28,8 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import java.util.Comparator;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 
 /**
  * Keyed by user, joined with the broadcast model. Keeps each user's top-N list in queryable state
@@ -355,7 +357,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
                 (update.time <= watermark ? due : later).add(update);
             }
             if (!due.isEmpty()) {
-                due.sort(java.util.Comparator.comparingLong(update -> update.time));
+                due.sort(Comparator.comparingLong(update -> update.time));
                 for (ProfileUpdate update : due) {
                     serve(update, ctx, out);
                 }
@@ -453,7 +455,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         modelScored = CheckpointedCount.sum(context, "prequential-scored-total");
         modelGainMicros = CheckpointedCount.sum(context, "prequential-ndcg-gain-micros-total");
         breakerState = context.getOperatorStateStore().getListState(
-                new org.apache.flink.api.common.state.ListStateDescriptor<>("quality-breaker", FreshRecState.QUALITY_BREAKER));
+                new ListStateDescriptor<>("quality-breaker", FreshRecState.QUALITY_BREAKER));
         List<QualityBreaker> restored = new ArrayList<>();
         breakerState.get().forEach(restored::add);
         // Same parallelism: this subtask's own breaker. Rescaled: start again (a new baseline is learnt).

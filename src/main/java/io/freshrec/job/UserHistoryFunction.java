@@ -12,6 +12,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import java.util.Arrays;
+import org.apache.flink.metrics.MeterView;
 
 /**
  * Keyed by user. Applies each user's interactions in event-time order (buffered until the
@@ -45,7 +47,7 @@ public class UserHistoryFunction extends KeyedProcessFunction<Long, Interaction,
         pending = getRuntimeContext().getListState(FreshRecState.pendingEvents());
         lateEvents = getRuntimeContext().getMetricGroup().counter(MetricNames.LATE_EVENTS);
         usersCreated = getRuntimeContext().getMetricGroup().counter(MetricNames.USERS_CREATED);
-        getRuntimeContext().getMetricGroup().meter(MetricNames.NEW_USERS_PER_SECOND, new org.apache.flink.metrics.MeterView(usersCreated, 5));
+        getRuntimeContext().getMetricGroup().meter(MetricNames.NEW_USERS_PER_SECOND, new MeterView(usersCreated, 5));
         usersExpired = getRuntimeContext().getMetricGroup().counter(MetricNames.USERS_EXPIRED);
     }
 
@@ -117,8 +119,8 @@ public class UserHistoryFunction extends KeyedProcessFunction<Long, Interaction,
                 self[1] = normIncrement;
             }
         });
-        out.collect(ItemUpdate.interaction(event.itemId, self[0], self[1], java.util.Arrays.copyOf(others, count[0]),
-                java.util.Arrays.copyOf(amounts, count[0]), event.timestamp));
+        out.collect(ItemUpdate.interaction(event.itemId, self[0], self[1], Arrays.copyOf(others, count[0]),
+                Arrays.copyOf(amounts, count[0]), event.timestamp));
         history.update(current);
         ctx.output(FreshRecState.PROFILE_UPDATES,
                 new ProfileUpdate(event.userId, event.itemId, event.timestamp, event.ingestedAt, current.copy()));

@@ -1,5 +1,7 @@
 package io.freshrec.job;
 
+import java.util.Arrays;
+
 /** Lookups in an ascending array of version times, shared by the versioned broadcast values. */
 final class VersionTimes {
     private VersionTimes() {}
@@ -46,7 +48,7 @@ final class VersionTimes {
 
     /** The values at {@code indexes}, in that order. */
     static <T> T[] pick(T[] values, int[] indexes) {
-        T[] picked = java.util.Arrays.copyOf(values, indexes.length);
+        T[] picked = Arrays.copyOf(values, indexes.length);
         for (int i = 0; i < indexes.length; i++) {
             picked[i] = values[indexes[i]];
         }

@@ -8,6 +8,7 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
+import java.util.Locale;
 
 /**
  * FreshRec's Kafka settings ({@code freshrec.kafka.*} in config.yaml, {@code -D} or the command-line
@@ -75,7 +76,7 @@ public final class KafkaOptions {
     }
 
     public static DeliveryGuarantee deliveryGuarantee(Configuration conf) {
-        String value = conf.get(DELIVERY).trim().toLowerCase(java.util.Locale.ROOT);
+        String value = conf.get(DELIVERY).trim().toLowerCase(Locale.ROOT);
         switch (value) {
             case "exactly-once":
                 return DeliveryGuarantee.EXACTLY_ONCE;

@@ -21,6 +21,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import java.util.ArrayDeque;
+import org.apache.kafka.clients.producer.Callback;
 
 /**
  * Writes generated interactions to the interactions topic at a chosen rate, keyed by user (so each
@@ -110,7 +112,7 @@ public final class LoadGenerator {
                 long now = System.currentTimeMillis();
                 Interaction event = world.at(n, now);
                 String line = world.lineAt(n, now);
-                org.apache.kafka.clients.producer.Callback callback = (metadata, error) -> {
+                Callback callback = (metadata, error) -> {
                     if (error == null) {
                         acked.incrementAndGet();
                     } else {
@@ -174,7 +176,7 @@ public final class LoadGenerator {
     /** Probes waiting for their lookup, answered one at a time by a single thread. */
     private static final class ProbeQueue {
         private static final long TIMEOUT_NANOS = Duration.ofSeconds(10).toNanos();
-        private final java.util.ArrayDeque<long[]> queue = new java.util.ArrayDeque<>();
+        private final ArrayDeque<long[]> queue = new ArrayDeque<>();
         private boolean finished;
         long timedOut;
 

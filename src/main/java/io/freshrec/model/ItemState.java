@@ -1,5 +1,7 @@
 package io.freshrec.model;
 
+import java.util.Arrays;
+
 /**
  * The item-model operator's per-item state: the publishable snapshot (all values as of {@code
  * time}) plus bookkeeping. Neighbour candidates are kept exactly as the top {@code
@@ -69,8 +71,8 @@ public class ItemState {
             return false;
         }
         if (at == s.neighbours.length) {
-            s.neighbours = java.util.Arrays.copyOf(s.neighbours, at + 1);
-            s.cooccurrence = java.util.Arrays.copyOf(s.cooccurrence, at + 1);
+            s.neighbours = Arrays.copyOf(s.neighbours, at + 1);
+            s.cooccurrence = Arrays.copyOf(s.cooccurrence, at + 1);
         }
         s.neighbours[at] = other;
         s.cooccurrence[at] = value;

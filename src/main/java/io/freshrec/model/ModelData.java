@@ -12,6 +12,8 @@ import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.io.Closeable;
+import java.util.Collections;
 
 /**
  * A published model as files: one JSON header line (format, version, time, settings, trending list)
@@ -39,7 +41,7 @@ public final class ModelData implements ModelView {
      * Writes model data item by item, so a large model never has to be held in memory: the header
      * first, then one line per {@link #item}.
      */
-    public static final class Writer implements java.io.Closeable {
+    public static final class Writer implements Closeable {
         private final BufferedWriter out;
         private long items;
 
@@ -139,7 +141,7 @@ public final class ModelData implements ModelView {
 
     /** Every item snapshot, by item id (read-only). */
     public Map<Long, ItemSnapshot> items() {
-        return java.util.Collections.unmodifiableMap(items);
+        return Collections.unmodifiableMap(items);
     }
 
     @Override

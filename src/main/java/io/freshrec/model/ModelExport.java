@@ -16,6 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A model version exported as files, one directory:
@@ -87,7 +90,7 @@ public final class ModelExport {
         private final BufferedWriter users;
         private long itemCount;
         private long userCount;
-        private final java.util.Map<Long, Long> servedVersions = new java.util.HashMap<>();
+        private final Map<Long, Long> servedVersions = new HashMap<>();
         private boolean closed;
 
         private Writer(Path dir, ModelConfig config) throws IOException {
@@ -140,7 +143,7 @@ public final class ModelExport {
             manifest.users = userCount;
             Path temp = dir.resolve(MANIFEST_FILE + ".tmp");
             Files.write(temp, JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(manifest));
-            Files.move(temp, dir.resolve(MANIFEST_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, dir.resolve(MANIFEST_FILE), StandardCopyOption.REPLACE_EXISTING);
         }
 
         @Override

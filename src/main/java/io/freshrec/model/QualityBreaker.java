@@ -1,5 +1,7 @@
 package io.freshrec.model;
 
+import java.io.Serializable;
+
 /**
  * The quality circuit breaker of serving. It watches rolling prequential recall against a trailing baseline
  * (an exponentially weighted average in event time, fed only while quality is healthy). When rolling recall
@@ -16,7 +18,7 @@ public class QualityBreaker {
     public enum Transition { NONE, OPENED, CLOSED }
 
     /** The breaker's settings (not state). */
-    public static final class Settings implements java.io.Serializable {
+    public static final class Settings implements Serializable {
         private static final long serialVersionUID = 1L;
         public final boolean enabled;
         /** Fraction of the baseline that rolling recall may lose, e.g. 0.5. */

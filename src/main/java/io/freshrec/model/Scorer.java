@@ -1,5 +1,7 @@
 package io.freshrec.model;
 
+import java.util.Arrays;
+
 
 /**
  * Item-item scoring: score(c) = sum over the user's recent items j of interest(j) * sim(j, c),
@@ -111,8 +113,8 @@ public final class Scorer {
         }
         Recommendations result = new Recommendations();
         result.userId = userId;
-        result.items = size == topN ? items : java.util.Arrays.copyOf(items, size);
-        result.scores = size == topN ? values : java.util.Arrays.copyOf(values, size);
+        result.items = size == topN ? items : Arrays.copyOf(items, size);
+        result.scores = size == topN ? values : Arrays.copyOf(values, size);
         result.fromTrending = filled;
         result.modelVersion = model.version();
         result.eventTime = now;

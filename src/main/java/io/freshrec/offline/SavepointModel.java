@@ -35,6 +35,9 @@ import org.apache.flink.state.api.runtime.SavepointLoader;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
+import java.util.function.ToLongFunction;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptions;
 
 /**
  * A savepoint (or retained checkpoint) of the FreshRec job, read offline with the State Processor API:
@@ -159,7 +162,7 @@ public final class SavepointModel {
         });
     }
 
-    private Map<String, Long> bytesByOperator(java.util.function.ToLongFunction<OperatorState> size) {
+    private Map<String, Long> bytesByOperator(ToLongFunction<OperatorState> size) {
         Map<OperatorID, String> names = new HashMap<>();
         for (String uid : OPERATORS) {
             names.put(OperatorIdentifier.forUid(uid).getOperatorId(), uid);
@@ -256,9 +259,9 @@ public final class SavepointModel {
 
     private StreamExecutionEnvironment environment() {
         Configuration conf = new Configuration();
-        conf.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
-        settings.getOptional(org.apache.flink.configuration.CoreOptions.TMP_DIRS)
-                .ifPresent(dirs -> conf.set(org.apache.flink.configuration.CoreOptions.TMP_DIRS, dirs));
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        settings.getOptional(CoreOptions.TMP_DIRS)
+                .ifPresent(dirs -> conf.set(CoreOptions.TMP_DIRS, dirs));
         // One record must fit a batch of results: a user with a long seen list, an item with many neighbours.
         conf.set(CollectSinkOperatorFactory.MAX_BATCH_SIZE, MemorySize.ofMebiBytes(32));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);

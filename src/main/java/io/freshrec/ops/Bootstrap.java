@@ -38,6 +38,7 @@ import org.apache.flink.state.api.SavepointWriter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.graph.StreamGraph;
+import java.util.Locale;
 
 /**
  * Warm start from history: the model learnt from a history file, written as a savepoint the streaming job
@@ -112,7 +113,7 @@ public final class Bootstrap {
     public Result run(Duration progressEvery) throws Exception {
         long started = System.nanoTime();
         Result result = new Result();
-        out.printf("Reading %s (%s) ...%n", input, format.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        out.printf("Reading %s (%s) ...%n", input, format.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         out.flush();
         HistorySummary history = HistorySummary.read(input, format, System.currentTimeMillis(), read -> {
             out.printf("  %,d records read%n", read);
@@ -311,7 +312,7 @@ public final class Bootstrap {
         }
         StringBuilder text = new StringBuilder(" (");
         byReason.forEach((reason, count) -> text.append(text.length() > 2 ? ", " : "").append(reason).append(' ')
-                .append(String.format(java.util.Locale.ROOT, "%,d", count)));
+                .append(String.format(Locale.ROOT, "%,d", count)));
         return text.append(')').toString();
     }
 

@@ -43,6 +43,9 @@ import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.runtime.minicluster.RpcServiceSharing;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
+import java.util.Collection;
+import java.util.Locale;
+import org.apache.flink.runtime.clusterframework.ApplicationStatus;
 
 /**
  * Runs the job on an embedded MiniCluster (RocksDB, checkpoints, queryable state, REST and web UI) and reports
@@ -218,7 +221,7 @@ public final class EmbeddedRun {
                 if (!result.isSuccess()) {
                     Throwable cause = result.getSerializedThrowable()
                             .map(thrown -> (Throwable) thrown.deserializeError(EmbeddedRun.class.getClassLoader())).orElse(null);
-                    if (result.getApplicationStatus() == org.apache.flink.runtime.clusterframework.ApplicationStatus.CANCELED) {
+                    if (result.getApplicationStatus() == ApplicationStatus.CANCELED) {
                         end = JobStatus.CANCELED;
                     } else {
                         throw new IllegalStateException("the job failed: " + (cause == null ? result.getApplicationStatus() : rootMessage(cause)), cause);
@@ -233,7 +236,7 @@ public final class EmbeddedRun {
                     Object gain = finished.getAccumulatorResult(ServingFunction.ACC_NDCG);
                     summary.ndcgGain = gain instanceof Number ? ((Number) gain).doubleValue() : 0.0;
                     Object served = finished.getAccumulatorResult(ServingFunction.ACC_SERVED_ITEMS);
-                    summary.servedItems = served instanceof java.util.Collection ? ((java.util.Collection<?>) served).size() : -1;
+                    summary.servedItems = served instanceof Collection ? ((Collection<?>) served).size() : -1;
                     recordRestarts(flink, current.get(), summary);
                 }
             }
@@ -249,7 +252,7 @@ public final class EmbeddedRun {
         out.printf("Finished (%s) after %.1f s: %,d events (%,.0f/s), %,d dead letters, prequential recall@10 %.4f (%,d hits / %,d scored)%s.%n",
                 end, summary.seconds, summary.events, summary.events / Math.max(summary.seconds, 1e-9), summary.deadLetters,
                 summary.recall(), summary.hits, summary.scored,
-                end == JobStatus.FINISHED ? String.format(java.util.Locale.ROOT, ", NDCG@10 %.4f", summary.ndcg()) : "");
+                end == JobStatus.FINISHED ? String.format(Locale.ROOT, ", NDCG@10 %.4f", summary.ndcg()) : "");
         if (summary.restarts > 0) {
             out.printf("The job recovered from %d failure(s) (the first: %s): these totals count the events after its last "
                     + "restore from a checkpoint, not the whole input.%n", summary.restarts, summary.firstFailure);

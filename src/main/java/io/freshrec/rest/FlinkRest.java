@@ -17,6 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.net.http.HttpConnectTimeoutException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The calls FreshRec makes to a Flink REST API (the embedded run's MiniCluster or a cluster): find jobs and
@@ -78,7 +85,7 @@ public final class FlinkRest {
     public Map<String, Aggregate> metrics(String jobId, List<String> names) throws IOException {
         List<String> vertices = verticesByJob.get(jobId);
         if (vertices == null) {
-            vertices = new java.util.ArrayList<>();
+            vertices = new ArrayList<>();
             for (JsonNode vertex : get("jobs/" + jobId).path("vertices")) {
                 vertices.add(vertex.path("id").asText());
             }
@@ -91,7 +98,7 @@ public final class FlinkRest {
             // Operators register their metrics once, so the list is kept as soon as it names any.
             List<String> available = metricsByVertex.get(vertex);
             if (available == null) {
-                available = new java.util.ArrayList<>();
+                available = new ArrayList<>();
                 for (JsonNode metric : get(path)) {
                     if (names.contains(metric.path("id").asText())) {
                         available.add(metric.path("id").asText());
@@ -178,7 +185,7 @@ public final class FlinkRest {
         while (true) {
             String state = jobStatus(jobId);
             if (TERMINAL.contains(state) || "FAILING".equals(state)) {
-                throw new IOException("job " + jobId + " " + state.toLowerCase(java.util.Locale.ROOT) + rootCause(jobId));
+                throw new IOException("job " + jobId + " " + state.toLowerCase(Locale.ROOT) + rootCause(jobId));
             }
             if (allTasksRunning(jobId)) {
                 return;
@@ -200,10 +207,10 @@ public final class FlinkRest {
 
     /** Ids of the jobs that have not reached a terminal state, newest first. */
     public List<String> activeJobs() throws IOException {
-        List<JsonNode> jobs = new java.util.ArrayList<>();
+        List<JsonNode> jobs = new ArrayList<>();
         get("jobs/overview").path("jobs").forEach(jobs::add);
-        jobs.sort(java.util.Comparator.comparingLong((JsonNode job) -> job.path("start-time").asLong()).reversed());
-        List<String> active = new java.util.ArrayList<>();
+        jobs.sort(Comparator.comparingLong((JsonNode job) -> job.path("start-time").asLong()).reversed());
+        List<String> active = new ArrayList<>();
         for (JsonNode job : jobs) {
             if (!TERMINAL.contains(job.path("state").asText())) {
                 active.add(job.path("jid").asText());
@@ -352,9 +359,9 @@ public final class FlinkRest {
             }
             String body = response.body();
             return body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IOException("Flink REST " + request.uri() + " did not answer with JSON (is this a Flink REST API?)", e);
-        } catch (ConnectException | java.net.http.HttpConnectTimeoutException e) {
+        } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new IOException("no Flink REST API at " + base + " (is the job running?)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -403,7 +410,7 @@ public final class FlinkRest {
 
     /** "org.example.SomeException: text" -> "text"; a bare class name stays. */
     private static String messageOf(String line) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)(?:: (.*))?$").matcher(line);
+        Matcher m = Pattern.compile("^(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)(?:: (.*))?$").matcher(line);
         if (m.matches()) {
             return m.group(2) == null || m.group(2).isBlank() ? m.group(1) : m.group(2).strip();
         }

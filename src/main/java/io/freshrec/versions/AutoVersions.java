@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
+import java.util.Locale;
 
 /**
  * Automatic versions: a savepoint of the running job every {@code interval}, recorded as an {@code auto}
@@ -68,7 +69,7 @@ public final class AutoVersions {
                 }
             }
             out.printf("Version %s (automatic): %s (%s events, %.1f s)%s%n", version.id, version.savepoint,
-                    version.events == null ? "?" : String.format(java.util.Locale.ROOT, "%,d", version.events),
+                    version.events == null ? "?" : String.format(Locale.ROOT, "%,d", version.events),
                     version.savepointMillis / 1000.0, removed.isEmpty() ? ""
                             : "; removed " + removed.stream().map(old -> old.id).collect(Collectors.joining(", "))
                                     + " (freshrec.versions.retain " + retain + ")");

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.flink.core.fs.FileSystem;
+import java.io.UncheckedIOException;
 
 /** Savepoint directories as files: whether one is still there, its size, removing it. */
 public final class SavepointFiles {
@@ -33,7 +34,7 @@ public final class SavepointFiles {
         }
         try (Stream<Path> files = Files.walk(local.get())) {
             return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return null;
         }
     }

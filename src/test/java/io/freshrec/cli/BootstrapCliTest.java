@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.freshrec.ops.FlinkSettings;
+import java.util.LinkedHashMap;
 
 /**
  * {@code bootstrap} as a user runs it: figures and progress printed, the version recorded, and the command it
@@ -117,7 +119,7 @@ class BootstrapCliTest {
 
         // Once the rest has ended every list is scored with the final model of history and rest together.
         ReferenceModel reference = new ReferenceModel(FreshRecOptions.modelConfig(
-                io.freshrec.ops.FlinkSettings.load(Path.of("flink-conf"), settingsMap(), Path.of("").toAbsolutePath())), events);
+                FlinkSettings.load(Path.of("flink-conf"), settingsMap(), Path.of("").toAbsolutePath())), events);
         try (RecommendationClient lookups = new RecommendationClient("localhost", 9579, URI.create("http://localhost:" + REST_PORT),
                 null, Duration.ofSeconds(60))) {
             ServedLists.awaitLists(lookups, reference, user -> reference.recommend(user, Long.MAX_VALUE), Duration.ofMinutes(3));
@@ -143,7 +145,7 @@ class BootstrapCliTest {
 
     private Map<String, String> settingsMap() {
         List<String> args = settings();
-        Map<String, String> map = new java.util.LinkedHashMap<>();
+        Map<String, String> map = new LinkedHashMap<>();
         for (int i = 1; i < args.size(); i += 2) {
             String[] pair = args.get(i).split("=", 2);
             map.put(pair[0], pair[1]);

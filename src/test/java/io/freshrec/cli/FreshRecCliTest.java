@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
 
 /**
  * The command-line contract, end to end: the real {@code freshrec} commands with real arguments,
@@ -110,7 +111,7 @@ class FreshRecCliTest {
             lines.append(user).append('\t').append(item).append('\t').append(1 + i % 5).append('\t').append(second + i).append('\n');
         }
         lines.append("oops\tthis\tis\tbad\n");
-        java.nio.file.Files.writeString(ratings, lines);
+        Files.writeString(ratings, lines);
         Result result = cli(runArgs("--input", ratings.toString()).toArray(String[]::new));
         assertThat(result.code).as(result.err).isZero();
         assertThat(result.out).containsPattern("Finished \\(FINISHED\\) after [\\d.]+ s: 600 events .*, 1 dead letters, prequential recall@10 0\\.\\d{4}");

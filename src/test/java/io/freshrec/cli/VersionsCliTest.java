@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
 
 /**
  * Model versions and rollback through the real commands: an embedded run in this JVM (its own MiniCluster,
@@ -337,7 +338,7 @@ class VersionsCliTest {
                 if (job.isPresent() && !job.get().equals(previous)) {
                     return job.get();
                 }
-            } catch (java.io.IOException notUpYet) {
+            } catch (IOException notUpYet) {
                 // the embedded Flink is starting
             }
             Thread.sleep(200);

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /** The baselines and the prequential protocol on cases small enough to compute by hand. */
 class BaselinesTest {
@@ -26,7 +27,7 @@ class BaselinesTest {
     }
 
     private static long[] recommend(Baseline model, long user, int k, long... seen) {
-        return model.recommend(user, k, item -> java.util.Arrays.stream(seen).anyMatch(s -> s == item));
+        return model.recommend(user, k, item -> Arrays.stream(seen).anyMatch(s -> s == item));
     }
 
     @Test

@@ -38,6 +38,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
+import java.util.HashMap;
+import org.apache.flink.metrics.Gauge;
 
 /**
  * Shared plumbing of the operator-harness tests: harnesses on RocksDB with generic (Kryo) types
@@ -75,7 +77,7 @@ final class HarnessSupport {
         /** The value of a gauge of the operator's own group, or null when there is none. */
         Object gauge(String name) {
             Metric metric = get(name);
-            return metric instanceof org.apache.flink.metrics.Gauge<?> gauge ? gauge.getValue() : null;
+            return metric instanceof Gauge<?> gauge ? gauge.getValue() : null;
         }
     }
 
@@ -194,7 +196,7 @@ final class HarnessSupport {
             MapStateDescriptor<MK, MV> descriptor) throws Exception {
         MapState<MK, MV> state = backendAt(harness, key)
                 .getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
-        Map<MK, MV> values = new java.util.HashMap<>();
+        Map<MK, MV> values = new HashMap<>();
         for (Map.Entry<MK, MV> entry : state.entries()) {
             values.put(entry.getKey(), entry.getValue());
         }

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.util.Collections;
+import java.util.TreeSet;
 
 /**
  * Keyed by item, on RocksDB. Unless a test says otherwise: publish interval 200 ms, item ttl 1000 ms
@@ -578,7 +580,7 @@ class ItemModelFunctionTest {
         List<ItemUpdate> sourceB = generatedSource(random, 6);
         List<ItemUpdate> all = new ArrayList<>(sourceA);
         all.addAll(sourceB);
-        Set<Long> versions = new java.util.TreeSet<>();
+        Set<Long> versions = new TreeSet<>();
         all.forEach(u -> versions.add(Math.floorDiv(u.time, 200) * 200 + 200));
 
         List<List<ItemSnapshot>> runs = new ArrayList<>();
@@ -619,7 +621,7 @@ class ItemModelFunctionTest {
         List<ItemUpdate> updates = new ArrayList<>();
         for (long time : times) {
             List<Long> candidates = new ArrayList<>(List.of(20L, 30L, 40L, 50L));
-            java.util.Collections.shuffle(candidates, random);
+            Collections.shuffle(candidates, random);
             if (random.nextInt(3) == 0) {
                 updates.add(ItemUpdate.pair(ITEM, candidates.get(0), 0.5 + random.nextInt(8) * 0.5, time));
             } else {

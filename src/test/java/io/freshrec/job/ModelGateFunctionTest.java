@@ -20,6 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.assertj.core.data.Offset;
 
 /** One constant key, on RocksDB; at most 3 neighbours, trending list of 5. */
 class ModelGateFunctionTest {
@@ -186,7 +190,7 @@ class ModelGateFunctionTest {
         send(snapshot(1, 100, 200, 1.0));
         harness.processWatermark(Long.MAX_VALUE);
         assertThat(commits()).extracting(u -> u.version).containsExactly(1L);
-        org.apache.flink.runtime.checkpoint.OperatorSubtaskState savepoint = harness.snapshot(1, 1);
+        OperatorSubtaskState savepoint = harness.snapshot(1, 1);
         harness.close();
 
         // The job restored from it starts a new watermark and must go on committing versions.
@@ -194,9 +198,9 @@ class ModelGateFunctionTest {
         environment.close();
         environment = HarnessSupport.environment(metrics);
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(new ModelGateFunction(config())),
+                new KeyedProcessOperator<>(new ModelGateFunction(config())),
                 snapshot -> KEY, Types.INT, environment);
-        harness.setStateBackend(new org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend());
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         harness.initializeState(savepoint);
         harness.open();
         // The restored model shows its version before anything new commits.
@@ -267,7 +271,7 @@ class ModelGateFunctionTest {
         TrendingList trending = commits().get(0).trending;
         assertThat(trending.time).isEqualTo(2000L);
         assertThat(trending.items).containsExactly(2L, 1L);
-        assertThat(trending.scores[1]).isCloseTo(8 * Math.pow(0.5, 1), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(trending.scores[1]).isCloseTo(8 * Math.pow(0.5, 1), Offset.offset(1e-9));
     }
 
     /**

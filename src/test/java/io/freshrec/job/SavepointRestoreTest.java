@@ -36,6 +36,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
 
 /**
  * Savepoints are model versions: stop the job with a savepoint at parallelism 2, start it again from
@@ -177,7 +178,7 @@ class SavepointRestoreTest {
         while (System.nanoTime() < deadline) {
             try {
                 seen = flink.metrics(job, names);
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 seen = Map.of();
             }
             boolean all = seen.containsKey("model-gate.modelVersion");

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import java.util.Arrays;
 
 /**
  * Keyed by user (RocksDB) with the broadcast model. Settings: top 3, cosine similarity (norm
@@ -161,7 +162,7 @@ class ServingFunctionTest {
         history.items = items;
         history.weights = interests;
         history.times = new long[items.length];
-        java.util.Arrays.fill(history.times, time);
+        Arrays.fill(history.times, time);
         history.lastEventTime = time;
         history.events = items.length;
         return history;
@@ -314,7 +315,7 @@ class ServingFunctionTest {
         long expectedScored = 0;
         for (int i = 0; i < items.length; i++) {
             double[] interests = new double[histories[i].length];
-            java.util.Arrays.fill(interests, 2.0);
+            Arrays.fill(interests, 2.0);
             UserHistory history = history(histories[i], interests, 1000 + 500L * i);
             if (i > 0 && !seen.contains(items[i])) {
                 // Test-then-train: was the item in the top 10 of the list the user was last served?
@@ -329,7 +330,7 @@ class ServingFunctionTest {
         }
 
         // By hand: 3 is in [2, 3, 5] (hit), 4 in [2, 5, 4] (hit), 6 not in [2, 5] (miss); 1 was seen.
-        assertThat(lists(harness)).extracting(list -> java.util.Arrays.toString(list.items))
+        assertThat(lists(harness)).extracting(list -> Arrays.toString(list.items))
                 .containsExactly("[2, 3, 5]", "[2, 5, 4]", "[2, 5]", "[2, 5]", "[2, 5]");
         assertThat(expectedScored).isEqualTo(3L);
         assertThat(expectedHits).isEqualTo(2L);

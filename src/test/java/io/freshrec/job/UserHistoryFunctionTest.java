@@ -18,6 +18,7 @@ import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.assertj.core.groups.Tuple;
 
 /**
  * Keyed by user, on RocksDB. Unless a test says otherwise: history length 3, no decay of interest
@@ -150,9 +151,9 @@ class UserHistoryFunctionTest {
                 interaction(20, 2, 4, new long[] {10, 30}, new double[] {2 * 1, 2 * 8}, 300));
         assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES))
                 .extracting(profile -> profile.itemId, profile -> profile.time)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(10L, 100L),
-                        org.assertj.core.groups.Tuple.tuple(30L, 200L),
-                        org.assertj.core.groups.Tuple.tuple(20L, 300L));
+                .containsExactly(Tuple.tuple(10L, 100L),
+                        Tuple.tuple(30L, 200L),
+                        Tuple.tuple(20L, 300L));
         UserHistory history = value(harness, USER, FreshRecState.userHistory());
         assertThat(history.items).containsExactly(10L, 30L, 20L);
         assertThat(history.weights).containsExactly(1.0, 8.0, 2.0);

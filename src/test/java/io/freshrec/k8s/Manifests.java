@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
+import com.fasterxml.jackson.databind.introspect.AnnotatedMethod;
 
 /**
  * Reads Kubernetes manifests as strictly as {@code kubectl apply} (server-side strict field validation)
@@ -64,7 +65,7 @@ final class Manifests {
 
             @Override
             @SuppressWarnings("deprecation")
-            public boolean hasAnySetterAnnotation(com.fasterxml.jackson.databind.introspect.AnnotatedMethod method) {
+            public boolean hasAnySetterAnnotation(AnnotatedMethod method) {
                 return false;
             }
         });

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
 
 class ScorerTest {
 
@@ -71,7 +72,7 @@ class ScorerTest {
         history.items = items;
         history.weights = weights;
         history.times = new long[items.length];
-        java.util.Arrays.fill(history.times, T);
+        Arrays.fill(history.times, T);
         history.lastEventTime = T;
         return history;
     }

@@ -12,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.assertj.core.groups.Tuple;
 
 class UserHistoryTest {
 
@@ -93,7 +94,7 @@ class UserHistoryTest {
         history.apply(10, 1.0, T + 2 * H, config, sink);
 
         assertThat(sink.pairs).extracting(Pair::item, Pair::other).containsExactly(
-                org.assertj.core.groups.Tuple.tuple(10L, 20L), org.assertj.core.groups.Tuple.tuple(20L, 10L));
+                Tuple.tuple(10L, 20L), Tuple.tuple(20L, 10L));
         assertThat(sink.pairs).allSatisfy(p -> assertThat(p.amount()).isCloseTo(1.5, within(1e-12)));
         assertThat(sink.items).hasSize(1);
         ItemUpdate update = sink.items.get(0);

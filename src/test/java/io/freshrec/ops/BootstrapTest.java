@@ -44,6 +44,11 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import io.freshrec.events.EventType;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.TreeMap;
+import java.util.function.ToLongFunction;
 
 /**
  * Warm start: {@code bootstrap} learns from the first part of a dataset, the streaming job starts from its
@@ -90,7 +95,7 @@ class BootstrapTest {
             Interaction event = new Interaction();
             event.userId = COHORT_USERS + k % 4;
             event.itemId = COHORT_ITEMS + (k * 7) % 6;
-            event.type = io.freshrec.events.EventType.CLICK;
+            event.type = EventType.CLICK;
             event.timestamp = START + 3 + 700L * k;
             events.add(event);
         }
@@ -242,20 +247,20 @@ class BootstrapTest {
         return Files.write(work.resolve(name), text, StandardCharsets.UTF_8);
     }
 
-    private static Set<Long> ids(List<Line> lines, java.util.function.ToLongFunction<Line> id) {
+    private static Set<Long> ids(List<Line> lines, ToLongFunction<Line> id) {
         Set<Long> ids = new TreeSet<>();
         lines.forEach(line -> ids.add(id.applyAsLong(line)));
         return ids;
     }
 
-    private static Map<Long, Long> lastEventTimes(List<Line> lines, java.util.function.ToLongFunction<Line> id) {
-        Map<Long, Long> last = new java.util.TreeMap<>();
+    private static Map<Long, Long> lastEventTimes(List<Line> lines, ToLongFunction<Line> id) {
+        Map<Long, Long> last = new TreeMap<>();
         lines.forEach(line -> last.merge(id.applyAsLong(line), line.time, Math::max));
         return last;
     }
 
     private static Map<Long, List<Long>> userEventTimes(List<Interaction> events) {
-        Map<Long, List<Long>> times = new java.util.TreeMap<>();
+        Map<Long, List<Long>> times = new TreeMap<>();
         events.forEach(event -> times.computeIfAbsent(event.userId, user -> new ArrayList<>()).add(event.timestamp));
         return times;
     }
@@ -265,10 +270,10 @@ class BootstrapTest {
      * recent distinct items (the history) hold it. Written from the model's definition, not its classes.
      */
     private static Map<Long, List<Long>> itemUpdateTimes(List<Interaction> events, int historyLength) {
-        Map<Long, List<Long>> times = new java.util.TreeMap<>();
-        Map<Long, java.util.LinkedHashSet<Long>> histories = new java.util.HashMap<>();
+        Map<Long, List<Long>> times = new TreeMap<>();
+        Map<Long, LinkedHashSet<Long>> histories = new HashMap<>();
         for (Interaction event : events) {
-            java.util.LinkedHashSet<Long> history = histories.computeIfAbsent(event.userId, user -> new java.util.LinkedHashSet<>());
+            LinkedHashSet<Long> history = histories.computeIfAbsent(event.userId, user -> new LinkedHashSet<>());
             history.forEach(item -> times.computeIfAbsent(item, i -> new ArrayList<>()).add(event.timestamp));
             times.computeIfAbsent(event.itemId, i -> new ArrayList<>()).add(event.timestamp);
             if (!history.remove(event.itemId) && history.size() >= historyLength) {

@@ -20,6 +20,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import java.time.Duration;
 
 /**
  * Fault 7: a slow consumer of the served lists (8 ms per list) backpressures serving and, through it, the whole
@@ -60,7 +61,7 @@ class BackpressureIT {
             }
         });
         watcher.start();
-        rest.awaitRunning(id, java.time.Duration.ofSeconds(90));
+        rest.awaitRunning(id, Duration.ofSeconds(90));
         long checkpointsBefore = TaskManagerLossIT.completedCheckpoints(mini, job.getJobID());
         SlowSink.awaitDone(scenario.events.size());
         long checkpointsDuring = TaskManagerLossIT.completedCheckpoints(mini, job.getJobID()) - checkpointsBefore;
@@ -101,7 +102,7 @@ class BackpressureIT {
 
         /** Waits until the consumer has taken {@code lists} lists. */
         static void awaitDone(long lists) throws InterruptedException {
-            long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             while (TAKEN.get() < lists) {
                 assertThat(System.nanoTime()).as("slow consumer took %d lists in time (has %d)", lists, TAKEN.get())
                         .isLessThan(deadline);

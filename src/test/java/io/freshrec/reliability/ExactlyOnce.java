@@ -20,6 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /**
  * The checks every fault ends with: the job's state equals the oracle's (through queryable state: every user's
@@ -45,8 +52,8 @@ final class ExactlyOnce {
      * The end of every fault: waits until the job answers every lookup as the oracle does and its totals equal the
      * input's, reads its restarts, stops it with a savepoint and counts the events every user's history applied.
      */
-    static Outcome verify(org.apache.flink.test.junit5.MiniClusterExtension cluster, int base,
-            org.apache.flink.core.execution.JobClient job, Scenario scenario, java.nio.file.Path savepoints) throws Exception {
+    static Outcome verify(MiniClusterExtension cluster, int base,
+            JobClient job, Scenario scenario, Path savepoints) throws Exception {
         FlinkRest rest = ReliabilityCluster.rest(cluster);
         String id = job.getJobID().toHexString();
         try (RecommendationClient lookups = ReliabilityCluster.lookups(base, job.getJobID(), Duration.ofSeconds(30))) {
@@ -55,7 +62,7 @@ final class ExactlyOnce {
         long deadLetters = awaitTotals(rest, id, scenario, Duration.ofSeconds(60));
         long restarts = restarts(rest, id);
         String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(),
-                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(2, java.util.concurrent.TimeUnit.MINUTES);
+                SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
         return new Outcome(appliedEvents(savepoint, scenario), deadLetters, restarts, savepoint);
     }
 
@@ -115,7 +122,7 @@ final class ExactlyOnce {
         while (System.nanoTime() < deadline) {
             try {
                 seen = rest.metrics(jobId, names);
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 seen = Map.of();
             }
             if (seen.containsKey(names.get(0)) && seen.containsKey(names.get(1))
@@ -132,7 +139,7 @@ final class ExactlyOnce {
 
     /** Restarts of the job since it was submitted (job metric numRestarts). */
     static long restarts(FlinkRest rest, String jobId) throws Exception {
-        for (com.fasterxml.jackson.databind.JsonNode metric : rest.get("jobs/" + jobId + "/metrics?get=numRestarts")) {
+        for (JsonNode metric : rest.get("jobs/" + jobId + "/metrics?get=numRestarts")) {
             return metric.path("value").asLong();
         }
         throw new AssertionError("job " + jobId + " reports no numRestarts");

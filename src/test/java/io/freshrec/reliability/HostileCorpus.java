@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import io.freshrec.events.InteractionParser;
 
 /**
  * Valid interactions with bad records interleaved, every record a function of its index (the multi-MB ones are
@@ -125,7 +126,7 @@ final class HostileCorpus implements GeneratorFunction<Long, String> {
     }
 
     /** Bad records the parser accepts (should be none), abbreviated, for a failure message. */
-    List<String> acceptedBy(io.freshrec.events.InteractionParser parser, int bad) {
+    List<String> acceptedBy(InteractionParser parser, int bad) {
         List<String> accepted = new ArrayList<>();
         for (int b = 0; b < bad; b++) {
             String record = bad(b);

@@ -19,6 +19,8 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import io.freshrec.events.InputFormat;
+import io.freshrec.events.InteractionParser;
 
 /**
  * Hostile input: 1,206 bad records of every kind ({@link HostileCorpus}) interleaved with 1,600 valid interactions.
@@ -40,7 +42,7 @@ class HostileInputIT {
         List<String> valid = Scenario.syntheticRecords(25, 1600, 0.0, Scenario.START);
         HostileCorpus corpus = new HostileCorpus(valid, BAD, 25);
         Scenario hostile = new Scenario("hostile-input", corpus, corpus.size());
-        assertThat(corpus.acceptedBy(new io.freshrec.events.InteractionParser(io.freshrec.events.InputFormat.JSON_LINES), BAD))
+        assertThat(corpus.acceptedBy(new InteractionParser(InputFormat.JSON_LINES), BAD))
                 .as("bad records the parser accepts").isEmpty();
         assertThat(hostile.deadLetters).as("records of the corpus the parser rejects").isEqualTo(BAD);
         assertThat(hostile.events).hasSize(valid.size());

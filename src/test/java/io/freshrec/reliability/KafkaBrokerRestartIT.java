@@ -36,6 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import io.freshrec.events.EventType;
 
 /**
  * Fault 6: the Kafka broker (its own process, src/main/scripts/kafka-broker.sh, on this suite's port and directory)
@@ -119,7 +120,7 @@ class KafkaBrokerRestartIT {
                 Interaction sentinel = new Interaction();
                 sentinel.userId = 1_000_000 + partition;
                 sentinel.itemId = 1_000_000;
-                sentinel.type = io.freshrec.events.EventType.VIEW;
+                sentinel.type = EventType.VIEW;
                 sentinel.timestamp = sentinelTime;
                 producer.send(new ProducerRecord<>(settings.get(KafkaOptions.TOPIC_INTERACTIONS), partition, null,
                         InteractionParser.toJson(sentinel).getBytes(StandardCharsets.UTF_8)));

@@ -13,6 +13,13 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import io.freshrec.job.FreshRecJob;
+import io.freshrec.ops.FlinkSettings;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 
 /**
  * The MiniCluster of one reliability test class (FreshRecCluster's: RocksDB, queryable state, one TaskManager with
@@ -24,8 +31,8 @@ final class ReliabilityCluster {
     private ReliabilityCluster() {}
 
     /** flink-conf/config.yaml, the settings FreshRec ships. */
-    private static final Configuration SHIPPED = io.freshrec.ops.FlinkSettings.load(java.nio.file.Path.of("flink-conf"),
-            java.util.Map.of(), java.nio.file.Path.of("").toAbsolutePath());
+    private static final Configuration SHIPPED = FlinkSettings.load(Path.of("flink-conf"),
+            Map.of(), Path.of("").toAbsolutePath());
 
     static Configuration configuration(int base) {
         Configuration conf = FreshRecCluster.configuration(base + 1, base + 2);
@@ -51,11 +58,11 @@ final class ReliabilityCluster {
     }
 
     /** Submits the job built in {@code env}, restored from {@code savepoint} (a savepoint or retained checkpoint) if not null. */
-    static org.apache.flink.core.execution.JobClient execute(StreamExecutionEnvironment env, String savepoint) throws Exception {
-        org.apache.flink.streaming.api.graph.StreamGraph graph = env.getStreamGraph();
-        graph.setJobName(io.freshrec.job.FreshRecJob.JOB_NAME);
+    static JobClient execute(StreamExecutionEnvironment env, String savepoint) throws Exception {
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(FreshRecJob.JOB_NAME);
         if (savepoint != null) {
-            graph.setSavepointRestoreSettings(org.apache.flink.runtime.jobgraph.SavepointRestoreSettings.forPath(savepoint, false));
+            graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
         }
         return env.executeAsync(graph);
     }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.ArrayList;
 
 /**
  * The suite's summary table, one row per fault, in {@code target/reliability/summary.tsv}: what was injected, how
@@ -43,7 +44,7 @@ final class Summary {
         }
         List<String> lines = Files.readAllLines(FILE, StandardCharsets.UTF_8);
         // Rows by fault (they are numbered), whatever order the test classes ran in.
-        List<String[]> rows = new java.util.ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
         rows.add(lines.get(0).split("\t"));
         lines.subList(1, lines.size()).stream().sorted().forEach(line -> rows.add(line.split("\t")));
         int columns = rows.get(0).length;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestPlan;
+import java.io.UncheckedIOException;
 
 /**
  * Starts the reliability suite with an empty summary and prints the table when it ends. Registered only on the
@@ -15,7 +16,7 @@ public final class SummaryPrinter implements TestExecutionListener {
         try {
             Files.deleteIfExists(Summary.FILE);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

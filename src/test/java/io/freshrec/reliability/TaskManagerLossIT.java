@@ -21,6 +21,11 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Fault 2, and serving during a failure: the only TaskManager is killed mid-stream while a client looks users up in
@@ -134,10 +139,10 @@ class TaskManagerLossIT {
     private static void awaitPortFree(int port) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
-            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-                probe.bind(new java.net.InetSocketAddress(port));
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress(port));
                 return;
-            } catch (java.io.IOException inUse) {
+            } catch (IOException inUse) {
                 assertThat(System.nanoTime()).as("port %d released in time", port).isLessThan(deadline);
                 Thread.sleep(100);
             }
@@ -175,7 +180,7 @@ class TaskManagerLossIT {
     private static void awaitAnswers(LookupLoop loop, long since, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            java.util.Set<Long> answered = new java.util.HashSet<>();
+            Set<Long> answered = new HashSet<>();
             loop.lookups().stream().filter(l -> l.at() > since && l.answered()).forEach(l -> answered.add(l.user()));
             if (answered.containsAll(WATCHED)) {
                 return;

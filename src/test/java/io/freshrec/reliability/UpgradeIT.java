@@ -38,6 +38,8 @@ import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import io.freshrec.events.InputFormat;
+import io.freshrec.events.InteractionParser;
 
 /**
  * Fault 5: an upgraded job restored from an old savepoint. Version 1 is the job plus an operator {@code served-count}
@@ -146,7 +148,7 @@ class UpgradeIT {
         Map<Long, ServedCount> counts = readServedCounts(outcome.savepoint());
         Set<Long> activeAfterUpgrade = new HashSet<>();
         for (long n = HOLD; n < scenario.count; n++) {
-            var parsed = new io.freshrec.events.InteractionParser(io.freshrec.events.InputFormat.JSON_LINES)
+            var parsed = new InteractionParser(InputFormat.JSON_LINES)
                     .parse(scenario.records.map(n), System.currentTimeMillis());
             if (parsed.isValid()) {
                 activeAfterUpgrade.add(parsed.interaction().userId);

@@ -9,6 +9,7 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.configuration.MetricOptions;
 
 /** A shared MiniCluster like the embedded run's: RocksDB, queryable state, two slots. */
 public final class FreshRecCluster {
@@ -36,7 +37,7 @@ public final class FreshRecCluster {
      */
     public static MiniClusterExtension extensionWatchingWatermarks(int proxyPort, int serverPort) {
         Configuration conf = configuration(proxyPort, serverPort);
-        conf.set(org.apache.flink.configuration.MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
         return extension(conf);
     }
 

@@ -15,6 +15,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import java.io.Serializable;
 
 /**
  * A source for tests that survive failures: records {@code 0 .. count-1} of a fixed input, one reader whose only
@@ -54,7 +55,7 @@ public final class PacedTestSource {
      * was restored), until {@link #release} is called with the same name, in this JVM. While it waits the job idles
      * with its mailbox free: checkpoints and savepoints complete, so a test can place a fault exactly mid-stream.
      */
-    public record Hold(String name, long after) implements java.io.Serializable {
+    public record Hold(String name, long after) implements Serializable {
         private static final Map<String, CompletableFuture<Void>> RELEASED = new ConcurrentHashMap<>();
         private static final Map<String, Boolean> REACHED = new ConcurrentHashMap<>();
 

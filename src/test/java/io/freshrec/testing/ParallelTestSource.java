@@ -12,6 +12,7 @@ import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A source of two parallel readers for tests: reader r emits records r, r+2, r+4, ... of a fixed
@@ -93,7 +94,7 @@ public final class ParallelTestSource {
                     }
                     return perSecond <= 0 ? CompletableFuture.completedFuture(null)
                             : CompletableFuture.runAsync(() -> {},
-                                    CompletableFuture.delayedExecutor(1_000_000 / perSecond, java.util.concurrent.TimeUnit.MICROSECONDS));
+                                    CompletableFuture.delayedExecutor(1_000_000 / perSecond, TimeUnit.MICROSECONDS));
                 }
 
                 @Override

@@ -10,6 +10,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import io.freshrec.model.UserHistory;
+import java.util.TreeSet;
 
 /**
  * An independent, brute-force computation of what FreshRec should serve, written from the model's
@@ -165,8 +167,8 @@ public final class ReferenceModel {
     }
 
     /** The user's recent items (oldest first) with their interest as of the last interaction with each. */
-    public io.freshrec.model.UserHistory history(long user) {
-        io.freshrec.model.UserHistory history = new io.freshrec.model.UserHistory();
+    public UserHistory history(long user) {
+        UserHistory history = new UserHistory();
         List<Entry> entries = histories.get(user);
         history.items = entries.stream().mapToLong(Entry::item).toArray();
         history.weights = entries.stream().mapToDouble(Entry::weight).toArray();
@@ -206,7 +208,7 @@ public final class ReferenceModel {
 
     /** Every item that has any part in the model. */
     public Set<Long> items() {
-        Set<Long> items = new java.util.TreeSet<>();
+        Set<Long> items = new TreeSet<>();
         increments.forEach(inc -> items.add(inc.item));
         return items;
     }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 
 /** Compares what the job serves through queryable state with {@link ReferenceModel}. */
 public final class ServedLists {
@@ -44,7 +45,7 @@ public final class ServedLists {
      * recomputed asynchronously, e.g. once more when a finite input ends); returns the served lists.
      */
     public static Map<Long, Recommendations> awaitLists(RecommendationClient lookups, ReferenceModel reference,
-            java.util.function.LongFunction<ReferenceModel.Served> expected, Duration timeout) throws Exception {
+            LongFunction<ReferenceModel.Served> expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Map<Long, Recommendations> served = new TreeMap<>();

@@ -1,6 +1,7 @@
 package io.freshrec.versions;
 
 import java.nio.file.Path;
+import java.util.Collections;
 
 /** A separate process adding versions to a registry: {@code RegistryWriter DIR COUNT NAME} (COUNT -1: forever). */
 public final class RegistryWriter {
@@ -15,7 +16,7 @@ public final class RegistryWriter {
             version.savepoint = "file:/nowhere/" + args[2] + "-" + i;
             version.note = args[2] + " " + i;
             // Large enough that a write takes a moment, so a kill can land in the middle of one.
-            version.programArgs = java.util.Collections.nCopies(200, "--padding-" + args[2]);
+            version.programArgs = Collections.nCopies(200, "--padding-" + args[2]);
             registry.add(version);
         }
         System.out.println("done");
