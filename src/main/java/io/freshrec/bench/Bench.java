@@ -3,18 +3,19 @@ package io.freshrec.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.freshrec.events.InputFormat;
+import com.sun.management.OperatingSystemMXBean;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.job.MetricNames;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
 import io.freshrec.ops.FlinkSettings;
+import io.freshrec.serving.LookupException;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.InteractionSource;
-import io.freshrec.sources.SequenceSource;
 import io.freshrec.sources.SyntheticInteractions;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,17 +33,12 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
-import com.sun.management.OperatingSystemMXBean;
-import io.freshrec.serving.LookupException;
-import java.lang.management.ManagementFactory;
-import org.apache.flink.configuration.PipelineOptions;
 
 /**
  * {@code freshrec bench}: the job's throughput with RocksDB and checkpoints next to the in-memory ceiling, freshness
@@ -113,18 +109,27 @@ public final class Bench {
     // ---- phases ----
 
     private void ceiling(Configuration base) {
-        phase("Ceiling: the same model math single-threaded in memory (InMemoryModel, apply + top-N per event), %s of %s",
+        phase(
+                "Ceiling: the same model math single-threaded in memory (InMemoryModel, apply + top-N per event), %s of %s",
                 seconds(options.ceilingWindow), "history length " + result.settings.historyLength);
         ModelConfig model = FreshRecOptions.modelConfig(base);
-        result.throughput.ceiling = Ceiling.measure(world(10_000), model, options.ceilingWarmup.toMillis() / 1e3,
-                options.ceilingWindow.toMillis() / 1e3);
-        BenchResult.Ceiling updatesOnly = Ceiling.measure(world(10_000)::at, model, options.ceilingWarmup.toMillis() / 1e3,
-                options.ceilingWindow.toMillis() / 1e3, false);
+        result.throughput.ceiling = Ceiling.measure(
+                world(10_000), model, options.ceilingWarmup.toMillis() / 1e3, options.ceilingWindow.toMillis() / 1e3);
+        BenchResult.Ceiling updatesOnly = Ceiling.measure(
+                world(10_000)::at,
+                model,
+                options.ceilingWarmup.toMillis() / 1e3,
+                options.ceilingWindow.toMillis() / 1e3,
+                false);
         result.throughput.ceiling.updatesOnlyEventsPerSecond = updatesOnly.eventsPerSecond;
         result.throughput.ceiling.updatesOnlyEventsPerCpuSecond = updatesOnly.eventsPerCpuSecond;
-        out.printf(Locale.ROOT, "    %,.0f events/s, %,.0f per CPU-second (%,d events in %.1f s); model updates alone, without the top-N "
+        out.printf(
+                Locale.ROOT,
+                "    %,.0f events/s, %,.0f per CPU-second (%,d events in %.1f s); model updates alone, without the top-N "
                         + "list per event: %,.0f per CPU-second%n",
-                result.throughput.ceiling.eventsPerSecond, result.throughput.ceiling.eventsPerCpuSecond, result.throughput.ceiling.events,
+                result.throughput.ceiling.eventsPerSecond,
+                result.throughput.ceiling.eventsPerCpuSecond,
+                result.throughput.ceiling.events,
                 result.throughput.ceiling.seconds,
                 result.throughput.ceiling.updatesOnlyEventsPerCpuSecond);
     }
@@ -134,17 +139,23 @@ public final class Bench {
      * checkpoint, and lasts until at least one checkpoint triggered inside it has completed.
      */
     private BenchResult.JobThroughput throughput(int parallelism) throws Exception {
-        phase("Maximum throughput at parallelism %d: unthrottled generator, %s warm-up, then %s measured (RocksDB, checkpoints every %s)",
+        phase(
+                "Maximum throughput at parallelism %d: unthrottled generator, %s warm-up, then %s measured (RocksDB, checkpoints every %s)",
                 parallelism, seconds(options.warmup), seconds(options.window), result.settings.checkpointInterval);
         Configuration conf = conf(Map.of(CoreOptions.DEFAULT_PARALLELISM.key(), Integer.toString(parallelism)));
         InteractionSource source = InteractionSource.generator(world(10_000), Long.MAX_VALUE, 0, false, false);
         BenchResult.JobThroughput figures = new BenchResult.JobThroughput();
         figures.parallelism = parallelism;
-        try (JobRun job = JobRun.start("p" + parallelism, conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
+        try (JobRun job = JobRun.start(
+                "p" + parallelism, conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
             awaitFlowing(job);
             sleep(job, options.warmup);
             // Under backpressure an aligned checkpoint waits behind the buffered records: allow for slow ones.
-            long limit = System.nanoTime() + options.window.toNanos() + Math.max(TimeUnit.SECONDS.toNanos(90), 6 * checkpointInterval().toNanos());
+            long limit = System.nanoTime()
+                    + options.window.toNanos()
+                    + Math.max(
+                            TimeUnit.SECONDS.toNanos(90),
+                            6 * checkpointInterval().toNanos());
             job.awaitCheckpointAfter(0, Duration.ofNanos(Math.max(0, limit - System.nanoTime())));
             double[] from = job.freshSample(MetricNames.PARSE_EVENTS);
             long fromMs = System.currentTimeMillis();
@@ -169,19 +180,27 @@ public final class Bench {
             double perCpu = result.throughput.ceiling.eventsPerCpuSecond;
             figures.percentOfCeilingPerCpuSecond = perCpu > 0 ? 100 * figures.eventsPerCpuSecond / perCpu : 0;
         }
-        out.printf(Locale.ROOT, "    p%d: %,.0f events/s over %.1f s (%.1f%% of the ceiling); %.2f cores busy, %,.0f events per CPU-second "
+        out.printf(
+                Locale.ROOT,
+                "    p%d: %,.0f events/s over %.1f s (%.1f%% of the ceiling); %.2f cores busy, %,.0f events per CPU-second "
                         + "(%.1f%% of the ceiling's); %d checkpoints in the window, %.0f ms mean, %s state%n",
-                parallelism, figures.eventsPerSecond, figures.windowSeconds, figures.percentOfCeiling, figures.coresUsed,
-                figures.eventsPerCpuSecond, figures.percentOfCeilingPerCpuSecond, figures.checkpoints.completed,
-                figures.checkpoints.durationMsMean, bytes((long) figures.checkpoints.stateBytesMean));
+                parallelism,
+                figures.eventsPerSecond,
+                figures.windowSeconds,
+                figures.percentOfCeiling,
+                figures.coresUsed,
+                figures.eventsPerCpuSecond,
+                figures.percentOfCeilingPerCpuSecond,
+                figures.checkpoints.completed,
+                figures.checkpoints.durationMsMean,
+                bytes((long) figures.checkpoints.stateBytesMean));
         loadSample();
         return figures;
     }
 
     /** CPU time of this JVM: the embedded Flink runs in it. */
     private static long processCpuNanos() {
-        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static List<JsonNode> checkpointsSince(JobRun job, long fromMs) throws IOException, InterruptedException {
@@ -207,7 +226,9 @@ public final class Bench {
     }
 
     private Duration checkpointInterval() {
-        return conf(Map.of()).getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).orElse(Duration.ofSeconds(10));
+        return conf(Map.of())
+                .getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL)
+                .orElse(Duration.ofSeconds(10));
     }
 
     /**
@@ -216,16 +237,18 @@ public final class Bench {
      */
     private void servingPhase() throws Exception {
         BenchResult.JobThroughput max = result.throughput.job.stream()
-                .max(Comparator.comparingInt((BenchResult.JobThroughput t) -> t.parallelism)).orElseThrow();
+                .max(Comparator.comparingInt((BenchResult.JobThroughput t) -> t.parallelism))
+                .orElseThrow();
         double rate = Math.max(1, Math.floor(max.eventsPerSecond / 2));
         // Enough input for the warm-up and the window, counted from the first event, plus a little.
         Duration total = options.freshnessWarmup.plus(options.freshnessWindow).plusSeconds(5);
         long count = (long) Math.ceil(rate * total.toMillis() / 1e3);
-        phase("Freshness at half of the maximum load: %,.0f events/s (wall-clock event times) at parallelism %d, %s warm-up, %s measured",
+        phase(
+                "Freshness at half of the maximum load: %,.0f events/s (wall-clock event times) at parallelism %d, %s warm-up, %s measured",
                 rate, max.parallelism, seconds(options.freshnessWarmup), seconds(options.freshnessWindow));
         Configuration conf = conf(Map.of(CoreOptions.DEFAULT_PARALLELISM.key(), Integer.toString(max.parallelism)));
-        SyntheticInteractions world = SyntheticInteractions.defaults(options.seed, options.users, options.items, rate,
-                System.currentTimeMillis());
+        SyntheticInteractions world = SyntheticInteractions.defaults(
+                options.seed, options.users, options.items, rate, System.currentTimeMillis());
         InteractionSource source = InteractionSource.generator(world, count, rate, true, true);
         BenchResult.Freshness freshness = result.freshness;
         freshness.targetRate = rate;
@@ -233,14 +256,17 @@ public final class Bench {
         BenchResult.State state = result.state;
         String savepoint;
         long[] keys;
-        try (JobRun job = JobRun.start("fresh", conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
+        try (JobRun job =
+                JobRun.start("fresh", conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
             awaitFlowing(job);
             sleep(job, options.freshnessWarmup);
             double[] from = job.freshSample(MetricNames.PARSE_EVENTS);
             long end = System.nanoTime() + options.freshnessWindow.toNanos();
             double p50Sum = 0;
             while (System.nanoTime() < end) {
-                sleep(job, Duration.ofNanos(Math.min(TimeUnit.SECONDS.toNanos(5), Math.max(0, end - System.nanoTime()))));
+                sleep(
+                        job,
+                        Duration.ofNanos(Math.min(TimeUnit.SECONDS.toNanos(5), Math.max(0, end - System.nanoTime()))));
                 var p50 = job.metric(MetricNames.SERVING_FRESHNESS_MEDIAN);
                 var p99 = job.metric(MetricNames.SERVING_FRESHNESS_P99);
                 var samples = job.metric(MetricNames.SERVING_FRESHNESS_COUNT);
@@ -254,8 +280,13 @@ public final class Bench {
             double[] to = job.freshSample(MetricNames.PARSE_EVENTS);
             freshness.achievedRate = (to[1] - from[1]) / ((to[0] - from[0]) / 1e9);
             freshness.p50Ms = freshness.snapshots == 0 ? Double.NaN : p50Sum / freshness.snapshots;
-            out.printf(Locale.ROOT, "    freshness p50 %.0f ms, p99 %.0f ms at %,.0f events/s (%d snapshots of serving's histogram)%n",
-                    freshness.p50Ms, freshness.p99Ms, freshness.achievedRate, freshness.snapshots);
+            out.printf(
+                    Locale.ROOT,
+                    "    freshness p50 %.0f ms, p99 %.0f ms at %,.0f events/s (%d snapshots of serving's histogram)%n",
+                    freshness.p50Ms,
+                    freshness.p99Ms,
+                    freshness.achievedRate,
+                    freshness.snapshots);
 
             // The input ends (the job stays up); the state it leaves behind.
             awaitEvents(job, MetricNames.PARSE_EVENTS, count);
@@ -269,8 +300,15 @@ public final class Bench {
             state.bytesByOperator = job.stateByVertex(checkpoint.path("id").asLong());
             state.bytesPerUser = perUser(state.bytesByOperator, state.users);
             state.bytesPerItem = perItem(state.bytesByOperator, state.items);
-            out.printf(Locale.ROOT, "    state: %,d users, %,d items; checkpoint %s in %.0f ms; %.0f B per user, %.0f B per item%n",
-                    state.users, state.items, bytes(state.checkpointBytes), state.checkpointDurationMs, state.bytesPerUser, state.bytesPerItem);
+            out.printf(
+                    Locale.ROOT,
+                    "    state: %,d users, %,d items; checkpoint %s in %.0f ms; %.0f B per user, %.0f B per item%n",
+                    state.users,
+                    state.items,
+                    bytes(state.checkpointBytes),
+                    state.checkpointDurationMs,
+                    state.bytesPerUser,
+                    state.bytesPerItem);
 
             keys = lookups(job);
 
@@ -290,7 +328,9 @@ public final class Bench {
     /** Lookups on the job's state: queryable state and Redis, one client and several; returns the keys used. */
     private long[] lookups(JobRun job) throws Exception {
         BenchResult.LookupFigures figures = result.lookups;
-        phase("Lookups: queryable state and Redis (redis-server started by the bench), the same %,d users' lists", result.state.users);
+        phase(
+                "Lookups: queryable state and Redis (redis-server started by the bench), the same %,d users' lists",
+                result.state.users);
         long[] candidates = new long[options.users];
         for (int i = 0; i < candidates.length; i++) {
             candidates[i] = i + 1;
@@ -313,17 +353,28 @@ public final class Bench {
             Lookups.Clients queryable = Lookups.queryableState(host, proxyPort(), rest, job.jobId());
             Lookups.Clients redisClients = Lookups.redis(redis);
             for (int clients : List.of(1, options.clients)) {
-                int perClient = clients == 1 ? options.lookupsPerClient : Math.max(1, options.lookupsPerClient / clients);
-                figures.queryableState.add(report("queryable state", Lookups.measure(queryable, clients, keys, perClient)));
-                figures.redis.add(report("Redis " + figures.redisVersion, Lookups.measure(redisClients, clients, keys, perClient)));
+                int perClient =
+                        clients == 1 ? options.lookupsPerClient : Math.max(1, options.lookupsPerClient / clients);
+                figures.queryableState.add(
+                        report("queryable state", Lookups.measure(queryable, clients, keys, perClient)));
+                figures.redis.add(report(
+                        "Redis " + figures.redisVersion, Lookups.measure(redisClients, clients, keys, perClient)));
             }
         }
         return keys;
     }
 
     private BenchResult.Latency report(String what, BenchResult.Latency latency) {
-        out.printf(Locale.ROOT, "    %-16s %d client%s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %,.0f lookups/s (%,d lookups)%n", what,
-                latency.clients, latency.clients == 1 ? " " : "s", latency.p50Ms, latency.p99Ms, latency.p999Ms, latency.perSecond,
+        out.printf(
+                Locale.ROOT,
+                "    %-16s %d client%s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %,.0f lookups/s (%,d lookups)%n",
+                what,
+                latency.clients,
+                latency.clients == 1 ? " " : "s",
+                latency.p50Ms,
+                latency.p99Ms,
+                latency.p999Ms,
+                latency.perSecond,
                 latency.lookups);
         out.flush();
         return latency;
@@ -333,10 +384,18 @@ public final class Bench {
     private void growth() throws Exception {
         BenchResult.Growth growth = result.growth;
         growth.eventsPerUser = options.growthEventsPerUser;
-        double rate = result.throughput.job.stream().mapToDouble(t -> t.eventsPerSecond).max().orElse(1000);
-        phase("State growth: %s users, %d event%s per user, each level restored from the previous one's savepoint "
+        double rate = result.throughput.job.stream()
+                .mapToDouble(t -> t.eventsPerSecond)
+                .max()
+                .orElse(1000);
+        phase(
+                "State growth: %s users, %d event%s per user, each level restored from the previous one's savepoint "
                         + "(levels estimated to exceed %s in all are skipped; the first estimate at ~%,.0f events/s)",
-                options.growthUsers, growth.eventsPerUser, growth.eventsPerUser == 1 ? "" : "s", seconds(options.growthBudget), rate);
+                options.growthUsers,
+                growth.eventsPerUser,
+                growth.eventsPerUser == 1 ? "" : "s",
+                seconds(options.growthBudget),
+                rate);
         Configuration conf = conf(Map.of());
         UserSweep sweep = new UserSweep(world(10_000), growth.eventsPerUser);
         long previous = 0;
@@ -346,12 +405,22 @@ public final class Bench {
         for (long target : options.growthUsers) {
             long events = (target - previous) * growth.eventsPerUser;
             // The previous level's own rate predicts the next best (users in turn run faster than the random stream).
-            double levelRate = last != null && Double.isFinite(last.eventsPerSecond) && last.eventsPerSecond > 0 ? last.eventsPerSecond : rate;
-            double estimate = events / levelRate + 30 + (last == null ? 0 : 2 * last.savepointSeconds * target / Math.max(1, previous));
+            double levelRate = last != null && Double.isFinite(last.eventsPerSecond) && last.eventsPerSecond > 0
+                    ? last.eventsPerSecond
+                    : rate;
+            double estimate = events / levelRate
+                    + 30
+                    + (last == null ? 0 : 2 * last.savepointSeconds * target / Math.max(1, previous));
             double spent = (System.nanoTime() - started) / 1e9;
             if (spent + estimate > options.growthBudget.toSeconds()) {
-                String note = String.format(Locale.ROOT, "%,d users skipped: about %.0f s more at %,.0f events/s, over the %s budget "
-                        + "(raise --growth-budget)", target, estimate, levelRate, seconds(options.growthBudget));
+                String note = String.format(
+                        Locale.ROOT,
+                        "%,d users skipped: about %.0f s more at %,.0f events/s, over the %s budget "
+                                + "(raise --growth-budget)",
+                        target,
+                        estimate,
+                        levelRate,
+                        seconds(options.growthBudget));
                 growth.skipped.add(note);
                 out.println("    " + note);
                 break;
@@ -359,37 +428,70 @@ public final class Bench {
             long count = target * growth.eventsPerUser;
             BenchResult.GrowthLevel level = new BenchResult.GrowthLevel();
             level.usersTarget = target;
-            out.printf(Locale.ROOT, "  %,d users (%,d events)%s%n", target, count, savepoint == null ? "" : ", from the previous level's savepoint");
-            try (JobRun job = JobRun.start(String.format(Locale.ROOT, "%dk", target / 1000), conf, sweep.source(count),
-                    work.resolve("dead-letters"), savepoint, out, options.progress)) {
+            out.printf(
+                    Locale.ROOT,
+                    "  %,d users (%,d events)%s%n",
+                    target,
+                    count,
+                    savepoint == null ? "" : ", from the previous level's savepoint");
+            try (JobRun job = JobRun.start(
+                    String.format(Locale.ROOT, "%dk", target / 1000),
+                    conf,
+                    sweep.source(count),
+                    work.resolve("dead-letters"),
+                    savepoint,
+                    out,
+                    options.progress)) {
                 if (last != null) {
                     last.restoreSeconds = awaitLookup(job, 1);
-                    out.printf(Locale.ROOT, "    restore of the %,d-user state: %.1f s%n", last.users, last.restoreSeconds);
+                    out.printf(
+                            Locale.ROOT,
+                            "    restore of the %,d-user state: %.1f s%n",
+                            last.users,
+                            last.restoreSeconds);
                 }
                 Finite run = finite(job, previous * growth.eventsPerUser, count);
                 level.events = count;
                 level.eventsPerSecond = run.eventsPerSecond;
                 level.users = run.users;
                 level.items = run.items;
-                level.checkpointDurationMs = run.checkpoint.path("end_to_end_duration").asDouble();
+                level.checkpointDurationMs =
+                        run.checkpoint.path("end_to_end_duration").asDouble();
                 level.checkpointBytes = run.checkpoint.path("state_size").asLong();
                 level.bytesByOperator = run.byOperator;
                 level.bytesPerUser = perUser(level.bytesByOperator, level.users);
                 level.bytesPerItem = perItem(level.bytesByOperator, level.items);
-                long[] keys = new Random(options.seed).longs(Math.min(options.lookupsPerClient, 5_000), 1, target + 1).toArray();
-                level.lookups = Lookups.measure(Lookups.queryableState("localhost", proxyPort(), job.rest().base(), job.jobId()), 1, keys,
+                long[] keys = new Random(options.seed)
+                        .longs(Math.min(options.lookupsPerClient, 5_000), 1, target + 1)
+                        .toArray();
+                level.lookups = Lookups.measure(
+                        Lookups.queryableState(
+                                "localhost", proxyPort(), job.rest().base(), job.jobId()),
+                        1,
+                        keys,
                         keys.length);
                 long saving = System.nanoTime();
-                savepoint = job.stopWithSavepoint(work.resolve("savepoints").toUri().toString());
+                savepoint =
+                        job.stopWithSavepoint(work.resolve("savepoints").toUri().toString());
                 level.savepointSeconds = (System.nanoTime() - saving) / 1e9;
                 level.savepointBytes = directorySize(savepoint);
             }
-            out.printf(Locale.ROOT, "    %,d users, %,d items: %s events/s; checkpoint %s in %.0f ms; %.0f B per user; "
-                            + "lookup p99 %.3f ms; savepoint %s in %.1f s%n", level.users, level.items, rate(level.eventsPerSecond),
-                    bytes(level.checkpointBytes), level.checkpointDurationMs, level.bytesPerUser, level.lookups.p99Ms,
-                    bytes(level.savepointBytes), level.savepointSeconds);
+            out.printf(
+                    Locale.ROOT,
+                    "    %,d users, %,d items: %s events/s; checkpoint %s in %.0f ms; %.0f B per user; "
+                            + "lookup p99 %.3f ms; savepoint %s in %.1f s%n",
+                    level.users,
+                    level.items,
+                    rate(level.eventsPerSecond),
+                    bytes(level.checkpointBytes),
+                    level.checkpointDurationMs,
+                    level.bytesPerUser,
+                    level.lookups.p99Ms,
+                    bytes(level.savepointBytes),
+                    level.savepointSeconds);
             if (last != null && level.users > last.users) {
-                long before = operator(last.bytesByOperator, "user-history") + operator(last.bytesByOperator, "serving");
+                long before =
+                        operator(last.bytesByOperator, "user-history") + operator(last.bytesByOperator, "serving");
                 long now = operator(level.bytesByOperator, "user-history") + operator(level.bytesByOperator, "serving");
                 level.marginalBytesPerUser = (double) (now - before) / (level.users - last.users);
             }
@@ -400,7 +502,8 @@ public final class Bench {
             loadSample();
         }
         if (last != null) {
-            last.restoreSeconds = restore("restore", conf, sweep.source(last.usersTarget * growth.eventsPerUser), savepoint, 1);
+            last.restoreSeconds =
+                    restore("restore", conf, sweep.source(last.usersTarget * growth.eventsPerUser), savepoint, 1);
             out.printf(Locale.ROOT, "    restore of the %,d-user state: %.1f s%n", last.users, last.restoreSeconds);
         }
     }
@@ -410,20 +513,37 @@ public final class Bench {
      * history's events, so every history is full; the in-memory ceiling on the same stream.
      */
     private void historyLengths() throws Exception {
-        int parallelism = result.throughput.job.stream().mapToInt(t -> t.parallelism).max().orElse(2);
-        int eventsPerUser = 2 * options.historyLengths.stream().mapToInt(Integer::intValue).max().orElse(8);
+        int parallelism = result.throughput.job.stream()
+                .mapToInt(t -> t.parallelism)
+                .max()
+                .orElse(2);
+        int eventsPerUser = 2
+                * options.historyLengths.stream()
+                        .mapToInt(Integer::intValue)
+                        .max()
+                        .orElse(8);
         long users = Math.max(1, options.historyEvents / eventsPerUser);
         long count = users * eventsPerUser;
         UserSweep sweep = new UserSweep(world(10_000), eventsPerUser);
         for (int length : options.historyLengths) {
-            phase("History length %d: %,d users with %d events each (%,d events) at parallelism %d", length, users, eventsPerUser, count,
-                    parallelism);
+            phase(
+                    "History length %d: %,d users with %d events each (%,d events) at parallelism %d",
+                    length, users, eventsPerUser, count, parallelism);
             BenchResult.HistoryLength row = new BenchResult.HistoryLength();
             row.historyLength = length;
             row.eventsPerUser = eventsPerUser;
-            Configuration conf = conf(Map.of(FreshRecOptions.HISTORY_LENGTH.key(), Integer.toString(length),
-                    CoreOptions.DEFAULT_PARALLELISM.key(), Integer.toString(parallelism)));
-            try (JobRun job = JobRun.start("h" + length, conf, sweep.source(count), work.resolve("dead-letters"), null, out,
+            Configuration conf = conf(Map.of(
+                    FreshRecOptions.HISTORY_LENGTH.key(),
+                    Integer.toString(length),
+                    CoreOptions.DEFAULT_PARALLELISM.key(),
+                    Integer.toString(parallelism)));
+            try (JobRun job = JobRun.start(
+                    "h" + length,
+                    conf,
+                    sweep.source(count),
+                    work.resolve("dead-letters"),
+                    null,
+                    out,
                     options.progress)) {
                 Finite run = finite(job, 0, count);
                 row.eventsPerSecond = run.eventsPerSecond;
@@ -431,13 +551,25 @@ public final class Bench {
                 row.userHistoryBytes = operator(run.byOperator, "user-history");
                 row.bytesPerUser = run.users == 0 ? 0 : (double) row.userHistoryBytes / run.users;
                 row.checkpointBytes = run.checkpoint.path("state_size").asLong();
-                row.checkpointDurationMs = run.checkpoint.path("end_to_end_duration").asDouble();
+                row.checkpointDurationMs =
+                        run.checkpoint.path("end_to_end_duration").asDouble();
             }
             loadSample();
-            row.ceilingEventsPerSecond = Ceiling.measure(sweep::at, FreshRecOptions.modelConfig(conf), options.ceilingWarmup.toMillis() / 1e3,
-                    options.ceilingWindow.toMillis() / 1e3, true).eventsPerSecond;
-            out.printf(Locale.ROOT, "    history length %d: %s events/s (ceiling on the same stream %,.0f); %.0f B per user, user-history %s%n",
-                    length, rate(row.eventsPerSecond), row.ceilingEventsPerSecond, row.bytesPerUser, bytes(row.userHistoryBytes));
+            row.ceilingEventsPerSecond = Ceiling.measure(
+                            sweep::at,
+                            FreshRecOptions.modelConfig(conf),
+                            options.ceilingWarmup.toMillis() / 1e3,
+                            options.ceilingWindow.toMillis() / 1e3,
+                            true)
+                    .eventsPerSecond;
+            out.printf(
+                    Locale.ROOT,
+                    "    history length %d: %s events/s (ceiling on the same stream %,.0f); %.0f B per user, user-history %s%n",
+                    length,
+                    rate(row.eventsPerSecond),
+                    row.ceilingEventsPerSecond,
+                    row.bytesPerUser,
+                    bytes(row.userHistoryBytes));
             result.historyLength.add(row);
         }
     }
@@ -485,8 +617,10 @@ public final class Bench {
     // ---- helpers ----
 
     /** Restores the job from a savepoint; seconds from its submission until {@code user}'s list is served. */
-    private double restore(String label, Configuration conf, InteractionSource source, String savepoint, long user) throws Exception {
-        try (JobRun job = JobRun.start(label, conf, source, work.resolve("dead-letters"), savepoint, out, options.progress)) {
+    private double restore(String label, Configuration conf, InteractionSource source, String savepoint, long user)
+            throws Exception {
+        try (JobRun job =
+                JobRun.start(label, conf, source, work.resolve("dead-letters"), savepoint, out, options.progress)) {
             return awaitLookup(job, user);
         } finally {
             loadSample();
@@ -496,8 +630,8 @@ public final class Bench {
     /** Seconds from the job's submission until a lookup of {@code user} answers with a list. */
     private double awaitLookup(JobRun job, long user) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        try (RecommendationClient client = new RecommendationClient("localhost", proxyPort(), job.rest().base(),
-                JobID.fromHexString(job.jobId()), Duration.ofSeconds(5))) {
+        try (RecommendationClient client = new RecommendationClient(
+                "localhost", proxyPort(), job.rest().base(), JobID.fromHexString(job.jobId()), Duration.ofSeconds(5))) {
             while (System.nanoTime() < deadline) {
                 job.check();
                 try {
@@ -527,7 +661,8 @@ public final class Bench {
                 last = value;
                 stalledSince = System.nanoTime();
             } else if (System.nanoTime() - stalledSince > TimeUnit.MINUTES.toNanos(2)) {
-                throw new IllegalStateException(String.format(Locale.ROOT, "no progress for 2 minutes at %,.0f of %,d events", value, count));
+                throw new IllegalStateException(
+                        String.format(Locale.ROOT, "no progress for 2 minutes at %,.0f of %,d events", value, count));
             }
         }
         return new double[] {System.nanoTime(), value};
@@ -541,14 +676,18 @@ public final class Bench {
             figures.durationMsMean += duration / completed.size();
             figures.durationMsMax = Math.max(figures.durationMsMax, duration);
             figures.stateBytesMean += checkpoint.path("state_size").asDouble() / completed.size();
-            figures.checkpointedBytesMean += checkpoint.path("checkpointed_size").asDouble() / completed.size();
+            figures.checkpointedBytesMean +=
+                    checkpoint.path("checkpointed_size").asDouble() / completed.size();
         }
         return figures;
     }
 
     /** The state of the operator whose vertex name starts with {@code uid} (0 when none). */
     static long operator(Map<String, Long> byVertex, String uid) {
-        return byVertex.entrySet().stream().filter(e -> e.getKey().startsWith(uid)).mapToLong(Map.Entry::getValue).sum();
+        return byVertex.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(uid))
+                .mapToLong(Map.Entry::getValue)
+                .sum();
     }
 
     static double perUser(Map<String, Long> byVertex, long users) {
@@ -560,7 +699,8 @@ public final class Bench {
     }
 
     private SyntheticInteractions world(double syntheticRate) {
-        return SyntheticInteractions.defaults(options.seed, options.users, options.items, syntheticRate, 1_700_000_000_000L);
+        return SyntheticInteractions.defaults(
+                options.seed, options.users, options.items, syntheticRate, 1_700_000_000_000L);
     }
 
     /** config.yaml plus the bench's ports and directories, the user's -D settings, then {@code phase}'s. */
@@ -569,8 +709,12 @@ public final class Bench {
         settings.put(RestOptions.BIND_PORT.key(), Integer.toString(options.portBase + 81));
         settings.put("queryable-state.proxy.ports", Integer.toString(proxyPort()));
         settings.put("queryable-state.server.ports", Integer.toString(options.portBase + 67));
-        settings.put(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(), work.resolve("checkpoints").toUri().toString());
-        settings.put(CheckpointingOptions.SAVEPOINT_DIRECTORY.key(), work.resolve("savepoints").toUri().toString());
+        settings.put(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(),
+                work.resolve("checkpoints").toUri().toString());
+        settings.put(
+                CheckpointingOptions.SAVEPOINT_DIRECTORY.key(),
+                work.resolve("savepoints").toUri().toString());
         settings.put(CoreOptions.TMP_DIRS.key(), work.resolve("tmp").toString());
         settings.put("freshrec.versions.interval", "0 s");
         settings.putAll(options.overrides);
@@ -588,11 +732,14 @@ public final class Bench {
         s.users = options.users;
         s.items = options.items;
         s.historyLength = FreshRecOptions.modelConfig(conf).historyLength;
-        s.checkpointInterval = conf.getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).map(d -> seconds(d)).orElse("off");
+        s.checkpointInterval = conf.getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL)
+                .map(d -> seconds(d))
+                .orElse("off");
         s.stateBackend = conf.get(StateBackendOptions.STATE_BACKEND);
         s.incrementalCheckpoints = conf.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS);
         s.watermarkOutOfOrdernessMs = conf.get(FreshRecOptions.OUT_OF_ORDERNESS).toMillis();
-        s.autoWatermarkIntervalMs = conf.get(PipelineOptions.AUTO_WATERMARK_INTERVAL).toMillis();
+        s.autoWatermarkIntervalMs =
+                conf.get(PipelineOptions.AUTO_WATERMARK_INTERVAL).toMillis();
         s.warmupSeconds = options.warmup.toMillis() / 1e3;
         s.windowSeconds = options.window.toMillis() / 1e3;
     }
@@ -605,7 +752,13 @@ public final class Bench {
         m.uptimeBefore = Uptime.text();
         m.load1Before = Uptime.load1();
         m.load1Max = m.load1Before;
-        out.printf(Locale.ROOT, "FreshRec bench%s: %d cores, %s; load: %s%n", options.quick ? " (quick)" : "", m.cores, m.java, m.uptimeBefore);
+        out.printf(
+                Locale.ROOT,
+                "FreshRec bench%s: %d cores, %s; load: %s%n",
+                options.quick ? " (quick)" : "",
+                m.cores,
+                m.java,
+                m.uptimeBefore);
         out.flush();
     }
 
@@ -641,7 +794,9 @@ public final class Bench {
     }
 
     static String seconds(Duration duration) {
-        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1e3);
+        return duration.toMillis() % 1000 == 0
+                ? duration.toSeconds() + " s"
+                : String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1e3);
     }
 
     static String bytes(long bytes) {
@@ -655,9 +810,12 @@ public final class Bench {
     }
 
     private static long directorySize(String location) throws IOException {
-        Path path = Path.of(URI.create(location.contains(":/") ? location : Path.of(location).toUri().toString()));
+        Path path = Path.of(URI.create(
+                location.contains(":/") ? location : Path.of(location).toUri().toString()));
         try (Stream<Path> files = Files.walk(path)) {
-            return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(file -> file.toFile().length())
+                    .sum();
         }
     }
 

@@ -9,6 +9,7 @@ import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
@@ -16,6 +17,7 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
@@ -30,24 +32,30 @@ import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import java.text.DecimalFormat;
-import org.jfree.chart.axis.NumberTickUnit;
 
 /** bench.png: six panels (throughput, freshness, lookup latency, lookup rate, growth with users, history length). */
 final class BenchChart {
     private static final int PANEL_WIDTH = 700;
     private static final int PANEL_HEIGHT = 460;
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
-            new Color(0x9467bd), new Color(0x8c564b)};
+    private static final Color[] COLORS = {
+        new Color(0x1f77b4),
+        new Color(0xff7f0e),
+        new Color(0x2ca02c),
+        new Color(0xd62728),
+        new Color(0x9467bd),
+        new Color(0x8c564b)
+    };
 
     private BenchChart() {}
 
     static void write(BenchResult r, Path png) throws IOException {
-        List<JFreeChart> charts = List.of(throughput(r), freshness(r), latency(r), lookupRate(r), growth(r), historyLength(r));
+        List<JFreeChart> charts =
+                List.of(throughput(r), freshness(r), latency(r), lookupRate(r), growth(r), historyLength(r));
         int columns = 2;
         int rows = (charts.size() + columns - 1) / columns;
         int header = 50;
-        BufferedImage image = new BufferedImage(columns * PANEL_WIDTH, header + rows * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        BufferedImage image =
+                new BufferedImage(columns * PANEL_WIDTH, header + rows * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -57,9 +65,22 @@ final class BenchChart {
             g.setColor(Color.BLACK);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 20));
             BenchResult.Settings s = r.settings;
-            g.drawString(String.format(Locale.ROOT, "FreshRec bench%s: %,d users, %,d items, history %d, %s, checkpoints every %s; "
-                            + "%d cores, load %.1f-%.1f", s.quick ? " (quick)" : "", s.users, s.items, s.historyLength, s.stateBackend,
-                    s.checkpointInterval, r.machine.cores, r.machine.load1Before, r.machine.load1Max), 16, 32);
+            g.drawString(
+                    String.format(
+                            Locale.ROOT,
+                            "FreshRec bench%s: %,d users, %,d items, history %d, %s, checkpoints every %s; "
+                                    + "%d cores, load %.1f-%.1f",
+                            s.quick ? " (quick)" : "",
+                            s.users,
+                            s.items,
+                            s.historyLength,
+                            s.stateBackend,
+                            s.checkpointInterval,
+                            r.machine.cores,
+                            r.machine.load1Before,
+                            r.machine.load1Max),
+                    16,
+                    32);
             for (int i = 0; i < charts.size(); i++) {
                 int x = (i % columns) * PANEL_WIDTH;
                 int y = header + (i / columns) * PANEL_HEIGHT;
@@ -89,8 +110,14 @@ final class BenchChart {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         data.addValue(r.freshness.p50Ms, "ms", "p50");
         data.addValue(r.freshness.p99Ms, "ms", "p99");
-        JFreeChart chart = bars(String.format(Locale.ROOT, "Freshness at half load (%,.0f events/s), arrival -> served list", r.freshness.achievedRate),
-                "ms", data, "%,.0f");
+        JFreeChart chart = bars(
+                String.format(
+                        Locale.ROOT,
+                        "Freshness at half load (%,.0f events/s), arrival -> served list",
+                        r.freshness.achievedRate),
+                "ms",
+                data,
+                "%,.0f");
         target(chart, BenchVerdict.FRESHNESS_P99_MS, "target p99 250 ms");
         return chart;
     }
@@ -150,9 +177,19 @@ final class BenchChart {
         sizes.addSeries(savepoint);
         times.addSeries(checkpoint);
         times.addSeries(restore);
-        JFreeChart chart = ChartFactory.createXYLineChart(String.format(Locale.ROOT, "Growth with users (%d event%s per user)",
-                r.growth.eventsPerUser, r.growth.eventsPerUser == 1 ? "" : "s"), "users (log scale)", "MB", sizes,
-                PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                String.format(
+                        Locale.ROOT,
+                        "Growth with users (%d event%s per user)",
+                        r.growth.eventsPerUser,
+                        r.growth.eventsPerUser == 1 ? "" : "s"),
+                "users (log scale)",
+                "MB",
+                sizes,
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false);
         XYPlot plot = chart.getXYPlot();
         LogAxis users = new LogAxis("users (log scale)");
         users.setNumberFormatOverride(new DecimalFormat("#,##0"));
@@ -192,8 +229,8 @@ final class BenchChart {
     }
 
     private static JFreeChart bars(String title, String axis, DefaultCategoryDataset data, String labelFormat) {
-        JFreeChart chart = ChartFactory.createBarChart(title, null, axis, data, PlotOrientation.VERTICAL,
-                data.getRowCount() > 1, false, false);
+        JFreeChart chart = ChartFactory.createBarChart(
+                title, null, axis, data, PlotOrientation.VERTICAL, data.getRowCount() > 1, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         BarRenderer renderer = (BarRenderer) plot.getRenderer();
         renderer.setBarPainter(new StandardBarPainter());
@@ -201,8 +238,8 @@ final class BenchChart {
         for (int i = 0; i < COLORS.length; i++) {
             renderer.setSeriesPaint(i, COLORS[i]);
         }
-        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}",
-                new DecimalFormat(labelFormat.contains(".3") ? "#,##0.000" : "#,##0")));
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator(
+                "{2}", new DecimalFormat(labelFormat.contains(".3") ? "#,##0.000" : "#,##0")));
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         ((NumberAxis) plot.getRangeAxis()).setUpperMargin(0.15);
@@ -211,8 +248,10 @@ final class BenchChart {
     }
 
     private static void target(JFreeChart chart, double value, String label) {
-        ValueMarker marker = new ValueMarker(value, Color.RED, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-                new float[] {6f, 4f}, 0f));
+        ValueMarker marker = new ValueMarker(
+                value,
+                Color.RED,
+                new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
         marker.setLabel(label);
         marker.setLabelPaint(Color.RED);
         marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));

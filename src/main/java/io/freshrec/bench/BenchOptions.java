@@ -3,9 +3,9 @@ package io.freshrec.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.LinkedHashSet;
 import java.util.Set;
 
 /** Sizes and durations of a bench run (the command line fills them; {@link #quick()} is the smoke-run preset). */
@@ -22,6 +22,7 @@ public final class BenchOptions {
     public Duration ceilingWindow = Duration.ofSeconds(10);
     /** Unthrottled runs: warm-up (the first checkpoints happen in it), then the measuring window. */
     public Duration warmup = Duration.ofSeconds(20);
+
     public Duration window = Duration.ofSeconds(40);
     public Duration freshnessWarmup = Duration.ofSeconds(15);
     public Duration freshnessWindow = Duration.ofSeconds(30);
@@ -31,11 +32,13 @@ public final class BenchOptions {
     public int growthEventsPerUser = 1;
     /** Growth levels that would take longer than this in all (at the measured rate) are skipped and reported. */
     public Duration growthBudget = Duration.ofMinutes(12);
+
     public List<Integer> historyLengths = List.of(8, 32);
     /** Events of each history-length run: users created in turn, twice the longest history length each. */
     public long historyEvents = 60_000;
     /** REST base+81, queryable-state proxy base+69 and server base+67, Redis base+79. */
     public int portBase = 32_000;
+
     public Duration progress = Duration.ofSeconds(5);
     public boolean keepState;
     /** The phases to run: ceiling, throughput, freshness (with lookups, state and restore), growth, history. */

@@ -25,9 +25,11 @@ public class BenchResult {
         public double seconds;
         /** `uptime` before and after the run (the machine may be shared). */
         public String uptimeBefore;
+
         public String uptimeAfter;
         /** 1-minute load average before, after, and the highest seen at phase boundaries. */
         public double load1Before;
+
         public double load1After;
         public double load1Max;
     }
@@ -45,6 +47,7 @@ public class BenchResult {
         public double windowSeconds;
         /** Interactions are applied in event-time order once the watermark passes them: a floor under freshness. */
         public long watermarkOutOfOrdernessMs;
+
         public long autoWatermarkIntervalMs;
     }
 
@@ -58,12 +61,14 @@ public class BenchResult {
         public double eventsPerSecond;
         /** Per second of the thread's own CPU time: what a whole core would do, however busy the machine. */
         public double eventsPerCpuSecond;
+
         public long events;
         public double seconds;
         public int users;
         public int items;
         /** The same, without the per-event top-N list: the model updates alone (where the time per event goes). */
         public double updatesOnlyEventsPerSecond;
+
         public double updatesOnlyEventsPerCpuSecond;
     }
 
@@ -79,6 +84,7 @@ public class BenchResult {
         public double coresUsed;
         /** Events per CPU-second of the whole job, and that as a share of the ceiling's events per CPU-second. */
         public double eventsPerCpuSecond;
+
         public double percentOfCeilingPerCpuSecond;
         public Checkpoints checkpoints = new Checkpoints();
     }
@@ -86,10 +92,12 @@ public class BenchResult {
     public static class Checkpoints {
         /** Checkpoints triggered and completed inside the measuring window. */
         public int completed;
+
         public double durationMsMean;
         public double durationMsMax;
         /** Full state size and what the (incremental) checkpoint uploaded, mean over the window's checkpoints. */
         public double stateBytesMean;
+
         public double checkpointedBytesMean;
     }
 
@@ -99,9 +107,11 @@ public class BenchResult {
         public int parallelism;
         /** From an interaction's arrival (parse) to its user's recomputed list in serving's state. */
         public double p50Ms;
+
         public double p99Ms;
         /** Histogram samples behind the figures (each subtask keeps its last 10,000). */
         public long samples;
+
         public int snapshots;
     }
 
@@ -136,6 +146,7 @@ public class BenchResult {
         public double bytesPerUser;
         /** item-model / items. */
         public double bytesPerItem;
+
         public double savepointSeconds;
         public long savepointBytes;
         /** From the restored job's submission until a lookup answers with the user's list. */
@@ -160,11 +171,13 @@ public class BenchResult {
         public double bytesPerUser;
         /** (user-history + serving) growth since the previous level per user added: without the broadcast model copy. */
         public double marginalBytesPerUser;
+
         public double bytesPerItem;
         public double savepointSeconds;
         public long savepointBytes;
         /** Restoring this level's state: from the restored job's submission until a lookup answers. */
         public double restoreSeconds;
+
         public Latency lookups;
     }
 
@@ -172,11 +185,13 @@ public class BenchResult {
         public int historyLength;
         /** Users created in turn, each with this many events (twice the longest history compared). */
         public int eventsPerUser;
+
         public double eventsPerSecond;
         public double ceilingEventsPerSecond;
         public long users;
         /** user-history's state per user (the history itself). */
         public double bytesPerUser;
+
         public long userHistoryBytes;
         public long checkpointBytes;
         public double checkpointDurationMs;

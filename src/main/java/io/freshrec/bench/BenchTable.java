@@ -12,11 +12,24 @@ final class BenchTable {
     static void print(BenchResult r, PrintWriter out) {
         BenchResult.Settings s = r.settings;
         out.println();
-        out.printf(Locale.ROOT, "FreshRec bench%s: %,d users, %,d items, history length %d, %s state, checkpoints every %s%s; %d cores, %s%n",
-                s.quick ? " (quick)" : "", s.users, s.items, s.historyLength, s.stateBackend, s.checkpointInterval,
-                s.incrementalCheckpoints ? " (incremental)" : "", r.machine.cores, r.machine.java);
-        out.printf(Locale.ROOT, "Load average (1 min): %.2f before, %.2f after, %.2f highest seen%n", r.machine.load1Before,
-                r.machine.load1After, r.machine.load1Max);
+        out.printf(
+                Locale.ROOT,
+                "FreshRec bench%s: %,d users, %,d items, history length %d, %s state, checkpoints every %s%s; %d cores, %s%n",
+                s.quick ? " (quick)" : "",
+                s.users,
+                s.items,
+                s.historyLength,
+                s.stateBackend,
+                s.checkpointInterval,
+                s.incrementalCheckpoints ? " (incremental)" : "",
+                r.machine.cores,
+                r.machine.java);
+        out.printf(
+                Locale.ROOT,
+                "Load average (1 min): %.2f before, %.2f after, %.2f highest seen%n",
+                r.machine.load1Before,
+                r.machine.load1After,
+                r.machine.load1Max);
         if (s.phases.contains("ceiling") || s.phases.contains("throughput")) {
             throughput(r, out);
         }
@@ -44,16 +57,32 @@ final class BenchTable {
     private static void throughput(BenchResult r, PrintWriter out) {
         BenchResult.Ceiling c = r.throughput.ceiling;
         out.println();
-        out.println("| throughput | events/s | of ceiling | cores busy | events per CPU-second | of ceiling's | checkpoints in window | checkpoint mean / max | state |");
+        out.println(
+                "| throughput | events/s | of ceiling | cores busy | events per CPU-second | of ceiling's | checkpoints in window | checkpoint mean / max | state |");
         out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        out.printf(Locale.ROOT, "| in-memory ceiling (1 thread, same model math) | %,.0f | 100%% | 1 | %,.0f | 100%% | - | - | - |%n",
-                c.eventsPerSecond, c.eventsPerCpuSecond);
-        out.printf(Locale.ROOT, "| in memory, model updates alone (no top-N list per event) | %,.0f | - | 1 | %,.0f | - | - | - | - |%n",
-                c.updatesOnlyEventsPerSecond, c.updatesOnlyEventsPerCpuSecond);
+        out.printf(
+                Locale.ROOT,
+                "| in-memory ceiling (1 thread, same model math) | %,.0f | 100%% | 1 | %,.0f | 100%% | - | - | - |%n",
+                c.eventsPerSecond,
+                c.eventsPerCpuSecond);
+        out.printf(
+                Locale.ROOT,
+                "| in memory, model updates alone (no top-N list per event) | %,.0f | - | 1 | %,.0f | - | - | - | - |%n",
+                c.updatesOnlyEventsPerSecond,
+                c.updatesOnlyEventsPerCpuSecond);
         for (BenchResult.JobThroughput t : r.throughput.job) {
-            out.printf(Locale.ROOT, "| job, parallelism %d, RocksDB + checkpoints | %,.0f | %.1f%% | %.2f | %,.0f | %.1f%% | %d | %.1f / %.1f s | %s |%n",
-                    t.parallelism, t.eventsPerSecond, t.percentOfCeiling, t.coresUsed, t.eventsPerCpuSecond, t.percentOfCeilingPerCpuSecond,
-                    t.checkpoints.completed, t.checkpoints.durationMsMean / 1000, t.checkpoints.durationMsMax / 1000,
+            out.printf(
+                    Locale.ROOT,
+                    "| job, parallelism %d, RocksDB + checkpoints | %,.0f | %.1f%% | %.2f | %,.0f | %.1f%% | %d | %.1f / %.1f s | %s |%n",
+                    t.parallelism,
+                    t.eventsPerSecond,
+                    t.percentOfCeiling,
+                    t.coresUsed,
+                    t.eventsPerCpuSecond,
+                    t.percentOfCeilingPerCpuSecond,
+                    t.checkpoints.completed,
+                    t.checkpoints.durationMsMean / 1000,
+                    t.checkpoints.durationMsMax / 1000,
                     Bench.bytes((long) t.checkpoints.stateBytesMean));
         }
     }
@@ -61,36 +90,78 @@ final class BenchTable {
     private static void freshnessLookupsState(BenchResult r, PrintWriter out) {
         BenchResult.Freshness f = r.freshness;
         out.println();
-        out.printf(Locale.ROOT, "Freshness at half of the maximum load (%,.0f events/s, parallelism %d): p50 %.0f ms, p99 %.0f ms%n",
-                f.achievedRate, f.parallelism, f.p50Ms, f.p99Ms);
+        out.printf(
+                Locale.ROOT,
+                "Freshness at half of the maximum load (%,.0f events/s, parallelism %d): p50 %.0f ms, p99 %.0f ms%n",
+                f.achievedRate,
+                f.parallelism,
+                f.p50Ms,
+                f.p99Ms);
         out.println();
         BenchResult.LookupFigures l = r.lookups;
-        out.printf(Locale.ROOT, "Lookups of %,d users' lists (%.0f B serialized; %s):%n", l.keys, l.valueBytesMean, l.conditions);
+        out.printf(
+                Locale.ROOT,
+                "Lookups of %,d users' lists (%.0f B serialized; %s):%n",
+                l.keys,
+                l.valueBytesMean,
+                l.conditions);
         out.println("| store | clients | p50 ms | p99 ms | p99.9 ms | lookups/s |");
         out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
         latencyRows(out, "queryable state", l.queryableState);
         latencyRows(out, "Redis " + l.redisVersion + " (jedis)", l.redis);
         out.println();
         BenchResult.State st = r.state;
-        out.printf(Locale.ROOT, "State after the freshness run (%,d events): %,d users, %,d items; checkpoint %s in %.0f ms (%s uploaded, incremental)%n",
-                st.events, st.users, st.items, Bench.bytes(st.checkpointBytes), st.checkpointDurationMs, Bench.bytes(st.checkpointedBytes));
-        out.printf(Locale.ROOT, "  %.0f B per user (user-history + serving, with serving's broadcast model copy), %.0f B per item (item-model); by operator: %s%n",
-                st.bytesPerUser, st.bytesPerItem, operators(st.bytesByOperator));
-        out.printf(Locale.ROOT, "  savepoint %s in %.1f s; restore until lookups answer %.1f s%n", Bench.bytes(st.savepointBytes),
-                st.savepointSeconds, st.restoreSeconds);
+        out.printf(
+                Locale.ROOT,
+                "State after the freshness run (%,d events): %,d users, %,d items; checkpoint %s in %.0f ms (%s uploaded, incremental)%n",
+                st.events,
+                st.users,
+                st.items,
+                Bench.bytes(st.checkpointBytes),
+                st.checkpointDurationMs,
+                Bench.bytes(st.checkpointedBytes));
+        out.printf(
+                Locale.ROOT,
+                "  %.0f B per user (user-history + serving, with serving's broadcast model copy), %.0f B per item (item-model); by operator: %s%n",
+                st.bytesPerUser,
+                st.bytesPerItem,
+                operators(st.bytesByOperator));
+        out.printf(
+                Locale.ROOT,
+                "  savepoint %s in %.1f s; restore until lookups answer %.1f s%n",
+                Bench.bytes(st.savepointBytes),
+                st.savepointSeconds,
+                st.restoreSeconds);
     }
 
     private static void growth(BenchResult r, PrintWriter out) {
         BenchResult.Growth g = r.growth;
         out.println();
-        out.printf(Locale.ROOT, "Growth with users (%d event%s per user, users created in turn):%n", g.eventsPerUser, g.eventsPerUser == 1 ? "" : "s");
-        out.println("| users | items | events/s | checkpoint | checkpoint ms | B per user | B per added user | B per item | savepoint | savepoint s | restore s | lookup p99 ms |");
+        out.printf(
+                Locale.ROOT,
+                "Growth with users (%d event%s per user, users created in turn):%n",
+                g.eventsPerUser,
+                g.eventsPerUser == 1 ? "" : "s");
+        out.println(
+                "| users | items | events/s | checkpoint | checkpoint ms | B per user | B per added user | B per item | savepoint | savepoint s | restore s | lookup p99 ms |");
         out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (BenchResult.GrowthLevel level : g.levels) {
-            out.printf(Locale.ROOT, "| %,d | %,d | %s | %s | %.0f | %.0f | %s | %.0f | %s | %.1f | %.1f | %.3f |%n", level.users, level.items,
-                    Bench.rate(level.eventsPerSecond), Bench.bytes(level.checkpointBytes), level.checkpointDurationMs, level.bytesPerUser,
-                    level.marginalBytesPerUser > 0 ? String.format(Locale.ROOT, "%.0f", level.marginalBytesPerUser) : "-", level.bytesPerItem,
-                    Bench.bytes(level.savepointBytes), level.savepointSeconds, level.restoreSeconds,
+            out.printf(
+                    Locale.ROOT,
+                    "| %,d | %,d | %s | %s | %.0f | %.0f | %s | %.0f | %s | %.1f | %.1f | %.3f |%n",
+                    level.users,
+                    level.items,
+                    Bench.rate(level.eventsPerSecond),
+                    Bench.bytes(level.checkpointBytes),
+                    level.checkpointDurationMs,
+                    level.bytesPerUser,
+                    level.marginalBytesPerUser > 0
+                            ? String.format(Locale.ROOT, "%.0f", level.marginalBytesPerUser)
+                            : "-",
+                    level.bytesPerItem,
+                    Bench.bytes(level.savepointBytes),
+                    level.savepointSeconds,
+                    level.restoreSeconds,
                     level.lookups == null ? Double.NaN : level.lookups.p99Ms);
         }
         for (String skipped : g.skipped) {
@@ -102,20 +173,40 @@ final class BenchTable {
         out.println();
         if (!r.historyLength.isEmpty()) {
             BenchResult.HistoryLength first = r.historyLength.get(0);
-            out.printf(Locale.ROOT, "By history length (%,d users created in turn, %d events each):%n", first.users, first.eventsPerUser);
+            out.printf(
+                    Locale.ROOT,
+                    "By history length (%,d users created in turn, %d events each):%n",
+                    first.users,
+                    first.eventsPerUser);
         }
-        out.println("| history length | events/s (job) | events/s (ceiling, same stream) | user-history B per user | user-history state | checkpoint | checkpoint ms |");
+        out.println(
+                "| history length | events/s (job) | events/s (ceiling, same stream) | user-history B per user | user-history state | checkpoint | checkpoint ms |");
         out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (BenchResult.HistoryLength h : r.historyLength) {
-            out.printf(Locale.ROOT, "| %d | %s | %,.0f | %.0f | %s | %s | %.0f |%n", h.historyLength, Bench.rate(h.eventsPerSecond),
-                    h.ceilingEventsPerSecond, h.bytesPerUser, Bench.bytes(h.userHistoryBytes), Bench.bytes(h.checkpointBytes),
+            out.printf(
+                    Locale.ROOT,
+                    "| %d | %s | %,.0f | %.0f | %s | %s | %.0f |%n",
+                    h.historyLength,
+                    Bench.rate(h.eventsPerSecond),
+                    h.ceilingEventsPerSecond,
+                    h.bytesPerUser,
+                    Bench.bytes(h.userHistoryBytes),
+                    Bench.bytes(h.checkpointBytes),
                     h.checkpointDurationMs);
         }
     }
 
     private static void latencyRows(PrintWriter out, String store, List<BenchResult.Latency> rows) {
         for (BenchResult.Latency l : rows) {
-            out.printf(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.3f | %,.0f |%n", store, l.clients, l.p50Ms, l.p99Ms, l.p999Ms, l.perSecond);
+            out.printf(
+                    Locale.ROOT,
+                    "| %s | %d | %.3f | %.3f | %.3f | %,.0f |%n",
+                    store,
+                    l.clients,
+                    l.p50Ms,
+                    l.p99Ms,
+                    l.p999Ms,
+                    l.perSecond);
         }
     }
 
@@ -123,7 +214,10 @@ final class BenchTable {
         StringBuilder text = new StringBuilder();
         byVertex.forEach((name, bytes) -> {
             if (bytes > 0) {
-                text.append(text.length() == 0 ? "" : ", ").append(name).append(' ').append(Bench.bytes(bytes));
+                text.append(text.length() == 0 ? "" : ", ")
+                        .append(name)
+                        .append(' ')
+                        .append(Bench.bytes(bytes));
             }
         });
         return text.toString();

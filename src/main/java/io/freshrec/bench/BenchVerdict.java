@@ -17,23 +17,43 @@ final class BenchVerdict {
         r.notes.clear();
         notes(r);
         BenchResult.JobThroughput widest = r.throughput.job.stream()
-                .max(Comparator.comparingInt((BenchResult.JobThroughput t) -> t.parallelism)).orElse(null);
+                .max(Comparator.comparingInt((BenchResult.JobThroughput t) -> t.parallelism))
+                .orElse(null);
         if (widest != null) {
-            add(r, String.format(Locale.ROOT, "throughput, p%d, RocksDB + checkpoints", widest.parallelism), ">= 50,000 events/s",
-                    String.format(Locale.ROOT, "%,.0f events/s", widest.eventsPerSecond), widest.eventsPerSecond >= EVENTS_PER_SECOND);
-            if (r.throughput.ceiling.eventsPerSecond > 0) add(r, "share of the in-memory ceiling", ">= 30%",
-                    String.format(Locale.ROOT, "%.1f%% of %,.0f events/s", widest.percentOfCeiling, r.throughput.ceiling.eventsPerSecond),
-                    widest.percentOfCeiling >= PERCENT_OF_CEILING);
+            add(
+                    r,
+                    String.format(Locale.ROOT, "throughput, p%d, RocksDB + checkpoints", widest.parallelism),
+                    ">= 50,000 events/s",
+                    String.format(Locale.ROOT, "%,.0f events/s", widest.eventsPerSecond),
+                    widest.eventsPerSecond >= EVENTS_PER_SECOND);
+            if (r.throughput.ceiling.eventsPerSecond > 0)
+                add(
+                        r,
+                        "share of the in-memory ceiling",
+                        ">= 30%",
+                        String.format(
+                                Locale.ROOT,
+                                "%.1f%% of %,.0f events/s",
+                                widest.percentOfCeiling,
+                                r.throughput.ceiling.eventsPerSecond),
+                        widest.percentOfCeiling >= PERCENT_OF_CEILING);
         }
         if (r.freshness.snapshots == 0) {
             return;
         }
-        add(r, "freshness p99 at half of the maximum load", "<= 250 ms",
+        add(
+                r,
+                "freshness p99 at half of the maximum load",
+                "<= 250 ms",
                 String.format(Locale.ROOT, "%.0f ms at %,.0f events/s", r.freshness.p99Ms, r.freshness.achievedRate),
                 r.freshness.snapshots > 0 && r.freshness.p99Ms <= FRESHNESS_P99_MS);
         if (!r.lookups.queryableState.isEmpty()) {
             BenchResult.Latency one = r.lookups.queryableState.get(0);
-            add(r, "lookup p99, one client (queryable state)", "<= 1 ms", String.format(Locale.ROOT, "%.3f ms", one.p99Ms),
+            add(
+                    r,
+                    "lookup p99, one client (queryable state)",
+                    "<= 1 ms",
+                    String.format(Locale.ROOT, "%.3f ms", one.p99Ms),
                     one.p99Ms <= LOOKUP_P99_MS);
         }
     }
@@ -42,39 +62,64 @@ final class BenchVerdict {
     private static void notes(BenchResult r) {
         BenchResult.Machine m = r.machine;
         if (m.load1Max > m.cores) {
-            r.notes.add(String.format(Locale.ROOT, "the machine was shared: 1-minute load average %.1f before, up to %.1f during the run, "
-                    + "on %d cores; every figure is lower (latencies higher) than on an idle machine", m.load1Before, m.load1Max, m.cores));
+            r.notes.add(String.format(
+                    Locale.ROOT,
+                    "the machine was shared: 1-minute load average %.1f before, up to %.1f during the run, "
+                            + "on %d cores; every figure is lower (latencies higher) than on an idle machine",
+                    m.load1Before,
+                    m.load1Max,
+                    m.cores));
         }
         BenchResult.Ceiling c = r.throughput.ceiling;
         if (c.eventsPerCpuSecond > 0 && c.updatesOnlyEventsPerCpuSecond > 0) {
             double listShare = 100 * (1 - c.eventsPerCpuSecond / c.updatesOnlyEventsPerCpuSecond);
-            r.notes.add(String.format(Locale.ROOT, "in memory on one thread the model updates alone take %.0f us of CPU per event; with the "
-                    + "top-N list recomputed for each event's user (what serving does) %.0f us: the lists take %.0f%% of the time per event",
-                    1e6 / c.updatesOnlyEventsPerCpuSecond, 1e6 / c.eventsPerCpuSecond, listShare));
+            r.notes.add(String.format(
+                    Locale.ROOT,
+                    "in memory on one thread the model updates alone take %.0f us of CPU per event; with the "
+                            + "top-N list recomputed for each event's user (what serving does) %.0f us: the lists take %.0f%% of the time per event",
+                    1e6 / c.updatesOnlyEventsPerCpuSecond,
+                    1e6 / c.eventsPerCpuSecond,
+                    listShare));
             if (c.eventsPerCpuSecond > 0 && c.eventsPerCpuSecond * m.cores < EVENTS_PER_SECOND) {
-                r.notes.add(String.format(Locale.ROOT, "the model math alone takes %.0f us of CPU per event (%,.0f events per CPU-second in "
-                        + "memory): %d cores doing nothing else would reach %,.0f events/s, below 50,000", 1e6 / c.eventsPerCpuSecond,
-                        c.eventsPerCpuSecond, m.cores, c.eventsPerCpuSecond * m.cores));
+                r.notes.add(String.format(
+                        Locale.ROOT,
+                        "the model math alone takes %.0f us of CPU per event (%,.0f events per CPU-second in "
+                                + "memory): %d cores doing nothing else would reach %,.0f events/s, below 50,000",
+                        1e6 / c.eventsPerCpuSecond,
+                        c.eventsPerCpuSecond,
+                        m.cores,
+                        c.eventsPerCpuSecond * m.cores));
             }
         }
         for (BenchResult.JobThroughput t : r.throughput.job) {
             if (t.eventsPerCpuSecond > 0 && c.eventsPerCpuSecond > 0) {
-                r.notes.add(String.format(Locale.ROOT, "parallelism %d: %.0f us of CPU per event in the job against %.0f us in memory "
-                        + "(%.1fx): the rest is generating and parsing the records, RocksDB, serialization, buffers, timers, checkpoints and "
-                        + "the model's broadcast to serving; "
-                        + "the job kept %.2f of %d cores busy", t.parallelism, 1e6 / t.eventsPerCpuSecond, 1e6 / c.eventsPerCpuSecond,
-                        c.eventsPerCpuSecond / t.eventsPerCpuSecond, t.coresUsed, m.cores));
+                r.notes.add(String.format(
+                        Locale.ROOT,
+                        "parallelism %d: %.0f us of CPU per event in the job against %.0f us in memory "
+                                + "(%.1fx): the rest is generating and parsing the records, RocksDB, serialization, buffers, timers, checkpoints and "
+                                + "the model's broadcast to serving; "
+                                + "the job kept %.2f of %d cores busy",
+                        t.parallelism,
+                        1e6 / t.eventsPerCpuSecond,
+                        1e6 / c.eventsPerCpuSecond,
+                        c.eventsPerCpuSecond / t.eventsPerCpuSecond,
+                        t.coresUsed,
+                        m.cores));
             }
         }
         BenchResult.Settings s = r.settings;
         if (r.freshness.snapshots > 0) {
-            r.notes.add(String.format(Locale.ROOT, "freshness includes waiting for the watermark: user-history applies interactions in "
-                    + "event-time order once the watermark passes them, %d ms out-of-orderness plus up to %d ms between watermarks "
-                    + "(freshrec.watermark.out-of-orderness, pipeline.auto-watermark-interval)", s.watermarkOutOfOrdernessMs,
+            r.notes.add(String.format(
+                    Locale.ROOT,
+                    "freshness includes waiting for the watermark: user-history applies interactions in "
+                            + "event-time order once the watermark passes them, %d ms out-of-orderness plus up to %d ms between watermarks "
+                            + "(freshrec.watermark.out-of-orderness, pipeline.auto-watermark-interval)",
+                    s.watermarkOutOfOrdernessMs,
                     s.autoWatermarkIntervalMs));
         }
         if (r.lookups.conditions != null) {
-            r.notes.add("lookups: " + r.lookups.conditions + "; both stores answer with the same serialized list, deserialized by the client");
+            r.notes.add("lookups: " + r.lookups.conditions
+                    + "; both stores answer with the same serialized list, deserialized by the client");
         }
     }
 

@@ -21,7 +21,8 @@ final class Ceiling {
 
     private Ceiling() {}
 
-    static BenchResult.Ceiling measure(SyntheticInteractions world, ModelConfig config, double warmupSeconds, double seconds) {
+    static BenchResult.Ceiling measure(
+            SyntheticInteractions world, ModelConfig config, double warmupSeconds, double seconds) {
         return measure(world::at, config, warmupSeconds, seconds, true);
     }
 
@@ -29,8 +30,8 @@ final class Ceiling {
      * @param events the n-th interaction
      * @param lists also compute the user's top-N list per event (serving's work); without: the model updates alone
      */
-    static BenchResult.Ceiling measure(LongFunction<Interaction> events, ModelConfig config, double warmupSeconds, double seconds,
-            boolean lists) {
+    static BenchResult.Ceiling measure(
+            LongFunction<Interaction> events, ModelConfig config, double warmupSeconds, double seconds, boolean lists) {
         InMemoryModel model = new InMemoryModel(config);
         Interaction[] chunk = new Interaction[CHUNK];
         long next = 0;

@@ -7,19 +7,19 @@ import io.freshrec.sources.InteractionSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.util.Locale;
 
 /**
  * One job of the benchmark: the job exactly as {@code freshrec run} starts it ({@link EmbeddedRun}: MiniCluster,
@@ -35,7 +35,13 @@ final class JobRun implements AutoCloseable {
     private volatile Throwable failure;
     private volatile boolean ended;
 
-    private JobRun(String label, Configuration conf, InteractionSource source, Path deadLetters, String savepoint, PrintWriter out,
+    private JobRun(
+            String label,
+            Configuration conf,
+            InteractionSource source,
+            Path deadLetters,
+            String savepoint,
+            PrintWriter out,
             Duration progress) {
         PrintWriter lines = new PrintWriter(new ProgressFilter(out, "    " + label + " "), true);
         EmbeddedRun.Listener listener = new EmbeddedRun.Listener() {
@@ -48,22 +54,31 @@ final class JobRun implements AutoCloseable {
             }
         };
         EmbeddedRun run = new EmbeddedRun(conf, source, deadLetters, lines, savepoint, listener);
-        thread = new Thread(() -> {
-            try {
-                run.run(null, progress, new long[0]);
-            } catch (Throwable e) {
-                failure = e;
-            } finally {
-                ended = true;
-                started.countDown();
-            }
-        }, "bench-" + label);
+        thread = new Thread(
+                () -> {
+                    try {
+                        run.run(null, progress, new long[0]);
+                    } catch (Throwable e) {
+                        failure = e;
+                    } finally {
+                        ended = true;
+                        started.countDown();
+                    }
+                },
+                "bench-" + label);
         thread.setDaemon(true);
     }
 
     /** Starts the job; returns once it was submitted. */
-    static JobRun start(String label, Configuration conf, InteractionSource source, Path deadLetters, String savepoint,
-            PrintWriter out, Duration progress) throws Exception {
+    static JobRun start(
+            String label,
+            Configuration conf,
+            InteractionSource source,
+            Path deadLetters,
+            String savepoint,
+            PrintWriter out,
+            Duration progress)
+            throws Exception {
         awaitPortsFree(conf);
         JobRun job = new JobRun(label, conf, source, deadLetters, savepoint, out, progress);
         job.thread.start();
@@ -167,8 +182,13 @@ final class JobRun implements AutoCloseable {
             return "";
         }
         StringBuilder text = new StringBuilder(": ").append(failure.getMessage());
-        for (Throwable cause = failure.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            text.append(" <- ").append(cause.getClass().getSimpleName()).append(": ").append(cause.getMessage());
+        for (Throwable cause = failure.getCause();
+                cause != null && cause != cause.getCause();
+                cause = cause.getCause()) {
+            text.append(" <- ")
+                    .append(cause.getClass().getSimpleName())
+                    .append(": ")
+                    .append(cause.getMessage());
         }
         return text.toString();
     }
@@ -232,8 +252,10 @@ final class JobRun implements AutoCloseable {
     /** Completed checkpoints (not savepoints) in the REST API's history, oldest first. */
     List<JsonNode> completedCheckpoints() throws IOException, InterruptedException {
         List<JsonNode> done = new ArrayList<>();
-        for (JsonNode checkpoint : read(r -> r.get("jobs/" + jobId + "/checkpoints")).path("history")) {
-            if ("COMPLETED".equals(checkpoint.path("status").asText()) && !checkpoint.path("is_savepoint").asBoolean()) {
+        for (JsonNode checkpoint :
+                read(r -> r.get("jobs/" + jobId + "/checkpoints")).path("history")) {
+            if ("COMPLETED".equals(checkpoint.path("status").asText())
+                    && !checkpoint.path("is_savepoint").asBoolean()) {
                 done.add(0, checkpoint);
             }
         }
@@ -263,9 +285,12 @@ final class JobRun implements AutoCloseable {
             names.put(vertex.path("id").asText(), vertex.path("name").asText());
         }
         Map<String, Long> sizes = new LinkedHashMap<>();
-        JsonNode tasks = read(r -> r.get("jobs/" + jobId + "/checkpoints/details/" + checkpointId)).path("tasks");
-        tasks.fields().forEachRemaining(task -> sizes.put(names.getOrDefault(task.getKey(), task.getKey()),
-                task.getValue().path("state_size").asLong()));
+        JsonNode tasks = read(r -> r.get("jobs/" + jobId + "/checkpoints/details/" + checkpointId))
+                .path("tasks");
+        tasks.fields()
+                .forEachRemaining(task -> sizes.put(
+                        names.getOrDefault(task.getKey(), task.getKey()),
+                        task.getValue().path("state_size").asLong()));
         return sizes;
     }
 
@@ -287,7 +312,8 @@ final class JobRun implements AutoCloseable {
             thread.join(1000);
         }
         if (thread.isAlive()) {
-            throw new IllegalStateException("the embedded Flink of " + thread.getName() + " did not stop within 3 minutes");
+            throw new IllegalStateException(
+                    "the embedded Flink of " + thread.getName() + " did not stop within 3 minutes");
         }
     }
 

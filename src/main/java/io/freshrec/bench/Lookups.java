@@ -96,10 +96,11 @@ final class Lookups {
     }
 
     /** The users among {@code candidates} that have a served list, with their lists (through queryable state). */
-    static List<Recommendations> served(String host, int proxyPort, URI rest, String jobId, long[] candidates) throws Exception {
+    static List<Recommendations> served(String host, int proxyPort, URI rest, String jobId, long[] candidates)
+            throws Exception {
         List<Recommendations> lists = new ArrayList<>();
-        try (RecommendationClient client = new RecommendationClient(host, proxyPort, rest, JobID.fromHexString(jobId),
-                Duration.ofSeconds(30))) {
+        try (RecommendationClient client =
+                new RecommendationClient(host, proxyPort, rest, JobID.fromHexString(jobId), Duration.ofSeconds(30))) {
             for (long user : candidates) {
                 Optional<Recommendations> list = client.recommendations(user);
                 list.ifPresent(lists::add);
@@ -153,7 +154,8 @@ final class Lookups {
                             long user = keys[(offset + i) % keys.length];
                             long start = System.nanoTime();
                             boolean found = client.lookup(user);
-                            histogram.recordValue(Math.min(System.nanoTime() - start, histogram.getHighestTrackableValue()));
+                            histogram.recordValue(
+                                    Math.min(System.nanoTime() - start, histogram.getHighestTrackableValue()));
                             if (!found) {
                                 throw new IllegalStateException("no list for user " + user);
                             }

@@ -26,7 +26,8 @@ final class RedisServer implements AutoCloseable {
 
     /** The redis-server executable on the PATH (or /usr/bin, /usr/sbin), or null. */
     static Path executable() {
-        String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/bin" + File.pathSeparator + "/usr/sbin";
+        String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/bin" + File.pathSeparator
+                + "/usr/sbin";
         for (String dir : path.split(File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "redis-server"))) {
                 return Path.of(dir, "redis-server");
@@ -41,9 +42,22 @@ final class RedisServer implements AutoCloseable {
             throw new IOException("redis-server not found (Debian: apt-get install redis-server)");
         }
         Files.createDirectories(workDir);
-        Process process = new ProcessBuilder(List.of(executable.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", workDir.toAbsolutePath().toString(),
-                "--logfile", ""))
+        Process process = new ProcessBuilder(List.of(
+                        executable.toString(),
+                        "--port",
+                        Integer.toString(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--daemonize",
+                        "no",
+                        "--dir",
+                        workDir.toAbsolutePath().toString(),
+                        "--logfile",
+                        ""))
                 .redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("redis.log").toFile())
                 .start();
@@ -57,7 +71,8 @@ final class RedisServer implements AutoCloseable {
             } catch (RuntimeException notYet) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     server.close();
-                    throw new IOException("redis-server on port " + port + " did not start (see " + workDir.resolve("redis.log") + ")");
+                    throw new IOException("redis-server on port " + port + " did not start (see "
+                            + workDir.resolve("redis.log") + ")");
                 }
                 Thread.sleep(50);
             }

@@ -12,7 +12,8 @@ final class Uptime {
 
     static String text() {
         try {
-            Process process = new ProcessBuilder("uptime").redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder("uptime").redirectErrorStream(true).start();
             String text = new String(process.getInputStream().readAllBytes()).trim();
             process.waitFor(5, TimeUnit.SECONDS);
             if (!text.isEmpty()) {

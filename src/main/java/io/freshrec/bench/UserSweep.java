@@ -39,7 +39,10 @@ final class UserSweep implements GeneratorFunction<Long, String> {
 
     /** The job's source of {@code count} such events, staying up after the last (its state stays served). */
     InteractionSource source(long count) {
-        return new InteractionSource(new SequenceSource<>(this, count, RateLimiterStrategy.noOp(), true, Types.STRING),
-                InteractionSource.GENERATOR, 1, InputFormat.JSON_LINES);
+        return new InteractionSource(
+                new SequenceSource<>(this, count, RateLimiterStrategy.noOp(), true, Types.STRING),
+                InteractionSource.GENERATOR,
+                1,
+                InputFormat.JSON_LINES);
     }
 }

@@ -4,26 +4,34 @@ import io.freshrec.bench.Bench;
 import io.freshrec.bench.BenchOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import java.util.LinkedHashSet;
 
 /** {@code freshrec bench}: throughput, freshness, lookups (next to Redis), state, checkpoints, restores, growth. */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Benchmark the job on an embedded Flink with RocksDB and checkpoints: maximum events/s at parallelism 1 and 2 "
-                + "next to the single-thread in-memory ceiling; freshness at half of that load; lookups through queryable state "
-                + "next to Redis (redis-server started and stopped by the bench); state per user and item, checkpoints, "
-                + "savepoint and restore; growth with users and history length.",
-                "Prints a table and writes bench.json and bench.png to --out. Default: about 12-15 minutes; --quick about 3."})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Benchmark the job on an embedded Flink with RocksDB and checkpoints: maximum events/s at parallelism 1 and 2 "
+                    + "next to the single-thread in-memory ceiling; freshness at half of that load; lookups through queryable state "
+                    + "next to Redis (redis-server started and stopped by the bench); state per user and item, checkpoints, "
+                    + "savepoint and restore; growth with users and history length.",
+            "Prints a table and writes bench.json and bench.png to --out. Default: about 12-15 minutes; --quick about 3."
+        })
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Smoke run: every phase with short windows and small growth levels.")
     boolean quick;
 
-    @Option(names = "--out", defaultValue = "target/bench", description = "Directory for bench.json and bench.png. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--out",
+            defaultValue = "target/bench",
+            description = "Directory for bench.json and bench.png. Default: ${DEFAULT-VALUE}.")
     Path out;
 
     @Option(names = "--users", description = "Generator users (default 10000).")
@@ -32,49 +40,92 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--items", description = "Generator catalogue size (default 5000).")
     Integer items;
 
-    @Option(names = "--parallelism", split = ",", paramLabel = "P", description = "Parallelisms of the throughput runs (default 1,2).")
+    @Option(
+            names = "--parallelism",
+            split = ",",
+            paramLabel = "P",
+            description = "Parallelisms of the throughput runs (default 1,2).")
     List<Integer> parallelisms;
 
-    @Option(names = "--ceiling-window", converter = DurationConverter.class,
-            description = "Measuring window of each in-memory ceiling (default 10s after 5s warm-up; quick 3s after 2s).")
+    @Option(
+            names = "--ceiling-window",
+            converter = DurationConverter.class,
+            description =
+                    "Measuring window of each in-memory ceiling (default 10s after 5s warm-up; quick 3s after 2s).")
     Duration ceilingWindow;
 
-    @Option(names = "--warmup", converter = DurationConverter.class, description = "Warm-up of each maximum-throughput run (default 20s; quick 11s).")
+    @Option(
+            names = "--warmup",
+            converter = DurationConverter.class,
+            description = "Warm-up of each maximum-throughput run (default 20s; quick 11s).")
     Duration warmup;
 
-    @Option(names = "--window", converter = DurationConverter.class, description = "Measuring window of each maximum-throughput run (default 40s; quick 10s).")
+    @Option(
+            names = "--window",
+            converter = DurationConverter.class,
+            description = "Measuring window of each maximum-throughput run (default 40s; quick 10s).")
     Duration window;
 
-    @Option(names = "--freshness-window", converter = DurationConverter.class, description = "Measuring window at half load (default 30s; quick 10s).")
+    @Option(
+            names = "--freshness-window",
+            converter = DurationConverter.class,
+            description = "Measuring window at half load (default 30s; quick 10s).")
     Duration freshnessWindow;
 
-    @Option(names = "--lookups", paramLabel = "N", description = "Timed lookups by one client; several clients share as many (default 20000; quick 3000).")
+    @Option(
+            names = "--lookups",
+            paramLabel = "N",
+            description = "Timed lookups by one client; several clients share as many (default 20000; quick 3000).")
     Integer lookups;
 
     @Option(names = "--clients", description = "Concurrent lookup clients (default 4).")
     Integer clients;
 
-    @Option(names = "--growth-users", split = ",", paramLabel = "N", description = "User counts of the growth levels (default 10000,100000,1000000; quick 2000,20000).")
+    @Option(
+            names = "--growth-users",
+            split = ",",
+            paramLabel = "N",
+            description = "User counts of the growth levels (default 10000,100000,1000000; quick 2000,20000).")
     List<Long> growthUsers;
 
-    @Option(names = "--growth-events-per-user", paramLabel = "K", description = "Events per user in the growth levels (default 1).")
+    @Option(
+            names = "--growth-events-per-user",
+            paramLabel = "K",
+            description = "Events per user in the growth levels (default 1).")
     Integer growthEventsPerUser;
 
-    @Option(names = "--growth-budget", converter = DurationConverter.class, description = "Skip growth levels estimated to take longer in all (default 12min; quick 2min).")
+    @Option(
+            names = "--growth-budget",
+            converter = DurationConverter.class,
+            description = "Skip growth levels estimated to take longer in all (default 12min; quick 2min).")
     Duration growthBudget;
 
-    @Option(names = "--history-lengths", split = ",", paramLabel = "H", description = "History lengths to compare (default 8,32).")
+    @Option(
+            names = "--history-lengths",
+            split = ",",
+            paramLabel = "H",
+            description = "History lengths to compare (default 8,32).")
     List<Integer> historyLengths;
 
-    @Option(names = "--history-events", paramLabel = "N", description = "Events of each history-length run (default 60000; quick 8000).")
+    @Option(
+            names = "--history-events",
+            paramLabel = "N",
+            description = "Events of each history-length run (default 60000; quick 8000).")
     Long historyEvents;
 
-    @Option(names = "--port-base", description = "Ports: REST base+81, queryable-state proxy base+69 and server base+67, Redis base+79. Default 32000.")
+    @Option(
+            names = "--port-base",
+            description =
+                    "Ports: REST base+81, queryable-state proxy base+69 and server base+67, Redis base+79. Default 32000.")
     Integer portBase;
 
-    @Option(names = "--only", split = ",", paramLabel = "PHASE",
-            description = "Run only these phases: ceiling, throughput, freshness (with lookups, state, savepoint and restore; "
-                    + "needs throughput), growth, history. Default: all.")
+    @Option(
+            names = "--only",
+            split = ",",
+            paramLabel = "PHASE",
+            description =
+                    "Run only these phases: ceiling, throughput, freshness (with lookups, state, savepoint and restore; "
+                            + "needs throughput), growth, history. Default: all.")
     List<String> only;
 
     @Option(names = "--keep-state", description = "Keep checkpoints, savepoints and Redis' directory under OUT/work.")
@@ -148,11 +199,13 @@ final class BenchCommand implements Callable<Integer> {
         if (only != null) {
             for (String phase : only) {
                 if (!BenchOptions.PHASES.contains(phase)) {
-                    throw new IllegalArgumentException("--only: unknown phase '" + phase + "' (" + String.join(", ", BenchOptions.PHASES) + ")");
+                    throw new IllegalArgumentException(
+                            "--only: unknown phase '" + phase + "' (" + String.join(", ", BenchOptions.PHASES) + ")");
                 }
             }
             if (only.contains("freshness") && !only.contains("throughput")) {
-                throw new IllegalArgumentException("--only freshness needs throughput too (it runs at half of the measured maximum)");
+                throw new IllegalArgumentException(
+                        "--only freshness needs throughput too (it runs at half of the measured maximum)");
             }
             o.phases = new LinkedHashSet<>(only);
         }

@@ -26,26 +26,42 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code freshrec bootstrap}: the model learnt from a history file, as a savepoint and a model version. */
-@Command(name = "bootstrap", mixinStandardHelpOptions = true,
-        description = "Learn the model from a history file with the job's own operators and write it as a savepoint, "
-                + "recorded as a model version (kind bootstrap) that the streaming job starts from (run --from VERSION).")
+@Command(
+        name = "bootstrap",
+        mixinStandardHelpOptions = true,
+        description =
+                "Learn the model from a history file with the job's own operators and write it as a savepoint, "
+                        + "recorded as a model version (kind bootstrap) that the streaming job starts from (run --from VERSION).")
 final class BootstrapCommand implements Callable<Integer> {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
-    @Option(names = "--input", required = true, description = "History file: u.data, ratings.csv, ratings.dat or JSON lines.")
+    @Option(
+            names = "--input",
+            required = true,
+            description = "History file: u.data, ratings.csv, ratings.dat or JSON lines.")
     Path input;
 
-    @Option(names = "--format", description = "Format of --input: ${COMPLETION-CANDIDATES}. Default: from the file name.")
+    @Option(
+            names = "--format",
+            description = "Format of --input: ${COMPLETION-CANDIDATES}. Default: from the file name.")
     InputFormat format;
 
-    @Option(names = "--out", paramLabel = "DIR",
-            description = "Directory (or URI) the savepoint is written under. Default: state.savepoints.dir of config.yaml (savepoints).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description =
+                    "Directory (or URI) the savepoint is written under. Default: state.savepoints.dir of config.yaml (savepoints).")
     String out;
 
-    @Option(names = "--note", description = "Free text recorded with the version. Default: the history file and its time span.")
+    @Option(
+            names = "--note",
+            description = "Free text recorded with the version. Default: the history file and its time span.")
     String note;
 
-    @Option(names = "--tag", description = "A name for the version (run --from NAME); tagged versions are never pruned.")
+    @Option(
+            names = "--tag",
+            description = "A name for the version (run --from NAME); tagged versions are never pruned.")
     String tag;
 
     @Mixin
@@ -102,17 +118,31 @@ final class BootstrapCommand implements Callable<Integer> {
         version.modelVersion = result.modelVersion;
         version.parallelism = result.parallelism;
         version.tag = tag;
-        version.note = note != null ? note : String.format(Locale.ROOT, "bootstrap from %s (%s to %s UTC)",
-                input.toAbsolutePath().normalize(), TIME.format(Instant.ofEpochMilli(result.history.firstEventTime)),
-                TIME.format(Instant.ofEpochMilli(result.history.lastEventTime)));
+        version.note = note != null
+                ? note
+                : String.format(
+                        Locale.ROOT,
+                        "bootstrap from %s (%s to %s UTC)",
+                        input.toAbsolutePath().normalize(),
+                        TIME.format(Instant.ofEpochMilli(result.history.firstEventTime)),
+                        TIME.format(Instant.ofEpochMilli(result.history.lastEventTime)));
         version = registry.add(version);
 
         printer.printf("Version %s (bootstrap): %s%n", version.id, version.savepoint);
-        printer.printf(Locale.ROOT, "  %,d events, %,d users, %,d items, model v%,d, recall@10 %s; learnt in %.1f s, savepoint %.1f s, %s; %.1f s in all%n",
-                result.events, result.users, result.items, result.modelVersion,
-                version.recallTotal == null ? "-" : String.format(Locale.ROOT, "%.4f", version.recallTotal), result.learnSeconds,
-                result.savepointSeconds, VersionsCommand.size(result.sizeBytes), result.totalSeconds);
-        printer.printf("Start the streaming job from it, with the same model settings and a stream that continues after %s UTC:%n",
+        printer.printf(
+                Locale.ROOT,
+                "  %,d events, %,d users, %,d items, model v%,d, recall@10 %s; learnt in %.1f s, savepoint %.1f s, %s; %.1f s in all%n",
+                result.events,
+                result.users,
+                result.items,
+                result.modelVersion,
+                version.recallTotal == null ? "-" : String.format(Locale.ROOT, "%.4f", version.recallTotal),
+                result.learnSeconds,
+                result.savepointSeconds,
+                VersionsCommand.size(result.sizeBytes),
+                result.totalSeconds);
+        printer.printf(
+                "Start the streaming job from it, with the same model settings and a stream that continues after %s UTC:%n",
                 TIME.format(Instant.ofEpochMilli(result.history.lastEventTime)));
         printer.printf("  %s%n", String.join(" ", runCommand(version)));
         printer.println("  (plus the stream's source: --input FILE, --kafka HOST:PORT, or the generator's options)");
@@ -125,12 +155,15 @@ final class BootstrapCommand implements Callable<Integer> {
         if (location == null || location.isBlank()) {
             location = "savepoints";
         }
-        return location.contains("://") ? location : Path.of(location).toAbsolutePath().normalize().toUri().toString();
+        return location.contains("://")
+                ? location
+                : Path.of(location).toAbsolutePath().normalize().toUri().toString();
     }
 
     /** {@code java -jar target/freshrec.jar run --from vN} with this command's settings. */
     private List<String> runCommand(VersionRecord version) {
-        List<String> command = new ArrayList<>(List.of("java", "-jar", "target/freshrec.jar", "run", "--from", version.id));
+        List<String> command =
+                new ArrayList<>(List.of("java", "-jar", "target/freshrec.jar", "run", "--from", version.id));
         if (registryOptions.registry != null) {
             command.add("--registry");
             command.add(quoted(registryOptions.registry.toString()));

@@ -21,10 +21,18 @@ final class ConfigOptions {
     static final Path DEFAULT_DIRECTORY = Path.of("flink-conf");
 
     // No defaultValue: on a cluster the default is $FLINK_CONF_DIR (see clusterSettings); directory() has ./flink-conf.
-    @Option(names = "--flink-conf", paramLabel = "DIR", descriptionKey = "flink-conf", description = "Directory with config.yaml. Default: flink-conf.")
+    @Option(
+            names = "--flink-conf",
+            paramLabel = "DIR",
+            descriptionKey = "flink-conf",
+            description = "Directory with config.yaml. Default: flink-conf.")
     Path flinkConf;
 
-    @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", descriptionKey = "set", description = "Override a setting of config.yaml, e.g. -D freshrec.model.history-length=20.")
+    @Option(
+            names = {"-D", "--set"},
+            paramLabel = "KEY=VALUE",
+            descriptionKey = "set",
+            description = "Override a setting of config.yaml, e.g. -D freshrec.model.history-length=20.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     /** --flink-conf, else ./flink-conf. */
@@ -63,7 +71,8 @@ final class ConfigOptions {
             // A cluster whose directory holds only the legacy flink-conf.yaml, or nothing: its own
             // configuration (e.g. a FlinkDeployment's flinkConfiguration) plus the overrides.
             Configuration settings = Files.isDirectory(conf)
-                    ? GlobalConfiguration.loadConfiguration(conf.toString()) : new Configuration();
+                    ? GlobalConfiguration.loadConfiguration(conf.toString())
+                    : new Configuration();
             overrides.forEach(settings::setString);
             return settings;
         }

@@ -17,22 +17,24 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import java.util.TreeMap;
-import org.apache.flink.util.TimeUtils;
 
 /**
  * {@code freshrec evaluate}: replays a file through the real job and, on the same replay, through two baselines
  * (running popularity, cosine co-occurrence over the last 10 items), and prints their prequential figures.
  */
-@Command(name = "evaluate", mixinStandardHelpOptions = true,
+@Command(
+        name = "evaluate",
+        mixinStandardHelpOptions = true,
         description = "Replay a dataset through the job (embedded Flink) and two baselines on the same replay; print "
                 + "prequential recall@10, NDCG@10 and catalogue coverage of each as a table and JSON.")
 final class EvaluateCommand implements Callable<Integer> {
@@ -41,13 +43,21 @@ final class EvaluateCommand implements Callable<Integer> {
     /** Keeps every user and item of any file the parser accepts (events from 1990 on): the protocol forgets nobody. */
     static final String NEVER_EXPIRE = "36500 d";
 
-    @Option(names = "--input", required = true, description = "Dataset: u.data, ratings.csv, ratings.dat or JSON lines.")
+    @Option(
+            names = "--input",
+            required = true,
+            description = "Dataset: u.data, ratings.csv, ratings.dat or JSON lines.")
     Path input;
 
-    @Option(names = "--format", description = "Format of --input: ${COMPLETION-CANDIDATES}. Default: from the file name.")
+    @Option(
+            names = "--format",
+            description = "Format of --input: ${COMPLETION-CANDIDATES}. Default: from the file name.")
     InputFormat format;
 
-    @Option(names = "--json", defaultValue = "target/evaluate/evaluate.json", description = "Where the JSON report goes. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--json",
+            defaultValue = "target/evaluate/evaluate.json",
+            description = "Where the JSON report goes. Default: ${DEFAULT-VALUE}.")
     Path json;
 
     @Mixin
@@ -56,7 +66,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--dead-letters", defaultValue = "target/evaluate/dead-letters",
+    @Option(
+            names = "--dead-letters",
+            defaultValue = "target/evaluate/dead-letters",
             description = "Directory for the job's dead-letter files. Default: ${DEFAULT-VALUE}.")
     Path deadLetters;
 
@@ -74,15 +86,23 @@ final class EvaluateCommand implements Callable<Integer> {
         FreshRecOptions.modelConfig(conf); // bad model settings fail here, in one line, before the replay is read
         PrintWriter out = spec.commandLine().getOut();
 
-        out.printf("Reading %s (%s) ...%n", input, inputFormat.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        out.printf(
+                "Reading %s (%s) ...%n",
+                input, inputFormat.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         out.flush();
         ReplayedEvents replay = ReplayedEvents.load(input, inputFormat, System.currentTimeMillis());
         if (replay.events.isEmpty()) {
-            throw new IllegalArgumentException("--input " + input + ": no valid interaction in " + replay.records
-                    + " records (wrong --format?)");
+            throw new IllegalArgumentException(
+                    "--input " + input + ": no valid interaction in " + replay.records + " records (wrong --format?)");
         }
-        out.printf(Locale.ROOT, "%,d records: %,d interactions of %,d users with %,d items; %,d dead letters%n",
-                replay.records, replay.events.size(), replay.users, replay.catalogue, replay.deadLetters);
+        out.printf(
+                Locale.ROOT,
+                "%,d records: %,d interactions of %,d users with %,d items; %,d dead letters%n",
+                replay.records,
+                replay.events.size(),
+                replay.users,
+                replay.catalogue,
+                replay.deadLetters);
 
         Map<String, String> settings = jobSettings(conf, replay);
         EvaluationReport report = new EvaluationReport(input.toString(), inputFormat.name(), replay, settings);
@@ -94,8 +114,15 @@ final class EvaluateCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  %s: %,d of %,d interactions%n", baseline.name(), done, replay.events.size());
                 out.flush();
             });
-            out.printf(Locale.ROOT, "Baseline %s: recall@10 %.4f, NDCG@10 %.4f, coverage %.4f, %,d scored (%.1f s)%n",
-                    figures.model, figures.recall(), figures.ndcg(), figures.coverage(), figures.scored, figures.seconds);
+            out.printf(
+                    Locale.ROOT,
+                    "Baseline %s: recall@10 %.4f, NDCG@10 %.4f, coverage %.4f, %,d scored (%.1f s)%n",
+                    figures.model,
+                    figures.recall(),
+                    figures.ndcg(),
+                    figures.coverage(),
+                    figures.scored,
+                    figures.seconds);
             out.flush();
             report.add(figures);
         }
@@ -105,10 +132,15 @@ final class EvaluateCommand implements Callable<Integer> {
         InteractionSource source = InteractionSource.replay(input, inputFormat, 0, false);
         EmbeddedRun.Summary summary = new EmbeddedRun(conf, source, deadLetters, out).run(null, interval, new long[0]);
         if (summary.restarts > 0) {
-            // Accumulators come from the job's last attempt only: a restart makes every FreshRec figure a part of the replay.
-            throw new FreshRecCli.CommandFailure(String.format(Locale.ROOT, "the job recovered from %d failure(s) during the "
-                    + "replay (the first: %s), so its figures cover only the events after its last restore; no table "
-                    + "written. Run evaluate again", summary.restarts, summary.firstFailure));
+            // Accumulators come from the job's last attempt only: a restart makes every FreshRec figure a part of the
+            // replay.
+            throw new FreshRecCli.CommandFailure(String.format(
+                    Locale.ROOT,
+                    "the job recovered from %d failure(s) during the "
+                            + "replay (the first: %s), so its figures cover only the events after its last restore; no table "
+                            + "written. Run evaluate again",
+                    summary.restarts,
+                    summary.firstFailure));
         }
         Prequential.Figures freshrec = new Prequential.Figures("FreshRec");
         freshrec.scored = summary.scored;
@@ -121,17 +153,24 @@ final class EvaluateCommand implements Callable<Integer> {
 
         long protocolScored = report.models().get(1).scored;
         if (freshrec.scored != protocolScored) {
-            report.note(String.format(Locale.ROOT, "FreshRec scored %,d events, the baselines %,d: the job forgot users, items "
-                    + "or seen items the baselines keep (check the freshrec.state.*-ttl and freshrec.model.seen-limit settings)",
-                    freshrec.scored, protocolScored));
+            report.note(String.format(
+                    Locale.ROOT,
+                    "FreshRec scored %,d events, the baselines %,d: the job forgot users, items "
+                            + "or seen items the baselines keep (check the freshrec.state.*-ttl and freshrec.model.seen-limit settings)",
+                    freshrec.scored,
+                    protocolScored));
         }
         long repeats = report.models().get(1).repeats;
         if (repeats > 0) {
-            report.note(String.format(Locale.ROOT, "%,d interactions repeat an item the user had already seen: no model scores "
-                    + "them (they cannot be among unseen items; the protocol would count them as misses)", repeats));
+            report.note(String.format(
+                    Locale.ROOT,
+                    "%,d interactions repeat an item the user had already seen: no model scores "
+                            + "them (they cannot be among unseen items; the protocol would count them as misses)",
+                    repeats));
         }
         if (replay.deadLetters > 0) {
-            report.note(String.format(Locale.ROOT, "%,d records are dead letters: no model learns or scores them", replay.deadLetters));
+            report.note(String.format(
+                    Locale.ROOT, "%,d records are dead letters: no model learns or scores them", replay.deadLetters));
         }
 
         out.println();
@@ -157,14 +196,20 @@ final class EvaluateCommand implements Callable<Integer> {
         setUnlessOverridden(conf, FreshRecOptions.BREAKER_ENABLED, false);
         setUnlessOverridden(conf, FreshRecOptions.USER_TTL, TimeUtils.parseDuration(NEVER_EXPIRE));
         setUnlessOverridden(conf, FreshRecOptions.ITEM_TTL, TimeUtils.parseDuration(NEVER_EXPIRE));
-        setUnlessOverridden(conf, FreshRecOptions.SEEN_LIMIT, Math.max(conf.get(FreshRecOptions.SEEN_LIMIT), replay.maxItemsPerUser()));
+        setUnlessOverridden(
+                conf,
+                FreshRecOptions.SEEN_LIMIT,
+                Math.max(conf.get(FreshRecOptions.SEEN_LIMIT), replay.maxItemsPerUser()));
         conf.set(FreshRecOptions.TRACK_SERVED_ITEMS, true);
-        if (!configOptions.overrides.containsKey(RestOptions.PORT.key()) && !configOptions.overrides.containsKey(RestOptions.BIND_PORT.key())) {
+        if (!configOptions.overrides.containsKey(RestOptions.PORT.key())
+                && !configOptions.overrides.containsKey(RestOptions.BIND_PORT.key())) {
             conf.set(RestOptions.BIND_PORT, "0");
         }
         Map<String, String> settings = new TreeMap<>();
         conf.toMap().forEach((key, value) -> {
-            if (key.startsWith("freshrec.model.") || key.startsWith("freshrec.serving.") || key.startsWith("freshrec.state.")
+            if (key.startsWith("freshrec.model.")
+                    || key.startsWith("freshrec.serving.")
+                    || key.startsWith("freshrec.state.")
                     || key.startsWith("freshrec.eval.")) {
                 settings.put(key, value);
             }
@@ -180,7 +225,10 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private static String describe(Map<String, String> settings) {
         StringBuilder text = new StringBuilder();
-        for (String key : List.of("freshrec.serving.align-to-model", "freshrec.state.user-ttl", "freshrec.state.item-ttl",
+        for (String key : List.of(
+                "freshrec.serving.align-to-model",
+                "freshrec.state.user-ttl",
+                "freshrec.state.item-ttl",
                 "freshrec.model.seen-limit")) {
             if (text.length() > 0) {
                 text.append(", ");

@@ -15,14 +15,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code freshrec export}: a model version as files the Flink ML servable loads. */
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
         description = "Read a savepoint of the FreshRec job offline (State Processor API) and write its model as files "
                 + "(model.jsonl, users.jsonl, export.json) that FreshRecServable.load(DIR) scores with.")
 final class ExportCommand implements Callable<Integer> {
     @Mixin
     SavepointSource source;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "New or empty directory to write the export to.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description = "New or empty directory to write the export to.")
     Path out;
 
     @CommandLine.Spec
@@ -39,7 +45,8 @@ final class ExportCommand implements Callable<Integer> {
         if (Files.isDirectory(dir)) {
             try (var entries = Files.list(dir)) {
                 if (entries.findAny().isPresent()) {
-                    throw new FreshRecCli.CommandFailure("--out " + dir + " is not empty (export into a new or empty directory)");
+                    throw new FreshRecCli.CommandFailure(
+                            "--out " + dir + " is not empty (export into a new or empty directory)");
                 }
             }
         }
@@ -57,18 +64,37 @@ final class ExportCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new FreshRecCli.CommandFailure("cannot export to " + dir + ": " + e.getMessage());
         }
-        output.printf(Locale.ROOT, "Exported model v%d of %s: %,d items, %,d users in %.1f s%n",
-                manifest.modelVersion, resolved.version() != null ? resolved.version() : "the savepoint", manifest.items,
-                manifest.users, (System.currentTimeMillis() - started) / 1000.0);
-        output.printf(Locale.ROOT, "  %,d of %,d served lists were computed with v%d: the servable reproduces those exactly%s%n",
-                manifest.servedWithThisVersion, manifest.servedUsers, manifest.modelVersion,
-                manifest.servedWithThisVersion < manifest.servedUsers ? " (the others predate it; it scores them with v"
-                        + manifest.modelVersion + ")" : "");
-        output.printf(Locale.ROOT, "  %s: %s %s, %s %s, %s%n", dir, ModelExport.MODEL_FILE,
-                InspectCommand.bytes(Files.size(dir.resolve(ModelExport.MODEL_FILE))), ModelExport.USERS_FILE,
-                InspectCommand.bytes(Files.size(dir.resolve(ModelExport.USERS_FILE))), ModelExport.MANIFEST_FILE);
+        output.printf(
+                Locale.ROOT,
+                "Exported model v%d of %s: %,d items, %,d users in %.1f s%n",
+                manifest.modelVersion,
+                resolved.version() != null ? resolved.version() : "the savepoint",
+                manifest.items,
+                manifest.users,
+                (System.currentTimeMillis() - started) / 1000.0);
+        output.printf(
+                Locale.ROOT,
+                "  %,d of %,d served lists were computed with v%d: the servable reproduces those exactly%s%n",
+                manifest.servedWithThisVersion,
+                manifest.servedUsers,
+                manifest.modelVersion,
+                manifest.servedWithThisVersion < manifest.servedUsers
+                        ? " (the others predate it; it scores them with v" + manifest.modelVersion + ")"
+                        : "");
+        output.printf(
+                Locale.ROOT,
+                "  %s: %s %s, %s %s, %s%n",
+                dir,
+                ModelExport.MODEL_FILE,
+                InspectCommand.bytes(Files.size(dir.resolve(ModelExport.MODEL_FILE))),
+                ModelExport.USERS_FILE,
+                InspectCommand.bytes(Files.size(dir.resolve(ModelExport.USERS_FILE))),
+                ModelExport.MANIFEST_FILE);
         if (manifest.expiredItems + manifest.invalidItems > 0) {
-            output.printf(Locale.ROOT, "  left out: %,d expired items, %,d items with an invalid snapshot%n", manifest.expiredItems,
+            output.printf(
+                    Locale.ROOT,
+                    "  left out: %,d expired items, %,d items with an invalid snapshot%n",
+                    manifest.expiredItems,
                     manifest.invalidItems);
         }
         output.println("  Settings: " + manifest.settings);

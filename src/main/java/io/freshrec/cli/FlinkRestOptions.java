@@ -6,7 +6,10 @@ import picocli.CommandLine.Option;
 
 /** The Flink REST API of the embedded run or the cluster; shared by submit and, through RunningJobOptions, every command acting on the running job. */
 final class FlinkRestOptions {
-    @Option(names = "--flink-rest", defaultValue = "http://localhost:8081", paramLabel = "URL",
+    @Option(
+            names = "--flink-rest",
+            defaultValue = "http://localhost:8081",
+            paramLabel = "URL",
             description = "Flink REST API of the embedded run or the cluster. Default: ${DEFAULT-VALUE}.")
     URI rest;
 

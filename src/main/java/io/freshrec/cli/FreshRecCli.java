@@ -3,24 +3,43 @@ package io.freshrec.cli;
 import io.freshrec.serving.LookupException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import java.net.BindException;
 
 /** The {@code freshrec} command: run the job, look recommendations up. */
-@Command(name = "freshrec", mixinStandardHelpOptions = true, resourceBundle = "io.freshrec.cli.Options", version = "FreshRec 0.1.0 (Flink 1.20.0)",
+@Command(
+        name = "freshrec",
+        mixinStandardHelpOptions = true,
+        resourceBundle = "io.freshrec.cli.Options",
+        version = "FreshRec 0.1.0 (Flink 1.20.0)",
         description = "Flink-native online recommender: learns on every interaction, serves through queryable state.",
-        subcommands = {RunCommand.class, RecommendCommand.class, SimilarCommand.class, ProduceCommand.class, SubmitCommand.class,
-                SavepointCommand.class, StopCommand.class, VersionsCommand.class, RollbackCommand.class, InspectCommand.class,
-                ExportCommand.class, BootstrapCommand.class, EvaluateCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            RecommendCommand.class,
+            SimilarCommand.class,
+            ProduceCommand.class,
+            SubmitCommand.class,
+            SavepointCommand.class,
+            StopCommand.class,
+            VersionsCommand.class,
+            RollbackCommand.class,
+            InspectCommand.class,
+            ExportCommand.class,
+            BootstrapCommand.class,
+            EvaluateCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class FreshRecCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback, inspect, export, bootstrap, evaluate, bench)");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(),
+                "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback, inspect, export, bootstrap, evaluate, bench)");
     }
 
     public static void main(String[] args) {
@@ -36,8 +55,10 @@ public final class FreshRecCli implements Runnable {
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((ex, arguments) -> {
             err.println("freshrec: " + ex.getMessage());
-            err.println("Try 'freshrec " + (ex.getCommandLine().getParent() == null ? "" : ex.getCommandLine().getCommandName() + " ")
-                    + "--help'.");
+            err.println("Try 'freshrec "
+                    + (ex.getCommandLine().getParent() == null
+                            ? ""
+                            : ex.getCommandLine().getCommandName() + " ") + "--help'.");
             return 2;
         });
         commandLine.setExecutionExceptionHandler((ex, cl, parsed) -> {
@@ -49,8 +70,10 @@ public final class FreshRecCli implements Runnable {
 
     static String oneLine(Throwable error) {
         Throwable shown = error;
-        if (!(error instanceof LookupException || error instanceof IllegalArgumentException
-                || error instanceof UncheckedIOException || error instanceof CommandFailure)) {
+        if (!(error instanceof LookupException
+                || error instanceof IllegalArgumentException
+                || error instanceof UncheckedIOException
+                || error instanceof CommandFailure)) {
             // Unexpected: name the root cause, still on one line.
             while (shown.getCause() != null && shown.getCause() != shown) {
                 shown = shown.getCause();

@@ -17,7 +17,10 @@ import picocli.CommandLine.Option;
  * would take the JobManager down with it) and leaves the cluster's own settings to the cluster: it only
  * builds the graph and executes it in the environment the cluster provides.
  */
-@Command(name = "freshrec-job", mixinStandardHelpOptions = true, resourceBundle = "io.freshrec.cli.Options",
+@Command(
+        name = "freshrec-job",
+        mixinStandardHelpOptions = true,
+        resourceBundle = "io.freshrec.cli.Options",
         description = "Build and execute the FreshRec job in the Flink environment this program is submitted to.")
 public final class FreshRecJobMain implements Callable<Integer> {
     @Mixin
@@ -26,7 +29,9 @@ public final class FreshRecJobMain implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--dead-letters", defaultValue = "target/freshrec/dead-letters",
+    @Option(
+            names = "--dead-letters",
+            defaultValue = "target/freshrec/dead-letters",
             description = "Directory (or file-system URI) for dead-letter files. Default: ${DEFAULT-VALUE}.")
     String deadLetters;
 

@@ -17,9 +17,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code freshrec inspect}: figures of a model version, read from its savepoint. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Read a savepoint of the FreshRec job offline (State Processor API) and print the model's figures: "
-                + "users, items, neighbour lists, popularity head, model version, state size.")
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description =
+                "Read a savepoint of the FreshRec job offline (State Processor API) and print the model's figures: "
+                        + "users, items, neighbour lists, popularity head, model version, state size.")
 final class InspectCommand implements Callable<Integer> {
     @Mixin
     SavepointSource source;
@@ -27,7 +30,10 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the figures as JSON.")
     boolean json;
 
-    @Option(names = "--top", defaultValue = "10", paramLabel = "N",
+    @Option(
+            names = "--top",
+            defaultValue = "10",
+            paramLabel = "N",
             description = "Length of the popularity head. Default: ${DEFAULT-VALUE}.")
     int top;
 
@@ -50,7 +56,9 @@ final class InspectCommand implements Callable<Integer> {
         stats.version = resolved.version();
         stats.settings = resolved.settingsSource();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(stats));
+            out.println(new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(stats));
         } else {
             print(out, stats);
         }
@@ -59,21 +67,56 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     static void print(PrintWriter out, ModelStatistics s) {
-        out.printf(Locale.ROOT, "Savepoint %s%s (%s, checkpoint %d), %s on disk%n", s.savepoint,
-                s.version == null ? "" : " = " + s.version, s.format, s.checkpointId, bytes(s.state.bytesOnDisk));
-        out.printf(Locale.ROOT, "Model:  version v%d, items as of %s, trending list of %d; %d version%s published, not committed%n",
-                s.model.version, time(s.model.time), s.model.trendingListLength, s.model.pendingVersions,
+        out.printf(
+                Locale.ROOT,
+                "Savepoint %s%s (%s, checkpoint %d), %s on disk%n",
+                s.savepoint,
+                s.version == null ? "" : " = " + s.version,
+                s.format,
+                s.checkpointId,
+                bytes(s.state.bytesOnDisk));
+        out.printf(
+                Locale.ROOT,
+                "Model:  version v%d, items as of %s, trending list of %d; %d version%s published, not committed%n",
+                s.model.version,
+                time(s.model.time),
+                s.model.trendingListLength,
+                s.model.pendingVersions,
                 s.model.pendingVersions == 1 ? "" : "s");
-        out.printf(Locale.ROOT, "Users:  %,d with histories (mean length %.1f, max %d) from %,d interactions; %,d events waiting for the watermark%n",
-                s.users.withHistory, s.users.historyLengthMean, s.users.historyLengthMax, s.users.interactions, s.users.pendingEvents);
-        out.printf(Locale.ROOT, "        %,d served lists (mean length %.1f, %,d of trending items only), model versions v%d..v%d%s%n",
-                s.users.served, s.users.servedListLengthMean, s.users.trendingOnlyLists, s.users.servedVersionMin,
-                s.users.servedVersionMax, s.users.pendingProfiles == 0 ? "" : String.format(Locale.ROOT, "; %,d profiles waiting",
-                        s.users.pendingProfiles));
-        out.printf(Locale.ROOT, "Items:  %,d (%,d live, %,d expired, %,d waiting for their first version); %,d updates waiting%n",
-                s.items.total, s.items.live, s.items.expired, s.items.waiting, s.items.pendingUpdates);
-        out.printf(Locale.ROOT, "        %,d neighbour lists (mean length %.1f, max %d); %,d co-occurrence entries (%.1f per item)%n",
-                s.items.neighbourLists, s.items.neighboursMean, s.items.neighboursMax, s.items.cooccurrenceEntries,
+        out.printf(
+                Locale.ROOT,
+                "Users:  %,d with histories (mean length %.1f, max %d) from %,d interactions; %,d events waiting for the watermark%n",
+                s.users.withHistory,
+                s.users.historyLengthMean,
+                s.users.historyLengthMax,
+                s.users.interactions,
+                s.users.pendingEvents);
+        out.printf(
+                Locale.ROOT,
+                "        %,d served lists (mean length %.1f, %,d of trending items only), model versions v%d..v%d%s%n",
+                s.users.served,
+                s.users.servedListLengthMean,
+                s.users.trendingOnlyLists,
+                s.users.servedVersionMin,
+                s.users.servedVersionMax,
+                s.users.pendingProfiles == 0
+                        ? ""
+                        : String.format(Locale.ROOT, "; %,d profiles waiting", s.users.pendingProfiles));
+        out.printf(
+                Locale.ROOT,
+                "Items:  %,d (%,d live, %,d expired, %,d waiting for their first version); %,d updates waiting%n",
+                s.items.total,
+                s.items.live,
+                s.items.expired,
+                s.items.waiting,
+                s.items.pendingUpdates);
+        out.printf(
+                Locale.ROOT,
+                "        %,d neighbour lists (mean length %.1f, max %d); %,d co-occurrence entries (%.1f per item)%n",
+                s.items.neighbourLists,
+                s.items.neighboursMean,
+                s.items.neighboursMax,
+                s.items.cooccurrenceEntries,
                 s.items.total == 0 ? 0.0 : (double) s.items.cooccurrenceEntries / s.items.total);
         out.printf(Locale.ROOT, "Popularity head (decayed trending weight at %s):%n", time(s.popularityAt));
         for (int i = 0; i < s.popularityHead.size(); i++) {
@@ -87,8 +130,11 @@ final class InspectCommand implements Callable<Integer> {
                     + (keyed > 0 && keyed < entry.getValue() ? " (keyed " + bytes(keyed) + ")" : ""));
         }
         out.printf(Locale.ROOT, "State:  %s on disk; %s%n", bytes(s.state.bytesOnDisk), operators);
-        out.printf(Locale.ROOT, "        keyed state %,.0f B per user (user-history, serving), %,.0f B per item (item-model)%n",
-                s.state.bytesPerUser, s.state.bytesPerItem);
+        out.printf(
+                Locale.ROOT,
+                "        keyed state %,.0f B per user (user-history, serving), %,.0f B per item (item-model)%n",
+                s.state.bytesPerUser,
+                s.state.bytesPerItem);
         out.printf(Locale.ROOT, "Read in %.1f s. Settings: %s%n", s.readSeconds, s.settings);
     }
 

@@ -3,11 +3,11 @@ package io.freshrec.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
-import java.util.LinkedHashSet;
 
 /**
  * The arguments of {@link FreshRecJobMain} (the job's entry class on a cluster) that reproduce the job a
@@ -35,7 +35,8 @@ final class JobArgs {
         }
         List<String> args = new ArrayList<>();
         // An option matched several times (-D a=1 -D b=2) is listed once per match; its values are all in each.
-        for (OptionSpec option : new LinkedHashSet<>(spec.commandLine().getParseResult().matchedOptions())) {
+        for (OptionSpec option :
+                new LinkedHashSet<>(spec.commandLine().getParseResult().matchedOptions())) {
             String name = option.longestName();
             if (!sourceOptions.contains(name) && !JOB_OPTIONS.contains(name)) {
                 continue;
@@ -47,7 +48,10 @@ final class JobArgs {
             }
             for (String value : option.originalStringValues()) {
                 args.add(shown);
-                args.add(absolutePaths && PATHS.contains(name) ? Path.of(value).toAbsolutePath().normalize().toString() : value);
+                args.add(
+                        absolutePaths && PATHS.contains(name)
+                                ? Path.of(value).toAbsolutePath().normalize().toString()
+                                : value);
             }
         }
         return args;

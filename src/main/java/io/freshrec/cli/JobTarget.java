@@ -3,26 +3,35 @@ package io.freshrec.cli;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.rest.FlinkRest;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import java.nio.file.Path;
 
 /** The running FreshRec job a command acts on, through Flink's REST API, and how its savepoints are taken. */
 final class JobTarget {
     @Mixin
     RunningJobOptions jobOptions;
 
-    @Option(names = "--target-dir", paramLabel = "DIR",
-            description = "Where the cluster writes the savepoint (a path or URI it can reach). Default: its state.savepoints.dir.")
+    @Option(
+            names = "--target-dir",
+            paramLabel = "DIR",
+            description =
+                    "Where the cluster writes the savepoint (a path or URI it can reach). Default: its state.savepoints.dir.")
     String targetDir;
 
-    @Option(names = "--format", defaultValue = "canonical",
-            description = "Savepoint format: canonical (portable across state backends) or native (faster). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--format",
+            defaultValue = "canonical",
+            description =
+                    "Savepoint format: canonical (portable across state backends) or native (faster). Default: ${DEFAULT-VALUE}.")
     String format;
 
-    @Option(names = "--savepoint-timeout", defaultValue = "10min", converter = DurationConverter.class,
+    @Option(
+            names = "--savepoint-timeout",
+            defaultValue = "10min",
+            converter = DurationConverter.class,
             description = "How long a savepoint may take. Default: ${DEFAULT-VALUE}.")
     Duration savepointTimeout;
 
@@ -43,7 +52,9 @@ final class JobTarget {
         if (targetDir == null) {
             return null;
         }
-        return targetDir.contains("://") ? targetDir : Path.of(targetDir).toAbsolutePath().normalize().toUri().toString();
+        return targetDir.contains("://")
+                ? targetDir
+                : Path.of(targetDir).toAbsolutePath().normalize().toUri().toString();
     }
 
     /** The job to act on: --job, else the newest running 'freshrec' job; one-line failures otherwise. */
@@ -58,9 +69,10 @@ final class JobTarget {
                 }
                 return job;
             }
-            return flink.findRunningJob(FreshRecJob.JOB_NAME).orElseThrow(() -> new FreshRecCli.CommandFailure(
-                    "no running '" + FreshRecJob.JOB_NAME + "' job at " + flink.base()
-                            + " (start one: freshrec run, or freshrec submit --flink-rest URL)"));
+            return flink.findRunningJob(FreshRecJob.JOB_NAME)
+                    .orElseThrow(() -> new FreshRecCli.CommandFailure(
+                            "no running '" + FreshRecJob.JOB_NAME + "' job at " + flink.base()
+                                    + " (start one: freshrec run, or freshrec submit --flink-rest URL)"));
         } catch (IOException e) {
             throw new FreshRecCli.CommandFailure(e.getMessage());
         }

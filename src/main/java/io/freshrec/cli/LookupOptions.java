@@ -15,7 +15,10 @@ final class LookupOptions {
     RunningJobOptions runningJob;
 
     // Not rollback's --timeout (120s, until a restored job answers): how long one lookup retries.
-    @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            defaultValue = "10s",
+            converter = DurationConverter.class,
             description = "How long to retry (start-up, restarts). Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 

@@ -15,17 +15,29 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code freshrec produce}: the load generator that writes interactions to Kafka. */
-@Command(name = "produce", mixinStandardHelpOptions = true,
-        description = "Write generated interactions (JSON lines keyed by user, wall-clock timestamps) to a Kafka topic at a chosen rate.")
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
+        description =
+                "Write generated interactions (JSON lines keyed by user, wall-clock timestamps) to a Kafka topic at a chosen rate.")
 final class ProduceCommand implements Callable<Integer> {
-    @Option(names = "--kafka", defaultValue = "localhost:9092", paramLabel = "BOOTSTRAP_SERVERS",
+    @Option(
+            names = "--kafka",
+            defaultValue = "localhost:9092",
+            paramLabel = "BOOTSTRAP_SERVERS",
             description = "Kafka bootstrap servers. Default: ${DEFAULT-VALUE}.")
     String kafka;
 
-    @Option(names = "--topic", defaultValue = "freshrec-interactions", description = "Topic. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--topic",
+            defaultValue = "freshrec-interactions",
+            description = "Topic. Default: ${DEFAULT-VALUE}.")
     String topic;
 
-    @Option(names = "--rate", defaultValue = "2000", description = "Events per second; 0 = as fast as possible. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--rate",
+            defaultValue = "2000",
+            description = "Events per second; 0 = as fast as possible. Default: ${DEFAULT-VALUE}.")
     double rate;
 
     @Option(names = "--events", description = "Stop after this many events (default: until --duration or Ctrl-C).")
@@ -37,31 +49,47 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--users", defaultValue = "10000", description = "Users. Default: ${DEFAULT-VALUE}.")
     int users;
 
-    @Option(names = "--items", defaultValue = "5000", description = "Catalogue size (half at start, growing). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--items",
+            defaultValue = "5000",
+            description = "Catalogue size (half at start, growing). Default: ${DEFAULT-VALUE}.")
     int items;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--bad-rate", defaultValue = "0.001",
-            description = "Share of deliberately malformed records (the job sends them to dead letters). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--bad-rate",
+            defaultValue = "0.001",
+            description =
+                    "Share of deliberately malformed records (the job sends them to dead letters). Default: ${DEFAULT-VALUE}.")
     double badRate;
 
     @Mixin
     ProgressOptions progressOptions;
 
-    @Option(names = "--probe-latency", description = "Measure produce-to-lookup latency: send a marked event for a user every "
-            + "--probe-every and look the user up (queryable state) until the served list reflects it.")
+    @Option(
+            names = "--probe-latency",
+            description = "Measure produce-to-lookup latency: send a marked event for a user every "
+                    + "--probe-every and look the user up (queryable state) until the served list reflects it.")
     boolean probeLatency;
 
-    @Option(names = "--probe-every", defaultValue = "500ms", converter = DurationConverter.class,
+    @Option(
+            names = "--probe-every",
+            defaultValue = "500ms",
+            converter = DurationConverter.class,
             description = "Interval between latency probes. Default: ${DEFAULT-VALUE}.")
     Duration probeEvery;
 
-    @Option(names = "--probe-users", defaultValue = "100", description = "Probes pick users 1..N. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--probe-users",
+            defaultValue = "100",
+            description = "Probes pick users 1..N. Default: ${DEFAULT-VALUE}.")
     int probeUsers;
 
-    @Option(names = {"-X", "--producer-property"}, description = "Kafka producer property, e.g. -X security.protocol=SASL_SSL.")
+    @Option(
+            names = {"-X", "--producer-property"},
+            description = "Kafka producer property, e.g. -X security.protocol=SASL_SSL.")
     Map<String, String> producerProperties = new LinkedHashMap<>();
 
     @Mixin
@@ -91,29 +119,44 @@ final class ProduceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--probe-users must be at least 1 and --probe-every positive");
         }
         PrintWriter out = spec.commandLine().getOut();
-        SyntheticInteractions world = SyntheticInteractions.defaults(seed, users, items, rate > 0 ? rate : 10_000,
-                System.currentTimeMillis()).withBadRecordRate(badRate);
+        SyntheticInteractions world = SyntheticInteractions.defaults(
+                        seed, users, items, rate > 0 ? rate : 10_000, System.currentTimeMillis())
+                .withBadRecordRate(badRate);
         Properties properties = new Properties();
         properties.putAll(producerProperties);
         LoadGenerator generator = new LoadGenerator(kafka, topic, properties, world, out);
-        out.printf("Producing to %s on %s at %s (Ctrl-C stops)...%n", topic, kafka,
-                rate > 0 ? String.format("%,.0f events/s", rate) : "full speed");
+        out.printf(
+                "Producing to %s on %s at %s (Ctrl-C stops)...%n",
+                topic, kafka, rate > 0 ? String.format("%,.0f events/s", rate) : "full speed");
         out.flush();
         LoadGenerator.Report report;
         if (probeLatency) {
             try (RecommendationClient lookups = lookup.connect()) {
-                report = generator.run(events == null ? Long.MAX_VALUE : events, rate, duration, progressOptions.progress, lookups, probeEvery,
+                report = generator.run(
+                        events == null ? Long.MAX_VALUE : events,
+                        rate,
+                        duration,
+                        progressOptions.progress,
+                        lookups,
+                        probeEvery,
                         Math.min(probeUsers, users));
             }
         } else {
-            report = generator.run(events == null ? Long.MAX_VALUE : events, rate, duration, progressOptions.progress, null, null, 1);
+            report = generator.run(
+                    events == null ? Long.MAX_VALUE : events, rate, duration, progressOptions.progress, null, null, 1);
         }
-        out.printf("Done: %,d events sent, %,d acknowledged, %,d failed in %.1f s (%,.0f/s).%n", report.sent, report.acked,
-                report.failed, report.seconds, report.rate());
+        out.printf(
+                "Done: %,d events sent, %,d acknowledged, %,d failed in %.1f s (%,.0f/s).%n",
+                report.sent, report.acked, report.failed, report.seconds, report.rate());
         if (probeLatency) {
-            out.printf("Produce-to-lookup latency over %d probes: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms; %d timed out (10 s).%n",
-                    report.probeMillis.size(), report.probePercentile(50), report.probePercentile(90),
-                    report.probePercentile(99), report.probePercentile(100), report.probesTimedOut);
+            out.printf(
+                    "Produce-to-lookup latency over %d probes: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms; %d timed out (10 s).%n",
+                    report.probeMillis.size(),
+                    report.probePercentile(50),
+                    report.probePercentile(90),
+                    report.probePercentile(99),
+                    report.probePercentile(100),
+                    report.probesTimedOut);
         }
         return report.failed == 0 ? 0 : 1;
     }

@@ -5,7 +5,11 @@ import picocli.CommandLine.Option;
 
 /** How often a long-running command prints a progress line; shared by run, produce, bootstrap and evaluate. */
 final class ProgressOptions {
-    @Option(names = "--progress", defaultValue = "5s", converter = DurationConverter.class, descriptionKey = "progress",
+    @Option(
+            names = "--progress",
+            defaultValue = "5s",
+            converter = DurationConverter.class,
+            descriptionKey = "progress",
             description = "Interval of progress lines. Default: ${DEFAULT-VALUE}.")
     Duration progress;
 

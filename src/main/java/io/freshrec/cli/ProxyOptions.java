@@ -4,10 +4,16 @@ import picocli.CommandLine.Option;
 
 /** The queryable-state proxy lookups go to; shared by the lookup commands (LookupOptions) and rollback. */
 final class ProxyOptions {
-    @Option(names = "--host", defaultValue = "localhost", description = "Queryable-state proxy host (a TaskManager). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--host",
+            defaultValue = "localhost",
+            description = "Queryable-state proxy host (a TaskManager). Default: ${DEFAULT-VALUE}.")
     String host;
 
-    @Option(names = "--port", defaultValue = "9069", description = "Queryable-state proxy port. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--port",
+            defaultValue = "9069",
+            description = "Queryable-state proxy port. Default: ${DEFAULT-VALUE}.")
     int port;
 
     /** Fails in one line on a port out of range. */

@@ -9,8 +9,11 @@ import picocli.CommandLine.Option;
 
 /** Where the version registry is: {@code --registry DIR}, else {@code freshrec.versions.dir} of ./flink-conf, else savepoints/. */
 final class RegistryOptions {
-    @Option(names = "--registry", paramLabel = "DIR",
-            description = "Version registry directory (versions.json). Default: freshrec.versions.dir of flink-conf/config.yaml (savepoints).")
+    @Option(
+            names = "--registry",
+            paramLabel = "DIR",
+            description =
+                    "Version registry directory (versions.json). Default: freshrec.versions.dir of flink-conf/config.yaml (savepoints).")
     Path registry;
 
     VersionRegistry registry() {

@@ -28,11 +28,18 @@ import picocli.CommandLine.Option;
  * lookups answer again. The same on a cluster and on the embedded run, which takes the new job into its
  * session (see EmbeddedRun).
  */
-@Command(name = "rollback", mixinStandardHelpOptions = true,
-        description = "Roll the running job back to a model version: stop it with a savepoint (recorded as a safety version), "
-                + "start the job from the version's savepoint with its recorded arguments, wait until lookups answer.")
+@Command(
+        name = "rollback",
+        mixinStandardHelpOptions = true,
+        description =
+                "Roll the running job back to a model version: stop it with a savepoint (recorded as a safety version), "
+                        + "start the job from the version's savepoint with its recorded arguments, wait until lookups answer.")
 final class RollbackCommand implements Callable<Integer> {
-    @Option(names = "--to", required = true, paramLabel = "VERSION", description = "Version id (v3), number (3) or tag.")
+    @Option(
+            names = "--to",
+            required = true,
+            paramLabel = "VERSION",
+            description = "Version id (v3), number (3) or tag.")
     String to;
 
     @Mixin
@@ -41,17 +48,26 @@ final class RollbackCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registryOptions;
 
-    @Option(names = "--jar", description = "Job jar to start the version with. Default: the one recorded with it, else target/freshrec.jar.")
+    @Option(
+            names = "--jar",
+            description =
+                    "Job jar to start the version with. Default: the one recorded with it, else target/freshrec.jar.")
     Path jar;
 
     @Mixin
     ProxyOptions proxy;
 
-    @Option(names = "--user", defaultValue = "1", description = "User looked up to see that lookups answer. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--user",
+            defaultValue = "1",
+            description = "User looked up to see that lookups answer. Default: ${DEFAULT-VALUE}.")
     long probeUser;
 
     // Not the lookup commands' --timeout (10s for one lookup): the whole rollback, until the restored job answers.
-    @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            defaultValue = "120s",
+            converter = DurationConverter.class,
             description = "How long the restored job may take until lookups answer. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
@@ -66,21 +82,30 @@ final class RollbackCommand implements Callable<Integer> {
         VersionRegistry registry = registryOptions.registry();
         VersionRecord version = Rollbacks.existingVersion(registry, to);
         if (version.programArgs == null) {
-            throw new FreshRecCli.CommandFailure(version.id + " does not record how to start the job (its job was not started by "
-                    + "freshrec run or submit); start it yourself: freshrec submit --savepoint " + version.savepoint + " ...");
+            throw new FreshRecCli.CommandFailure(
+                    version.id + " does not record how to start the job (its job was not started by "
+                            + "freshrec run or submit); start it yourself: freshrec submit --savepoint "
+                            + version.savepoint + " ...");
         }
         Path jobJar = jar != null ? jar : version.jar != null ? Path.of(version.jar) : Path.of("target/freshrec.jar");
         if (!Files.isRegularFile(jobJar)) {
-            throw new FreshRecCli.CommandFailure("no job jar at " + jobJar + " (build it: mvn -q -DskipTests package; or pass --jar)");
+            throw new FreshRecCli.CommandFailure(
+                    "no job jar at " + jobJar + " (build it: mvn -q -DskipTests package; or pass --jar)");
         }
         FlinkRest flink = target.flink();
         String running = target.runningJob(flink);
-        Versioning versioning = new Versioning(flink, registry, target.targetDirectory(), format, target.savepointTimeout);
+        Versioning versioning =
+                new Versioning(flink, registry, target.targetDirectory(), format, target.savepointTimeout);
         Deployments deployments = new Deployments(flink, registry);
 
-        out.printf("Rolling back job %s on %s to %s (%s events, recall@10 total %s), taken %s%n", running, flink.base(), version.id,
+        out.printf(
+                "Rolling back job %s on %s to %s (%s events, recall@10 total %s), taken %s%n",
+                running,
+                flink.base(),
+                version.id,
                 version.events == null ? "?" : String.format(Locale.ROOT, "%,d", version.events),
-                version.recallTotal == null ? "-" : String.format(Locale.ROOT, "%.3f", version.recallTotal), version.takenAt);
+                version.recallTotal == null ? "-" : String.format(Locale.ROOT, "%.3f", version.recallTotal),
+                version.takenAt);
         out.flush();
         long begin = System.nanoTime();
         String jarId;
@@ -96,7 +121,8 @@ final class RollbackCommand implements Callable<Integer> {
             safety = versioning.stop(running, VersionRecord.SAFETY, "before rollback to " + version.id, null);
         } catch (IOException e) {
             deployments.discard(jarId);
-            throw new FreshRecCli.CommandFailure("could not stop job " + running + " with a savepoint, nothing changed: " + e.getMessage());
+            throw new FreshRecCli.CommandFailure(
+                    "could not stop job " + running + " with a savepoint, nothing changed: " + e.getMessage());
         }
         long stopped = System.nanoTime();
         SavepointCommand.print(out, safety, " (safety: the model until now)");
@@ -120,20 +146,33 @@ final class RollbackCommand implements Callable<Integer> {
         String answer = awaitLookups(restored, left.isNegative() ? Duration.ofSeconds(1) : left);
         long answered = System.nanoTime();
         out.printf("Lookups answer again: %s%n", answer);
-        out.printf("Rolled back to %s in %.1f s: savepoint %.1f s, restore %.1f s (until all tasks run), then lookups %.1f s "
-                        + "(jar upload before: %.1f s).%n", version.id, (answered - begin) / 1e9, (stopped - uploaded) / 1e9,
-                (running2 - stopped) / 1e9, (answered - running2) / 1e9, (uploaded - begin) / 1e9);
+        out.printf(
+                "Rolled back to %s in %.1f s: savepoint %.1f s, restore %.1f s (until all tasks run), then lookups %.1f s "
+                        + "(jar upload before: %.1f s).%n",
+                version.id,
+                (answered - begin) / 1e9,
+                (stopped - uploaded) / 1e9,
+                (running2 - stopped) / 1e9,
+                (answered - running2) / 1e9,
+                (uploaded - begin) / 1e9);
         return 0;
     }
 
     /** Retries the probe lookup on the new job until it answers (an answer may be "no such user"). */
     private String awaitLookups(String job, Duration within) {
-        try (RecommendationClient lookups = new RecommendationClient(proxy.host, proxy.port, target.jobOptions.rest(), JobID.fromHexString(job), within)) {
+        try (RecommendationClient lookups = new RecommendationClient(
+                proxy.host, proxy.port, target.jobOptions.rest(), JobID.fromHexString(job), within)) {
             Optional<Recommendations> recs = lookups.recommendations(probeUser);
-            return recs.map(list -> String.format(Locale.ROOT, "user %d has %d items (model v%d)", probeUser, list.items.length,
-                    list.modelVersion)).orElse("user " + probeUser + " is not known to this version");
+            return recs.map(list -> String.format(
+                            Locale.ROOT,
+                            "user %d has %d items (model v%d)",
+                            probeUser,
+                            list.items.length,
+                            list.modelVersion))
+                    .orElse("user " + probeUser + " is not known to this version");
         } catch (LookupException e) {
-            throw new FreshRecCli.CommandFailure("the job runs from " + to + " but lookups do not answer: " + e.getMessage());
+            throw new FreshRecCli.CommandFailure(
+                    "the job runs from " + to + " but lookups do not answer: " + e.getMessage());
         }
     }
 }

@@ -24,15 +24,16 @@ final class Rollbacks {
 
     /** "known: v1, v2" or {@code none} when the registry is empty, for errors naming an unknown version. */
     static String known(List<VersionRecord> versions, String none) {
-        return versions.isEmpty() ? none
+        return versions.isEmpty()
+                ? none
                 : "known: " + versions.stream().map(version -> version.id).collect(Collectors.joining(", "));
     }
 
     /** {@code version}, once its savepoint is known to be still in place (when this machine can tell). */
     static VersionRecord withSavepoint(VersionRecord version) {
         if (SavepointFiles.exists(version.savepoint).orElse(true) == Boolean.FALSE) {
-            throw new FreshRecCli.CommandFailure("the savepoint of " + version.id + " is missing: " + version.savepoint
-                    + " (deleted or moved?)");
+            throw new FreshRecCli.CommandFailure(
+                    "the savepoint of " + version.id + " is missing: " + version.savepoint + " (deleted or moved?)");
         }
         return version;
     }

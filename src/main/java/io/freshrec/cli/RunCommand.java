@@ -23,13 +23,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code freshrec run}: the job on an embedded Flink, fed by the generator or a file replay. */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the FreshRec job on an embedded Flink (MiniCluster) with RocksDB, checkpoints and queryable state.")
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run the FreshRec job on an embedded Flink (MiniCluster) with RocksDB, checkpoints and queryable state.")
 final class RunCommand implements Callable<Integer> {
     @Mixin
     SourceOptions sourceOptions;
 
-    @Option(names = "--duration", converter = DurationConverter.class,
+    @Option(
+            names = "--duration",
+            converter = DurationConverter.class,
             description = "Stop after this long (e.g. 60s, 5min); default: until the input ends or Ctrl-C.")
     Duration duration;
 
@@ -39,12 +44,17 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--dead-letters", defaultValue = "target/freshrec/dead-letters",
+    @Option(
+            names = "--dead-letters",
+            defaultValue = "target/freshrec/dead-letters",
             description = "Directory for dead-letter files. Default: ${DEFAULT-VALUE}.")
     Path deadLetters;
 
-    @Option(names = "--from", paramLabel = "VERSION",
-            description = "Start from this model version's savepoint (id, number or tag), with this command's own options.")
+    @Option(
+            names = "--from",
+            paramLabel = "VERSION",
+            description =
+                    "Start from this model version's savepoint (id, number or tag), with this command's own options.")
     String from;
 
     @Option(names = "--savepoint", paramLabel = "PATH", description = "Start from this savepoint.")
@@ -74,8 +84,14 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
 
         List<String> programArgs = JobArgs.of(spec, true);
-        JobArgs.addDefault(programArgs, "--flink-conf", configOptions.directory().toAbsolutePath().normalize().toString());
-        JobArgs.addDefault(programArgs, "--dead-letters", deadLetters.toAbsolutePath().normalize().toString());
+        JobArgs.addDefault(
+                programArgs,
+                "--flink-conf",
+                configOptions.directory().toAbsolutePath().normalize().toString());
+        JobArgs.addDefault(
+                programArgs,
+                "--dead-letters",
+                deadLetters.toAbsolutePath().normalize().toString());
         EmbeddedRun.Listener listener = new EmbeddedRun.Listener() {
             private AutoVersions auto;
 
@@ -99,9 +115,18 @@ final class RunCommand implements Callable<Integer> {
                     out.println("(not recorded in the version registry: " + FreshRecCli.oneLine(e) + ")");
                 }
                 if (!interval.isZero()) {
-                    auto = new AutoVersions(new Versioning(new FlinkRest(rest), registry, null, Versioning.DEFAULT_FORMAT,
-                            Duration.ofMinutes(10)), interval, retain);
-                    out.printf("Automatic versions every %d s (keeping %d) in %s%n", interval.toSeconds(), retain, registry.index());
+                    auto = new AutoVersions(
+                            new Versioning(
+                                    new FlinkRest(rest),
+                                    registry,
+                                    null,
+                                    Versioning.DEFAULT_FORMAT,
+                                    Duration.ofMinutes(10)),
+                            interval,
+                            retain);
+                    out.printf(
+                            "Automatic versions every %d s (keeping %d) in %s%n",
+                            interval.toSeconds(), retain, registry.index());
                 }
             }
 
@@ -118,13 +143,19 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static String absolute(String location) {
-        return location.contains(":/") ? location : Path.of(location).toAbsolutePath().normalize().toString();
+        return location.contains(":/")
+                ? location
+                : Path.of(location).toAbsolutePath().normalize().toString();
     }
 
     /** The jar this command runs from (java -jar target/freshrec.jar), if any: the jar that restarts the job. */
     static String ownJar() {
         try {
-            Path location = Path.of(FreshRecCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path location = Path.of(FreshRecCli.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             return location.toString().endsWith(".jar") ? location.toString() : null;
         } catch (Exception unknown) {
             return null;

@@ -10,17 +10,21 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import org.apache.flink.util.TimeUtils;
 
 /** {@code freshrec savepoint}: a version of the running model. */
-@Command(name = "savepoint", mixinStandardHelpOptions = true,
-        description = {"Take a savepoint of the running FreshRec job and record it as a model version.",
-                "With --every: keep taking automatic versions at that interval (on a cluster, as the embedded run does "
-                        + "with freshrec.versions.interval), keeping the newest --retain, until Ctrl-C or --count."})
+@Command(
+        name = "savepoint",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Take a savepoint of the running FreshRec job and record it as a model version.",
+            "With --every: keep taking automatic versions at that interval (on a cluster, as the embedded run does "
+                    + "with freshrec.versions.interval), keeping the newest --retain, until Ctrl-C or --count."
+        })
 final class SavepointCommand implements Callable<Integer> {
     @Mixin
     JobTarget target;
@@ -31,16 +35,25 @@ final class SavepointCommand implements Callable<Integer> {
     @Option(names = "--note", description = "Free text recorded with the version.")
     String note;
 
-    @Option(names = "--tag", description = "A name for the version (rollback --to NAME); tagged versions are never pruned.")
+    @Option(
+            names = "--tag",
+            description = "A name for the version (rollback --to NAME); tagged versions are never pruned.")
     String tag;
 
-    @Option(names = "--every", paramLabel = "INTERVAL", converter = DurationConverter.class,
-            description = "Take an automatic version this often (e.g. 30min) until Ctrl-C; skipped while the job learns nothing.")
+    @Option(
+            names = "--every",
+            paramLabel = "INTERVAL",
+            converter = DurationConverter.class,
+            description =
+                    "Take an automatic version this often (e.g. 30min) until Ctrl-C; skipped while the job learns nothing.")
     Duration every;
 
-    @Option(names = "--retain", paramLabel = "N",
-            description = "With --every: automatic versions kept (tagged, manual and safety versions are never removed). "
-                    + "Default: freshrec.versions.retain (10).")
+    @Option(
+            names = "--retain",
+            paramLabel = "N",
+            description =
+                    "With --every: automatic versions kept (tagged, manual and safety versions are never removed). "
+                            + "Default: freshrec.versions.retain (10).")
     Integer retain;
 
     @Option(names = "--count", paramLabel = "N", description = "With --every: stop after N versions.")
@@ -61,7 +74,8 @@ final class SavepointCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--every must be a positive interval, e.g. 30min");
             }
             if (tag != null) {
-                throw new IllegalArgumentException("--tag names one version; automatic versions (--every) are untagged");
+                throw new IllegalArgumentException(
+                        "--tag names one version; automatic versions (--every) are untagged");
             }
             if (retain != null && retain < 1) {
                 throw new IllegalArgumentException("--retain must be at least 1");
@@ -72,8 +86,8 @@ final class SavepointCommand implements Callable<Integer> {
         }
         FlinkRest flink = target.flink();
         String job = target.runningJob(flink);
-        Versioning versioning = new Versioning(flink, registryOptions.registry(), target.targetDirectory(), format,
-                target.savepointTimeout);
+        Versioning versioning = new Versioning(
+                flink, registryOptions.registry(), target.targetDirectory(), format, target.savepointTimeout);
         if (every != null) {
             return every(out, flink, versioning, job);
         }
@@ -90,8 +104,12 @@ final class SavepointCommand implements Callable<Integer> {
     private int every(PrintWriter out, FlinkRest flink, Versioning versioning, String first) {
         int keep = retain != null ? retain : VersionOptions.retain(registryOptions.configuration());
         AutoVersions auto = new AutoVersions(versioning, every, keep, note);
-        out.printf("Automatic versions of job %s every %s, keeping the newest %d, in %s (Ctrl-C stops)%n", first,
-                TimeUtils.formatWithHighestUnit(every), keep, versioning.registry().index());
+        out.printf(
+                "Automatic versions of job %s every %s, keeping the newest %d, in %s (Ctrl-C stops)%n",
+                first,
+                TimeUtils.formatWithHighestUnit(every),
+                keep,
+                versioning.registry().index());
         out.flush();
         String job = first;
         int taken = 0;
@@ -135,10 +153,15 @@ final class SavepointCommand implements Callable<Integer> {
     /** {@code Version vN: PATH} and a line of figures. */
     static void print(PrintWriter out, VersionRecord version, String label) {
         out.printf("Version %s%s: %s%n", version.id, label, version.savepoint);
-        out.printf("  job %s: %s events, recall@10 rolling %s total %s, model %s; savepoint %.1f s, %s%n", version.jobId,
-                version.events == null ? "?" : String.format(Locale.ROOT, "%,d", version.events), recall(version.recallRolling),
-                recall(version.recallTotal), version.modelVersion == null ? "?" : "v" + version.modelVersion,
-                version.savepointMillis / 1000.0, VersionsCommand.size(version.sizeBytes));
+        out.printf(
+                "  job %s: %s events, recall@10 rolling %s total %s, model %s; savepoint %.1f s, %s%n",
+                version.jobId,
+                version.events == null ? "?" : String.format(Locale.ROOT, "%,d", version.events),
+                recall(version.recallRolling),
+                recall(version.recallTotal),
+                version.modelVersion == null ? "?" : "v" + version.modelVersion,
+                version.savepointMillis / 1000.0,
+                VersionsCommand.size(version.sizeBytes));
         out.flush();
     }
 

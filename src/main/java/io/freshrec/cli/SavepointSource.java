@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.configuration.Configuration;
@@ -16,7 +17,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import java.util.Locale;
 
 /**
  * The model version an offline command reads: a savepoint path or URI, or a version of the registry; and the
@@ -24,14 +24,20 @@ import java.util.Locale;
  * else {@code --flink-conf} and {@code -D}.
  */
 final class SavepointSource {
-    @Parameters(index = "0", paramLabel = "SAVEPOINT|VERSION",
-            description = "A savepoint (directory, its _metadata, or a URI) or a model version of the registry (v3, 3 or a tag).")
+    @Parameters(
+            index = "0",
+            paramLabel = "SAVEPOINT|VERSION",
+            description =
+                    "A savepoint (directory, its _metadata, or a URI) or a model version of the registry (v3, 3 or a tag).")
     String target;
 
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--reader-backend", defaultValue = "auto", paramLabel = "auto|heap|rocksdb",
+    @Option(
+            names = "--reader-backend",
+            defaultValue = "auto",
+            paramLabel = "auto|heap|rocksdb",
             description = "State backend that restores the savepoint for reading: auto (heap for canonical savepoints, "
                     + "RocksDB for native ones), heap, or rocksdb (canonical savepoints larger than this JVM's heap). "
                     + "Default: ${DEFAULT-VALUE}.")
@@ -41,7 +47,11 @@ final class SavepointSource {
     RegistryOptions registryOptions;
 
     /** A resolved source: where the savepoint is, which version it is, the job's settings and where they came from. */
-    record Resolved(String savepoint, String version, Configuration settings, String settingsSource,
+    record Resolved(
+            String savepoint,
+            String version,
+            Configuration settings,
+            String settingsSource,
             SavepointModel.ReaderBackend backend) {
         ModelConfig modelConfig() {
             try {
@@ -77,7 +87,8 @@ final class SavepointSource {
         }
         if (looksLikeLocation(target)) {
             boolean uri = target.contains(":/");
-            String location = uri ? target : Path.of(target).toAbsolutePath().normalize().toString();
+            String location =
+                    uri ? target : Path.of(target).toAbsolutePath().normalize().toString();
             if (!uri && !Files.exists(Path.of(target))) {
                 throw new FreshRecCli.CommandFailure("no savepoint at " + location + " (no such file or directory)");
             }
@@ -92,24 +103,37 @@ final class SavepointSource {
         }
         VersionRecord version = Rollbacks.withSavepoint(found.get());
         if (version.programArgs == null) {
-            return new Resolved(version.savepoint, version.id, ownSettings(), settingsLabel() + " (" + version.id
-                    + " has no recorded job arguments)", backend);
+            return new Resolved(
+                    version.savepoint,
+                    version.id,
+                    ownSettings(),
+                    settingsLabel() + " (" + version.id + " has no recorded job arguments)",
+                    backend);
         }
         FreshRecJobMain job = new FreshRecJobMain();
         try {
             new CommandLine(job).parseArgs(version.programArgs.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
-            throw new FreshRecCli.CommandFailure("the job arguments recorded with " + version.id + " do not parse: " + e.getMessage());
+            throw new FreshRecCli.CommandFailure(
+                    "the job arguments recorded with " + version.id + " do not parse: " + e.getMessage());
         }
         Configuration settings = job.settings();
         Map<String, String> overrides = configOptions.overrides;
         overrides.forEach(settings::setString);
-        return new Resolved(version.savepoint, version.id, settings, "the job arguments recorded with " + version.id
-                + (overrides.isEmpty() ? "" : " and " + overrides.size() + " -D"), backend);
+        return new Resolved(
+                version.savepoint,
+                version.id,
+                settings,
+                "the job arguments recorded with " + version.id
+                        + (overrides.isEmpty() ? "" : " and " + overrides.size() + " -D"),
+                backend);
     }
 
     private static boolean looksLikeLocation(String target) {
-        return target.contains("/") || target.contains("\\") || target.contains(":") || target.startsWith(".")
+        return target.contains("/")
+                || target.contains("\\")
+                || target.contains(":")
+                || target.startsWith(".")
                 || Files.exists(Path.of(target));
     }
 
@@ -120,7 +144,8 @@ final class SavepointSource {
     private String settingsLabel() {
         Path flinkConf = configOptions.directory();
         Map<String, String> overrides = configOptions.overrides;
-        String base = Files.isRegularFile(flinkConf.resolve("config.yaml")) ? flinkConf.resolve("config.yaml").toString()
+        String base = Files.isRegularFile(flinkConf.resolve("config.yaml"))
+                ? flinkConf.resolve("config.yaml").toString()
                 : "FreshRec's defaults (no " + flinkConf.resolve("config.yaml") + ")";
         return base + (overrides.isEmpty() ? "" : " and " + overrides.size() + " -D");
     }

@@ -7,24 +7,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code freshrec similar --item I [--k N]}. */
-@Command(name = "similar", mixinStandardHelpOptions = true,
-        description = "Print an item's nearest neighbours (decayed co-occurrence), from the running job's queryable state.")
+@Command(
+        name = "similar",
+        mixinStandardHelpOptions = true,
+        description =
+                "Print an item's nearest neighbours (decayed co-occurrence), from the running job's queryable state.")
 final class SimilarCommand extends LookupCommand {
     @Option(names = "--item", required = true, description = "Item id.")
     long item;
 
     @Override
     void print(RecommendationClient client, PrintWriter out) throws Exception {
-        ItemSnapshot snapshot = found(client.similarItems(item),
-                "unknown item " + item + ": the job has no interactions with this item").snapshot;
-        out.printf("item %d: norm %.3f, trending %.3f, %d neighbour candidates%n", item, snapshot.norm,
-                snapshot.trending, snapshot.neighbours.length);
+        ItemSnapshot snapshot = found(
+                        client.similarItems(item),
+                        "unknown item " + item + ": the job has no interactions with this item")
+                .snapshot;
+        out.printf(
+                "item %d: norm %.3f, trending %.3f, %d neighbour candidates%n",
+                item, snapshot.norm, snapshot.trending, snapshot.neighbours.length);
         int n = Math.min(k, snapshot.neighbours.length);
         for (int i = 0; i < n; i++) {
             // Share of this item's interest that co-occurred with the neighbour.
             double confidence = snapshot.norm > 0 ? snapshot.cooccurrence[i] / snapshot.norm : 0;
-            out.printf("%3d. item %-10d co-occurrence %.4f  confidence %.4f%n", i + 1, snapshot.neighbours[i],
-                    snapshot.cooccurrence[i], confidence);
+            out.printf(
+                    "%3d. item %-10d co-occurrence %.4f  confidence %.4f%n",
+                    i + 1, snapshot.neighbours[i], snapshot.cooccurrence[i], confidence);
         }
     }
 }

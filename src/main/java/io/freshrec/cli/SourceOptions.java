@@ -24,50 +24,73 @@ import picocli.CommandLine.Option;
  * command that starts the job (embedded {@code run} and the cluster entry point).
  */
 public final class SourceOptions {
-    @Option(names = "--input", description = "Replay this file (u.data, ratings.csv, ratings.dat or JSON lines) instead of the generator.")
+    @Option(
+            names = "--input",
+            description = "Replay this file (u.data, ratings.csv, ratings.dat or JSON lines) instead of the generator.")
     Path input;
 
-    @Option(names = "--format", description = "Format of --input: ${COMPLETION-CANDIDATES}. Default: from the file name.")
+    @Option(
+            names = "--format",
+            description = "Format of --input: ${COMPLETION-CANDIDATES}. Default: from the file name.")
     InputFormat format;
 
-    @Option(names = "--speedup", defaultValue = "0",
-            description = "Replay paced at this many times real time (gaps capped at 1 s); 0 = as fast as possible. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--speedup",
+            defaultValue = "0",
+            description =
+                    "Replay paced at this many times real time (gaps capped at 1 s); 0 = as fast as possible. Default: ${DEFAULT-VALUE}.")
     double speedup;
 
-    @Option(names = "--rate", defaultValue = "2000", description = "Generator events per second; 0 = as fast as possible. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--rate",
+            defaultValue = "2000",
+            description = "Generator events per second; 0 = as fast as possible. Default: ${DEFAULT-VALUE}.")
     double rate;
 
     @Option(names = "--users", defaultValue = "10000", description = "Generator users. Default: ${DEFAULT-VALUE}.")
     int users;
 
-    @Option(names = "--items", defaultValue = "5000", description = "Generator catalogue size (half at start, growing). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--items",
+            defaultValue = "5000",
+            description = "Generator catalogue size (half at start, growing). Default: ${DEFAULT-VALUE}.")
     int items;
 
     @Option(names = "--seed", defaultValue = "42", description = "Generator seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--bad-rate", defaultValue = "0.001",
-            description = "Share of deliberately malformed generator records (they go to dead letters). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--bad-rate",
+            defaultValue = "0.001",
+            description =
+                    "Share of deliberately malformed generator records (they go to dead letters). Default: ${DEFAULT-VALUE}.")
     double badRate;
 
     @Option(names = "--events", description = "Stop the generator after this many events (default: endless).")
     Long events;
 
-    @Option(names = "--keep-running",
+    @Option(
+            names = "--keep-running",
             description = "Keep the job up after a finite input (--input, or --events) has been read: the model stays "
                     + "served and can be versioned (savepoint) and continued (run --from with more events).")
     boolean keepRunning;
 
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP_SERVERS",
+    @Option(
+            names = "--kafka",
+            paramLabel = "BOOTSTRAP_SERVERS",
             description = "Read interactions from Kafka (host:port,...) and write dead letters, model updates and "
                     + "recommendations to Kafka topics (same as -D freshrec.kafka.bootstrap-servers=...).")
     String kafka;
 
-    @Option(names = "--kafka-topic", description = "Interactions topic. Default: freshrec.kafka.topic.interactions (freshrec-interactions).")
+    @Option(
+            names = "--kafka-topic",
+            description = "Interactions topic. Default: freshrec.kafka.topic.interactions (freshrec-interactions).")
     String kafkaTopic;
 
-    @Option(names = "--kafka-starting-offsets",
-            description = "committed | earliest | latest | timestamp:EPOCH_MS, when no checkpoint says otherwise. Default: committed.")
+    @Option(
+            names = "--kafka-starting-offsets",
+            description =
+                    "committed | earliest | latest | timestamp:EPOCH_MS, when no checkpoint says otherwise. Default: committed.")
     String kafkaStartingOffsets;
 
     /**
@@ -115,10 +138,12 @@ public final class SourceOptions {
         if (events != null && events < 1) {
             throw new IllegalArgumentException("--events must be at least 1");
         }
-        SyntheticInteractions world = SyntheticInteractions.defaults(seed, users, items, rate > 0 ? rate : 10_000,
-                System.currentTimeMillis()).withBadRecordRate(badRate);
+        SyntheticInteractions world = SyntheticInteractions.defaults(
+                        seed, users, items, rate > 0 ? rate : 10_000, System.currentTimeMillis())
+                .withBadRecordRate(badRate);
         // Rate-limited runs are live: events carry the wall clock. Unthrottled runs use the synthetic clock.
-        return InteractionSource.generator(world, events == null ? Long.MAX_VALUE : events, rate, rate > 0, keepRunning);
+        return InteractionSource.generator(
+                world, events == null ? Long.MAX_VALUE : events, rate, rate > 0, keepRunning);
     }
 
     private InputFormat inputFormat() {

@@ -11,7 +11,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code freshrec stop}: stop the running job with a savepoint, recorded as a version. */
-@Command(name = "stop", mixinStandardHelpOptions = true,
+@Command(
+        name = "stop",
+        mixinStandardHelpOptions = true,
         description = "Stop the running FreshRec job with a savepoint, recorded as a model version. An embedded run "
                 + "stays up and takes the next job submitted to it (submit, rollback).")
 final class StopCommand implements Callable<Integer> {
@@ -21,7 +23,10 @@ final class StopCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registryOptions;
 
-    @Option(names = "--note", defaultValue = "stopped", description = "Free text recorded with the version. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--note",
+            defaultValue = "stopped",
+            description = "Free text recorded with the version. Default: ${DEFAULT-VALUE}.")
     String note;
 
     @Option(names = "--tag", description = "A name for the version (rollback --to NAME).")
@@ -35,8 +40,8 @@ final class StopCommand implements Callable<Integer> {
         String format = target.formatType();
         FlinkRest flink = target.flink();
         String job = target.runningJob(flink);
-        Versioning versioning = new Versioning(flink, registryOptions.registry(), target.targetDirectory(), format,
-                target.savepointTimeout);
+        Versioning versioning = new Versioning(
+                flink, registryOptions.registry(), target.targetDirectory(), format, target.savepointTimeout);
         try {
             VersionRecord version = versioning.stop(job, VersionRecord.MANUAL, note, tag);
             SavepointCommand.print(spec.commandLine().getOut(), version, " (job stopped)");

@@ -17,8 +17,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code freshrec submit}: the job on a Flink cluster (or an embedded run's session) through REST. */
-@Command(name = "submit", mixinStandardHelpOptions = true,
-        description = "Upload the job jar to a Flink REST API and start the FreshRec job there, fresh or from a version.")
+@Command(
+        name = "submit",
+        mixinStandardHelpOptions = true,
+        description =
+                "Upload the job jar to a Flink REST API and start the FreshRec job there, fresh or from a version.")
 final class SubmitCommand implements Callable<Integer> {
     @Mixin
     FlinkRestOptions flinkRest;
@@ -29,14 +32,23 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--parallelism", description = "Job parallelism. Default: the cluster's.")
     Integer parallelism;
 
-    @Option(names = "--from", paramLabel = "VERSION", description = "Start from this version's savepoint (id, number or tag).")
+    @Option(
+            names = "--from",
+            paramLabel = "VERSION",
+            description = "Start from this version's savepoint (id, number or tag).")
     String from;
 
-    @Option(names = "--savepoint", paramLabel = "PATH", description = "Start from this savepoint (a path or URI the cluster can read).")
+    @Option(
+            names = "--savepoint",
+            paramLabel = "PATH",
+            description = "Start from this savepoint (a path or URI the cluster can read).")
     String savepoint;
 
     // Not the lookup commands' --timeout (10s for one lookup): until the submitted job's tasks run.
-    @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            defaultValue = "120s",
+            converter = DurationConverter.class,
             description = "How long to wait for the job's tasks to run. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
@@ -50,7 +62,10 @@ final class SubmitCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--dead-letters", description = "Dead-letter directory (or URI) as the cluster sees it. Default: target/freshrec/dead-letters there.")
+    @Option(
+            names = "--dead-letters",
+            description =
+                    "Dead-letter directory (or URI) as the cluster sees it. Default: target/freshrec/dead-letters there.")
     String deadLetters;
 
     @CommandLine.Spec
@@ -66,7 +81,8 @@ final class SubmitCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--parallelism must be at least 1");
         }
         if (!Files.isRegularFile(jar)) {
-            throw new FreshRecCli.CommandFailure("no job jar at " + jar + " (build it: mvn -q -DskipTests package; or pass --jar)");
+            throw new FreshRecCli.CommandFailure(
+                    "no job jar at " + jar + " (build it: mvn -q -DskipTests package; or pass --jar)");
         }
         VersionRegistry registry = registryOptions.registry();
         VersionRecord version = from == null ? null : Rollbacks.existingVersion(registry, from);
@@ -92,8 +108,9 @@ final class SubmitCommand implements Callable<Integer> {
             }
             out.flush();
             flink.awaitRunning(job, timeout);
-            out.printf("Job %s running (%.1f s after upload started). Take a version: freshrec savepoint --flink-rest %s%n", job,
-                    (System.nanoTime() - started) / 1e9, flinkRest.rest);
+            out.printf(
+                    "Job %s running (%.1f s after upload started). Take a version: freshrec savepoint --flink-rest %s%n",
+                    job, (System.nanoTime() - started) / 1e9, flinkRest.rest);
         } catch (IOException e) {
             throw new FreshRecCli.CommandFailure(e.getMessage());
         }

@@ -23,15 +23,19 @@ public final class CosineCooccurrence implements Baseline {
     private long[] ids = new long[1024];
     /** N(i) by dense index, and 1 / sqrt(N(i)). */
     private int[] users = new int[1024];
+
     private double[] inverseRoot = new double[1024];
     /** C(i, .) by dense index. */
     private IntCounts[] rows = new IntCounts[1024];
+
     private int known;
     /** Every known item id in tie order: the items that score 0 fill a list in this order. */
     private final TreeSet<Long> knownInTieOrder = new TreeSet<>(Baseline.BEFORE_ON_TIE);
+
     private final Map<Long, UserItems> histories = new HashMap<>();
     /** Scratch space of one recommendation: scores by dense index (0 between calls) and the indexes touched. */
     private double[] scores = new double[1024];
+
     private int[] touched = new int[1024];
 
     /** A user's distinct items: all of them (co-occurrence), and the most recent ones, oldest first (scoring). */

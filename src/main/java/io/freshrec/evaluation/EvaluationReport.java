@@ -14,10 +14,11 @@ import java.util.Map;
 
 /** What {@code freshrec evaluate} found: the replay, and each model's prequential figures on it. */
 public final class EvaluationReport {
-    public static final String PROTOCOL = "prequential: every interaction in replay order (event time, file order for ties); "
-            + "a user with an earlier interaction is served a top 10 of the known items they have not seen, the interaction "
-            + "is scored against it, then the model learns it; coverage = distinct items in those top-10 lists / distinct "
-            + "items in the input";
+    public static final String PROTOCOL =
+            "prequential: every interaction in replay order (event time, file order for ties); "
+                    + "a user with an earlier interaction is served a top 10 of the known items they have not seen, the interaction "
+                    + "is scored against it, then the model learns it; coverage = distinct items in those top-10 lists / distinct "
+                    + "items in the input";
 
     private final String input;
     private final String format;
@@ -54,9 +55,14 @@ public final class EvaluationReport {
         String[] header = {"model", "recall@10", "NDCG@10", "coverage", "scored events"};
         List<String[]> rows = new ArrayList<>();
         for (Prequential.Figures figures : models) {
-            rows.add(new String[] {figures.model, fixed(figures.recall()), fixed(figures.ndcg()),
-                    String.format(Locale.ROOT, "%s (%,d of %,d)", fixed(figures.coverage()), figures.covered, figures.catalogue),
-                    String.format(Locale.ROOT, "%,d", figures.scored)});
+            rows.add(new String[] {
+                figures.model,
+                fixed(figures.recall()),
+                fixed(figures.ndcg()),
+                String.format(
+                        Locale.ROOT, "%s (%,d of %,d)", fixed(figures.coverage()), figures.covered, figures.catalogue),
+                String.format(Locale.ROOT, "%,d", figures.scored)
+            });
         }
         int[] widths = new int[header.length];
         for (int c = 0; c < header.length; c++) {

@@ -68,9 +68,11 @@ public final class Prequential {
         public double ndcgGain;
         /** Distinct items in at least one top-10 list served at a scoring moment. */
         public long covered;
+
         public long catalogue;
         /** Events of a known user with an item they had already seen: not scored. */
         public long repeats;
+
         public double seconds;
 
         public Figures(String model) {

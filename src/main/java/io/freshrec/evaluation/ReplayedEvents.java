@@ -7,11 +7,11 @@ import io.freshrec.events.ParseResult;
 import io.freshrec.sources.FileReplay;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The interactions a replay of a file feeds the job, in the replay's order: {@link FileReplay}'s stable event-time
@@ -23,6 +23,7 @@ public final class ReplayedEvents {
     public final long deadLetters;
     /** Distinct items among the valid interactions: the catalogue that coverage is measured against. */
     public final int catalogue;
+
     public final int users;
 
     private ReplayedEvents(List<Interaction> events, long records, long deadLetters, int catalogue, int users) {

@@ -24,7 +24,8 @@ public class DeadLetter {
     public static DeadLetter ofRecord(String reason, String raw, long rejectedAt) {
         String payload = raw == null ? "" : raw;
         if (payload.length() > InteractionParser.MAX_PAYLOAD_CHARS) {
-            payload = payload.substring(0, InteractionParser.MAX_PAYLOAD_CHARS) + "...[truncated: " + payload.length() + " chars]";
+            payload = payload.substring(0, InteractionParser.MAX_PAYLOAD_CHARS) + "...[truncated: " + payload.length()
+                    + " chars]";
         }
         return new DeadLetter(reason, payload, rejectedAt);
     }

@@ -233,9 +233,13 @@ public final class InteractionParser implements Serializable {
     /** Writes an interaction as the canonical JSON line of the wire format. */
     public static String toJson(Interaction event) {
         StringBuilder json = new StringBuilder(96)
-                .append("{\"user\":").append(event.userId)
-                .append(",\"item\":").append(event.itemId)
-                .append(",\"type\":\"").append(event.type.wireName()).append('"');
+                .append("{\"user\":")
+                .append(event.userId)
+                .append(",\"item\":")
+                .append(event.itemId)
+                .append(",\"type\":\"")
+                .append(event.type.wireName())
+                .append('"');
         if (event.hasValue()) {
             json.append(",\"value\":").append(event.value);
         }

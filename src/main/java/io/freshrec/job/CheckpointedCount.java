@@ -32,9 +32,10 @@ final class CheckpointedCount {
         return restore(context, name, Math::max);
     }
 
-    private static CheckpointedCount restore(FunctionInitializationContext context, String name, LongBinaryOperator combine)
-            throws Exception {
-        ListState<Long> state = context.getOperatorStateStore().getListState(new ListStateDescriptor<>(name, Types.LONG));
+    private static CheckpointedCount restore(
+            FunctionInitializationContext context, String name, LongBinaryOperator combine) throws Exception {
+        ListState<Long> state =
+                context.getOperatorStateStore().getListState(new ListStateDescriptor<>(name, Types.LONG));
         long value = 0;
         for (Long element : state.get()) {
             value = combine.applyAsLong(value, element);

@@ -17,8 +17,8 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.functions.sink.PrintSink;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
 /**
  * The FreshRec job: source -> parse (dead letters) -> watermarks -> user-history (keyed by user)
@@ -48,7 +48,10 @@ public final class FreshRecJob {
      *     {@link Outputs#deadLetters} (as the Kafka wiring does)
      * @param recommendationSink optional sink of every recomputed list; null discards them
      */
-    public FreshRecJob(Configuration settings, InteractionSource source, Sink<DeadLetter> deadLetterSink,
+    public FreshRecJob(
+            Configuration settings,
+            InteractionSource source,
+            Sink<DeadLetter> deadLetterSink,
             Sink<Recommendations> recommendationSink) {
         this.config = FreshRecOptions.modelConfig(settings);
         this.recallWindow = settings.get(FreshRecOptions.RECALL_WINDOW);
@@ -82,8 +85,11 @@ public final class FreshRecJob {
         /** Quality circuit breaker alerts (already printed; attach more sinks here). */
         public final DataStream<QualityAlert> qualityAlerts;
 
-        Outputs(SingleOutputStreamOperator<Recommendations> recommendations, DataStream<DeadLetter> deadLetters,
-                SingleOutputStreamOperator<ModelUpdate> modelUpdates, DataStream<QualityAlert> qualityAlerts) {
+        Outputs(
+                SingleOutputStreamOperator<Recommendations> recommendations,
+                DataStream<DeadLetter> deadLetters,
+                SingleOutputStreamOperator<ModelUpdate> modelUpdates,
+                DataStream<QualityAlert> qualityAlerts) {
             this.recommendations = recommendations;
             this.deadLetters = deadLetters;
             this.modelUpdates = modelUpdates;
@@ -100,16 +106,18 @@ public final class FreshRecJob {
         }
 
         WatermarkStrategy<String> atSource = source.sourceWatermarks();
-        SingleOutputStreamOperator<String> raw = env
-                .fromSource(source.source(), atSource != null ? atSource : WatermarkStrategy.noWatermarks(), source.name())
+        SingleOutputStreamOperator<String> raw = env.fromSource(
+                        source.source(), atSource != null ? atSource : WatermarkStrategy.noWatermarks(), source.name())
                 .uid(source.name());
         if (source.parallelism() > 0) {
             raw.setParallelism(source.parallelism());
         }
 
-        SingleOutputStreamOperator<Interaction> parsed = raw
-                .process(new ParseFunction(new InteractionParser(source.format()), driftWindowMs), FreshRecState.INTERACTION)
-                .uid(FreshRecState.Uid.PARSE).name(FreshRecState.Uid.PARSE)
+        SingleOutputStreamOperator<Interaction> parsed = raw.process(
+                        new ParseFunction(new InteractionParser(source.format()), driftWindowMs),
+                        FreshRecState.INTERACTION)
+                .uid(FreshRecState.Uid.PARSE)
+                .name(FreshRecState.Uid.PARSE)
                 .setParallelism(raw.getParallelism());
 
         SingleOutputStreamOperator<Interaction> timed;
@@ -119,30 +127,32 @@ public final class FreshRecJob {
         } else {
             Duration bound = outOfOrderness;
             Duration idleAfter = idleness;
-            WatermarkStrategy<Interaction> watermarks = WatermarkStrategy
-                    .<Interaction>forGenerator(context -> new InteractionWatermarks<>(bound, idleAfter))
+            WatermarkStrategy<Interaction> watermarks = WatermarkStrategy.<Interaction>forGenerator(
+                            context -> new InteractionWatermarks<>(bound, idleAfter))
                     .withTimestampAssigner((event, previous) -> event.timestamp);
-            timed = parsed
-                    .assignTimestampsAndWatermarks(watermarks)
-                    .uid(FreshRecState.Uid.WATERMARKS).name(FreshRecState.Uid.WATERMARKS)
+            timed = parsed.assignTimestampsAndWatermarks(watermarks)
+                    .uid(FreshRecState.Uid.WATERMARKS)
+                    .name(FreshRecState.Uid.WATERMARKS)
                     .setParallelism(raw.getParallelism());
         }
 
-        SingleOutputStreamOperator<ItemUpdate> itemUpdates = timed
-                .keyBy(event -> event.userId, Types.LONG)
+        SingleOutputStreamOperator<ItemUpdate> itemUpdates = timed.keyBy(event -> event.userId, Types.LONG)
                 .process(new UserHistoryFunction(config), FreshRecState.ITEM_UPDATE)
-                .uid(FreshRecState.Uid.USER_HISTORY).name(FreshRecState.Uid.USER_HISTORY);
+                .uid(FreshRecState.Uid.USER_HISTORY)
+                .name(FreshRecState.Uid.USER_HISTORY);
 
         SingleOutputStreamOperator<Void> itemModel = itemUpdates
                 .keyBy(update -> update.item, Types.LONG)
                 .process(new ItemModelFunction(config), Types.VOID)
-                .uid(FreshRecState.Uid.ITEM_MODEL).name(FreshRecState.Uid.ITEM_MODEL);
+                .uid(FreshRecState.Uid.ITEM_MODEL)
+                .name(FreshRecState.Uid.ITEM_MODEL);
 
         SingleOutputStreamOperator<ModelUpdate> gate = itemModel
                 .getSideOutput(FreshRecState.MODEL_DELTAS)
                 .keyBy(snapshot -> 0, Types.INT)
                 .process(new ModelGateFunction(config), FreshRecState.MODEL_UPDATE)
-                .uid(FreshRecState.Uid.MODEL_GATE).name(FreshRecState.Uid.MODEL_GATE)
+                .uid(FreshRecState.Uid.MODEL_GATE)
+                .name(FreshRecState.Uid.MODEL_GATE)
                 .setParallelism(1);
 
         BroadcastStream<ModelUpdate> model = gate.broadcast(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION);
@@ -150,22 +160,30 @@ public final class FreshRecJob {
                 .getSideOutput(FreshRecState.PROFILE_UPDATES)
                 .keyBy(profile -> profile.userId, Types.LONG)
                 .connect(model)
-                .process(new ServingFunction(config, recallWindow, alignToModel, refreshIntervalMs, breaker, driftWindowMs)
-                        .trackServedItems(trackServedItems), FreshRecState.RECOMMENDATIONS)
-                .uid(FreshRecState.Uid.SERVING).name(FreshRecState.Uid.SERVING);
+                .process(
+                        new ServingFunction(
+                                        config, recallWindow, alignToModel, refreshIntervalMs, breaker, driftWindowMs)
+                                .trackServedItems(trackServedItems),
+                        FreshRecState.RECOMMENDATIONS)
+                .uid(FreshRecState.Uid.SERVING)
+                .name(FreshRecState.Uid.SERVING);
         served.sinkTo(recommendationSink)
-                .uid(FreshRecState.Uid.RECOMMENDATION_SINK).name(FreshRecState.Uid.RECOMMENDATION_SINK);
+                .uid(FreshRecState.Uid.RECOMMENDATION_SINK)
+                .name(FreshRecState.Uid.RECOMMENDATION_SINK);
         // Quality alerts (also counted in serving's qualityAlerts and shown by qualityBreakerOpen): to the
         // TaskManager's standard error, which is the terminal of an embedded run.
         DataStream<QualityAlert> alerts = served.getSideOutput(FreshRecState.QUALITY_ALERTS);
         alerts.sinkTo(new PrintSink<>("freshrec quality alert", true))
-                .uid(FreshRecState.Uid.QUALITY_ALERT_SINK).name(FreshRecState.Uid.QUALITY_ALERT_SINK);
+                .uid(FreshRecState.Uid.QUALITY_ALERT_SINK)
+                .name(FreshRecState.Uid.QUALITY_ALERT_SINK);
 
         DataStream<DeadLetter> deadLetters = parsed.getSideOutput(FreshRecState.DEAD_LETTERS)
                 .union(gate.getSideOutput(FreshRecState.REJECTED_SNAPSHOTS));
         if (deadLetterSink != null) {
-            deadLetters.sinkTo(deadLetterSink)
-                    .uid(FreshRecState.Uid.DEAD_LETTER_SINK).name(FreshRecState.Uid.DEAD_LETTER_SINK);
+            deadLetters
+                    .sinkTo(deadLetterSink)
+                    .uid(FreshRecState.Uid.DEAD_LETTER_SINK)
+                    .name(FreshRecState.Uid.DEAD_LETTER_SINK);
         }
         return new Outputs(served, deadLetters, gate, alerts);
     }

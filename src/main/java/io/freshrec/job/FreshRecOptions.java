@@ -22,34 +22,46 @@ public final class FreshRecOptions {
     private static final ModelConfig DEFAULTS = new ModelConfig();
 
     public static final ConfigOption<Integer> HISTORY_LENGTH = ConfigOptions.key("freshrec.model.history-length")
-            .intType().defaultValue(DEFAULTS.historyLength)
+            .intType()
+            .defaultValue(DEFAULTS.historyLength)
             .withDescription("Recent distinct items per user: co-occurrence window and scoring basis.");
     public static final ConfigOption<Integer> SEEN_LIMIT = ConfigOptions.key("freshrec.model.seen-limit")
-            .intType().defaultValue(DEFAULTS.seenLimit)
+            .intType()
+            .defaultValue(DEFAULTS.seenLimit)
             .withDescription("Items remembered per user to exclude from recommendations.");
     public static final ConfigOption<Integer> NEIGHBOURS = ConfigOptions.key("freshrec.model.neighbours")
-            .intType().defaultValue(DEFAULTS.neighbours)
+            .intType()
+            .defaultValue(DEFAULTS.neighbours)
             .withDescription("Neighbour candidates kept per item (by decayed co-occurrence).");
     public static final ConfigOption<Integer> TRENDING_SIZE = ConfigOptions.key("freshrec.model.trending-size")
-            .intType().defaultValue(DEFAULTS.trendingSize)
+            .intType()
+            .defaultValue(DEFAULTS.trendingSize)
             .withDescription("Length of the global trending list.");
-    public static final ConfigOption<Duration> SIMILARITY_HALF_LIFE = ConfigOptions.key("freshrec.model.similarity-half-life")
-            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.similarityHalfLifeMs))
+    public static final ConfigOption<Duration> SIMILARITY_HALF_LIFE = ConfigOptions.key(
+                    "freshrec.model.similarity-half-life")
+            .durationType()
+            .defaultValue(Duration.ofMillis(DEFAULTS.similarityHalfLifeMs))
             .withDescription("Half-life of co-occurrence and item norms in event time; 0 disables decay.");
     public static final ConfigOption<Duration> HISTORY_HALF_LIFE = ConfigOptions.key("freshrec.model.history-half-life")
-            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.historyHalfLifeMs))
+            .durationType()
+            .defaultValue(Duration.ofMillis(DEFAULTS.historyHalfLifeMs))
             .withDescription("Half-life of a user's interest in an item of their history; 0 disables decay.");
-    public static final ConfigOption<Duration> TRENDING_HALF_LIFE = ConfigOptions.key("freshrec.model.trending-half-life")
-            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.trendingHalfLifeMs))
+    public static final ConfigOption<Duration> TRENDING_HALF_LIFE = ConfigOptions.key(
+                    "freshrec.model.trending-half-life")
+            .durationType()
+            .defaultValue(Duration.ofMillis(DEFAULTS.trendingHalfLifeMs))
             .withDescription("Half-life of trending popularity.");
     public static final ConfigOption<Double> NORM_EXPONENT = ConfigOptions.key("freshrec.model.norm-exponent")
-            .doubleType().defaultValue(DEFAULTS.normExponent)
+            .doubleType()
+            .defaultValue(DEFAULTS.normExponent)
             .withDescription("alpha in C(j,c) / (N(j)^alpha N(c)^(1-alpha)); 0.5 is cosine.");
     public static final ConfigOption<Double> POPULARITY_BLEND = ConfigOptions.key("freshrec.model.popularity-blend")
-            .doubleType().defaultValue(DEFAULTS.popularityBlend)
+            .doubleType()
+            .defaultValue(DEFAULTS.popularityBlend)
             .withDescription("Weight of normalised trending popularity added to each candidate's score.");
     public static final ConfigOption<Duration> PUBLISH_INTERVAL = ConfigOptions.key("freshrec.model.publish-interval")
-            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.publishIntervalMs))
+            .durationType()
+            .defaultValue(Duration.ofMillis(DEFAULTS.publishIntervalMs))
             .withDescription("Event-time interval between model versions.");
     /** Prefix of the event weight options. */
     public static final String WEIGHT_PREFIX = "freshrec.model.weight.";
@@ -58,77 +70,109 @@ public final class FreshRecOptions {
      * {@link EventType} (default and description included), in its declaration order.
      */
     public static final Map<EventType, ConfigOption<Double>> WEIGHTS = weightOptions();
+
     public static final ConfigOption<Double> WEIGHT_RATING_BASE = ConfigOptions.key("freshrec.model.weight.rating-base")
-            .doubleType().defaultValue(DEFAULTS.weights.ratingBase)
+            .doubleType()
+            .defaultValue(DEFAULTS.weights.ratingBase)
             .withDescription("A rating weighs rating-base + rating-slope * value.");
-    public static final ConfigOption<Double> WEIGHT_RATING_SLOPE = ConfigOptions.key("freshrec.model.weight.rating-slope")
-            .doubleType().defaultValue(DEFAULTS.weights.ratingSlope)
-            .withDescription("Weight a rating gains per point of its value: a rating weighs rating-base + rating-slope * value "
-                    + "(at least " + DEFAULTS.weights.minRatingWeight + ").");
+    public static final ConfigOption<Double> WEIGHT_RATING_SLOPE = ConfigOptions.key(
+                    "freshrec.model.weight.rating-slope")
+            .doubleType()
+            .defaultValue(DEFAULTS.weights.ratingSlope)
+            .withDescription(
+                    "Weight a rating gains per point of its value: a rating weighs rating-base + rating-slope * value "
+                            + "(at least " + DEFAULTS.weights.minRatingWeight + ").");
     public static final ConfigOption<Integer> TOP_N = ConfigOptions.key("freshrec.serving.top-n")
-            .intType().defaultValue(DEFAULTS.topN)
+            .intType()
+            .defaultValue(DEFAULTS.topN)
             .withDescription("Length of each user's served list.");
     public static final ConfigOption<Duration> MAX_STALENESS = ConfigOptions.key("freshrec.serving.max-staleness")
-            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.maxStalenessMs))
-            .withDescription("A served list older than this (event time) is refreshed before the user's next event is scored.");
+            .durationType()
+            .defaultValue(Duration.ofMillis(DEFAULTS.maxStalenessMs))
+            .withDescription(
+                    "A served list older than this (event time) is refreshed before the user's next event is scored.");
     public static final ConfigOption<Duration> REFRESH_INTERVAL = ConfigOptions.key("freshrec.serving.refresh-interval")
-            .durationType().defaultValue(Duration.ofSeconds(30))
+            .durationType()
+            .defaultValue(Duration.ofSeconds(30))
             .withDescription("How often a recently active user's list is recomputed when the model moved on "
                     + "(for ten intervals after their last interaction); 0 disables.");
     public static final ConfigOption<Boolean> ALIGN_TO_MODEL = ConfigOptions.key("freshrec.serving.align-to-model")
-            .booleanType().defaultValue(false)
-            .withDescription("Serve (and score) each interaction only once the model has caught up with its event time: "
-                    + "exact prequential figures for fast replays, at the cost of about one watermark interval of latency.");
+            .booleanType()
+            .defaultValue(false)
+            .withDescription(
+                    "Serve (and score) each interaction only once the model has caught up with its event time: "
+                            + "exact prequential figures for fast replays, at the cost of about one watermark interval of latency.");
     public static final ConfigOption<Duration> USER_TTL = ConfigOptions.key("freshrec.state.user-ttl")
-            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.userTtlMs))
-            .withDescription("Users idle this long in event time are forgotten (timers; state TTL cannot be used with queryable state).");
+            .durationType()
+            .defaultValue(Duration.ofMillis(DEFAULTS.userTtlMs))
+            .withDescription(
+                    "Users idle this long in event time are forgotten (timers; state TTL cannot be used with queryable state).");
     public static final ConfigOption<Duration> ITEM_TTL = ConfigOptions.key("freshrec.state.item-ttl")
-            .durationType().defaultValue(Duration.ofMillis(DEFAULTS.itemTtlMs))
+            .durationType()
+            .defaultValue(Duration.ofMillis(DEFAULTS.itemTtlMs))
             .withDescription("Items idle this long in event time are forgotten.");
-    public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("freshrec.watermark.out-of-orderness")
-            .durationType().defaultValue(Duration.ofMillis(200))
+    public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key(
+                    "freshrec.watermark.out-of-orderness")
+            .durationType()
+            .defaultValue(Duration.ofMillis(200))
             .withDescription("Bounded out-of-orderness of interaction event times.");
     public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("freshrec.watermark.idleness")
-            .durationType().defaultValue(Duration.ofSeconds(5))
+            .durationType()
+            .defaultValue(Duration.ofSeconds(5))
             .withDescription("After this long without events, event time is assumed to pass at wall-clock pace "
                     + "(a split that never had events is marked idle instead).");
     public static final ConfigOption<Boolean> TRACK_SERVED_ITEMS = ConfigOptions.key("freshrec.eval.track-served-items")
-            .booleanType().defaultValue(false)
-            .withDescription("Collect the distinct items of the top-10 lists scored events were scored against (accumulator "
-                    + "'" + ServingFunction.ACC_SERVED_ITEMS + "', catalogue coverage of bounded replays; one entry per item).");
+            .booleanType()
+            .defaultValue(false)
+            .withDescription(
+                    "Collect the distinct items of the top-10 lists scored events were scored against (accumulator "
+                            + "'" + ServingFunction.ACC_SERVED_ITEMS
+                            + "', catalogue coverage of bounded replays; one entry per item).");
     public static final ConfigOption<Integer> RECALL_WINDOW = ConfigOptions.key("freshrec.eval.rolling-window")
-            .intType().defaultValue(1000)
+            .intType()
+            .defaultValue(1000)
             .withDescription("Scored events in the rolling prequential recall@10.");
 
     public static final ConfigOption<Boolean> BREAKER_ENABLED = ConfigOptions.key("freshrec.gate.quality.enabled")
-            .booleanType().defaultValue(true)
+            .booleanType()
+            .defaultValue(true)
             .withDescription("Quality circuit breaker: freeze serving at the last good model version when rolling "
                     + "prequential recall@10 drops far below its trailing baseline.");
     public static final ConfigOption<Double> BREAKER_MAX_DROP = ConfigOptions.key("freshrec.gate.quality.max-drop")
-            .doubleType().defaultValue(0.5)
-            .withDescription("Fraction of the baseline rolling recall may lose before the breaker counts it as a drop.");
+            .doubleType()
+            .defaultValue(0.5)
+            .withDescription(
+                    "Fraction of the baseline rolling recall may lose before the breaker counts it as a drop.");
     public static final ConfigOption<Duration> BREAKER_HOLD = ConfigOptions.key("freshrec.gate.quality.hold")
-            .durationType().defaultValue(Duration.ofSeconds(30))
+            .durationType()
+            .defaultValue(Duration.ofSeconds(30))
             .withDescription("Event time a drop must last before serving freezes (and a recovery before it resumes).");
     public static final ConfigOption<Integer> BREAKER_MIN_SCORED = ConfigOptions.key("freshrec.gate.quality.min-scored")
-            .intType().noDefaultValue()
+            .intType()
+            .noDefaultValue()
             .withDescription("Scored events a drop or recovery must also last, and the warm-up before a baseline "
                     + "exists (default: the rolling window, freshrec.eval.rolling-window).");
-    public static final ConfigOption<Duration> BREAKER_BASELINE_HALF_LIFE = ConfigOptions.key("freshrec.gate.quality.baseline-half-life")
-            .durationType().defaultValue(Duration.ofMinutes(10))
+    public static final ConfigOption<Duration> BREAKER_BASELINE_HALF_LIFE = ConfigOptions.key(
+                    "freshrec.gate.quality.baseline-half-life")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(10))
             .withDescription("Half-life (event time) of the trailing baseline of rolling recall.");
     public static final ConfigOption<Duration> DRIFT_WINDOW = ConfigOptions.key("freshrec.monitoring.drift-window")
-            .durationType().defaultValue(Duration.ofMinutes(1))
+            .durationType()
+            .defaultValue(Duration.ofMinutes(1))
             .withDescription("Event-time window of the drift indicators (item-popularity shift, recall trend).");
 
     private static Map<EventType, ConfigOption<Double>> weightOptions() {
         Map<EventType, ConfigOption<Double>> options = new EnumMap<>(EventType.class);
         for (EventType type : EventType.values()) {
             if (!type.weighedByValue()) {
-                options.put(type, ConfigOptions.key(WEIGHT_PREFIX + type.wireName())
-                        .doubleType().defaultValue(type.defaultWeight())
-                        .withDescription("Weight of " + type.wireName() + " events (" + type.description() + "); "
-                                + EventWeights.documentedOrder() + "."));
+                options.put(
+                        type,
+                        ConfigOptions.key(WEIGHT_PREFIX + type.wireName())
+                                .doubleType()
+                                .defaultValue(type.defaultWeight())
+                                .withDescription("Weight of " + type.wireName() + " events (" + type.description()
+                                        + "); " + EventWeights.documentedOrder() + "."));
             }
         }
         return Collections.unmodifiableMap(options);
@@ -137,8 +181,12 @@ public final class FreshRecOptions {
     /** The quality breaker's settings; IllegalArgumentException with a one-line message. */
     public static QualityBreaker.Settings breakerSettings(Configuration conf) {
         int minScored = conf.getOptional(BREAKER_MIN_SCORED).orElse(conf.get(RECALL_WINDOW));
-        return new QualityBreaker.Settings(conf.get(BREAKER_ENABLED), conf.get(BREAKER_MAX_DROP),
-                conf.get(BREAKER_HOLD).toMillis(), minScored, conf.get(BREAKER_BASELINE_HALF_LIFE).toMillis());
+        return new QualityBreaker.Settings(
+                conf.get(BREAKER_ENABLED),
+                conf.get(BREAKER_MAX_DROP),
+                conf.get(BREAKER_HOLD).toMillis(),
+                minScored,
+                conf.get(BREAKER_BASELINE_HALF_LIFE).toMillis());
     }
 
     /** The drift window in milliseconds, validated. */

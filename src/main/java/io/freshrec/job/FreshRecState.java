@@ -5,17 +5,17 @@ import io.freshrec.events.Interaction;
 import io.freshrec.model.DecayedValue;
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ItemState;
+import io.freshrec.model.QualityBreaker;
 import io.freshrec.model.Recommendations;
 import io.freshrec.model.SeenItems;
+import io.freshrec.model.TrendingList;
 import io.freshrec.model.UserHistory;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import io.freshrec.model.QualityBreaker;
 import org.apache.flink.util.OutputTag;
-import io.freshrec.model.TrendingList;
 
 /**
  * Every operator id, state descriptor and side output of the job, declared once with explicit
@@ -42,6 +42,7 @@ public final class FreshRecState {
 
     /** Queryable state names clients look up. */
     public static final String QUERYABLE_RECOMMENDATIONS = "recommendations";
+
     public static final String QUERYABLE_SIMILAR_ITEMS = "similar-items";
 
     public static final TypeInformation<Interaction> INTERACTION = TypeInformation.of(Interaction.class);
@@ -71,7 +72,8 @@ public final class FreshRecState {
 
     // item-model
     public static ValueStateDescriptor<ItemState> itemState() {
-        ValueStateDescriptor<ItemState> descriptor = new ValueStateDescriptor<>("item", TypeInformation.of(ItemState.class));
+        ValueStateDescriptor<ItemState> descriptor =
+                new ValueStateDescriptor<>("item", TypeInformation.of(ItemState.class));
         descriptor.setQueryable(QUERYABLE_SIMILAR_ITEMS);
         return descriptor;
     }
@@ -110,7 +112,8 @@ public final class FreshRecState {
 
     // serving: per user
     public static ValueStateDescriptor<Recommendations> recommendations() {
-        ValueStateDescriptor<Recommendations> descriptor = new ValueStateDescriptor<>("recommendations", RECOMMENDATIONS);
+        ValueStateDescriptor<Recommendations> descriptor =
+                new ValueStateDescriptor<>("recommendations", RECOMMENDATIONS);
         descriptor.setQueryable(QUERYABLE_RECOMMENDATIONS);
         return descriptor;
     }

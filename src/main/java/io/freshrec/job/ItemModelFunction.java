@@ -4,6 +4,7 @@ import io.freshrec.model.DecayedValue;
 import io.freshrec.model.ItemState;
 import io.freshrec.model.ModelConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -13,13 +14,12 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
-import java.util.Arrays;
-import org.apache.flink.metrics.MeterView;
 
 /**
  * Keyed by item. Holds the item's decayed norm and trending weight, its full decayed co-occurrence
@@ -49,6 +49,7 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
     private transient Counter itemsExpired;
     /** Items held by this subtask (restored with the job, for the "items" gauge). */
     private transient CheckpointedCount itemsHeld;
+
     private transient Counter publications;
     private transient Counter lateUpdates;
 
@@ -123,10 +124,15 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
         }
         // The final watermark of a bounded input is not idleness: keep everything. A remnant (no
         // neighbours, no trending) has already expired.
-        if (state != null && later.isEmpty() && !state.isExpired() && ctx.timerService().currentWatermark() != Long.MAX_VALUE
+        if (state != null
+                && later.isEmpty()
+                && !state.isExpired()
+                && ctx.timerService().currentWatermark() != Long.MAX_VALUE
                 && Timers.expiryTimer(state.lastEventTime, config.itemTtlMs) <= timestamp) {
             // Tell serving to drop the item: an empty snapshot is a tombstone.
-            ctx.output(FreshRecState.MODEL_DELTAS, ItemState.create(state.snapshot.item, timestamp).publish(timestamp));
+            ctx.output(
+                    FreshRecState.MODEL_DELTAS,
+                    ItemState.create(state.snapshot.item, timestamp).publish(timestamp));
             cooccurrence.clear();
             // Other items still hold their (decaying) co-occurrence with this one. Keep its decaying norm,
             // a few bytes, so that if it comes back its similarities are not inflated by a fresh, tiny norm.
@@ -154,7 +160,8 @@ public class ItemModelFunction extends KeyedProcessFunction<Long, ItemUpdate, Vo
                     touched.put(other, value);
                 }
                 value.add(update.amounts[i], update.time, config.similarityHalfLifeMs);
-                state.offerNeighbour(other, value.valueAt(state.snapshot.time, config.similarityHalfLifeMs), config.neighbours);
+                state.offerNeighbour(
+                        other, value.valueAt(state.snapshot.time, config.similarityHalfLifeMs), config.neighbours);
             }
             state.lastEventTime = Math.max(state.lastEventTime, update.time);
         }

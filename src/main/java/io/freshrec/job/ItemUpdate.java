@@ -10,11 +10,13 @@ public class ItemUpdate {
     public long item;
     /** Whether the user interacted with {@link #item} itself (weight and norm growth are set). */
     public boolean interaction;
+
     public double weight;
     /** Growth of the item's squared norm. */
     public double normIncrement;
     /** Co-occurring items and the increment of the co-occurrence with each. */
     public long[] others = new long[0];
+
     public double[] amounts = new double[0];
     public long time;
     /** Set by item-model on arrival: the model version the update belongs to. */
@@ -31,8 +33,8 @@ public class ItemUpdate {
         return update;
     }
 
-    public static ItemUpdate interaction(long item, double weight, double normIncrement, long[] others,
-            double[] amounts, long time) {
+    public static ItemUpdate interaction(
+            long item, double weight, double normIncrement, long[] others, double[] amounts, long time) {
         ItemUpdate update = new ItemUpdate();
         update.item = item;
         update.interaction = true;

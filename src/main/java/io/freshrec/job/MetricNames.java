@@ -16,9 +16,11 @@ public final class MetricNames {
     public static final String DEAD_LETTERS = "deadLetters";
     /** Restored with the model (savepoints): every event the model has learnt from, across jobs. */
     public static final String EVENTS_TOTAL = "eventsTotal";
+
     public static final String DEAD_LETTERS_TOTAL = "deadLettersTotal";
     /** A group with one counter per dead-letter reason. */
     public static final String DEAD_LETTER_REASON = "deadLetterReason";
+
     public static final String POPULARITY_SHIFT = "popularityShift";
 
     // kafka source
@@ -57,6 +59,7 @@ public final class MetricNames {
     public static final String MODEL_ITEMS = "modelItems";
     /** A histogram: Flink's REST API serves it as {@code freshnessMs_median}, {@code _p99}, {@code _count}... */
     public static final String FRESHNESS_MS = "freshnessMs";
+
     public static final String QUALITY_ALERTS = "qualityAlerts";
     public static final String QUALITY_BREAKER_OPEN = "qualityBreakerOpen";
     public static final String QUALITY_BREAKER_TRIPS = "qualityBreakerTrips";

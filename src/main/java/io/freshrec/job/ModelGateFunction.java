@@ -26,7 +26,8 @@ import org.apache.flink.util.Collector;
  * the version being built, invalid ones go to {@link FreshRecState#REJECTED_SNAPSHOTS}. When the
  * watermark passes the end of a publish interval the version is committed with the trending list.
  */
-public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapshot, ModelUpdate> implements CheckpointedFunction {
+public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapshot, ModelUpdate>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     private final ModelConfig config;
@@ -38,6 +39,7 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
      * taken, so a version's batch is written to RocksDB once rather than once per snapshot.
      */
     private transient Map<Long, TrendingBatch> openBatches;
+
     private transient ValueState<Long> sweptUpTo;
     private transient Counter accepted;
     private transient Counter rejected;
@@ -65,7 +67,8 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
         String problem = snapshot.problem(config.neighbours);
         if (problem != null) {
             rejected.inc();
-            ctx.output(FreshRecState.REJECTED_SNAPSHOTS,
+            ctx.output(
+                    FreshRecState.REJECTED_SNAPSHOTS,
                     new DeadLetter("invalid-snapshot: " + problem, snapshot.toString(), System.currentTimeMillis()));
             return;
         }
@@ -131,7 +134,12 @@ public class ModelGateFunction extends KeyedProcessFunction<Integer, ItemSnapsho
                 if (batch.tombstones[i]) {
                     list.remove(batch.items[i]);
                 } else {
-                    list.offer(batch.items[i], batch.trending[i], batch.times[i], config.trendingSize, config.trendingHalfLifeMs);
+                    list.offer(
+                            batch.items[i],
+                            batch.trending[i],
+                            batch.times[i],
+                            config.trendingSize,
+                            config.trendingHalfLifeMs);
                 }
             }
             pendingTrending.remove(due.get(v));

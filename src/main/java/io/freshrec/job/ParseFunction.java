@@ -4,11 +4,11 @@ import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.events.ParseResult;
+import io.freshrec.model.PopularityDrift;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.configuration.Configuration;
-import io.freshrec.model.PopularityDrift;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
@@ -88,7 +88,9 @@ public class ParseFunction extends ProcessFunction<String, Interaction> implemen
             deadLetters.inc();
             deadLettersTotal.add(1L);
             modelDeadLetters.add(1);
-            deadLettersByReason.computeIfAbsent(result.reasonCategory(), reasonGroup::counter).inc();
+            deadLettersByReason
+                    .computeIfAbsent(result.reasonCategory(), reasonGroup::counter)
+                    .inc();
             ctx.output(FreshRecState.DEAD_LETTERS, DeadLetter.ofRecord(result.reason(), raw, now));
         }
     }

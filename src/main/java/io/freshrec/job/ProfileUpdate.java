@@ -9,6 +9,7 @@ public class ProfileUpdate {
     public long time;
     /** Wall-clock arrival of the interaction in the job, for freshness measurements. */
     public long arrivedAt;
+
     public UserHistory history;
 
     public ProfileUpdate() {}

@@ -15,6 +15,7 @@ public class QualityAlert {
     public long raisedAt;
     /** Rolling recall@10 of the lists served (OPENED) or of the newest model's lists (CLOSED). */
     public double recall;
+
     public double baseline;
     /** The model version serving is frozen at (OPENED) or was frozen at (CLOSED). */
     public long frozenVersion;
@@ -23,9 +24,16 @@ public class QualityAlert {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s: serving subtask %d %s: rolling recall@10 %.4f vs baseline %.4f (event time %d)",
-                kind, subtask, OPENED.equals(kind) ? "frozen at model v" + frozenVersion
+        return String.format(
+                Locale.ROOT,
+                "%s: serving subtask %d %s: rolling recall@10 %.4f vs baseline %.4f (event time %d)",
+                kind,
+                subtask,
+                OPENED.equals(kind)
+                        ? "frozen at model v" + frozenVersion
                         : "follows the newest model again (was frozen at v" + frozenVersion + ")",
-                recall, baseline, eventTime);
+                recall,
+                baseline,
+                eventTime);
     }
 }

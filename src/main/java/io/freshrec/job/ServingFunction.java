@@ -11,25 +11,25 @@ import io.freshrec.model.Scorer;
 import io.freshrec.model.SeenItems;
 import io.freshrec.model.TrendingList;
 import io.freshrec.model.UserHistory;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import org.apache.flink.api.common.accumulators.DoubleCounter;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import java.util.Comparator;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 
 /**
  * Keyed by user, joined with the broadcast model. Keeps each user's top-N list in queryable state
@@ -57,9 +57,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     static final long DEFAULT_TREND_WINDOW_MS = 60_000;
     /** This subtask's quality breaker (operator state: a restore at the same parallelism keeps it open). */
     private transient QualityBreaker breaker;
+
     private transient ListState<QualityBreaker> breakerState;
     /** While the breaker is open: recall of the lists the newest model would have served. */
     private transient RecallTracker candidateRecall;
+
     private transient QualityTrend trend;
     private transient Counter alerts;
     private transient long frozenVersion;
@@ -72,11 +74,13 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private transient RecallTracker recall;
     /** Accumulators, readable from the job result once a bounded replay has finished. */
     public static final String ACC_HITS = "prequential-hits";
+
     public static final String ACC_SCORED = "prequential-scored";
     /** Sum of NDCG@10 gains of the scored events (divide by {@link #ACC_SCORED}). */
     public static final String ACC_NDCG = "prequential-ndcg-gain";
     /** Distinct items of the top-10 lists scored events were scored against (only with {@link #trackServedItems}). */
     public static final String ACC_SERVED_ITEMS = "prequential-served-items";
+
     private boolean trackServedItems;
     private transient ServedItems servedItems;
     /** NDCG gains are kept in operator state as integers in millionths. */
@@ -93,6 +97,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private transient CheckpointedCount usersHeld;
     /** Prequential hits and scored events since the model began, across restores and failovers. */
     private transient CheckpointedCount modelHits;
+
     private transient CheckpointedCount modelScored;
     private transient CheckpointedCount modelGainMicros;
     private transient DescriptiveStatisticsHistogram freshness;
@@ -119,8 +124,13 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
      * @param breaker the quality circuit breaker's settings
      * @param trendWindowMs event-time window of the recall trend gauge
      */
-    public ServingFunction(ModelConfig config, int recallWindow, boolean alignToModel, long refreshIntervalMs,
-            QualityBreaker.Settings breaker, long trendWindowMs) {
+    public ServingFunction(
+            ModelConfig config,
+            int recallWindow,
+            boolean alignToModel,
+            long refreshIntervalMs,
+            QualityBreaker.Settings breaker,
+            long trendWindowMs) {
         this.config = config;
         this.recallWindow = recallWindow;
         this.alignToModel = alignToModel;
@@ -178,12 +188,15 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         metrics.gauge(MetricNames.QUALITY_BREAKER_TRIPS, () -> breaker.trips);
         metrics.gauge(MetricNames.QUALITY_BASELINE, () -> Double.isNaN(breaker.baseline) ? 0.0 : breaker.baseline);
         metrics.gauge(MetricNames.FROZEN_MODEL_VERSION, () -> breaker.isOpen() ? breaker.pinnedVersion : 0L);
-        metrics.gauge(MetricNames.CANDIDATE_RECALL_ROLLING, () -> breaker.isOpen() ? candidateRecall.rolling() : recall.rolling());
+        metrics.gauge(
+                MetricNames.CANDIDATE_RECALL_ROLLING,
+                () -> breaker.isOpen() ? candidateRecall.rolling() : recall.rolling());
         metrics.gauge(MetricNames.RECALL_TREND, () -> trend.slope());
     }
 
     @Override
-    public void processBroadcastElement(ModelUpdate update, Context ctx, Collector<Recommendations> out) throws Exception {
+    public void processBroadcastElement(ModelUpdate update, Context ctx, Collector<Recommendations> out)
+            throws Exception {
         // Readers ask for the model at event times not behind this subtask's watermark (or the newest).
         long horizon = alignToModel ? ctx.currentWatermark() : Long.MAX_VALUE;
         // While quality is down (or serving frozen) the version from before the drop must stay readable.
@@ -230,7 +243,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     }
 
     @Override
-    public void processElement(ProfileUpdate update, ReadOnlyContext ctx, Collector<Recommendations> out) throws Exception {
+    public void processElement(ProfileUpdate update, ReadOnlyContext ctx, Collector<Recommendations> out)
+            throws Exception {
         if (alignToModel && update.time > ctx.timerService().currentWatermark()) {
             // Wait until the model has caught up with everything before this event.
             pending.add(update);
@@ -242,7 +256,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
 
     private void serve(ProfileUpdate update, ReadOnlyContext ctx, Collector<Recommendations> out) throws Exception {
         long newest = alignToModel ? update.time : Long.MAX_VALUE;
-        ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS), ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
+        ModelView model = view(
+                ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
+                ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
                 servedAt(newest));
         SeenItems seenItems = seen.value();
         UserHistory before = history.value();
@@ -270,8 +286,10 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             recall.record(rank);
             if (breaker.isOpen()) {
                 // What the newest model would have served: the breaker resumes serving when this recovers.
-                ModelView candidate = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
-                        ctx.getBroadcastState(FreshRecState.MODEL_VERSION), newest);
+                ModelView candidate = view(
+                        ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
+                        ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
+                        newest);
                 candidateRecall.record(scorer.recommend(update.userId, before, seenItems, candidate, update.time)
                         .rankInTop(update.itemId, RECALL_AT));
             }
@@ -305,8 +323,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         }
         ctx.timerService().registerEventTimeTimer(Timers.expiryTimer(update.history.lastEventTime, config.userTtlMs));
         if (refreshIntervalMs > 0 && !alignToModel) {
-            ctx.timerService().registerProcessingTimeTimer(
-                    Timers.nextMultiple(fresh.updatedAt + refreshIntervalMs - 1, refreshIntervalMs));
+            ctx.timerService()
+                    .registerProcessingTimeTimer(
+                            Timers.nextMultiple(fresh.updatedAt + refreshIntervalMs - 1, refreshIntervalMs));
         }
     }
 
@@ -320,10 +339,14 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         if (current == null || known == null) {
             return;
         }
-        ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
-                ctx.getBroadcastState(FreshRecState.MODEL_VERSION), Long.MAX_VALUE);
+        ModelView model = view(
+                ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
+                ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
+                Long.MAX_VALUE);
         if (breaker.isOpen()) {
-            model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS), ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
+            model = view(
+                    ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
+                    ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
                     servedAt(Long.MAX_VALUE));
         }
         if (model.version() > current.modelVersion) {
@@ -339,7 +362,6 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             ctx.timerService().registerProcessingTimeTimer(Timers.nextMultiple(now, refreshIntervalMs));
         }
     }
-
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Recommendations> out) throws Exception {
@@ -369,9 +391,12 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             return;
         }
         if (timestamp == END_OF_INPUT) {
-            ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
-                    ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
-            Recommendations fresh = scorer.recommend(ctx.getCurrentKey(), current, seen.value(), model, current.lastEventTime);
+            ModelView model = view(
+                    ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
+                    ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
+                    servedAt(Long.MAX_VALUE));
+            Recommendations fresh =
+                    scorer.recommend(ctx.getCurrentKey(), current, seen.value(), model, current.lastEventTime);
             fresh.updatedAt = ctx.timerService().currentProcessingTime();
             Recommendations previous = recommendations.value();
             fresh.activeAt = previous == null ? fresh.updatedAt : previous.activeAt;
@@ -397,8 +422,15 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         long newestTime = log == null || log.times.length == 0 ? Long.MIN_VALUE : log.times[log.times.length - 1];
         long newestVersion = log == null || log.versions.length == 0 ? 0 : log.versions[log.versions.length - 1];
         boolean wasOpen = breaker.isOpen();
-        QualityBreaker.Transition transition = breaker.observe(breakerSettings, time, recall.rolling(), recall.isWindowFull(),
-                candidateRecall.rolling(), candidateRecall.isWindowFull(), newestTime, newestVersion);
+        QualityBreaker.Transition transition = breaker.observe(
+                breakerSettings,
+                time,
+                recall.rolling(),
+                recall.isWindowFull(),
+                candidateRecall.rolling(),
+                candidateRecall.isWindowFull(),
+                newestTime,
+                newestVersion);
         if (transition == QualityBreaker.Transition.NONE) {
             return;
         }
@@ -419,8 +451,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     }
 
     /** The model as of event time {@code at} (Long.MAX_VALUE: the newest). */
-    private static ModelView view(ReadOnlyBroadcastState<Long, ItemVersions> items,
-            ReadOnlyBroadcastState<Integer, ModelVersion> versions, long at) throws Exception {
+    private static ModelView view(
+            ReadOnlyBroadcastState<Long, ItemVersions> items,
+            ReadOnlyBroadcastState<Integer, ModelVersion> versions,
+            long at)
+            throws Exception {
         ModelVersion log = versions.get(0);
         int index = log == null ? -1 : log.indexAt(at);
         TrendingList trending = index < 0 || log.trending[index] == null ? new TrendingList() : log.trending[index];
@@ -454,8 +489,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         modelHits = CheckpointedCount.sum(context, "prequential-hits-total");
         modelScored = CheckpointedCount.sum(context, "prequential-scored-total");
         modelGainMicros = CheckpointedCount.sum(context, "prequential-ndcg-gain-micros-total");
-        breakerState = context.getOperatorStateStore().getListState(
-                new ListStateDescriptor<>("quality-breaker", FreshRecState.QUALITY_BREAKER));
+        breakerState = context.getOperatorStateStore()
+                .getListState(new ListStateDescriptor<>("quality-breaker", FreshRecState.QUALITY_BREAKER));
         List<QualityBreaker> restored = new ArrayList<>();
         breakerState.get().forEach(restored::add);
         // Same parallelism: this subtask's own breaker. Rescaled: start again (a new baseline is learnt).
@@ -463,7 +498,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         breaker = restored.size() == 1 && breakerSettings.enabled ? restored.get(0) : new QualityBreaker();
         frozenVersion = breaker.pinnedVersion;
         // The version a restored job serves, before any new version arrives.
-        ModelVersion log = context.getOperatorStateStore().getBroadcastState(FreshRecState.MODEL_VERSION).get(0);
+        ModelVersion log = context.getOperatorStateStore()
+                .getBroadcastState(FreshRecState.MODEL_VERSION)
+                .get(0);
         if (log != null && log.versions.length > 0) {
             servedVersion = log.versions[log.versions.length - 1];
         }

@@ -4,16 +4,16 @@ import io.freshrec.events.Interaction;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.UserHistory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
-import java.util.Arrays;
-import org.apache.flink.metrics.MeterView;
 
 /**
  * Keyed by user. Applies each user's interactions in event-time order (buffered until the
@@ -81,7 +81,9 @@ public class UserHistoryFunction extends KeyedProcessFunction<Long, Interaction,
         }
         UserHistory current = history.value();
         // The final watermark of a bounded input is not idleness: keep everything.
-        if (current != null && later.isEmpty() && watermark != Long.MAX_VALUE
+        if (current != null
+                && later.isEmpty()
+                && watermark != Long.MAX_VALUE
                 && Timers.expiryTimer(current.lastEventTime, config.userTtlMs) <= timestamp) {
             history.clear();
             pending.clear();
@@ -119,10 +121,16 @@ public class UserHistoryFunction extends KeyedProcessFunction<Long, Interaction,
                 self[1] = normIncrement;
             }
         });
-        out.collect(ItemUpdate.interaction(event.itemId, self[0], self[1], Arrays.copyOf(others, count[0]),
-                Arrays.copyOf(amounts, count[0]), event.timestamp));
+        out.collect(ItemUpdate.interaction(
+                event.itemId,
+                self[0],
+                self[1],
+                Arrays.copyOf(others, count[0]),
+                Arrays.copyOf(amounts, count[0]),
+                event.timestamp));
         history.update(current);
-        ctx.output(FreshRecState.PROFILE_UPDATES,
+        ctx.output(
+                FreshRecState.PROFILE_UPDATES,
                 new ProfileUpdate(event.userId, event.itemId, event.timestamp, event.ingestedAt, current.copy()));
         ctx.timerService().registerEventTimeTimer(Timers.expiryTimer(current.lastEventTime, config.userTtlMs));
     }

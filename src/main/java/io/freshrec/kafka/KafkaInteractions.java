@@ -3,8 +3,8 @@ package io.freshrec.kafka;
 import io.freshrec.events.InputFormat;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.job.MetricNames;
-import io.freshrec.sources.InteractionWatermarks;
 import io.freshrec.sources.InteractionSource;
+import io.freshrec.sources.InteractionWatermarks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,7 +50,11 @@ public final class KafkaInteractions {
                 .setProperties(properties)
                 .build();
         InputFormat format = InputFormat.JSON_LINES;
-        return new InteractionSource(source, SOURCE_NAME, 0, format,
+        return new InteractionSource(
+                source,
+                SOURCE_NAME,
+                0,
+                format,
                 watermarks(format, conf.get(FreshRecOptions.OUT_OF_ORDERNESS), conf.get(FreshRecOptions.IDLENESS)));
     }
 
@@ -73,8 +77,9 @@ public final class KafkaInteractions {
                 // fall through to the error below
             }
         }
-        throw new IllegalArgumentException(KafkaOptions.STARTING_OFFSETS.key() + ": '" + conf.get(KafkaOptions.STARTING_OFFSETS)
-                + "' is not one of committed, earliest, latest, timestamp:EPOCH_MS");
+        throw new IllegalArgumentException(
+                KafkaOptions.STARTING_OFFSETS.key() + ": '" + conf.get(KafkaOptions.STARTING_OFFSETS)
+                        + "' is not one of committed, earliest, latest, timestamp:EPOCH_MS");
     }
 
     /** Per-partition event-time watermarks over raw records; unparseable records do not move them. */

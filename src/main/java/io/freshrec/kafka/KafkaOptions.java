@@ -1,6 +1,7 @@
 package io.freshrec.kafka;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.configuration.ConfigOption;
@@ -8,7 +9,6 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
-import java.util.Locale;
 
 /**
  * FreshRec's Kafka settings ({@code freshrec.kafka.*} in config.yaml, {@code -D} or the command-line
@@ -19,43 +19,61 @@ public final class KafkaOptions {
     private KafkaOptions() {}
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("freshrec.kafka.bootstrap-servers")
-            .stringType().noDefaultValue()
+            .stringType()
+            .noDefaultValue()
             .withDescription("Kafka bootstrap servers (host:port,...). Set: read from and write to Kafka.");
     public static final ConfigOption<String> TOPIC_INTERACTIONS = ConfigOptions.key("freshrec.kafka.topic.interactions")
-            .stringType().defaultValue("freshrec-interactions")
+            .stringType()
+            .defaultValue("freshrec-interactions")
             .withDescription("Topic the interactions are read from (JSON lines).");
     public static final ConfigOption<String> TOPIC_DEAD_LETTERS = ConfigOptions.key("freshrec.kafka.topic.dead-letters")
-            .stringType().defaultValue("freshrec-dead-letters")
+            .stringType()
+            .defaultValue("freshrec-dead-letters")
             .withDescription("Dead letters (reason + raw payload). Empty: no dead-letter topic (files instead).");
-    public static final ConfigOption<String> TOPIC_MODEL_UPDATES = ConfigOptions.key("freshrec.kafka.topic.model-updates")
-            .stringType().defaultValue("freshrec-model-updates")
+    public static final ConfigOption<String> TOPIC_MODEL_UPDATES = ConfigOptions.key(
+                    "freshrec.kafka.topic.model-updates")
+            .stringType()
+            .defaultValue("freshrec-model-updates")
             .withDescription("Model snapshot deltas keyed by item, and version commits (compacted topic). Empty: off.");
-    public static final ConfigOption<String> TOPIC_RECOMMENDATIONS = ConfigOptions.key("freshrec.kafka.topic.recommendations")
-            .stringType().defaultValue("freshrec-recommendations")
+    public static final ConfigOption<String> TOPIC_RECOMMENDATIONS = ConfigOptions.key(
+                    "freshrec.kafka.topic.recommendations")
+            .stringType()
+            .defaultValue("freshrec-recommendations")
             .withDescription("Every recomputed recommendation list, keyed by user (compacted topic). Empty: off.");
     public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("freshrec.kafka.group-id")
-            .stringType().defaultValue("freshrec")
-            .withDescription("Consumer group of the interactions source (offsets are committed on checkpoints, for monitoring).");
+            .stringType()
+            .defaultValue("freshrec")
+            .withDescription(
+                    "Consumer group of the interactions source (offsets are committed on checkpoints, for monitoring).");
     public static final ConfigOption<String> STARTING_OFFSETS = ConfigOptions.key("freshrec.kafka.starting-offsets")
-            .stringType().defaultValue("committed")
+            .stringType()
+            .defaultValue("committed")
             .withDescription("committed (the group's offsets, else earliest) | earliest | latest | timestamp:EPOCH_MS. "
                     + "A restore from a checkpoint or savepoint always resumes at the checkpointed offsets.");
     public static final ConfigOption<String> DELIVERY = ConfigOptions.key("freshrec.kafka.delivery-guarantee")
-            .stringType().defaultValue("exactly-once")
+            .stringType()
+            .defaultValue("exactly-once")
             .withDescription("exactly-once (transactions committed on checkpoints) | at-least-once | none.");
-    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("freshrec.kafka.transactional-id-prefix")
-            .stringType().defaultValue("freshrec")
-            .withDescription("Unique per job writing to the same cluster: jobs sharing it fence each other's transactions.");
-    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = ConfigOptions.key("freshrec.kafka.transaction-timeout")
-            .durationType().defaultValue(Duration.ofMinutes(10))
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key(
+                    "freshrec.kafka.transactional-id-prefix")
+            .stringType()
+            .defaultValue("freshrec")
+            .withDescription(
+                    "Unique per job writing to the same cluster: jobs sharing it fence each other's transactions.");
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = ConfigOptions.key(
+                    "freshrec.kafka.transaction-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(10))
             .withDescription("Must not exceed the broker's transaction.max.timeout.ms (15 min by default), "
                     + "and must exceed the longest checkpoint plus a restart.");
     /** Prefix of pass-through client properties (security, SASL, SSL, tuning), e.g. freshrec.kafka.properties.security.protocol. */
     public static final String PROPERTIES_PREFIX = "freshrec.kafka.properties.";
 
     /** The broker's transaction.max.timeout.ms (15 min by default): a longer transaction timeout fails every transaction. */
-    public static final ConfigOption<Duration> BROKER_MAX_TRANSACTION_TIMEOUT = ConfigOptions
-            .key("freshrec.kafka.broker-max-transaction-timeout").durationType().defaultValue(Duration.ofMinutes(15))
+    public static final ConfigOption<Duration> BROKER_MAX_TRANSACTION_TIMEOUT = ConfigOptions.key(
+                    "freshrec.kafka.broker-max-transaction-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(15))
             .withDescription("The brokers' transaction.max.timeout.ms; transaction-timeout must not exceed it. "
                     + "Raise both together.");
 
@@ -102,7 +120,8 @@ public final class KafkaOptions {
         }
         Duration brokerMax = conf.get(BROKER_MAX_TRANSACTION_TIMEOUT);
         if (deliveryGuarantee(conf) == DeliveryGuarantee.EXACTLY_ONCE && timeout.compareTo(brokerMax) > 0) {
-            throw new IllegalArgumentException(TRANSACTION_TIMEOUT.key() + " " + TimeUtils.formatWithHighestUnit(timeout)
+            throw new IllegalArgumentException(TRANSACTION_TIMEOUT.key() + " "
+                    + TimeUtils.formatWithHighestUnit(timeout)
                     + " exceeds the brokers' transaction.max.timeout.ms (" + BROKER_MAX_TRANSACTION_TIMEOUT.key() + " "
                     + TimeUtils.formatWithHighestUnit(brokerMax) + "): every transaction would fail");
         }

@@ -3,7 +3,6 @@ package io.freshrec.kafka;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.freshrec.events.DeadLetter;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.ModelUpdate;
 import io.freshrec.model.Recommendations;
@@ -49,20 +48,30 @@ public final class KafkaOutputs {
         String models = conf.get(KafkaOptions.TOPIC_MODEL_UPDATES);
         if (!models.isBlank()) {
             // The gate commits versions at parallelism 1; its sink runs beside it.
-            sink(outputs.modelUpdates, conf, MODEL_UPDATE_SINK, new Records<>(models, new ModelUpdateKey()),
+            sink(
+                    outputs.modelUpdates,
+                    conf,
+                    MODEL_UPDATE_SINK,
+                    new Records<>(models, new ModelUpdateKey()),
                     outputs.modelUpdates.getParallelism());
         }
         String recommendations = conf.get(KafkaOptions.TOPIC_RECOMMENDATIONS);
         if (!recommendations.isBlank()) {
-            sink(outputs.recommendations, conf, RECOMMENDATION_SINK, new Records<>(recommendations, new UserKey()),
+            sink(
+                    outputs.recommendations,
+                    conf,
+                    RECOMMENDATION_SINK,
+                    new Records<>(recommendations, new UserKey()),
                     outputs.recommendations.getParallelism());
         }
     }
 
-    private static <T> void sink(DataStream<T> stream, Configuration conf, String name, Records<T> records, int parallelism) {
+    private static <T> void sink(
+            DataStream<T> stream, Configuration conf, String name, Records<T> records, int parallelism) {
         DeliveryGuarantee guarantee = KafkaOptions.deliveryGuarantee(conf);
         Properties properties = KafkaOptions.clientProperties(conf);
-        properties.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        properties.setProperty(
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 Long.toString(conf.get(KafkaOptions.TRANSACTION_TIMEOUT).toMillis()));
         KafkaSink<T> sink = KafkaSink.<T>builder()
                 .setBootstrapServers(conf.get(KafkaOptions.BOOTSTRAP_SERVERS))
@@ -118,7 +127,8 @@ public final class KafkaOutputs {
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(topic, null, null, key == null ? null : key.serialize(element), value.serialize(element));
+            return new ProducerRecord<>(
+                    topic, null, null, key == null ? null : key.serialize(element), value.serialize(element));
         }
     }
 
@@ -135,7 +145,8 @@ public final class KafkaOutputs {
             try {
                 return mapper.writeValueAsBytes(value);
             } catch (JsonProcessingException e) {
-                throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+                throw new IllegalStateException(
+                        "cannot write " + value.getClass().getSimpleName() + " as JSON", e);
             }
         }
     }

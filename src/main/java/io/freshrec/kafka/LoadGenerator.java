@@ -9,6 +9,7 @@ import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -17,12 +18,11 @@ import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import java.util.ArrayDeque;
-import org.apache.kafka.clients.producer.Callback;
 
 /**
  * Writes generated interactions to the interactions topic at a chosen rate, keyed by user (so each
@@ -65,7 +65,8 @@ public final class LoadGenerator {
     private final SyntheticInteractions world;
     private final PrintWriter out;
 
-    public LoadGenerator(String bootstrapServers, String topic, Properties extra, SyntheticInteractions world, PrintWriter out) {
+    public LoadGenerator(
+            String bootstrapServers, String topic, Properties extra, SyntheticInteractions world, PrintWriter out) {
         this.bootstrapServers = bootstrapServers;
         this.topic = topic;
         this.extra = extra;
@@ -78,8 +79,15 @@ public final class LoadGenerator {
      * per second (0: as fast as the broker takes them). With {@code lookups}, one latency probe per
      * {@code probeEvery} for users 1..{@code probeUsers}.
      */
-    public Report run(long count, double rate, Duration duration, Duration progressEvery, RecommendationClient lookups,
-            Duration probeEvery, int probeUsers) throws InterruptedException {
+    public Report run(
+            long count,
+            double rate,
+            Duration duration,
+            Duration progressEvery,
+            RecommendationClient lookups,
+            Duration probeEvery,
+            int probeUsers)
+            throws InterruptedException {
         Properties props = new Properties();
         props.putAll(extra);
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -106,9 +114,12 @@ public final class LoadGenerator {
             prober.setDaemon(true);
             prober.start();
         }
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
             long n = 0;
-            while (n < count && System.nanoTime() < end && !Thread.currentThread().isInterrupted()) {
+            while (n < count
+                    && System.nanoTime() < end
+                    && !Thread.currentThread().isInterrupted()) {
                 long now = System.currentTimeMillis();
                 Interaction event = world.at(n, now);
                 String line = world.lineAt(n, now);
@@ -130,17 +141,29 @@ public final class LoadGenerator {
                     probe.itemId = event.itemId;
                     probe.type = EventType.CLICK;
                     probe.timestamp = System.currentTimeMillis();
-                    producer.send(new ProducerRecord<>(topic, Long.toString(probe.userId), InteractionParser.toJson(probe)), callback);
+                    producer.send(
+                            new ProducerRecord<>(topic, Long.toString(probe.userId), InteractionParser.toJson(probe)),
+                            callback);
                     probes.offer(probe.userId, probe.timestamp, System.nanoTime());
                     n++;
                 }
                 if (tick >= nextProgress) {
                     long nowAcked = acked.get();
                     double interval = (tick - lastProgress) / 1e9;
-                    out.printf("[%5.0fs] sent %,d | acked %,d (%,.0f/s) | failed %,d%s%s%n", (tick - start) / 1e9, n, nowAcked,
-                            (nowAcked - lastAcked) / interval, failed.get(),
-                            lookups == null ? "" : String.format(" | latency probes %d: p50 %d ms, p99 %d ms",
-                                    report.probeMillis.size(), report.probePercentile(50), report.probePercentile(99)),
+                    out.printf(
+                            "[%5.0fs] sent %,d | acked %,d (%,.0f/s) | failed %,d%s%s%n",
+                            (tick - start) / 1e9,
+                            n,
+                            nowAcked,
+                            (nowAcked - lastAcked) / interval,
+                            failed.get(),
+                            lookups == null
+                                    ? ""
+                                    : String.format(
+                                            " | latency probes %d: p50 %d ms, p99 %d ms",
+                                            report.probeMillis.size(),
+                                            report.probePercentile(50),
+                                            report.probePercentile(99)),
                             lastError.get() == null ? "" : " | last error " + lastError.get());
                     out.flush();
                     lastAcked = nowAcked;

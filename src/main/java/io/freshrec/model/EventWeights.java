@@ -18,6 +18,7 @@ public final class EventWeights implements Serializable {
 
     /** The weight of every type with a fixed weight; defaults from {@link EventType#defaultWeight()}. */
     private final EnumMap<EventType, Double> fixed = new EnumMap<>(EventType.class);
+
     public double ratingBase = 1.0;
     public double ratingSlope = 0.5;
     public double minRatingWeight = 0.1;

@@ -33,17 +33,24 @@ public final class InMemoryModel implements ModelView {
             public void pair(long item, long other, double amount, long time) {
                 ItemState state = itemState(item, time);
                 state.advanceTo(time, config);
-                DecayedValue value = cooccurrence.computeIfAbsent(item, i -> new HashMap<>())
+                DecayedValue value = cooccurrence
+                        .computeIfAbsent(item, i -> new HashMap<>())
                         .computeIfAbsent(other, o -> new DecayedValue());
                 value.add(amount, time, config.similarityHalfLifeMs);
-                state.offerNeighbour(other, value.valueAt(state.snapshot.time, config.similarityHalfLifeMs), config.neighbours);
+                state.offerNeighbour(
+                        other, value.valueAt(state.snapshot.time, config.similarityHalfLifeMs), config.neighbours);
             }
 
             @Override
             public void item(long item, double itemWeight, double normIncrement, long time) {
                 ItemState state = itemState(item, time);
                 state.addInteraction(itemWeight, normIncrement, time, config);
-                trending.offer(item, state.snapshot.trending, state.snapshot.time, config.trendingSize, config.trendingHalfLifeMs);
+                trending.offer(
+                        item,
+                        state.snapshot.trending,
+                        state.snapshot.time,
+                        config.trendingSize,
+                        config.trendingHalfLifeMs);
             }
         });
         seen.computeIfAbsent(event.userId, u -> new SeenItems()).add(event.itemId, config.seenLimit);

@@ -20,6 +20,7 @@ public class ItemSnapshot {
     public double trending;
     /** Neighbour candidates, strongest co-occurrence first. */
     public long[] neighbours = new long[0];
+
     public double[] cooccurrence = new double[0];
 
     public ItemSnapshot() {}

@@ -13,6 +13,7 @@ public class ItemState {
     public long lastEventTime = Long.MIN_VALUE;
     /** Event time of the last version this item was published in. */
     public long lastVersionTime = Long.MIN_VALUE;
+
     public long publications;
 
     public ItemState() {}

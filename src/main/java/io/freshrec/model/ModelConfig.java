@@ -75,10 +75,13 @@ public final class ModelConfig implements Serializable {
         require(neighbours >= 1 && neighbours <= 1000, "freshrec.model.neighbours must be in [1, 1000]");
         require(topN >= 1 && topN <= 1000, "freshrec.serving.top-n must be in [1, 1000]");
         require(trendingSize >= topN, "freshrec.model.trending-size must be >= freshrec.serving.top-n");
-        require(similarityHalfLifeMs >= 0 && historyHalfLifeMs >= 0 && trendingHalfLifeMs > 0,
+        require(
+                similarityHalfLifeMs >= 0 && historyHalfLifeMs >= 0 && trendingHalfLifeMs > 0,
                 "freshrec.model.*-half-life must be >= 0 (trending-half-life > 0)");
         require(normExponent >= 0 && normExponent <= 1, "freshrec.model.norm-exponent must be in [0, 1]");
-        require(popularityBlend >= 0 && Double.isFinite(popularityBlend), "freshrec.model.popularity-blend must be >= 0");
+        require(
+                popularityBlend >= 0 && Double.isFinite(popularityBlend),
+                "freshrec.model.popularity-blend must be >= 0");
         require(publishIntervalMs >= 1, "freshrec.model.publish-interval must be >= 1 ms");
         require(maxStalenessMs >= 0, "freshrec.serving.max-staleness must be >= 0");
         require(userTtlMs > 0 && itemTtlMs > 0, "freshrec.state.user-ttl and item-ttl must be > 0");

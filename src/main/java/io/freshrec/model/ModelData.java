@@ -4,16 +4,16 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
-import java.io.Closeable;
-import java.util.Collections;
 
 /**
  * A published model as files: one JSON header line (format, version, time, settings, trending list)
@@ -22,8 +22,8 @@ import java.util.Collections;
  */
 public final class ModelData implements ModelView {
     public static final String FORMAT = "freshrec-model/1";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** The header line. */
     public static class Header {
@@ -79,7 +79,8 @@ public final class ModelData implements ModelView {
         }
     }
 
-    public ModelData(ModelConfig config, long version, long time, TrendingList trending, Map<Long, ItemSnapshot> items) {
+    public ModelData(
+            ModelConfig config, long version, long time, TrendingList trending, Map<Long, ItemSnapshot> items) {
         this.header = new Header();
         header.config = config;
         header.version = version;
@@ -109,7 +110,8 @@ public final class ModelData implements ModelView {
             throw new IOException("not FreshRec model data (the first line is not a JSON header)", e);
         }
         if (!FORMAT.equals(header.format)) {
-            throw new IOException("not FreshRec model data (format '" + header.format + "', expected '" + FORMAT + "')");
+            throw new IOException(
+                    "not FreshRec model data (format '" + header.format + "', expected '" + FORMAT + "')");
         }
         if (header.config == null) {
             throw new IOException("model data without settings (no 'config' in the header)");
@@ -123,8 +125,12 @@ public final class ModelData implements ModelView {
             }
         }
         header.config.validate();
-        return new ModelData(header.config, header.version, header.time,
-                header.trending == null ? new TrendingList() : header.trending, items);
+        return new ModelData(
+                header.config,
+                header.version,
+                header.time,
+                header.trending == null ? new TrendingList() : header.trending,
+                items);
     }
 
     public ModelConfig config() {

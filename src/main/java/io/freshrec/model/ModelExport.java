@@ -13,12 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Consumer;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A model version exported as files, one directory:
@@ -42,8 +42,8 @@ public final class ModelExport {
     public static final String USERS_FILE = "users.jsonl";
     public static final String MANIFEST_FILE = "export.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private ModelExport() {}
 
@@ -56,15 +56,18 @@ public final class ModelExport {
         public String version;
         /** Where the settings in the model header came from. */
         public String settings;
+
         public String exportedAt;
         public long modelVersion;
         /** Event time of the model version (epoch ms). */
         public long modelTime;
+
         public long items;
         /** Items the job had forgotten (idle longer than the item TTL): serving no longer knows them. */
         public long expiredItems;
         /** Items whose latest snapshot the model gate would reject (serving kept an older one). */
         public long invalidItems;
+
         public long users;
         /** Users with a served list. */
         public long servedUsers;
@@ -142,7 +145,8 @@ public final class ModelExport {
             manifest.items = itemCount;
             manifest.users = userCount;
             Path temp = dir.resolve(MANIFEST_FILE + ".tmp");
-            Files.write(temp, JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(manifest));
+            Files.write(
+                    temp, JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(manifest));
             Files.move(temp, dir.resolve(MANIFEST_FILE), StandardCopyOption.REPLACE_EXISTING);
         }
 
@@ -150,7 +154,8 @@ public final class ModelExport {
         public void close() throws IOException {
             if (!closed) {
                 closed = true;
-                try (BufferedWriter closingItems = items; BufferedWriter closingUsers = users) {
+                try (BufferedWriter closingItems = items;
+                        BufferedWriter closingUsers = users) {
                     // both closed, even if one fails
                 }
             }
@@ -181,18 +186,21 @@ public final class ModelExport {
         try (InputStream in = Files.newInputStream(file)) {
             return ModelData.read(in);
         } catch (NoSuchFileException e) {
-            throw new IOException("no model data at " + file + (Files.isDirectory(location) ? " (not a FreshRec export?)" : ""), e);
+            throw new IOException(
+                    "no model data at " + file + (Files.isDirectory(location) ? " (not a FreshRec export?)" : ""), e);
         }
     }
 
     public static Manifest readManifest(Path dir) throws IOException {
         Path file = dir.resolve(MANIFEST_FILE);
         if (!Files.isRegularFile(file)) {
-            throw new IOException("no " + MANIFEST_FILE + " in " + dir + " (not a FreshRec export, or an incomplete one)");
+            throw new IOException(
+                    "no " + MANIFEST_FILE + " in " + dir + " (not a FreshRec export, or an incomplete one)");
         }
         Manifest manifest = JSON.readValue(file.toFile(), Manifest.class);
         if (!FORMAT.equals(manifest.format)) {
-            throw new IOException("not a FreshRec export (format '" + manifest.format + "', expected '" + FORMAT + "')");
+            throw new IOException(
+                    "not a FreshRec export (format '" + manifest.format + "', expected '" + FORMAT + "')");
         }
         return manifest;
     }

@@ -15,7 +15,11 @@ import java.io.Serializable;
  */
 public class QualityBreaker {
     /** What happened on the last observation. */
-    public enum Transition { NONE, OPENED, CLOSED }
+    public enum Transition {
+        NONE,
+        OPENED,
+        CLOSED
+    }
 
     /** The breaker's settings (not state). */
     public static final class Settings implements Serializable {
@@ -32,11 +36,13 @@ public class QualityBreaker {
 
         public Settings(boolean enabled, double maxDrop, long holdMs, long minScored, long baselineHalfLifeMs) {
             if (!(maxDrop > 0 && maxDrop < 1)) {
-                throw new IllegalArgumentException("the quality breaker's max drop must be between 0 and 1, not " + maxDrop);
+                throw new IllegalArgumentException(
+                        "the quality breaker's max drop must be between 0 and 1, not " + maxDrop);
             }
             if (holdMs < 0 || minScored < 1 || baselineHalfLifeMs <= 0) {
-                throw new IllegalArgumentException("the quality breaker's hold must not be negative, its minimum of scored "
-                        + "events at least 1 and its baseline half-life positive");
+                throw new IllegalArgumentException(
+                        "the quality breaker's hold must not be negative, its minimum of scored "
+                                + "events at least 1 and its baseline half-life positive");
             }
             this.enabled = enabled;
             this.maxDrop = maxDrop;
@@ -63,6 +69,7 @@ public class QualityBreaker {
     public long pinnedTime = Long.MAX_VALUE;
     /** Its version number (for alerts and the gauge). */
     public long pinnedVersion;
+
     public boolean open;
     /** Times the breaker opened. */
     public long trips;
@@ -91,8 +98,15 @@ public class QualityBreaker {
      * @param newestVersionTime event time of the newest committed model version
      * @param newestVersion its number
      */
-    public Transition observe(Settings settings, long eventTime, double servedRolling, boolean servedWindowFull,
-            double candidateRolling, boolean candidateWindowFull, long newestVersionTime, long newestVersion) {
+    public Transition observe(
+            Settings settings,
+            long eventTime,
+            double servedRolling,
+            boolean servedWindowFull,
+            double candidateRolling,
+            boolean candidateWindowFull,
+            long newestVersionTime,
+            long newestVersion) {
         if (!settings.enabled) {
             return Transition.NONE;
         }

@@ -38,6 +38,7 @@ public class Recommendations {
 
     @Override
     public String toString() {
-        return "Recommendations{user=" + userId + ", version=" + modelVersion + ", items=" + Arrays.toString(items) + '}';
+        return "Recommendations{user=" + userId + ", version=" + modelVersion + ", items=" + Arrays.toString(items)
+                + '}';
     }
 }

@@ -2,7 +2,6 @@ package io.freshrec.model;
 
 import java.util.Arrays;
 
-
 /**
  * Item-item scoring: score(c) = sum over the user's recent items j of interest(j) * sim(j, c),
  * sim(j, c) = C(j, c) / (N(j)^alpha * N(c)^(1 - alpha)), plus an optional popularity blend; seen
@@ -40,7 +39,8 @@ public final class Scorer {
             }
             double interest = history.weightAt(h, now, config.historyHalfLifeMs);
             // Every value of one snapshot decays by the same factor: apply it once.
-            double sourceFactor = interest * Decay.factor(now - source.time, config.similarityHalfLifeMs)
+            double sourceFactor = interest
+                    * Decay.factor(now - source.time, config.similarityHalfLifeMs)
                     / Math.pow(sourceNorm, alpha);
             for (int n = 0; n < source.neighbours.length; n++) {
                 long candidate = source.neighbours[n];
@@ -65,7 +65,8 @@ public final class Scorer {
                 for (int slot = 0; slot < scores.capacity(); slot++) {
                     long item = scores.keyAt(slot);
                     if (item != Long.MIN_VALUE) {
-                        scores.addAt(slot, config.popularityBlend * model.item(item).trendingAt(now, config) / top);
+                        scores.addAt(
+                                slot, config.popularityBlend * model.item(item).trendingAt(now, config) / top);
                     }
                 }
                 for (int i = 0; i < trending.items.length; i++) {

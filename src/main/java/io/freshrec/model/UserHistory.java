@@ -11,6 +11,7 @@ public class UserHistory {
     public double[] weights = new double[0];
     /** Time of the last interaction with each item; weights are as of that time. */
     public long[] times = new long[0];
+
     public long lastEventTime;
     public long events;
 

@@ -20,15 +20,18 @@ public class ModelStatistics {
     public String savepoint;
     /** The registry version named on the command line, if any. */
     public String version;
+
     public String format;
     public long checkpointId;
     /** Where the settings (half-lives for the popularity head) came from. */
     public String settings;
+
     public Model model = new Model();
     public Users users = new Users();
     public Items items = new Items();
     /** Top items by trending popularity, decayed to {@link #popularityAt}. */
     public List<Popular> popularityHead = new ArrayList<>();
+
     public long popularityAt;
     public State state = new State();
     public double readSeconds;
@@ -50,6 +53,7 @@ public class ModelStatistics {
     public static class Users {
         /** Users with a history in user-history (the learning side). */
         public long withHistory;
+
         public double historyLengthMean;
         public int historyLengthMax;
         /** Interactions those users' histories were built from (events applied). */
@@ -58,11 +62,13 @@ public class ModelStatistics {
         public long pendingEvents;
         /** Users with a served list (serving). */
         public long served;
+
         public double servedListLengthMean;
         /** Served lists made only of trending items (cold start). */
         public long trendingOnlyLists;
         /** Oldest and newest model version among the served lists. */
         public long servedVersionMin;
+
         public long servedVersionMax;
         /** Profiles waiting in serving for the model to catch up (align-to-model). */
         public long pendingProfiles;
@@ -79,10 +85,12 @@ public class ModelStatistics {
         public long waiting;
         /** Neighbour lists: items with at least one neighbour candidate, their mean and maximum length. */
         public long neighbourLists;
+
         public double neighboursMean;
         public int neighboursMax;
         /** Entries of the full co-occurrence maps (every pair ever seen, not only the kept neighbours). */
         public long cooccurrenceEntries;
+
         public long pendingUpdates;
     }
 
@@ -191,8 +199,12 @@ public class ModelStatistics {
      * @param userBytes keyed state bytes of the per-user operators
      * @param itemBytes keyed state bytes of the per-item operator
      */
-    public ModelStatistics finish(Map<String, Long> bytesByOperator, Map<String, Long> keyedBytesByOperator, long bytesOnDisk,
-            long userBytes, long itemBytes) {
+    public ModelStatistics finish(
+            Map<String, Long> bytesByOperator,
+            Map<String, Long> keyedBytesByOperator,
+            long bytesOnDisk,
+            long userBytes,
+            long itemBytes) {
         users.historyLengthMean = users.withHistory == 0 ? 0 : (double) historyLengths / users.withHistory;
         users.servedListLengthMean = users.served == 0 ? 0 : (double) servedLengths / users.served;
         if (users.served == 0) {
@@ -203,8 +215,8 @@ public class ModelStatistics {
         popularityAt = model.time > 0 ? model.time : head.time;
         popularityHead.clear();
         for (int i = 0; i < head.items.length; i++) {
-            popularityHead.add(new Popular(head.items[i], Decay.at(head.scores[i], head.time, popularityAt,
-                    config.trendingHalfLifeMs)));
+            popularityHead.add(new Popular(
+                    head.items[i], Decay.at(head.scores[i], head.time, popularityAt, config.trendingHalfLifeMs)));
         }
         state.bytesOnDisk = bytesOnDisk;
         state.bytesByOperator = bytesByOperator;

@@ -39,15 +39,23 @@ public final class OfflineModel {
             switch (record.part()) {
                 case GATE -> stats.gate(record.gate.version, record.gate.trending, record.gate.pendingVersions);
                 case USERS -> stats.user(record.user.history, record.user.pendingEvents);
-                case ITEMS -> stats.item(record.item.item, record.item.state == null ? null : published(record.item.state),
-                        record.item.state != null && record.item.state.isExpired(), record.item.cooccurrences,
-                        record.item.pendingUpdates);
+                case ITEMS ->
+                    stats.item(
+                            record.item.item,
+                            record.item.state == null ? null : published(record.item.state),
+                            record.item.state != null && record.item.state.isExpired(),
+                            record.item.cooccurrences,
+                            record.item.pendingUpdates);
                 case SERVING -> stats.served(record.serving.profile.served, record.serving.pendingProfiles);
             }
         });
         Map<String, Long> keyed = savepoint.keyedStateBytesByOperator();
-        stats.finish(savepoint.stateBytesByOperator(), keyed, savepoint.bytesOnDisk(),
-                keyed.get(FreshRecState.Uid.USER_HISTORY) + keyed.get(FreshRecState.Uid.SERVING), keyed.get(FreshRecState.Uid.ITEM_MODEL));
+        stats.finish(
+                savepoint.stateBytesByOperator(),
+                keyed,
+                savepoint.bytesOnDisk(),
+                keyed.get(FreshRecState.Uid.USER_HISTORY) + keyed.get(FreshRecState.Uid.SERVING),
+                keyed.get(FreshRecState.Uid.ITEM_MODEL));
         stats.readSeconds = (System.currentTimeMillis() - started) / 1000.0;
         return stats;
     }
@@ -58,19 +66,21 @@ public final class OfflineModel {
      *
      * @param config the job's settings: written into the model header, used by the servable to score
      */
-    public static ModelExport.Manifest export(SavepointModel savepoint, ModelConfig config, Path out, ModelExport.Manifest manifest)
-            throws Exception {
+    public static ModelExport.Manifest export(
+            SavepointModel savepoint, ModelConfig config, Path out, ModelExport.Manifest manifest) throws Exception {
         StateReaders.GateRecord[] gate = {null};
         long[] time = {0};
         try (ModelExport.Writer writer = ModelExport.create(out, config)) {
-            savepoint.read(EnumSet.of(SavepointModel.Part.GATE, SavepointModel.Part.ITEMS, SavepointModel.Part.SERVING), record -> {
-                switch (record.part()) {
-                    case GATE -> gate[0] = record.gate;
-                    case ITEMS -> time[0] = Math.max(time[0], item(record.item.state, writer, manifest));
-                    case SERVING -> user(record.serving, writer, manifest);
-                    default -> throw new IllegalStateException("not asked for: " + record.part());
-                }
-            });
+            savepoint.read(
+                    EnumSet.of(SavepointModel.Part.GATE, SavepointModel.Part.ITEMS, SavepointModel.Part.SERVING),
+                    record -> {
+                        switch (record.part()) {
+                            case GATE -> gate[0] = record.gate;
+                            case ITEMS -> time[0] = Math.max(time[0], item(record.item.state, writer, manifest));
+                            case SERVING -> user(record.serving, writer, manifest);
+                            default -> throw new IllegalStateException("not asked for: " + record.part());
+                        }
+                    });
             manifest.savepoint = savepoint.location();
             manifest.exportedAt = Instant.now().toString();
             TrendingList trending = gate[0] == null || gate[0].trending == null ? new TrendingList() : gate[0].trending;
@@ -97,7 +107,8 @@ public final class OfflineModel {
         return snapshot.versionTime;
     }
 
-    private static void user(StateReaders.ServingRecord record, ModelExport.Writer writer, ModelExport.Manifest manifest) {
+    private static void user(
+            StateReaders.ServingRecord record, ModelExport.Writer writer, ModelExport.Manifest manifest) {
         if (record.profile.history == null) {
             return; // waiting to be served for the first time (align-to-model)
         }

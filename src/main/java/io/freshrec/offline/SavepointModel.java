@@ -13,11 +13,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.streaming.api.operators.collect.CollectSinkOperatorFactory;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.CheckpointProperties;
@@ -34,10 +36,8 @@ import org.apache.flink.state.api.SavepointReader;
 import org.apache.flink.state.api.runtime.SavepointLoader;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.collect.CollectSinkOperatorFactory;
 import org.apache.flink.util.CloseableIterator;
-import java.util.function.ToLongFunction;
-import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.PipelineOptions;
 
 /**
  * A savepoint (or retained checkpoint) of the FreshRec job, read offline with the State Processor API:
@@ -48,8 +48,12 @@ import org.apache.flink.configuration.PipelineOptions;
  */
 public final class SavepointModel {
     /** The job's stateful operators, by uid. */
-    static final List<String> OPERATORS = List.of(FreshRecState.Uid.USER_HISTORY, FreshRecState.Uid.ITEM_MODEL,
-            FreshRecState.Uid.MODEL_GATE, FreshRecState.Uid.SERVING);
+    static final List<String> OPERATORS = List.of(
+            FreshRecState.Uid.USER_HISTORY,
+            FreshRecState.Uid.ITEM_MODEL,
+            FreshRecState.Uid.MODEL_GATE,
+            FreshRecState.Uid.SERVING);
+
     private static final long PROGRESS_EVERY_MS = 2000;
 
     private final String location;
@@ -71,9 +75,9 @@ public final class SavepointModel {
      * @param progress where progress lines go
      * @throws IOException with a one-line message when there is no savepoint or it cannot be read
      */
-    public static SavepointModel open(String location, Configuration settings, PrintWriter progress) throws IOException {
-        if (SavepointFiles.exists(location).orElse(true) == Boolean.FALSE
-                && !location.endsWith("_metadata")) {
+    public static SavepointModel open(String location, Configuration settings, PrintWriter progress)
+            throws IOException {
+        if (SavepointFiles.exists(location).orElse(true) == Boolean.FALSE && !location.endsWith("_metadata")) {
             throw new IOException("no savepoint at " + location + " (no _metadata there)");
         }
         CheckpointMetadata metadata;
@@ -124,7 +128,8 @@ public final class SavepointModel {
         for (OperatorState operator : metadata.getOperatorStates()) {
             for (OperatorSubtaskState subtask : operator.getStates()) {
                 for (KeyedStateHandle handle : subtask.getManagedKeyedState()) {
-                    return handle instanceof KeyGroupsSavepointStateHandle ? SavepointFormatType.CANONICAL.name()
+                    return handle instanceof KeyGroupsSavepointStateHandle
+                            ? SavepointFormatType.CANONICAL.name()
                             : SavepointFormatType.NATIVE.name();
                 }
             }
@@ -156,7 +161,8 @@ public final class SavepointModel {
         return bytesByOperator(operator -> {
             long bytes = 0;
             for (OperatorSubtaskState subtask : operator.getStates()) {
-                bytes += subtask.getManagedKeyedState().getStateSize() + subtask.getRawKeyedState().getStateSize();
+                bytes += subtask.getManagedKeyedState().getStateSize()
+                        + subtask.getRawKeyedState().getStateSize();
             }
             return bytes;
         });
@@ -178,13 +184,16 @@ public final class SavepointModel {
 
     /** Bytes of the savepoint's files when local, else the sum of its state sizes. */
     public long bytesOnDisk() {
-        String directory = location.endsWith("/_metadata") ? location.substring(0, location.length() - "/_metadata".length())
+        String directory = location.endsWith("/_metadata")
+                ? location.substring(0, location.length() - "/_metadata".length())
                 : location;
         Long local = SavepointFiles.size(directory);
         if (local != null) {
             return local;
         }
-        return metadata.getOperatorStates().stream().mapToLong(OperatorState::getStateSize).sum();
+        return metadata.getOperatorStates().stream()
+                .mapToLong(OperatorState::getStateSize)
+                .sum();
     }
 
     /** Which state backend restores the savepoint's keyed state for reading. */
@@ -254,14 +263,14 @@ public final class SavepointModel {
 
     private boolean useRocksDb() {
         return backend == ReaderBackend.ROCKSDB
-                || (backend == ReaderBackend.AUTO && !SavepointFormatType.CANONICAL.name().equals(format()));
+                || (backend == ReaderBackend.AUTO
+                        && !SavepointFormatType.CANONICAL.name().equals(format()));
     }
 
     private StreamExecutionEnvironment environment() {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
-        settings.getOptional(CoreOptions.TMP_DIRS)
-                .ifPresent(dirs -> conf.set(CoreOptions.TMP_DIRS, dirs));
+        settings.getOptional(CoreOptions.TMP_DIRS).ifPresent(dirs -> conf.set(CoreOptions.TMP_DIRS, dirs));
         // One record must fit a batch of results: a user with a long seen list, an item with many neighbours.
         conf.set(CollectSinkOperatorFactory.MAX_BATCH_SIZE, MemorySize.ofMebiBytes(32));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -274,8 +283,8 @@ public final class SavepointModel {
             return SavepointReader.read(env, location, new HashMapStateBackend());
         }
         // The job's RocksDB settings (e.g. heap or RocksDB timers), so native savepoints restore as in the job.
-        EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend()
-                .configure(settings, SavepointModel.class.getClassLoader());
+        EmbeddedRocksDBStateBackend rocksDb =
+                new EmbeddedRocksDBStateBackend().configure(settings, SavepointModel.class.getClassLoader());
         return SavepointReader.read(env, location, rocksDb);
     }
 
@@ -299,14 +308,30 @@ public final class SavepointModel {
             counts.put(part, 0L);
             OperatorIdentifier operator = OperatorIdentifier.forUid(part.uid);
             DataStream<?> state = switch (part) {
-                case GATE -> reader.readKeyedState(operator, new StateReaders.Gate(), Types.INT,
-                        TypeInformation.of(StateReaders.GateRecord.class));
-                case USERS -> reader.readKeyedState(operator, new StateReaders.Users(), Types.LONG,
-                        TypeInformation.of(StateReaders.UserRecord.class));
-                case ITEMS -> reader.readKeyedState(operator, new StateReaders.Items(), Types.LONG,
-                        TypeInformation.of(StateReaders.ItemRecord.class));
-                case SERVING -> reader.readKeyedState(operator, new StateReaders.Serving(), Types.LONG,
-                        TypeInformation.of(StateReaders.ServingRecord.class));
+                case GATE ->
+                    reader.readKeyedState(
+                            operator,
+                            new StateReaders.Gate(),
+                            Types.INT,
+                            TypeInformation.of(StateReaders.GateRecord.class));
+                case USERS ->
+                    reader.readKeyedState(
+                            operator,
+                            new StateReaders.Users(),
+                            Types.LONG,
+                            TypeInformation.of(StateReaders.UserRecord.class));
+                case ITEMS ->
+                    reader.readKeyedState(
+                            operator,
+                            new StateReaders.Items(),
+                            Types.LONG,
+                            TypeInformation.of(StateReaders.ItemRecord.class));
+                case SERVING ->
+                    reader.readKeyedState(
+                            operator,
+                            new StateReaders.Serving(),
+                            Types.LONG,
+                            TypeInformation.of(StateReaders.ServingRecord.class));
             };
             DataStream<StateRecord> records = state.map(value -> StateRecord.of(part, value), RECORD);
             all = all == null ? records : all.union(records);
@@ -328,7 +353,10 @@ public final class SavepointModel {
                     first = now;
                     nextReport = now + PROGRESS_EVERY_MS;
                 } else if (now >= nextReport) {
-                    progress.printf(Locale.ROOT, "  read %s (%,.0f records/s)%n", describe(counts),
+                    progress.printf(
+                            Locale.ROOT,
+                            "  read %s (%,.0f records/s)%n",
+                            describe(counts),
                             total * 1000.0 / Math.max(1, now - first));
                     progress.flush();
                     nextReport = now + PROGRESS_EVERY_MS;
@@ -336,8 +364,13 @@ public final class SavepointModel {
             }
         }
         long end = System.currentTimeMillis();
-        progress.printf(Locale.ROOT, "  read %s in %.1f s (%s; state restored after %.1f s)%n", describe(counts),
-                (end - started) / 1000.0, backendName(), ((first == 0 ? end : first) - started) / 1000.0);
+        progress.printf(
+                Locale.ROOT,
+                "  read %s in %.1f s (%s; state restored after %.1f s)%n",
+                describe(counts),
+                (end - started) / 1000.0,
+                backendName(),
+                ((first == 0 ? end : first) - started) / 1000.0);
         progress.flush();
         return counts;
     }

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -38,7 +39,6 @@ import org.apache.flink.state.api.SavepointWriter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.graph.StreamGraph;
-import java.util.Locale;
 
 /**
  * Warm start from history: the model learnt from a history file, written as a savepoint the streaming job
@@ -61,8 +61,12 @@ import java.util.Locale;
  */
 public final class Bootstrap {
     public static final String JOB_NAME = "freshrec-bootstrap";
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
-    private static final List<String> FIGURES = List.of(MetricNames.PARSE_EVENTS_TOTAL, MetricNames.SERVING_USERS, MetricNames.ITEM_MODEL_ITEMS,
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final List<String> FIGURES = List.of(
+            MetricNames.PARSE_EVENTS_TOTAL,
+            MetricNames.SERVING_USERS,
+            MetricNames.ITEM_MODEL_ITEMS,
             MetricNames.MODEL_GATE_MODEL_VERSION);
 
     private final Configuration conf;
@@ -80,12 +84,15 @@ public final class Bootstrap {
         public int parallelism;
         /** Interactions the job parsed and learnt from (the job's own count). */
         public long events;
+
         public long deadLetters;
         /** Prequential hits and scored events over the history. */
         public long hits;
+
         public long scored;
         /** Users and items in the model (after the expiry of idle ones during the history). */
         public long users;
+
         public long items;
         public long modelVersion;
         public double learnSeconds;
@@ -105,7 +112,8 @@ public final class Bootstrap {
         this.conf = conf;
         this.input = input;
         this.format = format;
-        this.targetDirectory = targetDirectory.endsWith("/") ? targetDirectory.substring(0, targetDirectory.length() - 1)
+        this.targetDirectory = targetDirectory.endsWith("/")
+                ? targetDirectory.substring(0, targetDirectory.length() - 1)
                 : targetDirectory;
         this.out = out;
     }
@@ -113,7 +121,9 @@ public final class Bootstrap {
     public Result run(Duration progressEvery) throws Exception {
         long started = System.nanoTime();
         Result result = new Result();
-        out.printf("Reading %s (%s) ...%n", input, format.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        out.printf(
+                "Reading %s (%s) ...%n",
+                input, format.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         out.flush();
         HistorySummary history = HistorySummary.read(input, format, System.currentTimeMillis(), read -> {
             out.printf("  %,d records read%n", read);
@@ -121,13 +131,20 @@ public final class Bootstrap {
         });
         result.history = history;
         if (history.events == 0) {
-            throw new IllegalArgumentException("--input " + input + " holds no valid interactions (" + history.records
-                    + " records, " + history.deadLetters + " dead letters" + reasons(history.deadLettersByReason) + ")");
+            throw new IllegalArgumentException(
+                    "--input " + input + " holds no valid interactions (" + history.records + " records, "
+                            + history.deadLetters + " dead letters" + reasons(history.deadLettersByReason) + ")");
         }
-        out.printf("History: %,d interactions of %,d users with %,d items, %s to %s UTC; %,d dead letters%s (%.1f s)%n",
-                history.events, history.users, history.items, TIME.format(Instant.ofEpochMilli(history.firstEventTime)),
-                TIME.format(Instant.ofEpochMilli(history.lastEventTime)), history.deadLetters,
-                reasons(history.deadLettersByReason), seconds(started));
+        out.printf(
+                "History: %,d interactions of %,d users with %,d items, %s to %s UTC; %,d dead letters%s (%.1f s)%n",
+                history.events,
+                history.users,
+                history.items,
+                TIME.format(Instant.ofEpochMilli(history.firstEventTime)),
+                TIME.format(Instant.ofEpochMilli(history.lastEventTime)),
+                history.deadLetters,
+                reasons(history.deadLettersByReason),
+                seconds(started));
         out.flush();
 
         Configuration settings = new Configuration(conf);
@@ -141,8 +158,8 @@ public final class Bootstrap {
             settings.set(ExecutionOptions.SNAPSHOT_COMPRESSION, true);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(settings);
-        InteractionSource source = InteractionSource.bootstrap(input, format, history.lastEventTime,
-                settings.get(FreshRecOptions.OUT_OF_ORDERNESS));
+        InteractionSource source = InteractionSource.bootstrap(
+                input, format, history.lastEventTime, settings.get(FreshRecOptions.OUT_OF_ORDERNESS));
         // Dead letters are counted (and were listed above); the bootstrap savepoint holds only the model.
         new FreshRecJob(settings, source, new DiscardingSink<DeadLetter>(), null).build(env);
         StreamGraph graph = env.getStreamGraph();
@@ -160,21 +177,28 @@ public final class Bootstrap {
             JobID job = cluster.submitJob(graph.getJobGraph()).get().getJobID();
             result.jobId = job.toHexString();
             FlinkRest flink = new FlinkRest(cluster.getRestAddress().get());
-            out.printf("Learning on an embedded Flink (parallelism %d, RocksDB), job %s, web UI %s%n", result.parallelism, job,
-                    flink.base());
+            out.printf(
+                    "Learning on an embedded Flink (parallelism %d, RocksDB), job %s, web UI %s%n",
+                    result.parallelism, job, flink.base());
             out.flush();
             long learning = System.nanoTime();
             learn(cluster, flink, job, history, progressEvery, result);
             result.learnSeconds = seconds(learning);
-            out.printf("Learnt in %.1f s: %,d events (%,.0f/s); model v%,d as of %s UTC with %,d users and %,d items%n",
-                    result.learnSeconds, result.events, result.events / Math.max(result.learnSeconds, 1e-9), result.modelVersion,
-                    TIME.format(Instant.ofEpochMilli(history.lastEventTime)), result.users, result.items);
+            out.printf(
+                    "Learnt in %.1f s: %,d events (%,.0f/s); model v%,d as of %s UTC with %,d users and %,d items%n",
+                    result.learnSeconds,
+                    result.events,
+                    result.events / Math.max(result.learnSeconds, 1e-9),
+                    result.modelVersion,
+                    TIME.format(Instant.ofEpochMilli(history.lastEventTime)),
+                    result.users,
+                    result.items);
             out.flush();
 
             long saving = System.nanoTime();
             String staging = targetDirectory + "/.bootstrap-staging-" + job;
-            String raw = flink.awaitSavepoint(result.jobId, flink.stopWithSavepoint(result.jobId, staging, "CANONICAL"),
-                    Duration.ofHours(2));
+            String raw = flink.awaitSavepoint(
+                    result.jobId, flink.stopWithSavepoint(result.jobId, staging, "CANONICAL"), Duration.ofHours(2));
             JobResult ended = cluster.requestJobResult(job).get(5, TimeUnit.MINUTES);
             JobExecutionResult accumulators = ended.toJobExecutionResult(Bootstrap.class.getClassLoader());
             result.events = EmbeddedRun.longAccumulator(accumulators, ParseFunction.ACC_EVENTS);
@@ -182,8 +206,10 @@ public final class Bootstrap {
             result.hits = EmbeddedRun.longAccumulator(accumulators, ServingFunction.ACC_HITS);
             result.scored = EmbeddedRun.longAccumulator(accumulators, ServingFunction.ACC_SCORED);
 
-            String savepoint = targetDirectory + "/bootstrap-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                    .withZone(ZoneOffset.UTC).format(Instant.now()) + "-" + result.jobId.substring(0, 6);
+            String savepoint = targetDirectory + "/bootstrap-"
+                    + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                            .withZone(ZoneOffset.UTC)
+                            .format(Instant.now()) + "-" + result.jobId.substring(0, 6);
             withoutBootstrapSource(cluster, raw, savepoint);
             SavepointFiles.delete(staging);
             result.savepoint = savepoint;
@@ -201,8 +227,14 @@ public final class Bootstrap {
      * the model's figures. Records and watermarks travel in order: once the lowest input watermark of the
      * job's tasks is the history's last event time, every record has been applied everywhere.
      */
-    private void learn(MiniCluster cluster, FlinkRest flink, JobID job, HistorySummary history, Duration progressEvery,
-            Result result) throws Exception {
+    private void learn(
+            MiniCluster cluster,
+            FlinkRest flink,
+            JobID job,
+            HistorySummary history,
+            Duration progressEvery,
+            Result result)
+            throws Exception {
         long started = System.nanoTime();
         long nextProgress = started + progressEvery.toNanos();
         long lastEvents = 0;
@@ -216,11 +248,16 @@ public final class Bootstrap {
                 break;
             }
             if (System.nanoTime() >= nextProgress) {
-                Map<String, FlinkRest.Aggregate> figures = safely(() -> flink.metrics(job.toHexString(), FIGURES), Map.of());
+                Map<String, FlinkRest.Aggregate> figures =
+                        safely(() -> flink.metrics(job.toHexString(), FIGURES), Map.of());
                 long events = (long) ProgressReport.sum(figures, MetricNames.PARSE_EVENTS_TOTAL);
                 long now = System.nanoTime();
-                out.printf("[%5.0fs] events %,d of %,d (%,.0f/s) | event time %s | model v%,d%n", (now - started) / 1e9, events,
-                        history.events, (events - lastEvents) / ((now - lastTime) / 1e9),
+                out.printf(
+                        "[%5.0fs] events %,d of %,d (%,.0f/s) | event time %s | model v%,d%n",
+                        (now - started) / 1e9,
+                        events,
+                        history.events,
+                        (events - lastEvents) / ((now - lastTime) / 1e9),
                         watermark == Long.MIN_VALUE ? "-" : TIME.format(Instant.ofEpochMilli(watermark)),
                         (long) ProgressReport.max(figures, MetricNames.MODEL_GATE_MODEL_VERSION));
                 out.flush();
@@ -271,14 +308,16 @@ public final class Bootstrap {
         try {
             JobResult result = cluster.requestJobResult(job).get(30, TimeUnit.SECONDS);
             Throwable cause = result.getSerializedThrowable()
-                    .map(thrown -> (Throwable) thrown.deserializeError(Bootstrap.class.getClassLoader())).orElse(null);
+                    .map(thrown -> (Throwable) thrown.deserializeError(Bootstrap.class.getClassLoader()))
+                    .orElse(null);
             if (cause == null) {
                 return String.valueOf(result.getApplicationStatus());
             }
             while (cause.getCause() != null && cause.getCause() != cause) {
                 cause = cause.getCause();
             }
-            return cause.getClass().getSimpleName() + ": " + String.valueOf(cause.getMessage()).split("\n", 2)[0];
+            return cause.getClass().getSimpleName() + ": "
+                    + String.valueOf(cause.getMessage()).split("\n", 2)[0];
         } catch (Exception e) {
             return "unknown (" + e.getClass().getSimpleName() + ")";
         }
@@ -299,7 +338,8 @@ public final class Bootstrap {
 
     private static boolean same(Map<String, FlinkRest.Aggregate> a, Map<String, FlinkRest.Aggregate> b) {
         for (String name : FIGURES) {
-            if (ProgressReport.sum(a, name) != ProgressReport.sum(b, name) || ProgressReport.max(a, name) != ProgressReport.max(b, name)) {
+            if (ProgressReport.sum(a, name) != ProgressReport.sum(b, name)
+                    || ProgressReport.max(a, name) != ProgressReport.max(b, name)) {
                 return false;
             }
         }
@@ -311,7 +351,9 @@ public final class Bootstrap {
             return "";
         }
         StringBuilder text = new StringBuilder(" (");
-        byReason.forEach((reason, count) -> text.append(text.length() > 2 ? ", " : "").append(reason).append(' ')
+        byReason.forEach((reason, count) -> text.append(text.length() > 2 ? ", " : "")
+                .append(reason)
+                .append(' ')
                 .append(String.format(Locale.ROOT, "%,d", count)));
         return text.append(')').toString();
     }

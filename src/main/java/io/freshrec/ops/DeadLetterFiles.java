@@ -22,13 +22,18 @@ public final class DeadLetterFiles {
     public static FileSink<DeadLetter> sink(String location) {
         return location.contains("://")
                 ? FileSink.forRowFormat(new org.apache.flink.core.fs.Path(location), new JsonLines())
-                        .withRollingPolicy(OnCheckpointRollingPolicy.build()).build()
+                        .withRollingPolicy(OnCheckpointRollingPolicy.build())
+                        .build()
                 : sink(Path.of(location));
     }
 
     public static FileSink<DeadLetter> sink(Path directory) {
-        return FileSink.forRowFormat(new org.apache.flink.core.fs.Path(directory.toAbsolutePath().toUri()), new JsonLines())
-                .withRollingPolicy(OnCheckpointRollingPolicy.build()).build();
+        return FileSink.forRowFormat(
+                        new org.apache.flink.core.fs.Path(
+                                directory.toAbsolutePath().toUri()),
+                        new JsonLines())
+                .withRollingPolicy(OnCheckpointRollingPolicy.build())
+                .build();
     }
 
     /** One JSON object per line. */

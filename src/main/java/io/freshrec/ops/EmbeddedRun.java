@@ -12,7 +12,9 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +37,7 @@ import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.client.JobStatusMessage;
+import org.apache.flink.runtime.clusterframework.ApplicationStatus;
 import org.apache.flink.runtime.executiongraph.ArchivedExecutionGraph;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.jobmaster.JobResult;
@@ -43,9 +46,6 @@ import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.runtime.minicluster.RpcServiceSharing;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
-import java.util.Collection;
-import java.util.Locale;
-import org.apache.flink.runtime.clusterframework.ApplicationStatus;
 
 /**
  * Runs the job on an embedded MiniCluster (RocksDB, checkpoints, queryable state, REST and web UI) and reports
@@ -88,7 +88,12 @@ public final class EmbeddedRun {
     /**
      * @param savepoint start the job from this savepoint (null: fresh)
      */
-    public EmbeddedRun(Configuration conf, InteractionSource source, Path deadLetterDir, PrintWriter out, String savepoint,
+    public EmbeddedRun(
+            Configuration conf,
+            InteractionSource source,
+            Path deadLetterDir,
+            PrintWriter out,
+            String savepoint,
             Listener listener) {
         this.conf = conf;
         this.source = source;
@@ -112,6 +117,7 @@ public final class EmbeddedRun {
          * ({@code freshrec.eval.track-served-items}) and has finished; -1 otherwise.
          */
         public long servedItems = -1;
+
         public double seconds;
         /**
          * Failures the finished job recovered from (its exception history): each restarted it from its last
@@ -155,16 +161,18 @@ public final class EmbeddedRun {
         cluster.start();
         AtomicReference<JobID> current = new AtomicReference<>();
         AtomicBoolean stopping = new AtomicBoolean();
-        Thread hook = new Thread(() -> {
-            stopping.set(true);
-            cancelQuietly(cluster, current.get());
-            try {
-                // Let the run print its final line before the JVM goes.
-                reported.await(15, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "freshrec-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    stopping.set(true);
+                    cancelQuietly(cluster, current.get());
+                    try {
+                        // Let the run print its final line before the JVM goes.
+                        reported.await(15, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "freshrec-shutdown");
         Summary summary = new Summary();
         JobStatus end = JobStatus.CANCELED;
         boolean interrupted = false;
@@ -175,15 +183,22 @@ public final class EmbeddedRun {
             listener.jobStarted(first.toHexString(), rest, parallelism);
             Runtime.getRuntime().addShutdownHook(hook);
             int proxyPort = firstPort(conf.get(QueryableStateOptions.PROXY_PORT_RANGE));
-            out.printf("FreshRec job %s started on an embedded Flink (parallelism %d, RocksDB, checkpoints, queryable state on port %d).%n",
+            out.printf(
+                    "FreshRec job %s started on an embedded Flink (parallelism %d, RocksDB, checkpoints, queryable state on port %d).%n",
                     first, parallelism, proxyPort);
-            out.printf("Web UI and REST: %s   Dead letters: %s%n", rest, JobAssembly.deadLetterTarget(conf, deadLetterDir.toString()));
+            out.printf(
+                    "Web UI and REST: %s   Dead letters: %s%n",
+                    rest, JobAssembly.deadLetterTarget(conf, deadLetterDir.toString()));
             if (savepoint != null) {
                 out.printf("Restored from %s%n", savepoint);
             }
-            out.printf("Look a user up from another terminal:  java -jar target/freshrec.jar recommend --user %d%n",
+            out.printf(
+                    "Look a user up from another terminal:  java -jar target/freshrec.jar recommend --user %d%n",
                     sampleUsers.length > 0 ? sampleUsers[0] : 1);
-            out.println(duration == null ? "Press Ctrl-C to stop." : "Running for " + duration.toSeconds() + " s (Ctrl-C stops earlier).");
+            out.println(
+                    duration == null
+                            ? "Press Ctrl-C to stop."
+                            : "Running for " + duration.toSeconds() + " s (Ctrl-C stops earlier).");
             out.flush();
 
             FlinkRest flink = new FlinkRest(rest);
@@ -194,12 +209,25 @@ public final class EmbeddedRun {
             while (true) {
                 followed.add(job);
                 current.set(job);
-                outcome = follow(cluster, flink, job, rest, proxyPort, started, deadline, progressEvery, sampleUsers, stopping, summary);
+                outcome = follow(
+                        cluster,
+                        flink,
+                        job,
+                        rest,
+                        proxyPort,
+                        started,
+                        deadline,
+                        progressEvery,
+                        sampleUsers,
+                        stopping,
+                        summary);
                 if (outcome.kind != Outcome.Kind.STOPPED_WITH_SAVEPOINT) {
                     break;
                 }
-                out.printf("Job %s stopped with savepoint %s. The embedded Flink stays up for the next job "
-                        + "(freshrec rollback, freshrec submit --flink-rest %s); Ctrl-C ends the run.%n", job, outcome.savepoint, rest);
+                out.printf(
+                        "Job %s stopped with savepoint %s. The embedded Flink stays up for the next job "
+                                + "(freshrec rollback, freshrec submit --flink-rest %s); Ctrl-C ends the run.%n",
+                        job, outcome.savepoint, rest);
                 out.flush();
                 Optional<JobID> next = awaitNextJob(cluster, followed, deadline, stopping);
                 if (next.isEmpty()) {
@@ -220,11 +248,15 @@ public final class EmbeddedRun {
                 JobResult result = outcome.result;
                 if (!result.isSuccess()) {
                     Throwable cause = result.getSerializedThrowable()
-                            .map(thrown -> (Throwable) thrown.deserializeError(EmbeddedRun.class.getClassLoader())).orElse(null);
+                            .map(thrown -> (Throwable) thrown.deserializeError(EmbeddedRun.class.getClassLoader()))
+                            .orElse(null);
                     if (result.getApplicationStatus() == ApplicationStatus.CANCELED) {
                         end = JobStatus.CANCELED;
                     } else {
-                        throw new IllegalStateException("the job failed: " + (cause == null ? result.getApplicationStatus() : rootMessage(cause)), cause);
+                        throw new IllegalStateException(
+                                "the job failed: "
+                                        + (cause == null ? result.getApplicationStatus() : rootMessage(cause)),
+                                cause);
                     }
                 } else {
                     end = JobStatus.FINISHED;
@@ -249,13 +281,22 @@ public final class EmbeddedRun {
             }
         }
         summary.seconds = (System.nanoTime() - started) / 1e9;
-        out.printf("Finished (%s) after %.1f s: %,d events (%,.0f/s), %,d dead letters, prequential recall@10 %.4f (%,d hits / %,d scored)%s.%n",
-                end, summary.seconds, summary.events, summary.events / Math.max(summary.seconds, 1e-9), summary.deadLetters,
-                summary.recall(), summary.hits, summary.scored,
+        out.printf(
+                "Finished (%s) after %.1f s: %,d events (%,.0f/s), %,d dead letters, prequential recall@10 %.4f (%,d hits / %,d scored)%s.%n",
+                end,
+                summary.seconds,
+                summary.events,
+                summary.events / Math.max(summary.seconds, 1e-9),
+                summary.deadLetters,
+                summary.recall(),
+                summary.hits,
+                summary.scored,
                 end == JobStatus.FINISHED ? String.format(Locale.ROOT, ", NDCG@10 %.4f", summary.ndcg()) : "");
         if (summary.restarts > 0) {
-            out.printf("The job recovered from %d failure(s) (the first: %s): these totals count the events after its last "
-                    + "restore from a checkpoint, not the whole input.%n", summary.restarts, summary.firstFailure);
+            out.printf(
+                    "The job recovered from %d failure(s) (the first: %s): these totals count the events after its last "
+                            + "restore from a checkpoint, not the whole input.%n",
+                    summary.restarts, summary.firstFailure);
         }
         out.flush();
         reported.countDown();
@@ -267,7 +308,12 @@ public final class EmbeddedRun {
 
     /** How following one job ended. */
     private static final class Outcome {
-        enum Kind { ENDED, STOPPED_WITH_SAVEPOINT, DEADLINE, STOPPED }
+        enum Kind {
+            ENDED,
+            STOPPED_WITH_SAVEPOINT,
+            DEADLINE,
+            STOPPED
+        }
 
         final Kind kind;
         final JobResult result;
@@ -282,14 +328,25 @@ public final class EmbeddedRun {
     }
 
     /** Progress lines (and the listener's ticks) for one job until it ends, the deadline passes or the run stops. */
-    private Outcome follow(MiniCluster cluster, FlinkRest flink, JobID job, URI rest, int proxyPort, long started,
-            long deadline, Duration progressEvery, long[] sampleUsers, AtomicBoolean stopping, Summary summary) throws Exception {
+    private Outcome follow(
+            MiniCluster cluster,
+            FlinkRest flink,
+            JobID job,
+            URI rest,
+            int proxyPort,
+            long started,
+            long deadline,
+            Duration progressEvery,
+            long[] sampleUsers,
+            AtomicBoolean stopping,
+            Summary summary)
+            throws Exception {
         CompletableFuture<JobResult> result = cluster.requestJobResult(job);
         long nextProgress = System.nanoTime() + progressEvery.toNanos();
         progress.restart(summary);
         int tick = 0;
-        try (RecommendationClient lookups = new RecommendationClient(conf.get(RestOptions.ADDRESS), proxyPort, rest, job,
-                Duration.ofSeconds(2))) {
+        try (RecommendationClient lookups =
+                new RecommendationClient(conf.get(RestOptions.ADDRESS), proxyPort, rest, job, Duration.ofSeconds(2))) {
             while (!stopping.get()) {
                 long now = System.nanoTime();
                 long wait = Math.min(Math.min(nextProgress, deadline) - now, TimeUnit.SECONDS.toNanos(1));
@@ -326,13 +383,17 @@ public final class EmbeddedRun {
     /** The failures a finished job recovered from, from its exception history (REST, as the web UI shows it). */
     private void recordRestarts(FlinkRest flink, JobID job, Summary summary) {
         try {
-            JsonNode entries = flink.get("jobs/" + job + "/exceptions").path("exceptionHistory").path("entries");
+            JsonNode entries = flink.get("jobs/" + job + "/exceptions")
+                    .path("exceptionHistory")
+                    .path("entries");
             summary.restarts = entries.size();
             if (entries.size() > 0) {
                 // Newest first: the first failure is the last entry.
                 JsonNode first = entries.get(entries.size() - 1);
                 String trace = first.path("stacktrace").asText("");
-                summary.firstFailure = trace.isEmpty() ? first.path("exceptionName").asText("unknown") : trace.lines().findFirst().orElse("");
+                summary.firstFailure = trace.isEmpty()
+                        ? first.path("exceptionName").asText("unknown")
+                        : trace.lines().findFirst().orElse("");
             }
         } catch (IOException e) {
             out.println("(could not read the job's exception history: " + e.getMessage() + ")");
@@ -356,14 +417,16 @@ public final class EmbeddedRun {
      */
     private static Optional<String> stopSavepoint(MiniCluster cluster, JobID job) {
         try {
-            ArchivedExecutionGraph graph = cluster.getArchivedExecutionGraph(job).get(10, TimeUnit.SECONDS);
+            ArchivedExecutionGraph graph =
+                    cluster.getArchivedExecutionGraph(job).get(10, TimeUnit.SECONDS);
             CheckpointStatsSnapshot stats = graph.getCheckpointStatsSnapshot();
             if (stats == null) {
                 return Optional.empty();
             }
             CompletedCheckpointStats savepoint = stats.getHistory().getLatestSavepoint();
             CompletedCheckpointStats latest = stats.getHistory().getLatestCompletedCheckpoint();
-            if (savepoint != null && savepoint.getProperties().isSynchronous()
+            if (savepoint != null
+                    && savepoint.getProperties().isSynchronous()
                     && (latest == null || latest.getCheckpointId() <= savepoint.getCheckpointId())) {
                 return Optional.of(savepoint.getExternalPath());
             }
@@ -374,12 +437,13 @@ public final class EmbeddedRun {
     }
 
     /** Waits for a FreshRec job not followed before (a rollback or submit); empty when the run stops or time is up. */
-    private Optional<JobID> awaitNextJob(MiniCluster cluster, Set<JobID> followed, long deadline, AtomicBoolean stopping)
-            throws Exception {
+    private Optional<JobID> awaitNextJob(
+            MiniCluster cluster, Set<JobID> followed, long deadline, AtomicBoolean stopping) throws Exception {
         while (!stopping.get() && System.nanoTime() < deadline) {
             JobStatusMessage newest = null;
             for (JobStatusMessage job : cluster.listJobs().get(10, TimeUnit.SECONDS)) {
-                if (FreshRecJob.JOB_NAME.equals(job.getJobName()) && !followed.contains(job.getJobId())
+                if (FreshRecJob.JOB_NAME.equals(job.getJobName())
+                        && !followed.contains(job.getJobId())
                         && (newest == null || job.getStartTime() > newest.getStartTime())) {
                     newest = job;
                 }
@@ -411,7 +475,9 @@ public final class EmbeddedRun {
         if (!cluster.contains(WebOptions.UPLOAD_DIR)) {
             String tmp = conf.get(CoreOptions.TMP_DIRS);
             String first = tmp == null || tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp.split("[,:]")[0];
-            cluster.set(WebOptions.UPLOAD_DIR, Path.of(first, "web-upload").toAbsolutePath().toString());
+            cluster.set(
+                    WebOptions.UPLOAD_DIR,
+                    Path.of(first, "web-upload").toAbsolutePath().toString());
         }
         int taskManagers = cluster.get(TaskManagerOptions.MINI_CLUSTER_NUM_TASK_MANAGERS);
         int slots = cluster.getOptional(TaskManagerOptions.NUM_TASK_SLOTS)

@@ -23,7 +23,8 @@ public final class FlinkSettings {
             throw new IllegalArgumentException("no config.yaml in " + confDir.toAbsolutePath()
                     + " (run from the repository root or pass --flink-conf DIR)");
         }
-        Configuration conf = GlobalConfiguration.loadConfiguration(confDir.toAbsolutePath().toString());
+        Configuration conf =
+                GlobalConfiguration.loadConfiguration(confDir.toAbsolutePath().toString());
         overrides.forEach(conf::setString);
         absolutise(conf, CheckpointingOptions.CHECKPOINTS_DIRECTORY, baseDir);
         absolutise(conf, CheckpointingOptions.SAVEPOINT_DIRECTORY, baseDir);

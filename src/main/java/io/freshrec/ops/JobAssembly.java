@@ -14,12 +14,16 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class JobAssembly {
     private JobAssembly() {}
 
-    public static FreshRecJob.Outputs build(StreamExecutionEnvironment env, Configuration settings, InteractionSource source,
+    public static FreshRecJob.Outputs build(
+            StreamExecutionEnvironment env,
+            Configuration settings,
+            InteractionSource source,
             String deadLetterLocation) {
         boolean kafka = KafkaOptions.enabled(settings);
-        boolean deadLettersToKafka = kafka && !settings.get(KafkaOptions.TOPIC_DEAD_LETTERS).isBlank();
-        FreshRecJob job = new FreshRecJob(settings, source,
-                deadLettersToKafka ? null : DeadLetterFiles.sink(deadLetterLocation), null);
+        boolean deadLettersToKafka =
+                kafka && !settings.get(KafkaOptions.TOPIC_DEAD_LETTERS).isBlank();
+        FreshRecJob job = new FreshRecJob(
+                settings, source, deadLettersToKafka ? null : DeadLetterFiles.sink(deadLetterLocation), null);
         FreshRecJob.Outputs outputs = job.build(env);
         if (kafka) {
             KafkaOutputs.attach(outputs, settings);
@@ -29,7 +33,8 @@ public final class JobAssembly {
 
     /** Where dead letters end up, for the user. */
     public static String deadLetterTarget(Configuration settings, String deadLetterLocation) {
-        if (KafkaOptions.enabled(settings) && !settings.get(KafkaOptions.TOPIC_DEAD_LETTERS).isBlank()) {
+        if (KafkaOptions.enabled(settings)
+                && !settings.get(KafkaOptions.TOPIC_DEAD_LETTERS).isBlank()) {
             return "Kafka topic " + settings.get(KafkaOptions.TOPIC_DEAD_LETTERS);
         }
         return deadLetterLocation;

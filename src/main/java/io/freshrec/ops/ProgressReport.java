@@ -18,14 +18,32 @@ import java.util.Optional;
  * REST API, summed or averaged over subtasks) and, now and then, a few users' lists looked up as a client would.
  */
 final class ProgressReport {
-    private static final List<String> METRICS = List.of(MetricNames.PARSE_EVENTS, MetricNames.PARSE_EVENTS_PER_SECOND, MetricNames.PARSE_DEAD_LETTERS,
-            MetricNames.SERVING_PREQUENTIAL_HITS, MetricNames.SERVING_PREQUENTIAL_SCORED, MetricNames.PARSE_EVENTS_TOTAL, MetricNames.PARSE_DEAD_LETTERS_TOTAL,
-            MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL, MetricNames.SERVING_PREQUENTIAL_SCORED_TOTAL, MetricNames.SERVING_USERS,
-            MetricNames.ITEM_MODEL_ITEMS, MetricNames.MODEL_GATE_SNAPSHOTS_REJECTED,
-            MetricNames.MODEL_GATE_MODEL_VERSION, MetricNames.SERVING_FRESHNESS_MEDIAN, MetricNames.SERVING_FRESHNESS_P99, MetricNames.SERVING_RECALL_ROLLING,
-            MetricNames.SERVING_NDCG_ROLLING, MetricNames.SERVING_PREQUENTIAL_NDCG_GAIN_TOTAL, MetricNames.SERVING_RECALL_TREND, MetricNames.SERVING_QUALITY_BREAKER_OPEN,
-            MetricNames.SERVING_FROZEN_MODEL_VERSION, MetricNames.SERVING_QUALITY_BASELINE, MetricNames.PARSE_POPULARITY_SHIFT,
-            MetricNames.USER_HISTORY_NEW_USERS_PER_SECOND, MetricNames.ITEM_MODEL_NEW_ITEMS_PER_SECOND);
+    private static final List<String> METRICS = List.of(
+            MetricNames.PARSE_EVENTS,
+            MetricNames.PARSE_EVENTS_PER_SECOND,
+            MetricNames.PARSE_DEAD_LETTERS,
+            MetricNames.SERVING_PREQUENTIAL_HITS,
+            MetricNames.SERVING_PREQUENTIAL_SCORED,
+            MetricNames.PARSE_EVENTS_TOTAL,
+            MetricNames.PARSE_DEAD_LETTERS_TOTAL,
+            MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL,
+            MetricNames.SERVING_PREQUENTIAL_SCORED_TOTAL,
+            MetricNames.SERVING_USERS,
+            MetricNames.ITEM_MODEL_ITEMS,
+            MetricNames.MODEL_GATE_SNAPSHOTS_REJECTED,
+            MetricNames.MODEL_GATE_MODEL_VERSION,
+            MetricNames.SERVING_FRESHNESS_MEDIAN,
+            MetricNames.SERVING_FRESHNESS_P99,
+            MetricNames.SERVING_RECALL_ROLLING,
+            MetricNames.SERVING_NDCG_ROLLING,
+            MetricNames.SERVING_PREQUENTIAL_NDCG_GAIN_TOTAL,
+            MetricNames.SERVING_RECALL_TREND,
+            MetricNames.SERVING_QUALITY_BREAKER_OPEN,
+            MetricNames.SERVING_FROZEN_MODEL_VERSION,
+            MetricNames.SERVING_QUALITY_BASELINE,
+            MetricNames.PARSE_POPULARITY_SHIFT,
+            MetricNames.USER_HISTORY_NEW_USERS_PER_SECOND,
+            MetricNames.ITEM_MODEL_NEW_ITEMS_PER_SECOND);
 
     private final PrintWriter out;
     private long lastReport = System.nanoTime();
@@ -55,19 +73,30 @@ final class ProgressReport {
             // The model's figures (restored with it: after a rollback they continue from the version), the rate
             // of this job.
             double scoredTotal = sum(m, MetricNames.SERVING_PREQUENTIAL_SCORED_TOTAL);
-            out.printf("[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d | "
+            out.printf(
+                    "[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d | "
                             + "freshness p50 %s p99 %s%n",
-                    (System.nanoTime() - started) / 1e9, (long) sum(m, MetricNames.PARSE_EVENTS_TOTAL), rate,
-                    (long) sum(m, MetricNames.SERVING_USERS), (long) sum(m, MetricNames.ITEM_MODEL_ITEMS),
-                    (long) max(m, MetricNames.MODEL_GATE_MODEL_VERSION), (long) sum(m, MetricNames.PARSE_DEAD_LETTERS_TOTAL),
-                    millis(max(m, MetricNames.SERVING_FRESHNESS_MEDIAN)), millis(max(m, MetricNames.SERVING_FRESHNESS_P99)));
-            out.printf("        recall@10 rolling %.3f total %.3f trend %+.3f/window | NDCG@10 rolling %.3f total %.3f | "
+                    (System.nanoTime() - started) / 1e9,
+                    (long) sum(m, MetricNames.PARSE_EVENTS_TOTAL),
+                    rate,
+                    (long) sum(m, MetricNames.SERVING_USERS),
+                    (long) sum(m, MetricNames.ITEM_MODEL_ITEMS),
+                    (long) max(m, MetricNames.MODEL_GATE_MODEL_VERSION),
+                    (long) sum(m, MetricNames.PARSE_DEAD_LETTERS_TOTAL),
+                    millis(max(m, MetricNames.SERVING_FRESHNESS_MEDIAN)),
+                    millis(max(m, MetricNames.SERVING_FRESHNESS_P99)));
+            out.printf(
+                    "        recall@10 rolling %.3f total %.3f trend %+.3f/window | NDCG@10 rolling %.3f total %.3f | "
                             + "drift: popularity shift %.3f, new users %,.0f/s, new items %,.0f/s | %s%n",
-                    avg(m, MetricNames.SERVING_RECALL_ROLLING), scoredTotal == 0 ? 0.0 : sum(m, MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL) / scoredTotal,
-                    avg(m, MetricNames.SERVING_RECALL_TREND), avg(m, MetricNames.SERVING_NDCG_ROLLING),
+                    avg(m, MetricNames.SERVING_RECALL_ROLLING),
+                    scoredTotal == 0 ? 0.0 : sum(m, MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL) / scoredTotal,
+                    avg(m, MetricNames.SERVING_RECALL_TREND),
+                    avg(m, MetricNames.SERVING_NDCG_ROLLING),
                     scoredTotal == 0 ? 0.0 : sum(m, MetricNames.SERVING_PREQUENTIAL_NDCG_GAIN_TOTAL) / scoredTotal,
-                    max(m, MetricNames.PARSE_POPULARITY_SHIFT), sum(m, MetricNames.USER_HISTORY_NEW_USERS_PER_SECOND),
-                    sum(m, MetricNames.ITEM_MODEL_NEW_ITEMS_PER_SECOND), breaker(m));
+                    max(m, MetricNames.PARSE_POPULARITY_SHIFT),
+                    sum(m, MetricNames.USER_HISTORY_NEW_USERS_PER_SECOND),
+                    sum(m, MetricNames.ITEM_MODEL_NEW_ITEMS_PER_SECOND),
+                    breaker(m));
         } catch (IOException e) {
             out.println("(metrics not available yet: " + e.getMessage() + ")");
         }
@@ -77,12 +106,16 @@ final class ProgressReport {
     /** The quality breaker's state for the progress line. */
     private static String breaker(Map<String, FlinkRest.Aggregate> m) {
         if (max(m, MetricNames.SERVING_QUALITY_BREAKER_OPEN) > 0) {
-            return String.format(Locale.ROOT, "quality breaker OPEN on %d of %d serving subtasks: serving frozen at model v%d",
-                    (long) sum(m, MetricNames.SERVING_QUALITY_BREAKER_OPEN), count(m, MetricNames.SERVING_QUALITY_BREAKER_OPEN),
+            return String.format(
+                    Locale.ROOT,
+                    "quality breaker OPEN on %d of %d serving subtasks: serving frozen at model v%d",
+                    (long) sum(m, MetricNames.SERVING_QUALITY_BREAKER_OPEN),
+                    count(m, MetricNames.SERVING_QUALITY_BREAKER_OPEN),
                     (long) max(m, MetricNames.SERVING_FROZEN_MODEL_VERSION));
         }
         double baseline = avg(m, MetricNames.SERVING_QUALITY_BASELINE);
-        return baseline > 0 ? String.format(Locale.ROOT, "quality breaker closed (baseline %.3f)", baseline)
+        return baseline > 0
+                ? String.format(Locale.ROOT, "quality breaker closed (baseline %.3f)", baseline)
                 : "quality breaker closed (learning its baseline)";
     }
 

@@ -1,27 +1,27 @@
 package io.freshrec.rest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import java.net.http.HttpConnectTimeoutException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,7 +41,8 @@ public final class FlinkRest {
     public FlinkRest(URI base) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
 
     public URI base() {
@@ -54,7 +55,8 @@ public final class FlinkRest {
         String best = null;
         long bestStart = Long.MIN_VALUE;
         for (JsonNode job : overview.path("jobs")) {
-            if (name.equals(job.path("name").asText()) && "RUNNING".equals(job.path("state").asText())
+            if (name.equals(job.path("name").asText())
+                    && "RUNNING".equals(job.path("state").asText())
                     && job.path("start-time").asLong() > bestStart) {
                 best = job.path("jid").asText();
                 bestStart = job.path("start-time").asLong();
@@ -130,7 +132,8 @@ public final class FlinkRest {
             if (vertex.path("inputs").isEmpty()) {
                 continue;
             }
-            JsonNode subtasks = get("jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/watermarks");
+            JsonNode subtasks =
+                    get("jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/watermarks");
             if (subtasks.isEmpty()) {
                 return Long.MIN_VALUE;
             }
@@ -144,15 +147,20 @@ public final class FlinkRest {
 
     /** GET {@code path} (relative to the base URL) as JSON; non-2xx answers and connection failures are IOExceptions. */
     public JsonNode get(String path) throws IOException {
-        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(5)).GET().build());
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(5))
+                .GET()
+                .build());
     }
 
     /** POST a JSON body to {@code path}; the answer as JSON. */
     public JsonNode post(String path, Object body) throws IOException {
         byte[] json = JSON.writeValueAsBytes(body);
-        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json))
+                .build());
     }
 
     // ---- jobs ----
@@ -192,8 +200,8 @@ public final class FlinkRest {
             }
             if (System.nanoTime() > deadline) {
                 String failure = rootCause(jobId);
-                throw new IOException("job " + jobId + " not running after " + timeout.toSeconds() + " s (state " + state + ")"
-                        + (failure.isEmpty() ? "" : "; it keeps failing" + failure));
+                throw new IOException("job " + jobId + " not running after " + timeout.toSeconds() + " s (state "
+                        + state + ")" + (failure.isEmpty() ? "" : "; it keeps failing" + failure));
             }
             Thread.sleep(50);
         }
@@ -201,15 +209,19 @@ public final class FlinkRest {
 
     /** Cancels a job (no savepoint). */
     public void cancel(String jobId) throws IOException {
-        send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId + "?mode=cancel")).timeout(Duration.ofSeconds(30))
-                .method("PATCH", HttpRequest.BodyPublishers.noBody()).build());
+        send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId + "?mode=cancel"))
+                .timeout(Duration.ofSeconds(30))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                .build());
     }
 
     /** Ids of the jobs that have not reached a terminal state, newest first. */
     public List<String> activeJobs() throws IOException {
         List<JsonNode> jobs = new ArrayList<>();
         get("jobs/overview").path("jobs").forEach(jobs::add);
-        jobs.sort(Comparator.comparingLong((JsonNode job) -> job.path("start-time").asLong()).reversed());
+        jobs.sort(Comparator.comparingLong(
+                        (JsonNode job) -> job.path("start-time").asLong())
+                .reversed());
         List<String> active = new ArrayList<>();
         for (JsonNode job : jobs) {
             if (!TERMINAL.contains(job.path("state").asText())) {
@@ -239,7 +251,8 @@ public final class FlinkRest {
     /** ": <first line of the root exception>" of a job, or "" when the job has none. */
     private String rootCause(String jobId) {
         try {
-            String root = get("jobs/" + jobId + "/exceptions").path("root-exception").asText("");
+            String root =
+                    get("jobs/" + jobId + "/exceptions").path("root-exception").asText("");
             return root.isBlank() ? "" : ": " + summarise(root);
         } catch (IOException e) {
             return "";
@@ -274,7 +287,8 @@ public final class FlinkRest {
     }
 
     /** Polls a savepoint (or stop-with-savepoint) operation until it completes; returns the savepoint's location. */
-    public String awaitSavepoint(String jobId, String triggerId, Duration timeout) throws IOException, InterruptedException {
+    public String awaitSavepoint(String jobId, String triggerId, Duration timeout)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pause = 20;
         while (true) {
@@ -285,11 +299,13 @@ public final class FlinkRest {
                     return operation.path("location").asText();
                 }
                 JsonNode cause = operation.path("failure-cause");
-                String text = cause.path("stack-trace").asText(cause.path("class").asText("unknown failure"));
+                String text =
+                        cause.path("stack-trace").asText(cause.path("class").asText("unknown failure"));
                 throw new IOException("savepoint of job " + jobId + " failed: " + summarise(text));
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("savepoint of job " + jobId + " not complete after " + timeout.toSeconds() + " s");
+                throw new IOException(
+                        "savepoint of job " + jobId + " not complete after " + timeout.toSeconds() + " s");
             }
             Thread.sleep(pause);
             pause = Math.min(pause * 2, 500);
@@ -308,10 +324,13 @@ public final class FlinkRest {
                 + "Content-Disposition: form-data; name=\"jarfile\"; filename=\"" + jar.getFileName() + "\"\r\n"
                 + "Content-Type: application/java-archive\r\n\r\n";
         String tail = "\r\n--" + boundary + "--\r\n";
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("jars/upload")).timeout(Duration.ofMinutes(5))
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("jars/upload"))
+                .timeout(Duration.ofMinutes(5))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofString(head),
-                        HttpRequest.BodyPublishers.ofFile(jar), HttpRequest.BodyPublishers.ofString(tail)))
+                .POST(HttpRequest.BodyPublishers.concat(
+                        HttpRequest.BodyPublishers.ofString(head),
+                        HttpRequest.BodyPublishers.ofFile(jar),
+                        HttpRequest.BodyPublishers.ofString(tail)))
                 .build();
         String filename = send(request).path("filename").asText();
         // The answer names the stored file; its last path element is the jar's id.
@@ -324,8 +343,9 @@ public final class FlinkRest {
      * @param parallelism null: the cluster's default
      * @param savepointPath null: a fresh start; otherwise restored in NO_CLAIM mode (the savepoint stays ours)
      */
-    public String runJar(String jarId, String entryClass, List<String> programArgs, Integer parallelism,
-            String savepointPath) throws IOException {
+    public String runJar(
+            String jarId, String entryClass, List<String> programArgs, Integer parallelism, String savepointPath)
+            throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("entryClass", entryClass);
         body.put("programArgsList", programArgs);
@@ -337,15 +357,20 @@ public final class FlinkRest {
             body.put("allowNonRestoredState", false);
             body.put("claimMode", "NO_CLAIM");
         }
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("jars/" + jarId + "/run")).timeout(Duration.ofMinutes(5))
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("jars/" + jarId + "/run"))
+                .timeout(Duration.ofMinutes(5))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+                .build();
         return send(request).path("jobid").asText();
     }
 
     /** Removes an uploaded jar; the jobs it started keep their own copy. */
     public void deleteJar(String jarId) throws IOException {
-        send(HttpRequest.newBuilder(base.resolve("jars/" + jarId)).timeout(Duration.ofSeconds(30)).DELETE().build());
+        send(HttpRequest.newBuilder(base.resolve("jars/" + jarId))
+                .timeout(Duration.ofSeconds(30))
+                .DELETE()
+                .build());
     }
 
     // ---- transport ----
@@ -354,13 +379,14 @@ public final class FlinkRest {
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
-                throw new IOException("Flink REST " + request.method() + " " + request.uri().getPath() + " answered "
-                        + response.statusCode() + errorText(response.body()));
+                throw new IOException("Flink REST " + request.method() + " "
+                        + request.uri().getPath() + " answered " + response.statusCode() + errorText(response.body()));
             }
             String body = response.body();
             return body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new IOException("Flink REST " + request.uri() + " did not answer with JSON (is this a Flink REST API?)", e);
+            throw new IOException(
+                    "Flink REST " + request.uri() + " did not answer with JSON (is this a Flink REST API?)", e);
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new IOException("no Flink REST API at " + base + " (is the job running?)", e);
         } catch (InterruptedException e) {
@@ -405,14 +431,19 @@ public final class FlinkRest {
         if (first == null) {
             return "(no message)";
         }
-        return innermost == null || innermost.equals(first) || first.contains(innermost) ? first : first + " (" + innermost + ")";
+        return innermost == null || innermost.equals(first) || first.contains(innermost)
+                ? first
+                : first + " (" + innermost + ")";
     }
 
     /** "org.example.SomeException: text" -> "text"; a bare class name stays. */
     private static String messageOf(String line) {
-        Matcher m = Pattern.compile("^(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)(?:: (.*))?$").matcher(line);
+        Matcher m = Pattern.compile("^(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)(?:: (.*))?$")
+                .matcher(line);
         if (m.matches()) {
-            return m.group(2) == null || m.group(2).isBlank() ? m.group(1) : m.group(2).strip();
+            return m.group(2) == null || m.group(2).isBlank()
+                    ? m.group(1)
+                    : m.group(2).strip();
         }
         return line;
     }

@@ -89,12 +89,23 @@ public final class FreshRecServable implements ModelServable<FreshRecServable> {
             for (int i = 0; i < seen.length; i++) {
                 seen[i] = user.seen[i];
             }
-            rows.add(new Row(new ArrayList<>(List.of(user.user, new DenseVector(items), new DenseVector(history.weights.clone()),
-                    new DenseVector(times), user.scoreTime(), new DenseVector(seen)))));
+            rows.add(new Row(new ArrayList<>(List.of(
+                    user.user,
+                    new DenseVector(items),
+                    new DenseVector(history.weights.clone()),
+                    new DenseVector(times),
+                    user.scoreTime(),
+                    new DenseVector(seen)))));
         }
-        return new DataFrame(new ArrayList<>(List.of("user", "history", "weights", "times", "now", "seen")),
-                new ArrayList<>(List.of(DataTypes.LONG, DataTypes.VECTOR(BasicType.DOUBLE), DataTypes.VECTOR(BasicType.DOUBLE),
-                        DataTypes.VECTOR(BasicType.DOUBLE), DataTypes.LONG, DataTypes.VECTOR(BasicType.DOUBLE))),
+        return new DataFrame(
+                new ArrayList<>(List.of("user", "history", "weights", "times", "now", "seen")),
+                new ArrayList<>(List.of(
+                        DataTypes.LONG,
+                        DataTypes.VECTOR(BasicType.DOUBLE),
+                        DataTypes.VECTOR(BasicType.DOUBLE),
+                        DataTypes.VECTOR(BasicType.DOUBLE),
+                        DataTypes.LONG,
+                        DataTypes.VECTOR(BasicType.DOUBLE))),
                 rows);
     }
 

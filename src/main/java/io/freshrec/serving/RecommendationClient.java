@@ -72,8 +72,10 @@ public final class RecommendationClient implements AutoCloseable {
     public JobID jobId() throws LookupException {
         if (jobId == null) {
             try {
-                jobId = rest.findRunningJob(FreshRecJob.JOB_NAME).map(JobID::fromHexString)
-                        .orElseThrow(() -> new LookupException("no running '" + FreshRecJob.JOB_NAME + "' job at " + rest.base()));
+                jobId = rest.findRunningJob(FreshRecJob.JOB_NAME)
+                        .map(JobID::fromHexString)
+                        .orElseThrow(() ->
+                                new LookupException("no running '" + FreshRecJob.JOB_NAME + "' job at " + rest.base()));
             } catch (IOException e) {
                 throw new LookupException(e.getMessage(), e);
             }
@@ -96,7 +98,8 @@ public final class RecommendationClient implements AutoCloseable {
             }
             if (job != null) {
                 long remaining = Math.max(1, deadline - System.nanoTime());
-                CompletableFuture<ValueState<V>> future = client.getKvState(job, stateName, key, Types.LONG, descriptor);
+                CompletableFuture<ValueState<V>> future =
+                        client.getKvState(job, stateName, key, Types.LONG, descriptor);
                 try {
                     V value = future.get(remaining, TimeUnit.NANOSECONDS).value();
                     return Optional.ofNullable(value);
@@ -106,7 +109,8 @@ public final class RecommendationClient implements AutoCloseable {
                         return Optional.empty();
                     }
                     if (!retryable(text)) {
-                        throw new LookupException("lookup of " + what + " " + key + " failed: " + firstLine(text), e.getCause());
+                        throw new LookupException(
+                                "lookup of " + what + " " + key + " failed: " + firstLine(text), e.getCause());
                     }
                     lastProblem = firstLine(text);
                     if (!fixedJob) {
@@ -123,7 +127,8 @@ public final class RecommendationClient implements AutoCloseable {
             }
             if (System.nanoTime() + backoffMs * 1_000_000 > deadline) {
                 throw new LookupException("no answer for " + what + " " + key + " within " + timeout.toMillis()
-                        + " ms (queryable-state proxy " + proxy + (fixedJob ? "" : ", Flink REST " + rest.base()) + "): "
+                        + " ms (queryable-state proxy " + proxy + (fixedJob ? "" : ", Flink REST " + rest.base())
+                        + "): "
                         + firstLine(lastProblem));
             }
             sleep(backoffMs);
@@ -135,18 +140,28 @@ public final class RecommendationClient implements AutoCloseable {
     }
 
     private static boolean retryable(String text) {
-        return text.contains("UnknownKvStateLocation") || text.contains("UnknownLocation")
-                || text.contains("Connection refused") || text.contains("ConnectException")
-                || text.contains("UnknownJob") || text.contains("FlinkJobNotFound")
-                || text.contains("not reachable") || text.contains("closed") || text.contains("Closed")
-                || text.contains("ClosedChannel") || text.contains("UnknownKvStateId")
-                || text.contains("ownerless") || text.contains("UnknownKvState");
+        return text.contains("UnknownKvStateLocation")
+                || text.contains("UnknownLocation")
+                || text.contains("Connection refused")
+                || text.contains("ConnectException")
+                || text.contains("UnknownJob")
+                || text.contains("FlinkJobNotFound")
+                || text.contains("not reachable")
+                || text.contains("closed")
+                || text.contains("Closed")
+                || text.contains("ClosedChannel")
+                || text.contains("UnknownKvStateId")
+                || text.contains("ownerless")
+                || text.contains("UnknownKvState");
     }
 
     private static String describe(Throwable error) {
         StringBuilder text = new StringBuilder();
         for (Throwable t = error; t != null; t = t.getCause()) {
-            text.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage()).append(" | ");
+            text.append(t.getClass().getSimpleName())
+                    .append(": ")
+                    .append(t.getMessage())
+                    .append(" | ");
         }
         return text.toString();
     }

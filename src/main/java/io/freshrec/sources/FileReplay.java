@@ -56,7 +56,8 @@ public final class FileReplay {
     /** Counts the records a replay of {@code file} will emit, without sorting. */
     public static long count(Path file, InputFormat format) {
         try (var stream = Files.lines(file, StandardCharsets.UTF_8)) {
-            return stream.filter(line -> !line.isBlank() && !format.isHeader(line)).count();
+            return stream.filter(line -> !line.isBlank() && !format.isHeader(line))
+                    .count();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }

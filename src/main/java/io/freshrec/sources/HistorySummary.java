@@ -33,6 +33,7 @@ public final class HistorySummary {
     public long items;
     /** Event times of the first and last valid interaction (Long.MIN_VALUE when there is none). */
     public long firstEventTime = Long.MIN_VALUE;
+
     public long lastEventTime = Long.MIN_VALUE;
 
     private HistorySummary() {}
@@ -60,7 +61,8 @@ public final class HistorySummary {
                     summary.events++;
                     users.add(event.userId);
                     items.add(event.itemId);
-                    summary.firstEventTime = summary.events == 1 ? event.timestamp : Math.min(summary.firstEventTime, event.timestamp);
+                    summary.firstEventTime =
+                            summary.events == 1 ? event.timestamp : Math.min(summary.firstEventTime, event.timestamp);
                     summary.lastEventTime = Math.max(summary.lastEventTime, event.timestamp);
                 } else {
                     summary.deadLetters++;

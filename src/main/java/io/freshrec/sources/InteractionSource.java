@@ -36,7 +36,11 @@ public final class InteractionSource {
      * @param watermarks event-time watermarks generated inside the source, per split (e.g. per Kafka
      *     partition), or null to let the job assign them after parsing
      */
-    public InteractionSource(Source<String, ?, ?> source, String name, int parallelism, InputFormat format,
+    public InteractionSource(
+            Source<String, ?, ?> source,
+            String name,
+            int parallelism,
+            InputFormat format,
             WatermarkStrategy<String> watermarks) {
         this.source = source;
         this.name = name;
@@ -51,8 +55,8 @@ public final class InteractionSource {
      * wallClock} events are stamped with the time they are generated (a live stream); otherwise with
      * the generator's synthetic clock, so the whole stream is a function of the seed.
      */
-    public static InteractionSource generator(SyntheticInteractions world, long count, double ratePerSecond,
-            boolean wallClock) {
+    public static InteractionSource generator(
+            SyntheticInteractions world, long count, double ratePerSecond, boolean wallClock) {
         return generator(world, count, ratePerSecond, wallClock, false);
     }
 
@@ -60,13 +64,16 @@ public final class InteractionSource {
      * As {@link #generator(SyntheticInteractions, long, double, boolean)}; with {@code keepRunning} a finite
      * stream stays open after its last record (see {@link SequenceSource}).
      */
-    public static InteractionSource generator(SyntheticInteractions world, long count, double ratePerSecond,
-            boolean wallClock, boolean keepRunning) {
-        RateLimiterStrategy rate = ratePerSecond > 0 ? RateLimiterStrategy.perSecond(ratePerSecond) : RateLimiterStrategy.noOp();
-        GeneratorFunction<Long, String> lines = wallClock
-                ? index -> world.lineAt(index, System.currentTimeMillis())
-                : world::lineAt;
-        return new InteractionSource(new SequenceSource<>(lines, count, rate, keepRunning, Types.STRING), GENERATOR, 1,
+    public static InteractionSource generator(
+            SyntheticInteractions world, long count, double ratePerSecond, boolean wallClock, boolean keepRunning) {
+        RateLimiterStrategy rate =
+                ratePerSecond > 0 ? RateLimiterStrategy.perSecond(ratePerSecond) : RateLimiterStrategy.noOp();
+        GeneratorFunction<Long, String> lines =
+                wallClock ? index -> world.lineAt(index, System.currentTimeMillis()) : world::lineAt;
+        return new InteractionSource(
+                new SequenceSource<>(lines, count, rate, keepRunning, Types.STRING),
+                GENERATOR,
+                1,
                 InputFormat.JSON_LINES);
     }
 
@@ -82,15 +89,19 @@ public final class InteractionSource {
     public static InteractionSource replay(Path file, InputFormat format, double speedup, boolean keepRunning) {
         long count = FileReplay.count(file, format);
         ReplayFunction lines = new ReplayFunction(file.toAbsolutePath().toString(), format, speedup);
-        return new InteractionSource(new SequenceSource<>(lines, count, RateLimiterStrategy.noOp(), keepRunning, Types.STRING),
-                REPLAY, 1, format);
+        return new InteractionSource(
+                new SequenceSource<>(lines, count, RateLimiterStrategy.noOp(), keepRunning, Types.STRING),
+                REPLAY,
+                1,
+                format);
     }
 
     /**
      * A history file for {@code bootstrap}: {@link #replayTo} under the name {@link #BOOTSTRAP}, whose state the
      * bootstrap savepoint leaves out.
      */
-    public static InteractionSource bootstrap(Path file, InputFormat format, long endWatermark, Duration outOfOrderness) {
+    public static InteractionSource bootstrap(
+            Path file, InputFormat format, long endWatermark, Duration outOfOrderness) {
         return replayTo(file, format, endWatermark, outOfOrderness, BOOTSTRAP);
     }
 
@@ -102,12 +113,16 @@ public final class InteractionSource {
      * {@code endWatermark}, and timers after it (expiry, the end of a bounded input, model versions still open)
      * stay pending, as in a live job that has read the same records.
      */
-    public static InteractionSource replayTo(Path file, InputFormat format, long endWatermark, Duration outOfOrderness,
-            String name) {
+    public static InteractionSource replayTo(
+            Path file, InputFormat format, long endWatermark, Duration outOfOrderness, String name) {
         long count = FileReplay.count(file, format);
         ReplayFunction lines = new ReplayFunction(file.toAbsolutePath().toString(), format, 0);
-        return new InteractionSource(new SequenceSource<>(lines, count, RateLimiterStrategy.noOp(), true, endWatermark, Types.STRING),
-                name, 1, format, InteractionWatermarks.forRawRecords(format, outOfOrderness, InteractionWatermarks.NEVER_IDLE));
+        return new InteractionSource(
+                new SequenceSource<>(lines, count, RateLimiterStrategy.noOp(), true, endWatermark, Types.STRING),
+                name,
+                1,
+                format,
+                InteractionWatermarks.forRawRecords(format, outOfOrderness, InteractionWatermarks.NEVER_IDLE));
     }
 
     public Source<String, ?, ?> source() {

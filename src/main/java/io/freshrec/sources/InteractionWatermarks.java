@@ -35,7 +35,8 @@ public final class InteractionWatermarks<T> implements WatermarkGenerator<T> {
      * These watermarks generated at a source of raw records (per split, e.g. per Kafka partition),
      * timestamped by parsing each record: records the parser rejects do not move them.
      */
-    public static WatermarkStrategy<String> forRawRecords(InputFormat format, Duration outOfOrderness, Duration idleness) {
+    public static WatermarkStrategy<String> forRawRecords(
+            InputFormat format, Duration outOfOrderness, Duration idleness) {
         return WatermarkStrategy.<String>forGenerator(context -> new InteractionWatermarks<>(outOfOrderness, idleness))
                 .withTimestampAssigner(new RawTimestamps(format));
     }

@@ -43,8 +43,8 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * stays exactly as a live job would be having read these records, with its later timers still pending
  * (what {@code bootstrap} savepoints).
  */
-public final class SequenceSource<T> implements Source<T, SequenceSource.Position, List<SequenceSource.Position>>,
-        ResultTypeQueryable<T> {
+public final class SequenceSource<T>
+        implements Source<T, SequenceSource.Position, List<SequenceSource.Position>>, ResultTypeQueryable<T> {
     private static final long serialVersionUID = 1L;
 
     private final GeneratorFunction<Long, T> function;
@@ -58,7 +58,11 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
      * @param count records to emit (Long.MAX_VALUE: endless)
      * @param keepRunning stay open (idle, watermark at the end of time) after the last record
      */
-    public SequenceSource(GeneratorFunction<Long, T> function, long count, RateLimiterStrategy rate, boolean keepRunning,
+    public SequenceSource(
+            GeneratorFunction<Long, T> function,
+            long count,
+            RateLimiterStrategy rate,
+            boolean keepRunning,
             TypeInformation<T> type) {
         this(function, count, rate, keepRunning, Long.MAX_VALUE, type);
     }
@@ -67,8 +71,13 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
      * @param endWatermark with {@code keepRunning}: the watermark sent after the last record (Long.MAX_VALUE:
      *     the end of time)
      */
-    public SequenceSource(GeneratorFunction<Long, T> function, long count, RateLimiterStrategy rate, boolean keepRunning,
-            long endWatermark, TypeInformation<T> type) {
+    public SequenceSource(
+            GeneratorFunction<Long, T> function,
+            long count,
+            RateLimiterStrategy rate,
+            boolean keepRunning,
+            long endWatermark,
+            TypeInformation<T> type) {
         if (count < 0) {
             throw new IllegalArgumentException("count must not be negative");
         }
@@ -100,7 +109,12 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
 
     @Override
     public SourceReader<T, Position> createReader(SourceReaderContext context) {
-        return new Reader<>(context, function, count, rate.createRateLimiter(context.currentParallelism()), keepRunning,
+        return new Reader<>(
+                context,
+                function,
+                count,
+                rate.createRateLimiter(context.currentParallelism()),
+                keepRunning,
                 endWatermark);
     }
 
@@ -112,8 +126,8 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
     }
 
     @Override
-    public SplitEnumerator<Position, List<Position>> restoreEnumerator(SplitEnumeratorContext<Position> context,
-            List<Position> unassigned) {
+    public SplitEnumerator<Position, List<Position>> restoreEnumerator(
+            SplitEnumeratorContext<Position> context, List<Position> unassigned) {
         return new Enumerator(context, new ArrayList<>(unassigned));
     }
 
@@ -203,13 +217,19 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
         private final CompletableFuture<Void> assignment = new CompletableFuture<>();
         /** Never completes: an input that has ended but stays open. */
         private final CompletableFuture<Void> idleForever = new CompletableFuture<>();
+
         private Position position;
         private boolean noMoreSplits;
         private boolean endAnnounced;
         private CompletableFuture<Void> permit;
 
-        Reader(SourceReaderContext context, GeneratorFunction<Long, T> function, long count, RateLimiter rateLimiter,
-                boolean keepRunning, long endWatermark) {
+        Reader(
+                SourceReaderContext context,
+                GeneratorFunction<Long, T> function,
+                long count,
+                RateLimiter rateLimiter,
+                boolean keepRunning,
+                long endWatermark) {
             this.context = context;
             this.function = function;
             this.count = count;
@@ -321,7 +341,8 @@ public final class SequenceSource<T> implements Source<T, SequenceSource.Positio
         @Override
         public Position deserialize(int version, byte[] serialized) throws IOException {
             if (version != 1 || serialized.length != Long.BYTES) {
-                throw new IOException("unknown position format (version " + version + ", " + serialized.length + " bytes)");
+                throw new IOException(
+                        "unknown position format (version " + version + ", " + serialized.length + " bytes)");
             }
             long value = 0;
             for (byte b : serialized) {

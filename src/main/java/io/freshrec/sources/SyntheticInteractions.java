@@ -28,10 +28,24 @@ public final class SyntheticInteractions implements Serializable {
     private final int newItemEvery;
     private final double badRecordRate;
 
-    public SyntheticInteractions(long seed, int users, int items, int clusters, long startMs, double eventsPerSecond,
-            long driftPeriodMs, int newItemEvery, double badRecordRate) {
-        if (users < 1 || items < clusters || clusters < 1 || eventsPerSecond <= 0 || driftPeriodMs <= 0
-                || newItemEvery < 1 || badRecordRate < 0 || badRecordRate >= 1) {
+    public SyntheticInteractions(
+            long seed,
+            int users,
+            int items,
+            int clusters,
+            long startMs,
+            double eventsPerSecond,
+            long driftPeriodMs,
+            int newItemEvery,
+            double badRecordRate) {
+        if (users < 1
+                || items < clusters
+                || clusters < 1
+                || eventsPerSecond <= 0
+                || driftPeriodMs <= 0
+                || newItemEvery < 1
+                || badRecordRate < 0
+                || badRecordRate >= 1) {
             throw new IllegalArgumentException("generator needs users >= 1, items >= clusters >= 1, rate > 0, "
                     + "drift period > 0, new-item-every >= 1 and 0 <= bad-rate < 1");
         }
@@ -47,13 +61,14 @@ public final class SyntheticInteractions implements Serializable {
     }
 
     /** Sensible defaults for the embedded demo: 10k users, 5k items, 20 clusters, drift every 10 minutes. */
-    public static SyntheticInteractions defaults(long seed, int users, int items, double eventsPerSecond, long startMs) {
+    public static SyntheticInteractions defaults(
+            long seed, int users, int items, double eventsPerSecond, long startMs) {
         return new SyntheticInteractions(seed, users, items, 20, startMs, eventsPerSecond, 10 * 60_000L, 50, 0.0);
     }
 
     public SyntheticInteractions withBadRecordRate(double rate) {
-        return new SyntheticInteractions(seed, users, items, clusters, startMs, eventsPerSecond, driftPeriodMs,
-                newItemEvery, rate);
+        return new SyntheticInteractions(
+                seed, users, items, clusters, startMs, eventsPerSecond, driftPeriodMs, newItemEvery, rate);
     }
 
     public int clusters() {
@@ -90,10 +105,9 @@ public final class SyntheticInteractions implements Serializable {
         }
         long item = 1 + rank * clusters + cluster;
         double intent = random.nextDouble();
-        EventType type = intent < 0.65 ? EventType.VIEW
-                : intent < 0.88 ? EventType.CLICK
-                : intent < 0.96 ? EventType.ADD_TO_CART
-                : EventType.PURCHASE;
+        EventType type = intent < 0.65
+                ? EventType.VIEW
+                : intent < 0.88 ? EventType.CLICK : intent < 0.96 ? EventType.ADD_TO_CART : EventType.PURCHASE;
         return new Interaction(user, item, type, Double.NaN, time);
     }
 

@@ -3,9 +3,9 @@ package io.freshrec.versions;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Collectors;
-import java.util.Locale;
 
 /**
  * Automatic versions: a savepoint of the running job every {@code interval}, recorded as an {@code auto}
@@ -68,9 +68,14 @@ public final class AutoVersions {
                     Thread.currentThread().interrupt();
                 }
             }
-            out.printf("Version %s (automatic): %s (%s events, %.1f s)%s%n", version.id, version.savepoint,
+            out.printf(
+                    "Version %s (automatic): %s (%s events, %.1f s)%s%n",
+                    version.id,
+                    version.savepoint,
                     version.events == null ? "?" : String.format(Locale.ROOT, "%,d", version.events),
-                    version.savepointMillis / 1000.0, removed.isEmpty() ? ""
+                    version.savepointMillis / 1000.0,
+                    removed.isEmpty()
+                            ? ""
                             : "; removed " + removed.stream().map(old -> old.id).collect(Collectors.joining(", "))
                                     + " (freshrec.versions.retain " + retain + ")");
             out.flush();

@@ -15,15 +15,18 @@ public class DeploymentRecord {
     public String flinkRest;
     /** The embedded run's own first job (true), or a job submitted through REST (submit, rollback). */
     public boolean embedded;
+
     public String jar;
     public List<String> programArgs;
     public Integer parallelism;
     /** Version or savepoint the job was started from, if any. */
     public String fromVersion;
+
     public String fromSavepoint;
     public String submittedAt;
     /** Figures of the version it started from, which this job's own counters continue. */
     public Long baseEvents;
+
     public Long baseHits;
     public Long baseScored;
     public Double baseRecallRolling;

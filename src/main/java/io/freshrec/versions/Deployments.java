@@ -28,8 +28,9 @@ public final class Deployments {
      * Runs the uploaded jar with {@code programArgs}, from {@code from}'s savepoint (or {@code savepoint}, or
      * fresh when both are null), and records the deployment. Returns the new job's id.
      */
-    public String start(String jarId, Path jar, List<String> programArgs, Integer parallelism, VersionRecord from,
-            String savepoint) throws IOException {
+    public String start(
+            String jarId, Path jar, List<String> programArgs, Integer parallelism, VersionRecord from, String savepoint)
+            throws IOException {
         String restoreFrom = from != null ? from.savepoint : savepoint;
         String jobId = rest.runJar(jarId, ENTRY_CLASS, programArgs, parallelism, restoreFrom);
         DeploymentRecord deployment = new DeploymentRecord();

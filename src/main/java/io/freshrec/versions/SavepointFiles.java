@@ -1,13 +1,13 @@
 package io.freshrec.versions;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.flink.core.fs.FileSystem;
-import java.io.UncheckedIOException;
 
 /** Savepoint directories as files: whether one is still there, its size, removing it. */
 public final class SavepointFiles {
@@ -33,7 +33,9 @@ public final class SavepointFiles {
             return null;
         }
         try (Stream<Path> files = Files.walk(local.get())) {
-            return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(file -> file.toFile().length())
+                    .sum();
         } catch (IOException | UncheckedIOException e) {
             return null;
         }

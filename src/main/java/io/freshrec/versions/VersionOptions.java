@@ -11,16 +11,19 @@ public final class VersionOptions {
     private VersionOptions() {}
 
     public static final ConfigOption<String> DIR = ConfigOptions.key("freshrec.versions.dir")
-            .stringType().defaultValue("savepoints")
+            .stringType()
+            .defaultValue("savepoints")
             .withDescription("Directory of the version registry (versions.json); relative to the working directory.");
 
     public static final ConfigOption<Duration> INTERVAL = ConfigOptions.key("freshrec.versions.interval")
-            .durationType().defaultValue(Duration.ZERO)
+            .durationType()
+            .defaultValue(Duration.ZERO)
             .withDescription("Take an automatic version (savepoint) this often while the embedded run or "
                     + "'savepoint --every' runs; 0 = off.");
 
     public static final ConfigOption<Integer> RETAIN = ConfigOptions.key("freshrec.versions.retain")
-            .intType().defaultValue(10)
+            .intType()
+            .defaultValue(10)
             .withDescription("Automatic versions kept (the newest); older untagged ones are removed with their "
                     + "savepoints. Manual, safety and tagged versions are never removed automatically.");
 

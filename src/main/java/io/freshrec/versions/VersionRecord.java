@@ -14,6 +14,7 @@ import java.util.List;
 public class VersionRecord {
     /** Automatic versions are subject to retention; the others are kept until removed by hand. */
     public static final String MANUAL = "manual";
+
     public static final String AUTO = "auto";
     public static final String SAFETY = "safety";
     /** Learnt from a history file by {@code bootstrap}, not taken of a running job. */
@@ -21,11 +22,13 @@ public class VersionRecord {
 
     /** {@code v<number>}. */
     public String id;
+
     public long number;
     /** manual (savepoint command), auto (periodic), safety (the job stopped by a rollback), bootstrap (history file). */
     public String kind;
     /** Savepoint location as Flink reports it (a file: URI locally). */
     public String savepoint;
+
     public String jobId;
     public String flinkRest;
     /** ISO-8601 instant the savepoint completed. */
@@ -39,6 +42,7 @@ public class VersionRecord {
     public Long events;
     /** Prequential hits and scored events over the same span. */
     public Long hits;
+
     public Long scored;
     /** Prequential recall@10 over the last scored events (freshrec.eval.rolling-window), at this moment. */
     public Double recallRolling;
@@ -51,6 +55,7 @@ public class VersionRecord {
 
     /** What starts the job again: the entry class's arguments, its parallelism and the jar. */
     public List<String> programArgs;
+
     public Integer parallelism;
     public String jar;
 

@@ -66,6 +66,7 @@ public final class VersionRegistry {
         public int format = 1;
         /** Numbers are never reused, even when the newest version was removed. */
         public long nextNumber = 1;
+
         public List<VersionRecord> versions = new ArrayList<>();
         public List<DeploymentRecord> deployments = new ArrayList<>();
 
@@ -105,8 +106,10 @@ public final class VersionRegistry {
             return content;
         } catch (IOException e) {
             String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
-            throw new UncheckedIOException("the version registry " + index + " is not valid JSON (" + firstLine(reason)
-                    + "); fix or move it away", e);
+            throw new UncheckedIOException(
+                    "the version registry " + index + " is not valid JSON (" + firstLine(reason)
+                            + "); fix or move it away",
+                    e);
         }
     }
 
@@ -122,7 +125,8 @@ public final class VersionRegistry {
                 return Optional.of(version);
             }
         }
-        return versions.stream().filter(version -> wanted.equals(version.tag))
+        return versions.stream()
+                .filter(version -> wanted.equals(version.tag))
                 .max(Comparator.comparingLong(version -> version.number));
     }
 
@@ -135,8 +139,9 @@ public final class VersionRegistry {
         local.lock();
         try {
             Files.createDirectories(dir);
-            try (FileChannel lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock held = lockFile.lock()) {
+            try (FileChannel lockFile =
+                            FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock held = lockFile.lock()) {
                 removeLeftovers();
                 Content content = read();
                 T result = change.apply(content);
@@ -195,7 +200,8 @@ public final class VersionRegistry {
     private void write(Content content) throws IOException {
         Path temp = Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX);
         try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel out =
+                    FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer bytes = ByteBuffer.wrap(JSON.writeValueAsBytes(content));
                 while (bytes.hasRemaining()) {
                     out.write(bytes);

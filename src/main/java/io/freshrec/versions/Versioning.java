@@ -15,8 +15,14 @@ import java.util.Optional;
  */
 public final class Versioning {
     /** The job metrics a version records (summed or averaged over subtasks). */
-    static final List<String> METRICS = List.of(MetricNames.PARSE_EVENTS, MetricNames.SERVING_PREQUENTIAL_HITS, MetricNames.SERVING_PREQUENTIAL_SCORED,
-            MetricNames.SERVING_RECALL_ROLLING, MetricNames.MODEL_GATE_MODEL_VERSION, MetricNames.PARSE_EVENTS_TOTAL, MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL,
+    static final List<String> METRICS = List.of(
+            MetricNames.PARSE_EVENTS,
+            MetricNames.SERVING_PREQUENTIAL_HITS,
+            MetricNames.SERVING_PREQUENTIAL_SCORED,
+            MetricNames.SERVING_RECALL_ROLLING,
+            MetricNames.MODEL_GATE_MODEL_VERSION,
+            MetricNames.PARSE_EVENTS_TOTAL,
+            MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL,
             MetricNames.SERVING_PREQUENTIAL_SCORED_TOTAL);
 
     /** Savepoint format: canonical restores across state backends and Flink versions; native is faster. */
@@ -32,7 +38,8 @@ public final class Versioning {
      * @param targetDirectory where the cluster writes savepoints; null: its {@code state.savepoints.dir}
      * @param format CANONICAL or NATIVE
      */
-    public Versioning(FlinkRest rest, VersionRegistry registry, String targetDirectory, String format, Duration timeout) {
+    public Versioning(
+            FlinkRest rest, VersionRegistry registry, String targetDirectory, String format, Duration timeout) {
         this.rest = rest;
         this.registry = registry;
         this.targetDirectory = targetDirectory;
@@ -45,7 +52,8 @@ public final class Versioning {
     }
 
     /** Savepoints the running job (it keeps running) and records a version of {@code kind}. */
-    public VersionRecord take(String jobId, String kind, String note, String tag) throws IOException, InterruptedException {
+    public VersionRecord take(String jobId, String kind, String note, String tag)
+            throws IOException, InterruptedException {
         VersionRecord version = describe(jobId, kind, note, tag);
         long started = System.nanoTime();
         String location = rest.awaitSavepoint(jobId, rest.triggerSavepoint(jobId, targetDirectory, format), timeout);
@@ -53,7 +61,8 @@ public final class Versioning {
     }
 
     /** Stops the job with a savepoint and records it as a version of {@code kind}. */
-    public VersionRecord stop(String jobId, String kind, String note, String tag) throws IOException, InterruptedException {
+    public VersionRecord stop(String jobId, String kind, String note, String tag)
+            throws IOException, InterruptedException {
         VersionRecord version = describe(jobId, kind, note, tag);
         long started = System.nanoTime();
         String location = rest.awaitSavepoint(jobId, rest.stopWithSavepoint(jobId, targetDirectory, format), timeout);

@@ -30,14 +30,46 @@ class BenchCommandTest {
 
     @Test
     void shouldMeasureEveryPhaseAndWriteJsonAndChart() throws Exception {
-        CliRun run = CliRun.of("bench", "--quick", "--out", out.toString(), "--port-base", Integer.toString(PORT_BASE),
-                "--ceiling-window", "1s", "--warmup", "2s", "--window", "3s", "--freshness-window", "3s",
-                "--lookups", "400", "--clients", "2", "--growth-users", "300,1200", "--growth-budget", "10min",
-                "--history-lengths", "4,8", "--history-events", "3200",
-                "-D", "execution.checkpointing.interval=1s", "-D", "execution.checkpointing.min-pause=200ms");
+        CliRun run = CliRun.of(
+                "bench",
+                "--quick",
+                "--out",
+                out.toString(),
+                "--port-base",
+                Integer.toString(PORT_BASE),
+                "--ceiling-window",
+                "1s",
+                "--warmup",
+                "2s",
+                "--window",
+                "3s",
+                "--freshness-window",
+                "3s",
+                "--lookups",
+                "400",
+                "--clients",
+                "2",
+                "--growth-users",
+                "300,1200",
+                "--growth-budget",
+                "10min",
+                "--history-lengths",
+                "4,8",
+                "--history-events",
+                "3200",
+                "-D",
+                "execution.checkpointing.interval=1s",
+                "-D",
+                "execution.checkpointing.min-pause=200ms");
         assertThat(run.code()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).contains("| throughput |", "Freshness at half of the maximum load", "| store | clients |",
-                "Growth with users", "| history length |", "| target |");
+        assertThat(run.out())
+                .contains(
+                        "| throughput |",
+                        "Freshness at half of the maximum load",
+                        "| store | clients |",
+                        "Growth with users",
+                        "| history length |",
+                        "| target |");
 
         JsonNode bench = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
         JsonNode ceiling = bench.path("throughput").path("ceiling");
@@ -51,14 +83,17 @@ class BenchCommandTest {
             assertThat(job.path("percentOfCeiling").asDouble()).isPositive();
             // Checkpoints happened inside every measuring window.
             assertThat(job.path("checkpoints").path("completed").asInt()).isPositive();
-            assertThat(job.path("checkpoints").path("stateBytesMean").asDouble()).isPositive();
+            assertThat(job.path("checkpoints").path("stateBytesMean").asDouble())
+                    .isPositive();
         }
         assertThat(parallelisms).containsExactly(1, 2);
 
         JsonNode freshness = bench.path("freshness");
         assertThat(freshness.path("snapshots").asInt()).isPositive();
         assertThat(freshness.path("achievedRate").asDouble()).isPositive();
-        assertThat(freshness.path("p50Ms").asDouble()).isPositive().isLessThanOrEqualTo(freshness.path("p99Ms").asDouble());
+        assertThat(freshness.path("p50Ms").asDouble())
+                .isPositive()
+                .isLessThanOrEqualTo(freshness.path("p99Ms").asDouble());
 
         JsonNode lookups = bench.path("lookups");
         assertThat(lookups.path("keys").asLong()).isPositive();
@@ -70,8 +105,10 @@ class BenchCommandTest {
                 clients.add(n);
                 assertThat(latency.path("lookups").asLong()).as(store).isEqualTo(n == 1 ? 400 : 400 / n * n);
                 assertThat(latency.path("p50Ms").asDouble()).as(store).isPositive();
-                assertThat(latency.path("p99Ms").asDouble()).isGreaterThanOrEqualTo(latency.path("p50Ms").asDouble());
-                assertThat(latency.path("p999Ms").asDouble()).isGreaterThanOrEqualTo(latency.path("p99Ms").asDouble());
+                assertThat(latency.path("p99Ms").asDouble())
+                        .isGreaterThanOrEqualTo(latency.path("p50Ms").asDouble());
+                assertThat(latency.path("p999Ms").asDouble())
+                        .isGreaterThanOrEqualTo(latency.path("p99Ms").asDouble());
                 assertThat(latency.path("perSecond").asDouble()).isPositive();
             }
             assertThat(clients).as(store).containsExactly(1, 2);
@@ -87,30 +124,37 @@ class BenchCommandTest {
         assertThat(state.path("restoreSeconds").asDouble()).isPositive();
         List<String> operators = new ArrayList<>();
         state.path("bytesByOperator").fieldNames().forEachRemaining(operators::add);
-        assertThat(operators).anyMatch(name -> name.startsWith("user-history"))
-                .anyMatch(name -> name.startsWith("item-model")).anyMatch(name -> name.startsWith("serving"));
+        assertThat(operators)
+                .anyMatch(name -> name.startsWith("user-history"))
+                .anyMatch(name -> name.startsWith("item-model"))
+                .anyMatch(name -> name.startsWith("serving"));
 
         JsonNode levels = bench.path("growth").path("levels");
         assertThat(levels).hasSize(2);
         for (JsonNode level : levels) {
             // Users are created in turn: exactly the level's users exist once its input has ended.
-            assertThat(level.path("users").asLong()).isEqualTo(level.path("usersTarget").asLong());
+            assertThat(level.path("users").asLong())
+                    .isEqualTo(level.path("usersTarget").asLong());
             assertThat(level.path("eventsPerSecond").asDouble()).isPositive();
             assertThat(level.path("bytesPerUser").asDouble()).isPositive();
             assertThat(level.path("savepointBytes").asLong()).isPositive();
             assertThat(level.path("restoreSeconds").asDouble()).isPositive();
             assertThat(level.path("lookups").path("lookups").asLong()).isPositive();
         }
-        assertThat(levels.get(1).path("checkpointBytes").asLong()).isGreaterThan(levels.get(0).path("checkpointBytes").asLong());
+        assertThat(levels.get(1).path("checkpointBytes").asLong())
+                .isGreaterThan(levels.get(0).path("checkpointBytes").asLong());
         assertThat(levels.get(1).path("marginalBytesPerUser").asDouble()).isPositive();
 
         JsonNode history = bench.path("historyLength");
         assertThat(history).hasSize(2);
         assertThat(history.get(0).path("historyLength").asInt()).isEqualTo(4);
         assertThat(history.get(1).path("historyLength").asInt()).isEqualTo(8);
-        assertThat(history.get(0).path("users").asLong()).isEqualTo(history.get(1).path("users").asLong()).isEqualTo(3200 / 16);
+        assertThat(history.get(0).path("users").asLong())
+                .isEqualTo(history.get(1).path("users").asLong())
+                .isEqualTo(3200 / 16);
         // Longer histories hold more items per user.
-        assertThat(history.get(1).path("userHistoryBytes").asLong()).isGreaterThan(history.get(0).path("userHistoryBytes").asLong());
+        assertThat(history.get(1).path("userHistoryBytes").asLong())
+                .isGreaterThan(history.get(0).path("userHistoryBytes").asLong());
         for (JsonNode row : history) {
             assertThat(row.path("eventsPerSecond").asDouble()).isPositive();
             assertThat(row.path("ceilingEventsPerSecond").asDouble()).isPositive();

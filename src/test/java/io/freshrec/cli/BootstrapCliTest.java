@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecOptions;
+import io.freshrec.ops.FlinkSettings;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -33,8 +35,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.freshrec.ops.FlinkSettings;
-import java.util.LinkedHashMap;
 
 /**
  * {@code bootstrap} as a user runs it: figures and progress printed, the version recorded, and the command it
@@ -54,17 +54,34 @@ class BootstrapCliTest {
     void stopRun() throws InterruptedException {
         // Interrupting an embedded run stops it as Ctrl-C does: its cluster and ports are gone when this returns.
         background.shutdownNow();
-        assertThat(background.awaitTermination(60, TimeUnit.SECONDS)).as("embedded run stopped").isTrue();
+        assertThat(background.awaitTermination(60, TimeUnit.SECONDS))
+                .as("embedded run stopped")
+                .isTrue();
     }
 
     /** This test's ports and directories, and model settings that keep the comparison exact (no truncation). */
     private List<String> settings() {
-        return List.of("-D", "rest.port=" + REST_PORT, "-D", "queryable-state.proxy.ports=9579",
-                "-D", "queryable-state.server.ports=9577",
-                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
-                "-D", "io.tmp.dirs=" + work.resolve("tmp"), "-D", "metrics.fetcher.update-interval=500",
-                "-D", FreshRecOptions.NEIGHBOURS.key() + "=500", "-D", FreshRecOptions.TOP_N.key() + "=10",
-                "-D", FreshRecOptions.PUBLISH_INTERVAL.key() + "=500ms", "-D", FreshRecOptions.OUT_OF_ORDERNESS.key() + "=100ms");
+        return List.of(
+                "-D",
+                "rest.port=" + REST_PORT,
+                "-D",
+                "queryable-state.proxy.ports=9579",
+                "-D",
+                "queryable-state.server.ports=9577",
+                "-D",
+                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
+                "-D",
+                "io.tmp.dirs=" + work.resolve("tmp"),
+                "-D",
+                "metrics.fetcher.update-interval=500",
+                "-D",
+                FreshRecOptions.NEIGHBOURS.key() + "=500",
+                "-D",
+                FreshRecOptions.TOP_N.key() + "=10",
+                "-D",
+                FreshRecOptions.PUBLISH_INTERVAL.key() + "=500ms",
+                "-D",
+                FreshRecOptions.OUT_OF_ORDERNESS.key() + "=100ms");
     }
 
     @Test
@@ -86,18 +103,33 @@ class BootstrapCliTest {
         Path restFile = Files.write(work.resolve("rest.jsonl"), rest, StandardCharsets.UTF_8);
         Path registry = work.resolve("versions");
 
-        List<String> bootstrap = new ArrayList<>(List.of("bootstrap", "--input", historyFile.toString(), "--out",
-                work.resolve("savepoints").toString(), "--registry", registry.toString(), "--progress", "1s", "--tag", "history"));
+        List<String> bootstrap = new ArrayList<>(List.of(
+                "bootstrap",
+                "--input",
+                historyFile.toString(),
+                "--out",
+                work.resolve("savepoints").toString(),
+                "--registry",
+                registry.toString(),
+                "--progress",
+                "1s",
+                "--tag",
+                "history"));
         bootstrap.addAll(settings());
         long started = System.nanoTime();
         CliRun made = CliRun.of(bootstrap.toArray(String[]::new));
         assertThat(made.code()).as(made.out() + made.err()).isZero();
         System.out.print(made.out());
         long bootstrapped = System.nanoTime();
-        assertThat(made.out()).contains("History: 800 interactions of ", "2 dead letters (malformed-json 1, out-of-range 1)",
-                // (progress lines come every --progress: a short history may be learnt before the first one)
-                "Learning on an embedded Flink (parallelism 2, RocksDB)", "Learnt in ",
-                "Version v1 (bootstrap): file:", "800 events, ");
+        assertThat(made.out())
+                .contains(
+                        "History: 800 interactions of ",
+                        "2 dead letters (malformed-json 1, out-of-range 1)",
+                        // (progress lines come every --progress: a short history may be learnt before the first one)
+                        "Learning on an embedded Flink (parallelism 2, RocksDB)",
+                        "Learnt in ",
+                        "Version v1 (bootstrap): file:",
+                        "800 events, ");
         VersionRecord version = new VersionRegistry(registry).find("history").orElseThrow();
         assertThat(version.kind).isEqualTo(VersionRecord.BOOTSTRAP);
         assertThat(version.events).isEqualTo(800);
@@ -105,24 +137,34 @@ class BootstrapCliTest {
         assertThat(version.sizeBytes).isPositive();
         assertThat(version.note).contains(historyFile.toString());
         assertThat(Path.of(URI.create(version.savepoint)).resolve("_metadata")).isRegularFile();
-        assertThat(CliRun.of("versions", "--registry", registry.toString()).out()).contains("v1", "bootstrap", "800", "history");
+        assertThat(CliRun.of("versions", "--registry", registry.toString()).out())
+                .contains("v1", "bootstrap", "800", "history");
 
         // The command it printed, as printed, with the rest of the stream as its input.
-        Matcher printed = Pattern.compile("(?m)^  java -jar target/freshrec\\.jar (run --from v1 .*)$").matcher(made.out());
+        Matcher printed = Pattern.compile("(?m)^  java -jar target/freshrec\\.jar (run --from v1 .*)$")
+                .matcher(made.out());
         assertThat(printed.find()).as(made.out()).isTrue();
         List<String> run = new ArrayList<>(Arrays.asList(printed.group(1).split(" ")));
         assertThat(run).containsSubsequence("--registry", registry.toString());
-        run.addAll(List.of("--input", restFile.toString(), "--keep-running", "--dead-letters", work.resolve("dead").toString()));
+        run.addAll(List.of(
+                "--input",
+                restFile.toString(),
+                "--keep-running",
+                "--dead-letters",
+                work.resolve("dead").toString()));
         StringWriter out = new StringWriter();
-        Future<Integer> running = background.submit(
-                () -> FreshRecCli.execute(new PrintWriter(out, true), new PrintWriter(out, true), run.toArray(String[]::new)));
+        Future<Integer> running = background.submit(() -> FreshRecCli.execute(
+                new PrintWriter(out, true), new PrintWriter(out, true), run.toArray(String[]::new)));
 
         // Once the rest has ended every list is scored with the final model of history and rest together.
-        ReferenceModel reference = new ReferenceModel(FreshRecOptions.modelConfig(
-                FlinkSettings.load(Path.of("flink-conf"), settingsMap(), Path.of("").toAbsolutePath())), events);
-        try (RecommendationClient lookups = new RecommendationClient("localhost", 9579, URI.create("http://localhost:" + REST_PORT),
-                null, Duration.ofSeconds(60))) {
-            ServedLists.awaitLists(lookups, reference, user -> reference.recommend(user, Long.MAX_VALUE), Duration.ofMinutes(3));
+        ReferenceModel reference = new ReferenceModel(
+                FreshRecOptions.modelConfig(FlinkSettings.load(
+                        Path.of("flink-conf"), settingsMap(), Path.of("").toAbsolutePath())),
+                events);
+        try (RecommendationClient lookups = new RecommendationClient(
+                "localhost", 9579, URI.create("http://localhost:" + REST_PORT), null, Duration.ofSeconds(60))) {
+            ServedLists.awaitLists(
+                    lookups, reference, user -> reference.recommend(user, Long.MAX_VALUE), Duration.ofMinutes(3));
         } catch (AssertionError | Exception e) {
             throw new AssertionError(e.getMessage() + "\nrun printed:\n" + out, e);
         }
@@ -132,15 +174,17 @@ class BootstrapCliTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         double learnt = -1;
         while (learnt != events.size() && System.nanoTime() < deadline) {
-            FlinkRest.Aggregate total = rest0.metrics(job, List.of("parse.eventsTotal")).get("parse.eventsTotal");
+            FlinkRest.Aggregate total =
+                    rest0.metrics(job, List.of("parse.eventsTotal")).get("parse.eventsTotal");
             learnt = total == null ? -1 : total.sum;
             Thread.sleep(500);
         }
         assertThat(learnt).as("events the model has learnt from").isEqualTo(events.size());
         assertThat(out.toString()).contains("Restored from " + version.savepoint);
         assertThat(running.isDone()).as("the run keeps running: " + out).isFalse();
-        System.out.printf("bootstrap command %.1f s, run from it until every list was final %.1f s%n", (bootstrapped - started) / 1e9,
-                (System.nanoTime() - bootstrapped) / 1e9);
+        System.out.printf(
+                "bootstrap command %.1f s, run from it until every list was final %.1f s%n",
+                (bootstrapped - started) / 1e9, (System.nanoTime() - bootstrapped) / 1e9);
     }
 
     private Map<String, String> settingsMap() {
@@ -156,18 +200,29 @@ class BootstrapCliTest {
 
     @Test
     void shouldFailInOneLineOnBadInput() throws Exception {
-        CliRun missing = CliRun.of("bootstrap", "--input", work.resolve("nothing.csv").toString());
+        CliRun missing =
+                CliRun.of("bootstrap", "--input", work.resolve("nothing.csv").toString());
         assertThat(missing.code()).isEqualTo(2);
-        assertThat(missing.err().trim()).isEqualTo("freshrec: --input " + work.resolve("nothing.csv") + ": no such file");
+        assertThat(missing.err().trim())
+                .isEqualTo("freshrec: --input " + work.resolve("nothing.csv") + ": no such file");
 
-        Path garbage = Files.write(work.resolve("garbage.jsonl"), List.of("not json", "{\"user\":1}"), StandardCharsets.UTF_8);
-        CliRun none = CliRun.of("bootstrap", "--input", garbage.toString(), "--registry", work.resolve("versions").toString());
+        Path garbage =
+                Files.write(work.resolve("garbage.jsonl"), List.of("not json", "{\"user\":1}"), StandardCharsets.UTF_8);
+        CliRun none = CliRun.of(
+                "bootstrap",
+                "--input",
+                garbage.toString(),
+                "--registry",
+                work.resolve("versions").toString());
         assertThat(none.code()).isEqualTo(2);
-        assertThat(none.err().trim()).isEqualTo("freshrec: --input " + garbage
-                + " holds no valid interactions (2 records, 2 dead letters (malformed-json 1, missing-field 1))");
+        assertThat(none.err().trim())
+                .isEqualTo(
+                        "freshrec: --input " + garbage
+                                + " holds no valid interactions (2 records, 2 dead letters (malformed-json 1, missing-field 1))");
         assertThat(none.err().lines()).hasSize(1);
 
-        CliRun badSetting = CliRun.of("bootstrap", "--input", garbage.toString(), "-D", "freshrec.model.history-length=0");
+        CliRun badSetting =
+                CliRun.of("bootstrap", "--input", garbage.toString(), "-D", "freshrec.model.history-length=0");
         assertThat(badSetting.code()).isEqualTo(2);
         assertThat(badSetting.err().lines()).hasSize(1);
         assertThat(badSetting.err()).startsWith("freshrec: ").contains("history-length");
@@ -175,6 +230,7 @@ class BootstrapCliTest {
         CliRun noInput = CliRun.of("bootstrap");
         assertThat(noInput.code()).isEqualTo(2);
         assertThat(noInput.err()).startsWith("freshrec: Missing required option: '--input=<input>'");
-        assertThat(new VersionRegistry(work.resolve("versions")).read().versions).isEmpty();
+        assertThat(new VersionRegistry(work.resolve("versions")).read().versions)
+                .isEmpty();
     }
 }

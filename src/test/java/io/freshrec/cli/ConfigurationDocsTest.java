@@ -29,11 +29,13 @@ class ConfigurationDocsTest {
             ConfigurationDocs.write(page());
         }
 
-        assertThat(Files.exists(page())).as("%s exists; create it with: %s", ConfigurationDocs.PAGE,
-                ConfigurationDocs.REGENERATE).isTrue();
+        assertThat(Files.exists(page()))
+                .as("%s exists; create it with: %s", ConfigurationDocs.PAGE, ConfigurationDocs.REGENERATE)
+                .isTrue();
         assertThat(Files.readString(page(), StandardCharsets.UTF_8))
-                .as("%s is out of date: regenerate it from the project directory with: %s", ConfigurationDocs.PAGE,
-                        ConfigurationDocs.REGENERATE)
+                .as(
+                        "%s is out of date: regenerate it from the project directory with: %s",
+                        ConfigurationDocs.PAGE, ConfigurationDocs.REGENERATE)
                 .isEqualTo(generated);
     }
 
@@ -44,18 +46,25 @@ class ConfigurationDocsTest {
         assertThat(options).isNotEmpty();
         for (ConfigurationDocs.Option option : options) {
             assertThat(option.key()).startsWith("freshrec.");
-            assertThat(option.description()).as("description of %s", option.key()).isNotBlank();
+            assertThat(option.description())
+                    .as("description of %s", option.key())
+                    .isNotBlank();
         }
     }
 
     @Test
     void shouldCollectEveryOptionOnceIncludingTheDerivedWeights() {
-        List<String> keys = ConfigurationDocs.options().stream().map(ConfigurationDocs.Option::key)
+        List<String> keys = ConfigurationDocs.options().stream()
+                .map(ConfigurationDocs.Option::key)
                 .collect(Collectors.toList());
 
-        assertThat(keys).doesNotHaveDuplicates()
-                .contains(FreshRecOptions.HISTORY_LENGTH.key(), FreshRecOptions.WEIGHT_RATING_SLOPE.key(),
-                        KafkaOptions.BOOTSTRAP_SERVERS.key(), VersionOptions.RETAIN.key());
+        assertThat(keys)
+                .doesNotHaveDuplicates()
+                .contains(
+                        FreshRecOptions.HISTORY_LENGTH.key(),
+                        FreshRecOptions.WEIGHT_RATING_SLOPE.key(),
+                        KafkaOptions.BOOTSTRAP_SERVERS.key(),
+                        VersionOptions.RETAIN.key());
         FreshRecOptions.WEIGHTS.values().forEach(option -> assertThat(keys).contains(option.key()));
         // 32 in FreshRecOptions (4 of them derived from EventType), 11 in KafkaOptions, 3 in VersionOptions.
         assertThat(keys).hasSize(46);
@@ -68,7 +77,8 @@ class ConfigurationDocsTest {
         for (EventType type : EventType.values()) {
             assertThat(page).contains("| `" + type.wireName() + "` | ");
         }
-        assertThat(page).contains("| `freshrec.model.similarity-half-life` | Duration | `730 d` |")
+        assertThat(page)
+                .contains("| `freshrec.model.similarity-half-life` | Duration | `730 d` |")
                 .contains("| `freshrec.model.history-half-life` | Duration | `15 min` |")
                 .contains("| `freshrec.model.publish-interval` | Duration | `200 ms` |")
                 .contains("| `freshrec.model.weight.add-to-cart` | Double | `4.0` |")

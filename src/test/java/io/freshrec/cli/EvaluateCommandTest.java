@@ -33,9 +33,19 @@ class EvaluateCommandTest {
     Path work;
 
     private List<String> settings() {
-        return List.of("-D", "rest.port=33000", "-D", "queryable-state.proxy.ports=33001", "-D", "queryable-state.server.ports=33002",
-                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(), "-D", "io.tmp.dirs=" + work.resolve("tmp"),
-                "--dead-letters", work.resolve("dead-letters").toString());
+        return List.of(
+                "-D",
+                "rest.port=33000",
+                "-D",
+                "queryable-state.proxy.ports=33001",
+                "-D",
+                "queryable-state.server.ports=33002",
+                "-D",
+                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
+                "-D",
+                "io.tmp.dirs=" + work.resolve("tmp"),
+                "--dead-letters",
+                work.resolve("dead-letters").toString());
     }
 
     /** 300 interactions of 25 users with 40 items (a popular head), three per second, written out of order. */
@@ -44,7 +54,11 @@ class EvaluateCommandTest {
         List<Interaction> events = new ArrayList<>();
         for (int n = 0; n < 300; n++) {
             double r = random.nextDouble();
-            events.add(new Interaction(1 + random.nextInt(25), 100 + (long) (40 * r * r), EventType.CLICK, Double.NaN,
+            events.add(new Interaction(
+                    1 + random.nextInt(25),
+                    100 + (long) (40 * r * r),
+                    EventType.CLICK,
+                    Double.NaN,
                     START + (n / 3) * 1000L));
         }
         return events;
@@ -66,7 +80,8 @@ class EvaluateCommandTest {
         Files.write(file, shuffled);
         Path json = work.resolve("report.json");
 
-        List<String> args = new ArrayList<>(List.of("evaluate", "--input", file.toString(), "--json", json.toString(), "--progress", "2s"));
+        List<String> args = new ArrayList<>(
+                List.of("evaluate", "--input", file.toString(), "--json", json.toString(), "--progress", "2s"));
         args.addAll(settings());
         CliRun run = CliRun.of(args.toArray(String[]::new));
 
@@ -76,7 +91,8 @@ class EvaluateCommandTest {
                 .contains("Baseline running popularity ...", "Baseline cosine co-occurrence, last 10 ...")
                 .containsPattern("Finished \\(FINISHED\\) after .* 300 events")
                 .containsPattern("\\| model +\\| recall@10 \\| NDCG@10 \\| +coverage \\| scored events \\|")
-                .containsPattern("\\| FreshRec +\\| +0\\.\\d{4} \\| +0\\.\\d{4} \\| 0\\.\\d{4} \\(\\d+ of \\d+\\) \\| +\\d+ \\|")
+                .containsPattern(
+                        "\\| FreshRec +\\| +0\\.\\d{4} \\| +0\\.\\d{4} \\| 0\\.\\d{4} \\(\\d+ of \\d+\\) \\| +\\d+ \\|")
                 .containsPattern("\\| running popularity +\\|")
                 .containsPattern("\\| cosine co-occurrence, last 10 +\\|")
                 .contains("2 records are dead letters");
@@ -98,19 +114,28 @@ class EvaluateCommandTest {
 
         // FreshRec is scored on the same events: every interaction of a known user with an item new to them.
         JsonNode freshrec = models.get(0);
-        assertThat(freshrec.get("scored").asLong()).isEqualTo(models.get(1).get("scored").asLong());
-        assertThat(freshrec.get("hits").asLong()).isBetween(1L, freshrec.get("scored").asLong());
-        assertThat(run.out()).contains(String.format("(%,d hits / %,d scored)", freshrec.get("hits").asLong(), freshrec.get("scored").asLong()));
+        assertThat(freshrec.get("scored").asLong())
+                .isEqualTo(models.get(1).get("scored").asLong());
+        assertThat(freshrec.get("hits").asLong())
+                .isBetween(1L, freshrec.get("scored").asLong());
+        assertThat(run.out())
+                .contains(String.format(
+                        "(%,d hits / %,d scored)",
+                        freshrec.get("hits").asLong(), freshrec.get("scored").asLong()));
         assertThat(freshrec.get("coveredItems").asLong()).isBetween(1L, (long) items.size());
-        assertThat(freshrec.get("coverage").asDouble()).isCloseTo(freshrec.get("coveredItems").asDouble() / items.size(), within(1e-12));
-        assertThat(report.get("settings").get("freshrec.serving.align-to-model").asText()).isEqualTo("true");
+        assertThat(freshrec.get("coverage").asDouble())
+                .isCloseTo(freshrec.get("coveredItems").asDouble() / items.size(), within(1e-12));
+        assertThat(report.get("settings").get("freshrec.serving.align-to-model").asText())
+                .isEqualTo("true");
     }
 
     private static void expectFigures(JsonNode model, String name, BruteForce.Figures expected, int catalogue) {
         assertThat(model.get("model").asText()).isEqualTo(name);
         assertThat(model.get("scored").asLong()).as(name + " scored").isEqualTo(expected.scored());
         assertThat(model.get("hits").asLong()).as(name + " hits").isEqualTo(expected.hits());
-        assertThat(model.get("ndcgGainSum").asDouble()).as(name + " NDCG gains").isCloseTo(expected.ndcgGain(), within(1e-9));
+        assertThat(model.get("ndcgGainSum").asDouble())
+                .as(name + " NDCG gains")
+                .isCloseTo(expected.ndcgGain(), within(1e-9));
         assertThat(model.get("coveredItems").asLong()).as(name + " covered").isEqualTo(expected.covered());
         assertThat(model.get("recallAt10").asDouble()).isEqualTo((double) expected.hits() / expected.scored());
         assertThat(model.get("coverage").asDouble()).isEqualTo((double) expected.covered() / catalogue);
@@ -118,15 +143,18 @@ class EvaluateCommandTest {
 
     @Test
     void shouldFailInOneLineOnBadInput() throws Exception {
-        CliRun missing = CliRun.of("evaluate", "--input", work.resolve("nothing.csv").toString());
+        CliRun missing =
+                CliRun.of("evaluate", "--input", work.resolve("nothing.csv").toString());
         assertThat(missing.code()).isEqualTo(2);
-        assertThat(missing.err().strip()).isEqualTo("freshrec: --input " + work.resolve("nothing.csv") + ": no such file");
+        assertThat(missing.err().strip())
+                .isEqualTo("freshrec: --input " + work.resolve("nothing.csv") + ": no such file");
 
         Path garbage = work.resolve("garbage.jsonl");
         Files.write(garbage, List.of("this is not", "an interaction"));
         CliRun unreadable = CliRun.of("evaluate", "--input", garbage.toString());
         assertThat(unreadable.code()).isEqualTo(2);
-        assertThat(unreadable.err().strip()).isEqualTo("freshrec: --input " + garbage + ": no valid interaction in 2 records (wrong --format?)");
+        assertThat(unreadable.err().strip())
+                .isEqualTo("freshrec: --input " + garbage + ": no valid interaction in 2 records (wrong --format?)");
 
         CliRun badFormat = CliRun.of("evaluate", "--input", garbage.toString(), "--format", "excel");
         assertThat(badFormat.code()).isEqualTo(2);

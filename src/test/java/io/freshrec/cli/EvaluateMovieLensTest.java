@@ -21,6 +21,7 @@ class EvaluateMovieLensTest {
     private static final Path RATINGS = Path.of("../shared/data/movielens-latest-small/ratings.csv");
     /** Published: prequential recall@10 of running popularity and of cosine co-occurrence over the last 10 items. */
     private static final double REFERENCE_POPULARITY = 0.0464;
+
     private static final double REFERENCE_COSINE = 0.0831;
     private static final long REFERENCE_SCORED = 100_226;
     /**
@@ -42,10 +43,26 @@ class EvaluateMovieLensTest {
         assumeTrue(Files.isRegularFile(RATINGS), "MovieLens latest-small not present at " + RATINGS.toAbsolutePath());
         Path json = work.resolve("evaluate.json");
 
-        CliRun run = CliRun.of("evaluate", "--input", RATINGS.toString(), "--json", json.toString(), "--progress", "15s",
-                "-D", "rest.port=33010", "-D", "queryable-state.proxy.ports=33011", "-D", "queryable-state.server.ports=33012",
-                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(), "-D", "io.tmp.dirs=" + work.resolve("tmp"),
-                "--dead-letters", work.resolve("dead-letters").toString());
+        CliRun run = CliRun.of(
+                "evaluate",
+                "--input",
+                RATINGS.toString(),
+                "--json",
+                json.toString(),
+                "--progress",
+                "15s",
+                "-D",
+                "rest.port=33010",
+                "-D",
+                "queryable-state.proxy.ports=33011",
+                "-D",
+                "queryable-state.server.ports=33012",
+                "-D",
+                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
+                "-D",
+                "io.tmp.dirs=" + work.resolve("tmp"),
+                "--dead-letters",
+                work.resolve("dead-letters").toString());
 
         assertThat(run.code()).as(run.out() + run.err()).isZero();
         System.out.println(run.out().substring(run.out().indexOf("| model")));

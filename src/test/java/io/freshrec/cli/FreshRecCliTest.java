@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Files;
 
 /**
  * The command-line contract, end to end: the real {@code freshrec} commands with real arguments,
@@ -20,6 +20,7 @@ import java.nio.file.Files;
 class FreshRecCliTest {
     /** Ports of their own, so a FreshRec a developer has running does not interfere. */
     private static final String REST_PORT = "18381";
+
     private static final String PROXY_PORT = "19369";
 
     @TempDir
@@ -35,21 +36,35 @@ class FreshRecCliTest {
     }
 
     private List<String> runArgs(String... extra) {
-        List<String> args = new ArrayList<>(List.of("run", "--flink-conf", "flink-conf",
-                "--dead-letters", work.resolve("dead").toString(), "--progress", "2s",
-                "-D", "rest.port=" + REST_PORT, "-D", "queryable-state.proxy.ports=" + PROXY_PORT,
-                "-D", "queryable-state.server.ports=19367",
-                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
-                "-D", "io.tmp.dirs=" + work.resolve("tmp"), "--registry", work.resolve("versions").toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "run",
+                "--flink-conf",
+                "flink-conf",
+                "--dead-letters",
+                work.resolve("dead").toString(),
+                "--progress",
+                "2s",
+                "-D",
+                "rest.port=" + REST_PORT,
+                "-D",
+                "queryable-state.proxy.ports=" + PROXY_PORT,
+                "-D",
+                "queryable-state.server.ports=19367",
+                "-D",
+                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
+                "-D",
+                "io.tmp.dirs=" + work.resolve("tmp"),
+                "--registry",
+                work.resolve("versions").toString()));
         args.addAll(List.of(extra));
         return args;
     }
 
     @Test
     void shouldRunTheGeneratorAndAnswerLookupsFromAnotherCommand() throws Exception {
-        CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli(runArgs(
-                "--rate", "1500", "--users", "200", "--items", "300", "--bad-rate", "0.01", "--duration", "40s")
-                .toArray(String[]::new)));
+        CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli(
+                runArgs("--rate", "1500", "--users", "200", "--items", "300", "--bad-rate", "0.01", "--duration", "40s")
+                        .toArray(String[]::new)));
         try {
             lookUpWhileRunning(run);
         } finally {
@@ -67,10 +82,19 @@ class FreshRecCliTest {
             recommend = cli(concat(new String[] {"recommend", "--user", "1", "--k", "5", "--repeat", "50"}, lookup));
         }
         assertThat(recommend.code).as(recommend.err).isZero();
-        assertThat(recommend.out).contains("user 1: model version").contains("  1. item ").contains("50 lookups: p50");
-        assertThat(recommend.out.lines().filter(line -> line.matches("\\s+\\d+\\. item .*"))).hasSize(5);
+        assertThat(recommend.out)
+                .contains("user 1: model version")
+                .contains("  1. item ")
+                .contains("50 lookups: p50");
+        assertThat(recommend.out.lines().filter(line -> line.matches("\\s+\\d+\\. item .*")))
+                .hasSize(5);
 
-        String item = recommend.out.lines().filter(line -> line.startsWith("  1. item ")).findFirst().orElseThrow()
+        String item = recommend
+                .out
+                .lines()
+                .filter(line -> line.startsWith("  1. item "))
+                .findFirst()
+                .orElseThrow()
                 .replaceAll("^\\s+1\\. item (\\d+).*", "$1");
         Result similar = cli(concat(new String[] {"similar", "--item", item, "--k", "3"}, lookup));
         assertThat(similar.code).as(similar.err).isZero();
@@ -78,25 +102,40 @@ class FreshRecCliTest {
 
         Result unknown = cli(concat(new String[] {"recommend", "--user", "987654321"}, lookup));
         assertThat(unknown.code).isEqualTo(1);
-        assertThat(unknown.err.trim()).isEqualTo("freshrec: unknown user 987654321: the job has no interactions of this user");
+        assertThat(unknown.err.trim())
+                .isEqualTo("freshrec: unknown user 987654321: the job has no interactions of this user");
 
         Result finished = run.get(90, TimeUnit.SECONDS);
         assertThat(finished.code).as(finished.err).isZero();
-        assertThat(finished.out).contains("Look a user up from another terminal:  java -jar target/freshrec.jar recommend --user 1")
-                .contains("recall@10 rolling").contains("dead letters").contains("Finished (CANCELED)");
-        long progressLines = finished.out.lines().filter(line -> line.matches("\\[\\s*\\d+s\\] events .*")).count();
+        assertThat(finished.out)
+                .contains("Look a user up from another terminal:  java -jar target/freshrec.jar recommend --user 1")
+                .contains("recall@10 rolling")
+                .contains("dead letters")
+                .contains("Finished (CANCELED)");
+        long progressLines = finished.out
+                .lines()
+                .filter(line -> line.matches("\\[\\s*\\d+s\\] events .*"))
+                .count();
         assertThat(progressLines).isGreaterThanOrEqualTo(3);
         // A line whose event count grew since the line before (or since the start) shows a rate above 0.
         long before = 0;
-        for (String line : finished.out.lines().filter(line -> line.matches("\\[\\s*\\d+s\\] events .*")).toList()) {
-            long events = Long.parseLong(line.replaceAll("^\\[\\s*\\d+s\\] events ([\\d,]+) .*", "$1").replace(",", ""));
+        for (String line : finished.out
+                .lines()
+                .filter(line -> line.matches("\\[\\s*\\d+s\\] events .*"))
+                .toList()) {
+            long events = Long.parseLong(line.replaceAll("^\\[\\s*\\d+s\\] events ([\\d,]+) .*", "$1")
+                    .replace(",", ""));
             if (events > before) {
                 assertThat(line).as("rate of a line whose events grew").doesNotContain("(0/s)");
             }
             before = events;
         }
         // The broken 1% of generated records were counted, not lost.
-        String last = finished.out.lines().filter(line -> line.startsWith("Finished")).findFirst().orElseThrow();
+        String last = finished.out
+                .lines()
+                .filter(line -> line.startsWith("Finished"))
+                .findFirst()
+                .orElseThrow();
         assertThat(last).doesNotContain(" 0 dead letters");
     }
 
@@ -108,27 +147,38 @@ class FreshRecCliTest {
         for (int i = 0; i < 600; i++) {
             int user = 1 + i % 20;
             int item = 1 + (i * 7 + user) % 40;
-            lines.append(user).append('\t').append(item).append('\t').append(1 + i % 5).append('\t').append(second + i).append('\n');
+            lines.append(user)
+                    .append('\t')
+                    .append(item)
+                    .append('\t')
+                    .append(1 + i % 5)
+                    .append('\t')
+                    .append(second + i)
+                    .append('\n');
         }
         lines.append("oops\tthis\tis\tbad\n");
         Files.writeString(ratings, lines);
         Result result = cli(runArgs("--input", ratings.toString()).toArray(String[]::new));
         assertThat(result.code).as(result.err).isZero();
-        assertThat(result.out).containsPattern("Finished \\(FINISHED\\) after [\\d.]+ s: 600 events .*, 1 dead letters, prequential recall@10 0\\.\\d{4}");
+        assertThat(result.out)
+                .containsPattern(
+                        "Finished \\(FINISHED\\) after [\\d.]+ s: 600 events .*, 1 dead letters, prequential recall@10 0\\.\\d{4}");
     }
 
     @Test
     void shouldRejectBadArgumentsWithOneLine() {
         Result badNumber = cli("recommend", "--user", "abc");
         assertThat(badNumber.code).isEqualTo(2);
-        assertThat(badNumber.err.lines().findFirst().orElseThrow()).startsWith("freshrec: Invalid value for option '--user'");
+        assertThat(badNumber.err.lines().findFirst().orElseThrow())
+                .startsWith("freshrec: Invalid value for option '--user'");
         assertThat(badNumber.err).doesNotContain("\tat ");
 
         Result missing = cli("run", "--input", work.resolve("absent.csv").toString());
         assertThat(missing.code).isEqualTo(2);
         assertThat(missing.err.trim()).endsWith("absent.csv: no such file").doesNotContain("\n");
 
-        Result badSetting = cli("run", "--flink-conf", "flink-conf", "-D", "freshrec.model.norm-exponent=7", "--events", "10");
+        Result badSetting =
+                cli("run", "--flink-conf", "flink-conf", "-D", "freshrec.model.norm-exponent=7", "--events", "10");
         assertThat(badSetting.code).isEqualTo(2);
         assertThat(badSetting.err.trim()).isEqualTo("freshrec: freshrec.model.norm-exponent must be in [0, 1]");
 
@@ -136,10 +186,20 @@ class FreshRecCliTest {
         assertThat(noConf.code).isEqualTo(2);
         assertThat(noConf.err.trim()).startsWith("freshrec: no config.yaml in");
 
-        Result noJob = cli("recommend", "--user", "1", "--port", "19999", "--flink-rest", "http://localhost:19998",
-                "--timeout", "1s");
+        Result noJob = cli(
+                "recommend",
+                "--user",
+                "1",
+                "--port",
+                "19999",
+                "--flink-rest",
+                "http://localhost:19998",
+                "--timeout",
+                "1s");
         assertThat(noJob.code).isEqualTo(1);
-        assertThat(noJob.err.trim()).startsWith("freshrec: no answer for user 1").doesNotContain("\n");
+        assertThat(noJob.err.trim())
+                .startsWith("freshrec: no answer for user 1")
+                .doesNotContain("\n");
 
         Result noCommand = cli();
         assertThat(noCommand.code).isEqualTo(2);

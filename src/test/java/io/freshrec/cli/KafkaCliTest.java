@@ -37,7 +37,10 @@ class KafkaCliTest {
     @BeforeAll
     static void startBroker() throws Exception {
         broker = KafkaBroker.start();
-        for (String topic : List.of("freshrec-interactions", "freshrec-dead-letters", "freshrec-model-updates",
+        for (String topic : List.of(
+                "freshrec-interactions",
+                "freshrec-dead-letters",
+                "freshrec-model-updates",
                 "freshrec-recommendations")) {
             broker.createTopic(topic, 2, Map.of());
         }
@@ -61,65 +64,130 @@ class KafkaCliTest {
 
     @Test
     void shouldLearnFromProducedEventsAndWriteEveryOutputTopic() throws Exception {
-        Result produced = cli("produce", "--kafka", broker.bootstrapServers(), "--events", "4000", "--rate", "1000",
-                "--users", "300", "--items", "400", "--bad-rate", "0.01", "--progress", "1s");
+        Result produced = cli(
+                "produce",
+                "--kafka",
+                broker.bootstrapServers(),
+                "--events",
+                "4000",
+                "--rate",
+                "1000",
+                "--users",
+                "300",
+                "--items",
+                "400",
+                "--bad-rate",
+                "0.01",
+                "--progress",
+                "1s");
         // Paced over 4 s of event time: a model version commits when the watermark passes its publish
         // interval, and a burst shorter than that would leave the last version waiting for more traffic.
         assertThat(produced.code).as(produced.err).isZero();
         assertThat(produced.out).contains("Done: 4,000 events sent, 4,000 acknowledged, 0 failed");
 
-        CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--flink-conf", "flink-conf",
-                "--kafka", broker.bootstrapServers(), "--kafka-starting-offsets", "earliest", "--duration", "45s",
-                "--progress", "3s",
-                "-D", "rest.port=" + REST_PORT, "-D", "queryable-state.proxy.ports=" + PROXY_PORT,
-                "-D", "queryable-state.server.ports=19667",
-                "-D", "execution.checkpointing.interval=1 s",
-                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
-                "-D", "io.tmp.dirs=" + work.resolve("tmp")));
+        CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli(
+                "run",
+                "--flink-conf",
+                "flink-conf",
+                "--kafka",
+                broker.bootstrapServers(),
+                "--kafka-starting-offsets",
+                "earliest",
+                "--duration",
+                "45s",
+                "--progress",
+                "3s",
+                "-D",
+                "rest.port=" + REST_PORT,
+                "-D",
+                "queryable-state.proxy.ports=" + PROXY_PORT,
+                "-D",
+                "queryable-state.server.ports=19667",
+                "-D",
+                "execution.checkpointing.interval=1 s",
+                "-D",
+                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
+                "-D",
+                "io.tmp.dirs=" + work.resolve("tmp")));
         try {
             Result recommend = null;
-            for (int attempt = 0; attempt < 40 && (recommend == null || !recommend.out.contains("  3. item ")); attempt++) {
+            for (int attempt = 0;
+                    attempt < 40 && (recommend == null || !recommend.out.contains("  3. item "));
+                    attempt++) {
                 Thread.sleep(1000);
-                recommend = cli("recommend", "--user", "1", "--k", "3", "--port", PROXY_PORT,
-                        "--flink-rest", "http://localhost:" + REST_PORT, "--timeout", "20s");
+                recommend = cli(
+                        "recommend",
+                        "--user",
+                        "1",
+                        "--k",
+                        "3",
+                        "--port",
+                        PROXY_PORT,
+                        "--flink-rest",
+                        "http://localhost:" + REST_PORT,
+                        "--timeout",
+                        "20s");
             }
             assertThat(recommend.code).as(recommend.err).isZero();
             assertThat(recommend.out).contains("user 1: model version").contains("  3. item ");
         } finally {
             Result finished = run.get(120, TimeUnit.SECONDS);
             assertThat(finished.code).as(finished.err).isZero();
-            assertThat(finished.out).contains("Dead letters: Kafka topic freshrec-dead-letters").contains("Finished (CANCELED)");
+            assertThat(finished.out)
+                    .contains("Dead letters: Kafka topic freshrec-dead-letters")
+                    .contains("Finished (CANCELED)");
         }
 
-        List<ConsumerRecord<byte[], byte[]>> lists = broker.readCommitted("freshrec-recommendations", Duration.ofSeconds(20));
+        List<ConsumerRecord<byte[], byte[]>> lists =
+                broker.readCommitted("freshrec-recommendations", Duration.ofSeconds(20));
         assertThat(lists).isNotEmpty();
         JsonNode list = JSON.readTree(lists.get(0).value());
         assertThat(new String(lists.get(0).key())).isEqualTo(list.get("userId").asText());
         // Lists fill as the model learns: the later ones hold recommendations.
-        assertThat(lists).anySatisfy(record -> assertThat(JSON.readTree(record.value()).get("items").size()).isGreaterThan(0));
+        assertThat(lists)
+                .anySatisfy(record -> assertThat(
+                                JSON.readTree(record.value()).get("items").size())
+                        .isGreaterThan(0));
         List<String> updateKeys = new ArrayList<>();
-        broker.readCommitted("freshrec-model-updates", Duration.ofSeconds(20)).forEach(r -> updateKeys.add(new String(r.key())));
+        broker.readCommitted("freshrec-model-updates", Duration.ofSeconds(20))
+                .forEach(r -> updateKeys.add(new String(r.key())));
         assertThat(updateKeys).contains("commit").anyMatch(key -> key.matches("\\d+"));
         // About 1% of the generated records are malformed on purpose: each became a dead letter with its reason.
-        List<ConsumerRecord<byte[], byte[]>> letters = broker.readCommitted("freshrec-dead-letters", Duration.ofSeconds(20));
+        List<ConsumerRecord<byte[], byte[]>> letters =
+                broker.readCommitted("freshrec-dead-letters", Duration.ofSeconds(20));
         assertThat(letters).hasSizeBetween(10, 100);
         assertThat(JSON.readTree(letters.get(0).value()).get("reason").asText()).contains(":");
     }
 
     @Test
     void shouldFailWithOneLineWhenNoBrokerAnswers() {
-        Result result = cli("produce", "--kafka", "127.0.0.1:1", "--events", "5", "-X", "max.block.ms=1500",
-                "-X", "delivery.timeout.ms=3000", "-X", "request.timeout.ms=1000");
+        Result result = cli(
+                "produce",
+                "--kafka",
+                "127.0.0.1:1",
+                "--events",
+                "5",
+                "-X",
+                "max.block.ms=1500",
+                "-X",
+                "delivery.timeout.ms=3000",
+                "-X",
+                "request.timeout.ms=1000");
         assertThat(result.code).isEqualTo(1);
-        assertThat(result.err.trim()).startsWith("freshrec: ").doesNotContain("\n").doesNotContain("\tat ");
+        assertThat(result.err.trim())
+                .startsWith("freshrec: ")
+                .doesNotContain("\n")
+                .doesNotContain("\tat ");
 
         Result badRate = cli("produce", "--rate", "-1");
         assertThat(badRate.code).isEqualTo(2);
         assertThat(badRate.err.trim()).isEqualTo("freshrec: --rate must be >= 0");
 
-        Result badOffsets = cli("run", "--flink-conf", "flink-conf", "--kafka", "127.0.0.1:1", "--kafka-starting-offsets", "soon");
+        Result badOffsets =
+                cli("run", "--flink-conf", "flink-conf", "--kafka", "127.0.0.1:1", "--kafka-starting-offsets", "soon");
         assertThat(badOffsets.code).isEqualTo(2);
-        assertThat(badOffsets.err.trim()).isEqualTo(
-                "freshrec: freshrec.kafka.starting-offsets: 'soon' is not one of committed, earliest, latest, timestamp:EPOCH_MS");
+        assertThat(badOffsets.err.trim())
+                .isEqualTo(
+                        "freshrec: freshrec.kafka.starting-offsets: 'soon' is not one of committed, earliest, latest, timestamp:EPOCH_MS");
     }
 }

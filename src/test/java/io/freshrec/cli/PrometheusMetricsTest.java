@@ -38,9 +38,12 @@ class PrometheusMetricsTest {
     /** Sum over subtasks of each metric (all label sets), by name. */
     private static Map<String, Double> scrape() {
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://localhost:" + PROMETHEUS_PORT + "/metrics"))
-                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://localhost:" + PROMETHEUS_PORT + "/metrics"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             Map<String, Double> sums = new HashMap<>();
             for (String line : response.body().split("\n")) {
                 Matcher sample = SAMPLE.matcher(line);
@@ -72,7 +75,14 @@ class PrometheusMetricsTest {
             int item = 1 + (i * 7 + user * 3) % 150;
             users.add(user);
             items.add(item);
-            lines.append(user).append('\t').append(item).append('\t').append(1 + i % 5).append('\t').append(second + i).append('\n');
+            lines.append(user)
+                    .append('\t')
+                    .append(item)
+                    .append('\t')
+                    .append(1 + i % 5)
+                    .append('\t')
+                    .append(second + i)
+                    .append('\n');
             valid++;
             if (i % 500 == 0) {
                 lines.append("not\ta\trating\n");
@@ -81,21 +91,42 @@ class PrometheusMetricsTest {
         int bad = 6;
         Files.writeString(input, lines);
 
-        CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.of("run", "--flink-conf", "flink-conf",
-                "--input", input.toString(), "--keep-running", "--duration", "60s", "--progress", "2s",
-                "--dead-letters", work.resolve("dead").toString(), "--registry", work.resolve("versions").toString(),
-                "-D", "rest.port=9781", "-D", "queryable-state.proxy.ports=9769", "-D", "queryable-state.server.ports=9767",
-                "-D", "metrics.reporter.prom.port=" + PROMETHEUS_PORT,
-                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
-                "-D", "io.tmp.dirs=" + work.resolve("tmp")));
+        CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.of(
+                "run",
+                "--flink-conf",
+                "flink-conf",
+                "--input",
+                input.toString(),
+                "--keep-running",
+                "--duration",
+                "60s",
+                "--progress",
+                "2s",
+                "--dead-letters",
+                work.resolve("dead").toString(),
+                "--registry",
+                work.resolve("versions").toString(),
+                "-D",
+                "rest.port=9781",
+                "-D",
+                "queryable-state.proxy.ports=9769",
+                "-D",
+                "queryable-state.server.ports=9767",
+                "-D",
+                "metrics.reporter.prom.port=" + PROMETHEUS_PORT,
+                "-D",
+                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
+                "-D",
+                "io.tmp.dirs=" + work.resolve("tmp")));
         Map<String, Double> metrics = Map.of();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(55);
             // Until the whole file was learnt and served (users are counted when served) and a checkpoint completed.
-            while (System.nanoTime() < deadline && !(metrics.getOrDefault(PREFIX + "eventsTotal", 0.0) == valid
-                    && metrics.getOrDefault(PREFIX + "users", 0.0) == users.size()
-                    && metrics.getOrDefault(PREFIX + "items", 0.0) == items.size()
-                    && metrics.getOrDefault("flink_jobmanager_job_lastCheckpointSize", -1.0) > 0)) {
+            while (System.nanoTime() < deadline
+                    && !(metrics.getOrDefault(PREFIX + "eventsTotal", 0.0) == valid
+                            && metrics.getOrDefault(PREFIX + "users", 0.0) == users.size()
+                            && metrics.getOrDefault(PREFIX + "items", 0.0) == items.size()
+                            && metrics.getOrDefault("flink_jobmanager_job_lastCheckpointSize", -1.0) > 0)) {
                 Thread.sleep(1000);
                 Map<String, Double> latest = scrape();
                 metrics = latest.isEmpty() ? metrics : latest; // a scrape can time out on a loaded machine
@@ -103,7 +134,9 @@ class PrometheusMetricsTest {
         } finally {
             CliRun finished = run.get(120, TimeUnit.SECONDS);
             assertThat(finished.code()).as(finished.err()).isZero();
-            assertThat(finished.out()).contains("NDCG@10 rolling").contains("drift: popularity shift")
+            assertThat(finished.out())
+                    .contains("NDCG@10 rolling")
+                    .contains("drift: popularity shift")
                     .contains("quality breaker");
         }
         assertThat(metrics.get(PREFIX + "eventsTotal")).isEqualTo(valid);
@@ -117,18 +150,29 @@ class PrometheusMetricsTest {
         double ndcg = metrics.get(PREFIX + "prequentialNdcgGainTotal") / scored;
         assertThat(recall).isBetween(0.0, 1.0);
         assertThat(ndcg).isPositive().isLessThanOrEqualTo(recall);
-        assertThat(metrics).containsKeys(PREFIX + "recallRolling", PREFIX + "ndcgRolling", PREFIX + "recallTrend",
-                PREFIX + "freshnessMs_p99", PREFIX + "eventsPerSecond", PREFIX + "popularityShift",
-                PREFIX + "newUsersPerSecond", PREFIX + "newItemsPerSecond", PREFIX + "qualityBreakerOpen",
-                PREFIX + "qualityBaseline");
+        assertThat(metrics)
+                .containsKeys(
+                        PREFIX + "recallRolling",
+                        PREFIX + "ndcgRolling",
+                        PREFIX + "recallTrend",
+                        PREFIX + "freshnessMs_p99",
+                        PREFIX + "eventsPerSecond",
+                        PREFIX + "popularityShift",
+                        PREFIX + "newUsersPerSecond",
+                        PREFIX + "newItemsPerSecond",
+                        PREFIX + "qualityBreakerOpen",
+                        PREFIX + "qualityBaseline");
         assertThat(metrics.get(PREFIX + "qualityBreakerOpen")).isZero();
         Map<String, Double> scraped = metrics;
         assertThat(scraped.keySet().stream().filter(name -> name.endsWith("modelVersion")))
                 .anySatisfy(name -> assertThat(scraped.get(name)).isPositive());
         // State sizes: RocksDB's estimates per state (they count flushed data only, so a small job may show 0) and
         // the size of the job's last checkpoint.
-        assertThat(metrics).containsKeys(PREFIX + "history_rocksdb_estimate_live_data_size",
-                PREFIX + "cooccurrence_rocksdb_estimate_live_data_size", PREFIX + "recommendations_rocksdb_total_sst_files_size");
+        assertThat(metrics)
+                .containsKeys(
+                        PREFIX + "history_rocksdb_estimate_live_data_size",
+                        PREFIX + "cooccurrence_rocksdb_estimate_live_data_size",
+                        PREFIX + "recommendations_rocksdb_total_sst_files_size");
         assertThat(metrics.get("flink_jobmanager_job_lastCheckpointSize")).isPositive();
     }
 }

@@ -11,6 +11,7 @@ import io.freshrec.testing.VersionLists.Served;
 import io.freshrec.versions.DeploymentRecord;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -29,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.IOException;
 
 /**
  * Model versions and rollback through the real commands: an embedded run in this JVM (its own MiniCluster,
@@ -40,7 +40,8 @@ class VersionsCliTest {
     private static final String REST_PORT = "18581";
     private static final String PROXY_PORT = "19589";
     private static final String REST = "http://localhost:" + REST_PORT;
-    private static final VersionLists LISTS = new VersionLists("localhost", Integer.parseInt(PROXY_PORT), URI.create(REST));
+    private static final VersionLists LISTS =
+            new VersionLists("localhost", Integer.parseInt(PROXY_PORT), URI.create(REST));
 
     @TempDir
     Path work;
@@ -61,7 +62,9 @@ class VersionsCliTest {
         // Interrupting an embedded run stops it as Ctrl-C does: its cluster and ports are gone when this returns.
         background.shutdownNow();
         try {
-            assertThat(background.awaitTermination(60, TimeUnit.SECONDS)).as("embedded run stopped").isTrue();
+            assertThat(background.awaitTermination(60, TimeUnit.SECONDS))
+                    .as("embedded run stopped")
+                    .isTrue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -77,8 +80,8 @@ class VersionsCliTest {
     private Running start(List<String> args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        Future<Integer> code = background.submit(
-                () -> FreshRecCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new)));
+        Future<Integer> code = background.submit(() -> FreshRecCli.execute(
+                new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new)));
         return new Running(code, out, err);
     }
 
@@ -88,16 +91,28 @@ class VersionsCliTest {
 
     /** Settings of the embedded run and of every job submitted to it: this test's ports and directories. */
     private List<String> settings() {
-        return List.of("--flink-conf", "flink-conf", "--dead-letters", work.resolve("dead").toString(),
-                "-D", "rest.port=" + REST_PORT, "-D", "queryable-state.proxy.ports=" + PROXY_PORT,
-                "-D", "queryable-state.server.ports=19587",
-                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
-                "-D", "state.savepoints.dir=" + work.resolve("savepoints").toUri(),
-                "-D", "io.tmp.dirs=" + work.resolve("tmp"));
+        return List.of(
+                "--flink-conf",
+                "flink-conf",
+                "--dead-letters",
+                work.resolve("dead").toString(),
+                "-D",
+                "rest.port=" + REST_PORT,
+                "-D",
+                "queryable-state.proxy.ports=" + PROXY_PORT,
+                "-D",
+                "queryable-state.server.ports=19587",
+                "-D",
+                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
+                "-D",
+                "state.savepoints.dir=" + work.resolve("savepoints").toUri(),
+                "-D",
+                "io.tmp.dirs=" + work.resolve("tmp"));
     }
 
     private List<String> run(String... extra) {
-        List<String> args = new ArrayList<>(List.of("run", "--progress", "2s", "--registry", registry().toString()));
+        List<String> args = new ArrayList<>(
+                List.of("run", "--progress", "2s", "--registry", registry().toString()));
         args.addAll(settings());
         args.addAll(List.of(extra));
         return args;
@@ -117,10 +132,20 @@ class VersionsCliTest {
         Map<Long, Served> lists1 = LISTS.awaitStable(first, VersionLists.users(150), Duration.ofSeconds(90));
         assertThat(lists1).hasSizeGreaterThan(100);
 
-        Result savepoint = cli("savepoint", "--flink-rest", REST, "--registry", registry().toString(), "--note", "first model",
-                "--tag", "base");
+        Result savepoint = cli(
+                "savepoint",
+                "--flink-rest",
+                REST,
+                "--registry",
+                registry().toString(),
+                "--note",
+                "first model",
+                "--tag",
+                "base");
         assertThat(savepoint.code).as(savepoint.err).isZero();
-        assertThat(savepoint.out).startsWith("Version v1: file:").contains(String.format("%,d events", parsed1), "recall@10 rolling 0.");
+        assertThat(savepoint.out)
+                .startsWith("Version v1: file:")
+                .contains(String.format("%,d events", parsed1), "recall@10 rolling 0.");
         VersionRecord v1 = new VersionRegistry(registry()).find("v1").orElseThrow();
         assertThat(v1.events).isEqualTo(parsed1);
         assertThat(v1.recallTotal).isBetween(0.0, 1.0);
@@ -140,7 +165,9 @@ class VersionsCliTest {
         // that a later job could finish and a rollback would then fail to resume.
         try (var files = Files.walk(work.resolve("dead"))) {
             List<Path> parts = files.filter(Files::isRegularFile).toList();
-            assertThat(parts).as("dead-letter files").isNotEmpty()
+            assertThat(parts)
+                    .as("dead-letter files")
+                    .isNotEmpty()
                     .noneMatch(part -> part.getFileName().toString().contains(".inprogress"));
             long letters = 0;
             for (Path part : parts) {
@@ -148,34 +175,68 @@ class VersionsCliTest {
             }
             assertThat(letters).isEqualTo(3000 - parsed1);
         }
-        Result noJob = cli("savepoint", "--flink-rest", REST, "--registry", registry().toString());
+        Result noJob =
+                cli("savepoint", "--flink-rest", REST, "--registry", registry().toString());
         assertThat(noJob.code).isEqualTo(1);
-        assertThat(noJob.err.trim()).isEqualTo("freshrec: no running 'freshrec' job at " + REST
-                + "/ (start one: freshrec run, or freshrec submit --flink-rest URL)");
+        assertThat(noJob.err.trim())
+                .isEqualTo("freshrec: no running 'freshrec' job at " + REST
+                        + "/ (start one: freshrec run, or freshrec submit --flink-rest URL)");
 
         // Move the model on: the job from v1 with 3,000 more events, submitted through REST to the embedded run.
-        List<String> submit = new ArrayList<>(List.of("submit", "--flink-rest", REST, "--jar", jar.toString(), "--from", "base",
-                "--registry", registry().toString()));
+        List<String> submit = new ArrayList<>(List.of(
+                "submit",
+                "--flink-rest",
+                REST,
+                "--jar",
+                jar.toString(),
+                "--from",
+                "base",
+                "--registry",
+                registry().toString()));
         submit.addAll(settings());
         submit.addAll(List.of(concat(GENERATOR, "--events", "6000", "--keep-running")));
         Result submitted = cli(submit.toArray(String[]::new));
         assertThat(submitted.code).as(submitted.err).isZero();
         assertThat(submitted.out).startsWith("Submitted job ").contains("from v1: " + v1.savepoint);
-        String second = submitted.out.lines().findFirst().orElseThrow().substring("Submitted job ".length()).trim();
+        String second = submitted
+                .out
+                .lines()
+                .findFirst()
+                .orElseThrow()
+                .substring("Submitted job ".length())
+                .trim();
         awaitOutput(run, "Following job " + second);
         long parsed2 = VersionLists.awaitRecords(flink, second, 3000, Duration.ofSeconds(120));
         Map<Long, Served> lists2 = LISTS.awaitStable(second, VersionLists.users(150), Duration.ofSeconds(90));
         assertThat(lists2).isNotEqualTo(lists1);
         // The model itself moved on (new versions committed), not only the users' histories.
-        assertThat(lists2.values().stream().mapToLong(Served::modelVersion).max().orElseThrow())
-                .isGreaterThan(lists1.values().stream().mapToLong(Served::modelVersion).max().orElseThrow());
+        assertThat(lists2.values().stream()
+                        .mapToLong(Served::modelVersion)
+                        .max()
+                        .orElseThrow())
+                .isGreaterThan(lists1.values().stream()
+                        .mapToLong(Served::modelVersion)
+                        .max()
+                        .orElseThrow());
 
-        Result rollback = cli("rollback", "--to", "v1", "--flink-rest", REST, "--registry", registry().toString(),
-                "--port", PROXY_PORT, "--jar", jar.toString());
+        Result rollback = cli(
+                "rollback",
+                "--to",
+                "v1",
+                "--flink-rest",
+                REST,
+                "--registry",
+                registry().toString(),
+                "--port",
+                PROXY_PORT,
+                "--jar",
+                jar.toString());
         assertThat(rollback.code).as(rollback.err).isZero();
-        assertThat(rollback.out).contains("Version v3 (safety: the model until now): file:")
-                .containsPattern("Rolled back to v1 in [\\d.]+ s: savepoint [\\d.]+ s, restore [\\d.]+ s \\(until all tasks run\\), "
-                        + "then lookups [\\d.]+ s")
+        assertThat(rollback.out)
+                .contains("Version v3 (safety: the model until now): file:")
+                .containsPattern(
+                        "Rolled back to v1 in [\\d.]+ s: savepoint [\\d.]+ s, restore [\\d.]+ s \\(until all tasks run\\), "
+                                + "then lookups [\\d.]+ s")
                 .contains("Lookups answer again: user 1 has ");
         String third = flink.findRunningJob("freshrec").orElseThrow();
         assertThat(third).isNotIn(first, second);
@@ -196,9 +257,13 @@ class VersionsCliTest {
 
         Result table = cli("versions", "--registry", registry().toString());
         assertThat(table.code).as(table.err).isZero();
-        assertThat(table.out.lines().filter(line -> line.matches("v\\d+ .*")).toList()).hasSize(3);
-        assertThat(table.out).containsPattern("v1 +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +manual +" + String.format("%,d", parsed1) + " +0\\.\\d{3} +0\\.\\d{3} .*base +first model")
-                .containsPattern("v3 .* safety +" + String.format("%,d", parsed1 + parsed2) + " .* v1 .*before rollback to v1");
+        assertThat(table.out.lines().filter(line -> line.matches("v\\d+ .*")).toList())
+                .hasSize(3);
+        assertThat(table.out)
+                .containsPattern("v1 +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +manual +"
+                        + String.format("%,d", parsed1) + " +0\\.\\d{3} +0\\.\\d{3} .*base +first model")
+                .containsPattern(
+                        "v3 .* safety +" + String.format("%,d", parsed1 + parsed2) + " .* v1 .*before rollback to v1");
         Result json = cli("versions", "--registry", registry().toString(), "--json");
         JsonNode versions = new ObjectMapper().readTree(json.out);
         assertThat(versions).hasSize(3);
@@ -207,25 +272,56 @@ class VersionsCliTest {
         background.shutdownNow();
         assertThat(run.code().get(60, TimeUnit.SECONDS)).as(run.err.toString()).isZero();
         assertThat(run.output()).contains("stopped with savepoint").contains("Finished (CANCELED)");
-        assertThat(run.output().lines().filter(line -> line.matches("\\[\\s*\\d+s\\] events .*")).count()).isGreaterThan(3);
+        assertThat(run.output()
+                        .lines()
+                        .filter(line -> line.matches("\\[\\s*\\d+s\\] events .*"))
+                        .count())
+                .isGreaterThan(3);
     }
 
     @Test
     void shouldTakeAutomaticVersionsAtAnIntervalFromTheRunAndFromSavepointEveryKeepingTheNewest() throws Exception {
         // A job that keeps learning (1,000 events/s) and an embedded run taking a version every 2 s, keeping 2.
-        Running run = start(run("--rate", "1000", "--users", "150", "--items", "300", "--bad-rate", "0", "--events", "1000000",
-                "-D", "freshrec.versions.interval=2s", "-D", "freshrec.versions.retain=2"));
+        Running run = start(run(
+                "--rate",
+                "1000",
+                "--users",
+                "150",
+                "--items",
+                "300",
+                "--bad-rate",
+                "0",
+                "--events",
+                "1000000",
+                "-D",
+                "freshrec.versions.interval=2s",
+                "-D",
+                "freshrec.versions.retain=2"));
         FlinkRest flink = new FlinkRest(URI.create(REST));
         String job = awaitJob(flink, null, run);
-        awaitOutput(run, "Automatic versions every 2 s (keeping 2) in " + registry().resolve("versions.json"));
+        awaitOutput(
+                run, "Automatic versions every 2 s (keeping 2) in " + registry().resolve("versions.json"));
         // The third automatic version removes the first, savepoint included.
         awaitOutput(run, "; removed v1 (freshrec.versions.retain 2)");
 
         // The same on any Flink through its REST API: savepoint --every (here against the embedded run).
-        Result every = cli("savepoint", "--every", "1s", "--retain", "2", "--count", "2", "--note", "nightly",
-                "--flink-rest", REST, "--registry", registry().toString());
+        Result every = cli(
+                "savepoint",
+                "--every",
+                "1s",
+                "--retain",
+                "2",
+                "--count",
+                "2",
+                "--note",
+                "nightly",
+                "--flink-rest",
+                REST,
+                "--registry",
+                registry().toString());
         assertThat(every.code).as(every.err).isZero();
-        assertThat(every.out).startsWith("Automatic versions of job " + job + " every 1 s, keeping the newest 2")
+        assertThat(every.out)
+                .startsWith("Automatic versions of job " + job + " every 1 s, keeping the newest 2")
                 .endsWith("2 automatic versions taken." + System.lineSeparator());
         List<String> byCommand = versionIds(every.out);
         assertThat(byCommand).hasSize(2);
@@ -234,7 +330,9 @@ class VersionsCliTest {
         int printed = versionIds(run.output()).size();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (versionIds(run.output()).size() == printed) {
-            assertThat(System.nanoTime()).as("another automatic version: %s", run.output()).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("another automatic version: %s", run.output())
+                    .isLessThan(deadline);
             Thread.sleep(50);
         }
         background.shutdownNow();
@@ -242,25 +340,38 @@ class VersionsCliTest {
 
         List<String> taken = new ArrayList<>(versionIds(run.output()));
         taken.addAll(byCommand);
-        List<VersionRecord> kept = new VersionRegistry(registry()).read().versions.stream()
-                .filter(version -> VersionRecord.AUTO.equals(version.kind)).toList();
+        List<VersionRecord> kept = new VersionRegistry(registry())
+                .read().versions.stream()
+                        .filter(version -> VersionRecord.AUTO.equals(version.kind))
+                        .toList();
         // Exactly the newest two automatic versions stay, with their savepoints; every other one is gone, files too.
-        List<Integer> numbers = taken.stream().map(id -> Integer.parseInt(id.substring(1))).sorted().toList();
-        assertThat(kept).extracting(version -> version.id)
+        List<Integer> numbers = taken.stream()
+                .map(id -> Integer.parseInt(id.substring(1)))
+                .sorted()
+                .toList();
+        assertThat(kept)
+                .extracting(version -> version.id)
                 .containsExactly("v" + numbers.get(numbers.size() - 2), "v" + numbers.get(numbers.size() - 1));
         for (VersionRecord version : kept) {
-            assertThat(Path.of(URI.create(version.savepoint)).resolve("_metadata")).isRegularFile();
+            assertThat(Path.of(URI.create(version.savepoint)).resolve("_metadata"))
+                    .isRegularFile();
             assertThat(version.jobId).isEqualTo(job);
         }
         Path savepoints = work.resolve("savepoints");
         try (var dirs = Files.list(savepoints)) {
-            assertThat(dirs.filter(dir -> dir.getFileName().toString().startsWith("savepoint-")).toList())
-                    .as("savepoints left on disk").hasSize(kept.size());
+            assertThat(dirs.filter(dir -> dir.getFileName().toString().startsWith("savepoint-"))
+                            .toList())
+                    .as("savepoints left on disk")
+                    .hasSize(kept.size());
         }
         // The model learnt between versions: each automatic version saw more events than the one before.
         List<Long> events = new ArrayList<>();
-        for (String line : run.output().lines().filter(line -> line.contains("(automatic)")).toList()) {
-            events.add(Long.parseLong(line.replaceAll(".*\\(([\\d,]+) events.*", "$1").replace(",", "")));
+        for (String line : run.output()
+                .lines()
+                .filter(line -> line.contains("(automatic)"))
+                .toList()) {
+            events.add(Long.parseLong(
+                    line.replaceAll(".*\\(([\\d,]+) events.*", "$1").replace(",", "")));
         }
         assertThat(events).hasSizeGreaterThanOrEqualTo(4).isSorted().doesNotHaveDuplicates();
         assertThat(every.out).doesNotContain("skipped");
@@ -271,8 +382,10 @@ class VersionsCliTest {
 
     /** The ids of "Version vN (automatic): ..." lines. */
     private static List<String> versionIds(String output) {
-        return output.lines().filter(line -> line.startsWith("Version ") && line.contains(" (automatic): "))
-                .map(line -> line.substring("Version ".length(), line.indexOf(' ', "Version ".length()))).toList();
+        return output.lines()
+                .filter(line -> line.startsWith("Version ") && line.contains(" (automatic): "))
+                .map(line -> line.substring("Version ".length(), line.indexOf(' ', "Version ".length())))
+                .toList();
     }
 
     @Test
@@ -283,42 +396,66 @@ class VersionsCliTest {
         assertThat(empty.out).startsWith("No versions in " + registry().resolve("versions.json") + " yet.");
 
         Result unknown = cli("rollback", "--to", "v9", "--registry", registry);
-        assertOneLine(unknown, 1, "freshrec: unknown version 'v9' in " + registry().resolve("versions.json") + " (it has none yet)");
+        assertOneLine(
+                unknown,
+                1,
+                "freshrec: unknown version 'v9' in " + registry().resolve("versions.json") + " (it has none yet)");
 
         VersionRecord gone = new VersionRecord();
         gone.kind = VersionRecord.MANUAL;
         gone.savepoint = work.resolve("savepoints/savepoint-deleted").toUri().toString();
         gone.programArgs = List.of("--events", "10");
         new VersionRegistry(registry()).add(gone);
-        assertOneLine(cli("rollback", "--to", "v1", "--registry", registry), 1,
+        assertOneLine(
+                cli("rollback", "--to", "v1", "--registry", registry),
+                1,
                 "freshrec: the savepoint of v1 is missing: " + gone.savepoint + " (deleted or moved?)");
-        assertOneLine(cli("rollback", "--to", "v2", "--registry", registry), 1,
+        assertOneLine(
+                cli("rollback", "--to", "v2", "--registry", registry),
+                1,
                 "freshrec: unknown version 'v2' in " + registry().resolve("versions.json") + " (known: v1)");
-        assertOneLine(cli(run("--from", "v7").toArray(String[]::new)), 1,
+        assertOneLine(
+                cli(run("--from", "v7").toArray(String[]::new)),
+                1,
                 "freshrec: unknown version 'v7' in " + registry().resolve("versions.json") + " (known: v1)");
-        assertOneLine(cli(run("--savepoint", work.resolve("nothing").toString()).toArray(String[]::new)), 1,
+        assertOneLine(
+                cli(run("--savepoint", work.resolve("nothing").toString()).toArray(String[]::new)),
+                1,
                 "freshrec: --savepoint " + work.resolve("nothing") + ": no savepoint there (no _metadata)");
-        assertOneLine(cli("submit", "--jar", work.resolve("none.jar").toString(), "--registry", registry), 1,
-                "freshrec: no job jar at " + work.resolve("none.jar") + " (build it: mvn -q -DskipTests package; or pass --jar)");
+        assertOneLine(
+                cli("submit", "--jar", work.resolve("none.jar").toString(), "--registry", registry),
+                1,
+                "freshrec: no job jar at " + work.resolve("none.jar")
+                        + " (build it: mvn -q -DskipTests package; or pass --jar)");
 
         Files.createDirectories(work.resolve("savepoints/savepoint-deleted"));
         Files.writeString(work.resolve("savepoints/savepoint-deleted/_metadata"), "x");
         Path jar = JobJar.build(work);
         String nowhere = "http://localhost:18589";
-        assertOneLine(cli("rollback", "--to", "v1", "--registry", registry, "--flink-rest", nowhere, "--jar", jar.toString()), 1,
+        assertOneLine(
+                cli("rollback", "--to", "v1", "--registry", registry, "--flink-rest", nowhere, "--jar", jar.toString()),
+                1,
                 "freshrec: no Flink REST API at " + nowhere + "/ (is the job running?)");
-        assertOneLine(cli("savepoint", "--registry", registry, "--flink-rest", nowhere), 1,
+        assertOneLine(
+                cli("savepoint", "--registry", registry, "--flink-rest", nowhere),
+                1,
                 "freshrec: no Flink REST API at " + nowhere + "/ (is the job running?)");
-        assertOneLine(cli("savepoint", "--registry", registry, "--job", "nonsense"), 2,
+        assertOneLine(
+                cli("savepoint", "--registry", registry, "--job", "nonsense"),
+                2,
                 "freshrec: --job 'nonsense' is not a Flink job id (32 hex digits)");
-        assertOneLine(cli("savepoint", "--registry", registry, "--format", "zip", "--flink-rest", nowhere), 2,
+        assertOneLine(
+                cli("savepoint", "--registry", registry, "--format", "zip", "--flink-rest", nowhere),
+                2,
                 "freshrec: --format must be canonical or native");
 
         Files.writeString(registry().resolve("versions.json"), "{\"versions\": [");
         Result corrupt = cli("versions", "--registry", registry);
         assertThat(corrupt.code).isEqualTo(1);
-        assertThat(corrupt.err.trim()).startsWith("freshrec: the version registry " + registry().resolve("versions.json")
-                + " is not valid JSON").doesNotContain("\n");
+        assertThat(corrupt.err.trim())
+                .startsWith(
+                        "freshrec: the version registry " + registry().resolve("versions.json") + " is not valid JSON")
+                .doesNotContain("\n");
     }
 
     private static void assertOneLine(Result result, int code, String message) {
@@ -332,7 +469,9 @@ class VersionsCliTest {
     private static String awaitJob(FlinkRest flink, String previous, Running run) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
-            assertThat(run.code().isDone()).as("the run ended early: %s %s", run.output(), run.err()).isFalse();
+            assertThat(run.code().isDone())
+                    .as("the run ended early: %s %s", run.output(), run.err())
+                    .isFalse();
             try {
                 Optional<String> job = flink.findRunningJob("freshrec");
                 if (job.isPresent() && !job.get().equals(previous)) {
@@ -349,7 +488,9 @@ class VersionsCliTest {
     private static void awaitOutput(Running run, String text) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!run.output().contains(text)) {
-            assertThat(System.nanoTime()).as("run printed '%s': %s", text, run.output()).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("run printed '%s': %s", text, run.output())
+                    .isLessThan(deadline);
             Thread.sleep(100);
         }
     }

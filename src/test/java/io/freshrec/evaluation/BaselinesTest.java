@@ -10,10 +10,10 @@ import io.freshrec.events.InteractionParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
 
 /** The baselines and the prequential protocol on cases small enough to compute by hand. */
 class BaselinesTest {
@@ -33,7 +33,8 @@ class BaselinesTest {
     @Test
     void popularityShouldCountEveryInteractionAndPutTheLargerIdFirstOnTies() {
         RunningPopularity popularity = new RunningPopularity();
-        for (Interaction event : List.of(event(1, 5, 0), event(2, 5, 1), event(1, 7, 2), event(1, 7, 3), event(3, 9, 4))) {
+        for (Interaction event :
+                List.of(event(1, 5, 0), event(2, 5, 1), event(1, 7, 2), event(1, 7, 3), event(3, 9, 4))) {
             popularity.learn(event);
         }
         // 5 and 7 both have two interactions (7's from one user), 9 one.
@@ -45,8 +46,15 @@ class BaselinesTest {
     @Test
     void cosineShouldScoreTheLastItemsOnlyAndFillWithTheRestOfTheCatalogue() {
         // C(1,2)=1 (user 1), C(1,4)=1 (user 2), C(2,3)=1 (user 5); N(1)=2, N(2)=2, N(3)=3, N(4)=1.
-        List<Interaction> events = List.of(event(1, 1, 0), event(1, 2, 1), event(2, 1, 2), event(2, 4, 3),
-                event(5, 2, 4), event(5, 3, 5), event(6, 3, 6), event(7, 3, 7));
+        List<Interaction> events = List.of(
+                event(1, 1, 0),
+                event(1, 2, 1),
+                event(2, 1, 2),
+                event(2, 4, 3),
+                event(5, 2, 4),
+                event(5, 3, 5),
+                event(6, 3, 6),
+                event(7, 3, 7));
         CosineCooccurrence lastTwo = new CosineCooccurrence(2);
         CosineCooccurrence lastOne = new CosineCooccurrence(1);
         events.forEach(lastTwo::learn);
@@ -67,7 +75,8 @@ class BaselinesTest {
     void cosineShouldPutTheLargerIdFirstOnEqualScores() {
         CosineCooccurrence cosine = new CosineCooccurrence(10);
         // 8 and 9 each co-occur once with 1 and have one user: equal scores.
-        for (Interaction event : List.of(event(1, 1, 0), event(1, 8, 1), event(2, 1, 2), event(2, 9, 3), event(3, 1, 4))) {
+        for (Interaction event :
+                List.of(event(1, 1, 0), event(1, 8, 1), event(2, 1, 2), event(2, 9, 3), event(3, 1, 4))) {
             cosine.learn(event);
         }
         assertThat(recommend(cosine, 3, 10, 1)).containsExactly(9, 8);

@@ -54,9 +54,15 @@ public final class BruteForce {
             for (long candidate : known) {
                 double score = 0;
                 for (long j : latest) {
-                    long both = itemsOf.values().stream().filter(items -> items.contains(j) && items.contains(candidate)).count();
-                    long usersOfJ = itemsOf.values().stream().filter(items -> items.contains(j)).count();
-                    long usersOfC = itemsOf.values().stream().filter(items -> items.contains(candidate)).count();
+                    long both = itemsOf.values().stream()
+                            .filter(items -> items.contains(j) && items.contains(candidate))
+                            .count();
+                    long usersOfJ = itemsOf.values().stream()
+                            .filter(items -> items.contains(j))
+                            .count();
+                    long usersOfC = itemsOf.values().stream()
+                            .filter(items -> items.contains(candidate))
+                            .count();
                     if (j != candidate && both > 0) {
                         score += both / Math.sqrt((double) usersOfJ * usersOfC);
                     }
@@ -89,7 +95,8 @@ public final class BruteForce {
             List<Long> ranked = new ArrayList<>(scores.keySet());
             ranked.removeIf(seen::contains);
             // Scores equal to 12 decimal places are ties (sums in another order differ in the last bits).
-            ranked.sort(Comparator.comparing((Long item) -> -Math.round(scores.get(item) * 1e12)).thenComparing(Comparator.reverseOrder()));
+            ranked.sort(Comparator.comparing((Long item) -> -Math.round(scores.get(item) * 1e12))
+                    .thenComparing(Comparator.reverseOrder()));
             List<Long> top = ranked.subList(0, Math.min(10, ranked.size()));
             covered.addAll(top);
             scored++;

@@ -27,9 +27,12 @@ class InputFormatTest {
 
     @Test
     void shouldTreatOnlyTheMovieLensCsvHeaderAsHeader() {
-        assertThat(InputFormat.MOVIELENS_CSV.isHeader("userId,movieId,rating,timestamp")).isTrue();
+        assertThat(InputFormat.MOVIELENS_CSV.isHeader("userId,movieId,rating,timestamp"))
+                .isTrue();
         assertThat(InputFormat.MOVIELENS_CSV.isHeader("1,1,4.0,964982703")).isFalse();
-        assertThat(InputFormat.MOVIELENS_TSV.isHeader("userId,movieId,rating,timestamp")).isFalse();
-        assertThat(InputFormat.JSON_LINES.isHeader("userId,movieId,rating,timestamp")).isFalse();
+        assertThat(InputFormat.MOVIELENS_TSV.isHeader("userId,movieId,rating,timestamp"))
+                .isFalse();
+        assertThat(InputFormat.JSON_LINES.isHeader("userId,movieId,rating,timestamp"))
+                .isFalse();
     }
 }

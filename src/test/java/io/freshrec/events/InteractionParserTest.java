@@ -19,12 +19,22 @@ class InteractionParserTest {
 
     /** The parser's wall clock in every test: 2024-01-31T12:00:00Z. */
     private static final long NOW = Instant.parse("2024-01-31T12:00:00Z").toEpochMilli();
+
     private static final long DAY_MS = 24L * 60 * 60 * 1000;
     /** 1990-01-01T00:00:00Z, computed independently of the parser's constant. */
-    private static final long START_OF_1990 = Instant.parse("1990-01-01T00:00:00Z").toEpochMilli();
+    private static final long START_OF_1990 =
+            Instant.parse("1990-01-01T00:00:00Z").toEpochMilli();
 
-    private static final Set<String> CATEGORIES = Set.of("empty", "too-large", "malformed-json", "malformed-line",
-            "missing-field", "wrong-type", "unknown-type", "out-of-range", "bad-timestamp");
+    private static final Set<String> CATEGORIES = Set.of(
+            "empty",
+            "too-large",
+            "malformed-json",
+            "malformed-line",
+            "missing-field",
+            "wrong-type",
+            "unknown-type",
+            "out-of-range",
+            "bad-timestamp");
 
     private static ParseResult json(String raw) {
         return new InteractionParser(InputFormat.JSON_LINES).parse(raw, NOW);
@@ -120,7 +130,8 @@ class InteractionParserTest {
 
     @Test
     void shouldAcceptNonRatingValueUpToOneBillion() {
-        ParseResult result = json("{\"user\":1,\"item\":2,\"type\":\"purchase\",\"value\":1000000000,\"ts\":" + NOW + "}");
+        ParseResult result =
+                json("{\"user\":1,\"item\":2,\"type\":\"purchase\",\"value\":1000000000,\"ts\":" + NOW + "}");
 
         assertThat(result.isValid()).isTrue();
         assertThat(result.interaction().value).isEqualTo(1e9);
@@ -128,8 +139,12 @@ class InteractionParserTest {
 
     @Test
     void shouldAcceptRatingsAtBothEndsOfTheRange() {
-        assertThat(json("{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":0,\"ts\":" + NOW + "}").isValid()).isTrue();
-        assertThat(json("{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":10,\"ts\":" + NOW + "}").isValid()).isTrue();
+        assertThat(json("{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":0,\"ts\":" + NOW + "}")
+                        .isValid())
+                .isTrue();
+        assertThat(json("{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":10,\"ts\":" + NOW + "}")
+                        .isValid())
+                .isTrue();
     }
 
     @Test
@@ -181,19 +196,20 @@ class InteractionParserTest {
     // ---------------------------------------------------------------- rejections: malformed-json
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "{",
-        "not json",
-        "{\"user\":1,\"item\":2",
-        "[1,2,3]",
-        "42",
-        "\"a string\"",
-        "null",
-        "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":1706702400000} {\"user\":3}",
-        "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":1706702400000}}",
-        "{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":NaN,\"ts\":1706702400000}",
-        "{user:1,item:2,type:\"view\",ts:1706702400000}",
-    })
+    @ValueSource(
+            strings = {
+                "{",
+                "not json",
+                "{\"user\":1,\"item\":2",
+                "[1,2,3]",
+                "42",
+                "\"a string\"",
+                "null",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":1706702400000} {\"user\":3}",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":1706702400000}}",
+                "{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":NaN,\"ts\":1706702400000}",
+                "{user:1,item:2,type:\"view\",ts:1706702400000}",
+            })
     void shouldRejectUnreadableJsonAsMalformed(String raw) {
         ParseResult result = json(raw);
 
@@ -313,13 +329,15 @@ class InteractionParserTest {
 
     @Test
     void shouldAcceptIdZero() {
-        assertThat(json(line("0", "0", "\"view\"", Long.toString(NOW))).isValid()).isTrue();
+        assertThat(json(line("0", "0", "\"view\"", Long.toString(NOW))).isValid())
+                .isTrue();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"10.000001", "11", "-0.5", "-100", "1e400", "-1e400"})
     void shouldRejectRatingOutsideZeroToTen(String value) {
-        ParseResult result = json("{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":" + value + ",\"ts\":" + NOW + "}");
+        ParseResult result =
+                json("{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":" + value + ",\"ts\":" + NOW + "}");
 
         assertThat(result.isValid()).isFalse();
         assertThat(result.reasonCategory()).isEqualTo("out-of-range");
@@ -328,7 +346,8 @@ class InteractionParserTest {
     @ParameterizedTest
     @ValueSource(strings = {"-1", "-0.001", "1000000000.5", "2e9", "1e400"})
     void shouldRejectNegativeOrHugeValueOfNonRatingEvent(String value) {
-        ParseResult result = json("{\"user\":1,\"item\":2,\"type\":\"click\",\"value\":" + value + ",\"ts\":" + NOW + "}");
+        ParseResult result =
+                json("{\"user\":1,\"item\":2,\"type\":\"click\",\"value\":" + value + ",\"ts\":" + NOW + "}");
 
         assertThat(result.isValid()).isFalse();
         assertThat(result.reasonCategory()).isEqualTo("out-of-range");
@@ -338,7 +357,9 @@ class InteractionParserTest {
 
     @Test
     void shouldAcceptTimestampAtStartOf1990AndRejectOneMillisecondEarlier() {
-        assertThat(json(line("1", "2", "\"view\"", Long.toString(START_OF_1990))).isValid()).isTrue();
+        assertThat(json(line("1", "2", "\"view\"", Long.toString(START_OF_1990)))
+                        .isValid())
+                .isTrue();
 
         ParseResult result = json(line("1", "2", "\"view\"", Long.toString(START_OF_1990 - 1)));
         assertThat(result.isValid()).isFalse();
@@ -356,7 +377,8 @@ class InteractionParserTest {
 
     @Test
     void shouldAcceptEventUpToOneDayInTheFutureAndRejectLater() {
-        assertThat(json(line("1", "2", "\"view\"", Long.toString(NOW + DAY_MS))).isValid()).isTrue();
+        assertThat(json(line("1", "2", "\"view\"", Long.toString(NOW + DAY_MS))).isValid())
+                .isTrue();
 
         ParseResult result = json(line("1", "2", "\"view\"", Long.toString(NOW + DAY_MS + 1)));
         assertThat(result.isValid()).isFalse();
@@ -372,8 +394,15 @@ class InteractionParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"yesterday", "2024-01-31", "2024-13-01T00:00:00Z", "1706702400000", "",
-        "+1000000000-12-31T23:59:59Z"})
+    @ValueSource(
+            strings = {
+                "yesterday",
+                "2024-01-31",
+                "2024-13-01T00:00:00Z",
+                "1706702400000",
+                "",
+                "+1000000000-12-31T23:59:59Z"
+            })
     void shouldRejectUnparseableTimestampStringAsBadTimestamp(String ts) {
         ParseResult result = json(line("1", "2", "\"view\"", "\"" + ts + "\""));
 
@@ -385,9 +414,11 @@ class InteractionParserTest {
     void shouldRejectIsoTimestampBefore1990AndMoreThanADayAhead() {
         assertThat(json(line("1", "2", "\"view\"", "\"1989-12-31T23:59:59Z\"")).reasonCategory())
                 .isEqualTo("bad-timestamp");
-        assertThat(json(line("1", "2", "\"view\"", "\"2024-02-01T12:00:00.001Z\"")).reasonCategory())
+        assertThat(json(line("1", "2", "\"view\"", "\"2024-02-01T12:00:00.001Z\""))
+                        .reasonCategory())
                 .isEqualTo("bad-timestamp");
-        assertThat(json(line("1", "2", "\"view\"", "\"2024-02-01T12:00:00Z\"")).isValid()).isTrue();
+        assertThat(json(line("1", "2", "\"view\"", "\"2024-02-01T12:00:00Z\"")).isValid())
+                .isTrue();
     }
 
     // ---------------------------------------------------------------- MovieLens formats
@@ -397,8 +428,7 @@ class InteractionParserTest {
         ParseResult result = parse(InputFormat.MOVIELENS_TSV, "196\t242\t3\t881250949");
 
         assertThat(result.isValid()).isTrue();
-        assertThat(result.interaction())
-                .isEqualTo(new Interaction(196, 242, EventType.RATING, 3.0, 881_250_949_000L));
+        assertThat(result.interaction()).isEqualTo(new Interaction(196, 242, EventType.RATING, 3.0, 881_250_949_000L));
     }
 
     @Test
@@ -406,8 +436,7 @@ class InteractionParserTest {
         ParseResult result = parse(InputFormat.MOVIELENS_CSV, "1,1,4.0,964982703");
 
         assertThat(result.isValid()).isTrue();
-        assertThat(result.interaction())
-                .isEqualTo(new Interaction(1, 1, EventType.RATING, 4.0, 964_982_703_000L));
+        assertThat(result.interaction()).isEqualTo(new Interaction(1, 1, EventType.RATING, 4.0, 964_982_703_000L));
     }
 
     @Test
@@ -415,8 +444,7 @@ class InteractionParserTest {
         ParseResult result = parse(InputFormat.MOVIELENS_DAT, "1::1193::5::978300760");
 
         assertThat(result.isValid()).isTrue();
-        assertThat(result.interaction())
-                .isEqualTo(new Interaction(1, 1193, EventType.RATING, 5.0, 978_300_760_000L));
+        assertThat(result.interaction()).isEqualTo(new Interaction(1, 1193, EventType.RATING, 5.0, 978_300_760_000L));
     }
 
     @Test
@@ -424,8 +452,7 @@ class InteractionParserTest {
         ParseResult result = parse(InputFormat.MOVIELENS_CSV, " 3 , 4 , 2.5 , 964982703 \r");
 
         assertThat(result.isValid()).isTrue();
-        assertThat(result.interaction())
-                .isEqualTo(new Interaction(3, 4, EventType.RATING, 2.5, 964_982_703_000L));
+        assertThat(result.interaction()).isEqualTo(new Interaction(3, 4, EventType.RATING, 2.5, 964_982_703_000L));
     }
 
     static Stream<Arguments> badDelimitedLines() {
@@ -464,7 +491,9 @@ class InteractionParserTest {
 
     @Test
     void shouldAcceptMovieLensTimestampAtStartOf1990() {
-        assertThat(parse(InputFormat.MOVIELENS_CSV, "1,2,3," + START_OF_1990 / 1000).isValid()).isTrue();
+        assertThat(parse(InputFormat.MOVIELENS_CSV, "1,2,3," + START_OF_1990 / 1000)
+                        .isValid())
+                .isTrue();
     }
 
     /**
@@ -486,8 +515,10 @@ class InteractionParserTest {
         InteractionParser parser = new InteractionParser(InputFormat.JSON_LINES);
         long farFuture = Instant.parse("2200-01-01T00:00:00Z").toEpochMilli();
 
-        assertThat(parser.timestampOf(line("1", "2", "\"view\"", Long.toString(NOW)))).isEqualTo(NOW);
-        assertThat(parser.timestampOf(line("1", "2", "\"view\"", Long.toString(farFuture)))).isEqualTo(farFuture);
+        assertThat(parser.timestampOf(line("1", "2", "\"view\"", Long.toString(NOW))))
+                .isEqualTo(NOW);
+        assertThat(parser.timestampOf(line("1", "2", "\"view\"", Long.toString(farFuture))))
+                .isEqualTo(farFuture);
         assertThat(new InteractionParser(InputFormat.MOVIELENS_CSV).timestampOf("1,2,3,964982703"))
                 .isEqualTo(964_982_703_000L);
     }
@@ -505,7 +536,8 @@ class InteractionParserTest {
 
     @Test
     void shouldWriteCanonicalWireFormat() {
-        assertThat(InteractionParser.toJson(new Interaction(1, 2, EventType.ADD_TO_CART, Double.NaN, 1_700_000_000_000L)))
+        assertThat(InteractionParser.toJson(
+                        new Interaction(1, 2, EventType.ADD_TO_CART, Double.NaN, 1_700_000_000_000L)))
                 .isEqualTo("{\"user\":1,\"item\":2,\"type\":\"add-to-cart\",\"ts\":1700000000000}");
         assertThat(InteractionParser.toJson(new Interaction(3, 4, EventType.RATING, 4.5, 1_700_000_000_000L)))
                 .isEqualTo("{\"user\":3,\"item\":4,\"type\":\"rating\",\"value\":4.5,\"ts\":1700000000000}");
@@ -587,7 +619,8 @@ class InteractionParserTest {
 
     @Test
     void shouldSplitReasonCategoryAtFirstColon() {
-        assertThat(ParseResult.rejected("wrong-type: ts: must be a number").reasonCategory()).isEqualTo("wrong-type");
+        assertThat(ParseResult.rejected("wrong-type: ts: must be a number").reasonCategory())
+                .isEqualTo("wrong-type");
         assertThat(ParseResult.rejected("plain").reasonCategory()).isEqualTo("plain");
         assertThat(ParseResult.ok(new Interaction()).isValid()).isTrue();
     }

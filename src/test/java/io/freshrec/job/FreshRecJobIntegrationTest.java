@@ -1,37 +1,32 @@
 package io.freshrec.job;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static io.freshrec.testing.ServedLists.assertSameList;
 import static io.freshrec.testing.ServedLists.awaitFinalLists;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ItemState;
+import io.freshrec.model.ModelConfig;
 import io.freshrec.model.ModelData;
+import io.freshrec.model.Recommendations;
 import io.freshrec.model.TrendingList;
 import io.freshrec.model.UserHistory;
 import io.freshrec.serving.FreshRecServable;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.util.HashMap;
-import org.apache.flink.ml.linalg.DenseVector;
-import org.apache.flink.ml.servable.api.DataFrame;
-import org.apache.flink.ml.servable.api.Row;
-import org.apache.flink.ml.servable.types.BasicType;
-import org.apache.flink.ml.servable.types.DataTypes;
-import io.freshrec.model.ModelConfig;
-import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.ParallelTestSource;
 import io.freshrec.testing.ReferenceModel;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +34,11 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.ml.linalg.DenseVector;
+import org.apache.flink.ml.servable.api.DataFrame;
+import org.apache.flink.ml.servable.api.Row;
+import org.apache.flink.ml.servable.types.BasicType;
+import org.apache.flink.ml.servable.types.DataTypes;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -94,7 +94,7 @@ class FreshRecJobIntegrationTest {
     void shouldSendHostileRecordsToDeadLettersWhileLookupsKeepMatching() throws Exception {
         List<Interaction> events = synthetic(1200);
         List<String> hostile = List.of(
-                "{\"user\":1,\"item\":2,\"type\":\"click\",\"ts\":" + START,              // truncated below
+                "{\"user\":1,\"item\":2,\"type\":\"click\",\"ts\":" + START, // truncated below
                 "not json at all",
                 "{\"user\":\"x\",\"item\":2,\"type\":\"click\",\"ts\":" + START + "}",
                 "{\"user\":1,\"item\":2,\"type\":\"teleport\",\"ts\":" + START + "}",
@@ -124,7 +124,8 @@ class FreshRecJobIntegrationTest {
         CollectingSink<DeadLetter> deadLetters = new CollectingSink<>("hostile-dead-letters");
         runAndCompare(records, events, deadLetters);
         assertThat(deadLetters.received()).hasSize(injected);
-        assertThat(deadLetters.received()).allSatisfy(letter -> assertThat(letter.reason).contains(":"));
+        assertThat(deadLetters.received())
+                .allSatisfy(letter -> assertThat(letter.reason).contains(":"));
         Set<String> payloads = new HashSet<>();
         deadLetters.received().forEach(letter -> payloads.add(letter.payload));
         // Each record as it came, the huge one cut to its first MAX_PAYLOAD_CHARS with a note of its length.
@@ -142,8 +143,8 @@ class FreshRecJobIntegrationTest {
         CollectingSink<ModelUpdate> published = new CollectingSink<>("published-" + deadLetters.hashCode());
         job.build(env).modelUpdates.sinkTo(published);
         JobClient client = env.executeAsync(FreshRecJob.JOB_NAME);
-        try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT,
-                URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(30))) {
+        try (RecommendationClient lookups = new RecommendationClient(
+                "localhost", PROXY_PORT, URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(30))) {
             ModelConfig config = job.modelConfig();
             ReferenceModel reference = new ReferenceModel(config, events);
             Map<Long, Recommendations> served = awaitFinalLists(lookups, reference, Duration.ofSeconds(90));
@@ -163,7 +164,8 @@ class FreshRecJobIntegrationTest {
             for (long user : List.of(1L, 2L, 3L, 10L, 20L)) {
                 Recommendations live = served.get(user);
                 FreshRecServable servable = servableAt(config, published.received(), live.eventTime);
-                ReferenceModel.Served fromServable = score(servable, reference, user, live.eventTime, live.items.length);
+                ReferenceModel.Served fromServable =
+                        score(servable, reference, user, live.eventTime, live.items.length);
                 assertSameList(user, live, fromServable);
             }
 
@@ -177,7 +179,8 @@ class FreshRecJobIntegrationTest {
     }
 
     /** The model as published up to event time {@code at}, written as model data and loaded into a servable. */
-    private static FreshRecServable servableAt(ModelConfig config, List<ModelUpdate> updates, long at) throws Exception {
+    private static FreshRecServable servableAt(ModelConfig config, List<ModelUpdate> updates, long at)
+            throws Exception {
         Map<Long, ItemSnapshot> items = new HashMap<>();
         TrendingList trending = new TrendingList();
         long version = 0;
@@ -204,7 +207,8 @@ class FreshRecJobIntegrationTest {
         return new FreshRecServable().setModelData(new ByteArrayInputStream(bytes.toByteArray()));
     }
 
-    private static ReferenceModel.Served score(FreshRecServable servable, ReferenceModel reference, long user, long now, int k) {
+    private static ReferenceModel.Served score(
+            FreshRecServable servable, ReferenceModel reference, long user, long now, int k) {
         UserHistory history = reference.history(user);
         double[] ids = new double[history.items.length];
         double[] times = new double[history.times.length];
@@ -212,12 +216,22 @@ class FreshRecJobIntegrationTest {
             ids[i] = history.items[i];
             times[i] = history.times[i];
         }
-        double[] seen = reference.seen(user).stream().mapToDouble(Long::doubleValue).toArray();
-        DataFrame input = new DataFrame(new ArrayList<>(List.of("history", "weights", "times", "now", "seen")),
-                new ArrayList<>(List.of(DataTypes.VECTOR(BasicType.DOUBLE), DataTypes.VECTOR(BasicType.DOUBLE),
-                        DataTypes.VECTOR(BasicType.DOUBLE), DataTypes.LONG, DataTypes.VECTOR(BasicType.DOUBLE))),
-                new ArrayList<>(List.of(new Row(new ArrayList<>(List.of(new DenseVector(ids), new DenseVector(history.weights),
-                        new DenseVector(times), now, new DenseVector(seen)))))));
+        double[] seen =
+                reference.seen(user).stream().mapToDouble(Long::doubleValue).toArray();
+        DataFrame input = new DataFrame(
+                new ArrayList<>(List.of("history", "weights", "times", "now", "seen")),
+                new ArrayList<>(List.of(
+                        DataTypes.VECTOR(BasicType.DOUBLE),
+                        DataTypes.VECTOR(BasicType.DOUBLE),
+                        DataTypes.VECTOR(BasicType.DOUBLE),
+                        DataTypes.LONG,
+                        DataTypes.VECTOR(BasicType.DOUBLE))),
+                new ArrayList<>(List.of(new Row(new ArrayList<>(List.of(
+                        new DenseVector(ids),
+                        new DenseVector(history.weights),
+                        new DenseVector(times),
+                        now,
+                        new DenseVector(seen)))))));
         servable.set(FreshRecServable.K, k);
         Row row = servable.transform(input).collect().get(0);
         DenseVector items = (DenseVector) row.get(input.getIndex("recommendations"));

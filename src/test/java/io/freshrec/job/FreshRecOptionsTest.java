@@ -14,9 +14,13 @@ class FreshRecOptionsTest {
 
     @Test
     void shouldKeepTheWeightKeysOfTheFixedWeightTypes() {
-        assertThat(FreshRecOptions.WEIGHTS.values()).extracting(ConfigOption::key).containsExactly(
-                "freshrec.model.weight.view", "freshrec.model.weight.click", "freshrec.model.weight.add-to-cart",
-                "freshrec.model.weight.purchase");
+        assertThat(FreshRecOptions.WEIGHTS.values())
+                .extracting(ConfigOption::key)
+                .containsExactly(
+                        "freshrec.model.weight.view",
+                        "freshrec.model.weight.click",
+                        "freshrec.model.weight.add-to-cart",
+                        "freshrec.model.weight.purchase");
         assertThat(FreshRecOptions.WEIGHT_RATING_BASE.key()).isEqualTo("freshrec.model.weight.rating-base");
         assertThat(FreshRecOptions.WEIGHT_RATING_SLOPE.key()).isEqualTo("freshrec.model.weight.rating-slope");
     }
@@ -29,9 +33,11 @@ class FreshRecOptionsTest {
         assertThat(option).isNotNull();
         assertThat(option.key()).isEqualTo("freshrec.model.weight." + type.wireName());
         assertThat(option.defaultValue()).isEqualTo(type.defaultWeight());
-        assertThat(FreshRecOptions.modelConfig(new Configuration()).weights.get(type)).isEqualTo(type.defaultWeight());
+        assertThat(FreshRecOptions.modelConfig(new Configuration()).weights.get(type))
+                .isEqualTo(type.defaultWeight());
 
-        // Every fixed weight set, increasing in declaration order (so the order check passes): each lands in EventWeights.
+        // Every fixed weight set, increasing in declaration order (so the order check passes): each lands in
+        // EventWeights.
         Configuration conf = new Configuration();
         FreshRecOptions.WEIGHTS.forEach((t, o) -> conf.set(o, 100.0 + t.ordinal()));
         ModelConfig config = FreshRecOptions.modelConfig(conf);
@@ -44,7 +50,9 @@ class FreshRecOptionsTest {
         assertThat(EventType.RATING.weighedByValue()).isTrue();
         assertThat(FreshRecOptions.WEIGHTS).doesNotContainKey(EventType.RATING);
         for (EventType type : EventType.values()) {
-            assertThat(FreshRecOptions.WEIGHTS.containsKey(type)).as(type.wireName()).isEqualTo(!type.weighedByValue());
+            assertThat(FreshRecOptions.WEIGHTS.containsKey(type))
+                    .as(type.wireName())
+                    .isEqualTo(!type.weighedByValue());
         }
     }
 }

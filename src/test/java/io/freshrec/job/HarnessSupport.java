@@ -1,6 +1,7 @@
 package io.freshrec.job;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
@@ -38,8 +40,6 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
-import java.util.HashMap;
-import org.apache.flink.metrics.Gauge;
 
 /**
  * Shared plumbing of the operator-harness tests: harnesses on RocksDB with generic (Kryo) types
@@ -118,8 +118,11 @@ final class HarnessSupport {
 
     /** A keyed harness on embedded RocksDB, opened. */
     static <K, IN, OUT> KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> rocksDbHarness(
-            KeyedProcessFunction<K, IN, OUT> function, KeySelector<IN, K> keySelector, TypeInformation<K> keyType,
-            MockEnvironment environment) throws Exception {
+            KeyedProcessFunction<K, IN, OUT> function,
+            KeySelector<IN, K> keySelector,
+            TypeInformation<K> keyType,
+            MockEnvironment environment)
+            throws Exception {
         KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(function), keySelector, keyType, environment);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
@@ -128,7 +131,11 @@ final class HarnessSupport {
     }
 
     static boolean isRocksDb(AbstractStreamOperatorTestHarness<?> harness) {
-        return harness.getOperator().getKeyedStateBackend().getClass().getSimpleName().startsWith("RocksDB");
+        return harness.getOperator()
+                .getKeyedStateBackend()
+                .getClass()
+                .getSimpleName()
+                .startsWith("RocksDB");
     }
 
     /** Values of a side output, in emission order (empty when nothing was emitted). */
@@ -151,7 +158,8 @@ final class HarnessSupport {
     /** Keys that hold an entry of the named keyed state (works on RocksDB, unlike numKeyedStateEntries). */
     @SuppressWarnings("unchecked")
     static <K> List<K> keysWithState(AbstractStreamOperatorTestHarness<?> harness, String stateName) {
-        KeyedStateBackend<K> backend = (KeyedStateBackend<K>) harness.getOperator().getKeyedStateBackend();
+        KeyedStateBackend<K> backend =
+                (KeyedStateBackend<K>) harness.getOperator().getKeyedStateBackend();
         try (Stream<K> keys = backend.getKeys(stateName, VoidNamespace.INSTANCE)) {
             return keys.collect(Collectors.toList());
         }
@@ -168,7 +176,8 @@ final class HarnessSupport {
 
     @SuppressWarnings("unchecked")
     private static <K> KeyedStateBackend<K> backendAt(AbstractStreamOperatorTestHarness<?> harness, K key) {
-        KeyedStateBackend<K> backend = (KeyedStateBackend<K>) harness.getOperator().getKeyedStateBackend();
+        KeyedStateBackend<K> backend =
+                (KeyedStateBackend<K>) harness.getOperator().getKeyedStateBackend();
         backend.setCurrentKey(key);
         return backend;
     }
@@ -192,8 +201,9 @@ final class HarnessSupport {
         return values;
     }
 
-    static <K, MK, MV> Map<MK, MV> map(AbstractStreamOperatorTestHarness<?> harness, K key,
-            MapStateDescriptor<MK, MV> descriptor) throws Exception {
+    static <K, MK, MV> Map<MK, MV> map(
+            AbstractStreamOperatorTestHarness<?> harness, K key, MapStateDescriptor<MK, MV> descriptor)
+            throws Exception {
         MapState<MK, MV> state = backendAt(harness, key)
                 .getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
         Map<MK, MV> values = new HashMap<>();
@@ -205,7 +215,8 @@ final class HarnessSupport {
 
     /** The value of a long accumulator the function registered (0 when absent). */
     static long accumulator(AbstractStreamOperatorTestHarness<?> harness, String name) {
-        Accumulator<?, ?> accumulator = harness.getEnvironment().getAccumulatorRegistry().getUserMap().get(name);
+        Accumulator<?, ?> accumulator =
+                harness.getEnvironment().getAccumulatorRegistry().getUserMap().get(name);
         return accumulator == null ? 0L : ((Number) accumulator.getLocalValue()).longValue();
     }
 }

@@ -14,6 +14,7 @@ import io.freshrec.model.ItemState;
 import io.freshrec.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -30,8 +32,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import java.util.Collections;
-import java.util.TreeSet;
 
 /**
  * Keyed by item, on RocksDB. Unless a test says otherwise: publish interval 200 ms, item ttl 1000 ms
@@ -63,8 +63,8 @@ class ItemModelFunctionTest {
         metrics = new HarnessSupport.CapturedMetrics();
         MockEnvironment environment = HarnessSupport.environment(metrics);
         environments.add(environment);
-        var harness = HarnessSupport.rocksDbHarness(new ItemModelFunction(config), update -> update.item, Types.LONG,
-                environment);
+        var harness = HarnessSupport.rocksDbHarness(
+                new ItemModelFunction(config), update -> update.item, Types.LONG, environment);
         opened.add(harness);
         return harness;
     }
@@ -84,8 +84,8 @@ class ItemModelFunctionTest {
         harness.processElement(update, update.time);
     }
 
-    private static ItemUpdate interaction(long item, double weight, double norm, long[] others, double[] amounts,
-            long time) {
+    private static ItemUpdate interaction(
+            long item, double weight, double norm, long[] others, double[] amounts, long time) {
         return ItemUpdate.interaction(item, weight, norm, others, amounts, time);
     }
 
@@ -93,8 +93,8 @@ class ItemModelFunctionTest {
         return sideOutput(harness, FreshRecState.MODEL_DELTAS);
     }
 
-    private static List<ItemUpdate> pending(KeyedOneInputStreamOperatorTestHarness<Long, ItemUpdate, Void> harness,
-            long item) throws Exception {
+    private static List<ItemUpdate> pending(
+            KeyedOneInputStreamOperatorTestHarness<Long, ItemUpdate, Void> harness, long item) throws Exception {
         return list(harness, item, FreshRecState.pendingItemUpdates());
     }
 
@@ -121,7 +121,9 @@ class ItemModelFunctionTest {
                 trending += update.weight * decay(at - update.time, config.trendingHalfLifeMs);
             }
             for (int i = 0; i < update.others.length; i++) {
-                totals.merge(update.others[i], update.amounts[i] * decay(at - update.time, config.similarityHalfLifeMs),
+                totals.merge(
+                        update.others[i],
+                        update.amounts[i] * decay(at - update.time, config.similarityHalfLifeMs),
                         Double::sum);
             }
         }
@@ -157,7 +159,8 @@ class ItemModelFunctionTest {
     /** Every field of a snapshot, doubles in their exact round-trip form: equal strings, identical snapshots. */
     private static String exactly(ItemSnapshot snapshot) {
         return "item " + snapshot.item + " version " + snapshot.versionTime + " time " + snapshot.time + " norm "
-                + snapshot.norm + " trending " + snapshot.trending + " neighbours " + Arrays.toString(snapshot.neighbours)
+                + snapshot.norm + " trending " + snapshot.trending + " neighbours "
+                + Arrays.toString(snapshot.neighbours)
                 + " co-occurrence " + Arrays.toString(snapshot.cooccurrence);
     }
 
@@ -177,7 +180,9 @@ class ItemModelFunctionTest {
         assertThat(HarnessSupport.isRocksDb(harness)).isTrue();
         assertThat(deltas(harness)).isEmpty();
         assertThat(harness.extractOutputValues()).isEmpty();
-        assertThat(pending(harness, ITEM)).usingRecursiveFieldByFieldElementComparator().containsExactly(update);
+        assertThat(pending(harness, ITEM))
+                .usingRecursiveFieldByFieldElementComparator()
+                .containsExactly(update);
         assertThat(value(harness, ITEM, FreshRecState.itemState())).isNull();
         assertThat(keysWithState(harness, "item")).isEmpty();
         assertThat(keysWithState(harness, "cooccurrence")).isEmpty();
@@ -223,7 +228,8 @@ class ItemModelFunctionTest {
         // Held again (the gauge went negative when a returning item expired a second time).
         assertThat(metrics.gauge("items")).isEqualTo(1L);
         harness.processWatermark(2400);
-        assertThat(deltas(harness).get(deltas(harness).size() - 1).isTombstone()).isTrue();
+        assertThat(deltas(harness).get(deltas(harness).size() - 1).isTombstone())
+                .isTrue();
         assertThat(metrics.gauge("items")).isEqualTo(0L);
     }
 
@@ -279,7 +285,8 @@ class ItemModelFunctionTest {
             assertThat(snapshot.cooccurrence).containsExactly(new double[] {2, 1}, EPS);
             assertSnapshot(snapshot, expected(ITEM, 400, List.of(first, second), config));
         });
-        assertThat(pending(harness, ITEM)).usingRecursiveFieldByFieldElementComparator()
+        assertThat(pending(harness, ITEM))
+                .usingRecursiveFieldByFieldElementComparator()
                 .containsExactlyInAnyOrder(third, fourth);
         assertThat(map(harness, ITEM, FreshRecState.cooccurrence())).containsOnlyKeys(20L, 30L);
         ItemState state = value(harness, ITEM, FreshRecState.itemState());
@@ -305,7 +312,8 @@ class ItemModelFunctionTest {
         assertSnapshot(second600, expected(ITEM, 600, List.of(first, second, third, fourth), config));
         assertThat(keysWithState(harness, "pending-updates")).isEmpty();
         assertThat(map(harness, ITEM, FreshRecState.cooccurrence())).containsOnlyKeys(20L, 30L, 40L);
-        assertThat(value(harness, ITEM, FreshRecState.itemState()).lastVersionTime).isEqualTo(600L);
+        assertThat(value(harness, ITEM, FreshRecState.itemState()).lastVersionTime)
+                .isEqualTo(600L);
         assertThat(value(harness, ITEM, FreshRecState.itemState()).publications).isEqualTo(2L);
     }
 
@@ -314,12 +322,21 @@ class ItemModelFunctionTest {
         ModelConfig config = config();
         var harness = open(config);
         Map<Long, List<ItemUpdate>> byItem = new LinkedHashMap<>();
-        byItem.put(10L, List.of(interaction(10, 1, 1, new long[] {20}, new double[] {1}, 100),
-                ItemUpdate.pair(10, 30, 2, 150), interaction(10, 2, 4, new long[0], new double[0], 199),
-                ItemUpdate.pair(10, 20, 3, 250)));
-        byItem.put(20L, List.of(ItemUpdate.pair(20, 10, 1, 120), interaction(20, 1, 1, new long[] {10}, new double[] {3}, 450),
-                ItemUpdate.pair(20, 40, 1, 460)));
-        byItem.put(30L, List.of(ItemUpdate.pair(30, 10, 2, 399), interaction(30, 4, 16, new long[0], new double[0], 400)));
+        byItem.put(
+                10L,
+                List.of(
+                        interaction(10, 1, 1, new long[] {20}, new double[] {1}, 100),
+                        ItemUpdate.pair(10, 30, 2, 150),
+                        interaction(10, 2, 4, new long[0], new double[0], 199),
+                        ItemUpdate.pair(10, 20, 3, 250)));
+        byItem.put(
+                20L,
+                List.of(
+                        ItemUpdate.pair(20, 10, 1, 120),
+                        interaction(20, 1, 1, new long[] {10}, new double[] {3}, 450),
+                        ItemUpdate.pair(20, 40, 1, 460)));
+        byItem.put(
+                30L, List.of(ItemUpdate.pair(30, 10, 2, 399), interaction(30, 4, 16, new long[0], new double[0], 400)));
         // Arrivals interleave the items.
         for (int i = 0; i < 4; i++) {
             for (List<ItemUpdate> updates : byItem.values()) {
@@ -333,20 +350,27 @@ class ItemModelFunctionTest {
 
         // Brute force: one version per item and distinct next multiple of 200 strictly after an update.
         Set<String> expectedVersions = new HashSet<>();
-        byItem.forEach((item, updates) -> updates.forEach(
-                u -> expectedVersions.add(item + "@" + (Math.floorDiv(u.time, 200) * 200 + 200))));
+        byItem.forEach((item, updates) ->
+                updates.forEach(u -> expectedVersions.add(item + "@" + (Math.floorDiv(u.time, 200) * 200 + 200))));
         // By hand: 10 at 200 and 400; 20 at 200 and 600; 30 at 400 and 600.
-        assertThat(expectedVersions).containsExactlyInAnyOrder("10@200", "10@400", "20@200", "20@600", "30@400", "30@600");
+        assertThat(expectedVersions)
+                .containsExactlyInAnyOrder("10@200", "10@400", "20@200", "20@600", "30@400", "30@600");
         List<ItemSnapshot> published = deltas(harness);
-        assertThat(published).extracting(s -> s.item + "@" + s.versionTime)
+        assertThat(published)
+                .extracting(s -> s.item + "@" + s.versionTime)
                 .containsExactlyInAnyOrderElementsOf(expectedVersions);
         // Per item the versions come in order (one timer may publish several); across items any order.
         for (long item : byItem.keySet()) {
-            assertThat(published).filteredOn(s -> s.item == item).extracting(s -> s.versionTime).isSorted();
+            assertThat(published)
+                    .filteredOn(s -> s.item == item)
+                    .extracting(s -> s.versionTime)
+                    .isSorted();
         }
         assertThat(published).noneMatch(ItemSnapshot::isTombstone);
         for (ItemSnapshot snapshot : published) {
-            List<ItemUpdate> before = byItem.get(snapshot.item).stream().filter(u -> u.time < snapshot.versionTime).toList();
+            List<ItemUpdate> before = byItem.get(snapshot.item).stream()
+                    .filter(u -> u.time < snapshot.versionTime)
+                    .toList();
             assertSnapshot(snapshot, expected(snapshot.item, snapshot.versionTime, before, config));
         }
         assertThat(metrics.count("publications")).isEqualTo(6L);
@@ -438,7 +462,8 @@ class ItemModelFunctionTest {
             assertThat(snapshot.neighbours).isEmpty();
             assertSnapshot(snapshot, expected(ITEM, 400, List.of(early), config));
         });
-        assertThat(pending(harness, ITEM)).usingRecursiveFieldByFieldElementComparator()
+        assertThat(pending(harness, ITEM))
+                .usingRecursiveFieldByFieldElementComparator()
                 .containsExactlyInAnyOrder(atBoundary, after);
 
         harness.processWatermark(600);
@@ -502,7 +527,8 @@ class ItemModelFunctionTest {
             dispose(harness);
         }
 
-        ItemSnapshot expected200 = expected(ITEM, 200, all.stream().filter(u -> u.time < 200).toList(), config);
+        ItemSnapshot expected200 =
+                expected(ITEM, 200, all.stream().filter(u -> u.time < 200).toList(), config);
         ItemSnapshot expected400 = expected(ITEM, 400, all, config);
         // By hand: version 200 holds 50, 120, 170 (neighbour 20 only); version 400 everything, stated at
         // 380: 40 (6) > 20 (2.5 x 0.5^0.26 + 2 x 0.5^0.21 + 0.5^0.05 = 4.78) > 30 (3 x 0.5^0.13 + 1.5 x
@@ -511,14 +537,23 @@ class ItemModelFunctionTest {
         assertThat(expected200.time).isEqualTo(170L);
         assertThat(expected400.neighbours).containsExactly(40L, 20L);
         assertThat(expected400.time).isEqualTo(380L);
-        assertThat(expected400.norm).isCloseTo(16 * Math.pow(0.5, 0.33) + 4 * Math.pow(0.5, 0.21)
-                + Math.pow(0.5, 0.13) + 5 * Math.pow(0.5, 0.05), EPS);
+        assertThat(expected400.norm)
+                .isCloseTo(
+                        16 * Math.pow(0.5, 0.33)
+                                + 4 * Math.pow(0.5, 0.21)
+                                + Math.pow(0.5, 0.13)
+                                + 5 * Math.pow(0.5, 0.05),
+                        EPS);
         for (int run = 0; run < runs.size(); run++) {
             List<ItemSnapshot> published = runs.get(run);
-            assertThat(published).as("versions of interleaving %s", orders.get(run)).hasSize(2);
+            assertThat(published)
+                    .as("versions of interleaving %s", orders.get(run))
+                    .hasSize(2);
             assertSnapshot(published.get(0), expected200);
             assertSnapshot(published.get(1), expected400);
-            assertThat(exactly(published)).as("interleaving %d vs 0", run).containsExactlyElementsOf(exactly(runs.get(0)));
+            assertThat(exactly(published))
+                    .as("interleaving %d vs 0", run)
+                    .containsExactlyElementsOf(exactly(runs.get(0)));
         }
     }
 
@@ -559,7 +594,8 @@ class ItemModelFunctionTest {
         ItemSnapshot expected = expected(ITEM, 200, latestLast, config);
         assertSnapshot(versions.get(0), expected);
         assertSnapshot(versions.get(1), expected);
-        assertThat(exactly(versions.get(1))).as("version 200 when 190 arrives first vs last")
+        assertThat(exactly(versions.get(1)))
+                .as("version 200 when 190 arrives first vs last")
                 .isEqualTo(exactly(versions.get(0)));
     }
 
@@ -604,8 +640,15 @@ class ItemModelFunctionTest {
         for (List<ItemSnapshot> published : runs) {
             assertThat(published).extracting(snapshot -> snapshot.versionTime).containsExactlyElementsOf(versions);
             for (ItemSnapshot snapshot : published) {
-                assertSnapshot(snapshot, expected(ITEM, snapshot.versionTime,
-                        all.stream().filter(u -> u.time < snapshot.versionTime).toList(), config));
+                assertSnapshot(
+                        snapshot,
+                        expected(
+                                ITEM,
+                                snapshot.versionTime,
+                                all.stream()
+                                        .filter(u -> u.time < snapshot.versionTime)
+                                        .toList(),
+                                config));
             }
             assertThat(exactly(published)).containsExactlyElementsOf(exactly(runs.get(0)));
         }
@@ -735,9 +778,11 @@ class ItemModelFunctionTest {
         assertThat(deltas(harness)).noneMatch(ItemSnapshot::isTombstone);
         harness.processWatermark(1900);
 
-        assertThat(deltas(harness).get(deltas(harness).size() - 1).isTombstone()).isTrue();
+        assertThat(deltas(harness).get(deltas(harness).size() - 1).isTombstone())
+                .isTrue();
         // Only the remnant (its norm) stays.
-        assertThat(value(harness, ITEM, FreshRecState.itemState()).snapshot.neighbours).isEmpty();
+        assertThat(value(harness, ITEM, FreshRecState.itemState()).snapshot.neighbours)
+                .isEmpty();
         assertThat(keysWithState(harness, "cooccurrence")).isEmpty();
     }
 
@@ -763,7 +808,8 @@ class ItemModelFunctionTest {
 
         assertThat(deltas(harness)).hasSize(2).noneMatch(ItemSnapshot::isTombstone);
         assertSnapshot(deltas(harness).get(1), expected(ITEM, 1400, List.of(first, buffered), config));
-        assertThat(value(harness, ITEM, FreshRecState.itemState()).lastEventTime).isEqualTo(1250L);
+        assertThat(value(harness, ITEM, FreshRecState.itemState()).lastEventTime)
+                .isEqualTo(1250L);
     }
 
     @Test
@@ -780,12 +826,15 @@ class ItemModelFunctionTest {
         harness.processWatermark(Long.MAX_VALUE);
 
         // The pending version 800 of item 11 is still published; nothing is tombstoned.
-        assertThat(deltas(harness)).extracting(s -> s.item + "@" + s.versionTime).containsExactly("10@400", "11@800");
+        assertThat(deltas(harness))
+                .extracting(s -> s.item + "@" + s.versionTime)
+                .containsExactly("10@400", "11@800");
         assertThat(deltas(harness)).noneMatch(ItemSnapshot::isTombstone);
         assertSnapshot(deltas(harness).get(1), expected(11, 800, List.of(other), config));
         assertThat(keysWithState(harness, "item")).containsExactlyInAnyOrder(ITEM, 11L);
         assertThat(keysWithState(harness, "cooccurrence")).containsExactlyInAnyOrder(ITEM, 11L);
-        assertThat(value(harness, ITEM, FreshRecState.itemState()).snapshot.neighbours).containsExactly(20L);
+        assertThat(value(harness, ITEM, FreshRecState.itemState()).snapshot.neighbours)
+                .containsExactly(20L);
         assertThat(metrics.count("itemsExpired")).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
     }
@@ -809,9 +858,12 @@ class ItemModelFunctionTest {
 
         harness.processWatermark(1300);
 
-        assertThat(deltas(harness)).as("versions published by watermark 1300").extracting(s -> s.versionTime)
+        assertThat(deltas(harness))
+                .as("versions published by watermark 1300")
+                .extracting(s -> s.versionTime)
                 .containsExactly(400L);
-        assertThat(value(harness, ITEM, FreshRecState.itemState()).snapshot.neighbours).isEmpty();
+        assertThat(value(harness, ITEM, FreshRecState.itemState()).snapshot.neighbours)
+                .isEmpty();
         assertThat(pending(harness, ITEM)).hasSize(1);
 
         harness.processWatermark(1400);
@@ -838,13 +890,16 @@ class ItemModelFunctionTest {
             totals.merge(pair[0], (double) pair[1], Double::sum);
         }
         List<Map.Entry<Long, Double>> ranked = totals.entrySet().stream()
-                .sorted(Comparator.<Map.Entry<Long, Double>>comparingDouble(Map.Entry::getValue).reversed()
+                .sorted(Comparator.<Map.Entry<Long, Double>>comparingDouble(Map.Entry::getValue)
+                        .reversed()
                         .thenComparing(Map.Entry::getKey))
                 .limit(2)
                 .toList();
         ItemSnapshot snapshot = deltas(harness).get(0);
-        assertThat(snapshot.neighbours).containsExactly(ranked.get(0).getKey(), ranked.get(1).getKey());
-        assertThat(snapshot.cooccurrence).containsExactly(ranked.get(0).getValue(), ranked.get(1).getValue());
+        assertThat(snapshot.neighbours)
+                .containsExactly(ranked.get(0).getKey(), ranked.get(1).getKey());
+        assertThat(snapshot.cooccurrence)
+                .containsExactly(ranked.get(0).getValue(), ranked.get(1).getValue());
         assertThat(snapshot.neighbours).containsExactly(20L, 30L);
         // A pair-only item has no norm or trending but is not a tombstone.
         assertThat(snapshot.norm).isZero();

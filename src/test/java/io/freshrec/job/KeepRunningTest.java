@@ -57,11 +57,15 @@ class KeepRunningTest {
         return settings;
     }
 
-    private static final SyntheticInteractions WORLD = new SyntheticInteractions(5, 50, 100, 5, START, 20, 20_000, 20, 0.0);
+    private static final SyntheticInteractions WORLD =
+            new SyntheticInteractions(5, 50, 100, 5, START, 20, 20_000, 20, 0.0);
 
     private static JobClient start(long events, String savepoint) throws Exception {
-        FreshRecJob job = new FreshRecJob(settings(), InteractionSource.generator(WORLD, events, 0, false, true),
-                new CollectingSink<DeadLetter>("keep-running-dead-letters-" + events), null);
+        FreshRecJob job = new FreshRecJob(
+                settings(),
+                InteractionSource.generator(WORLD, events, 0, false, true),
+                new CollectingSink<DeadLetter>("keep-running-dead-letters-" + events),
+                null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(500);
@@ -89,13 +93,19 @@ class KeepRunningTest {
         FlinkRest rest = rest();
         try (RecommendationClient lookups = client(first)) {
             // Once the input has ended every list is scored with the final model, as for a finished input.
-            awaitLists(lookups, firstReference, user -> firstReference.recommend(user, Long.MAX_VALUE), Duration.ofSeconds(90));
+            awaitLists(
+                    lookups,
+                    firstReference,
+                    user -> firstReference.recommend(user, Long.MAX_VALUE),
+                    Duration.ofSeconds(90));
 
             // The input has ended, yet the job runs on and keeps completing checkpoints.
             long completed = completedCheckpoints(rest, first);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (completedCheckpoints(rest, first) < completed + 2) {
-                assertThat(System.nanoTime()).as("checkpoints after the end of input").isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("checkpoints after the end of input")
+                        .isLessThan(deadline);
                 Thread.sleep(200);
             }
             assertThat(first.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
@@ -110,8 +120,12 @@ class KeepRunningTest {
         try (RecommendationClient lookups = client(second)) {
             // Users active after the restore are scored with the final model of all 1,000 events; the others keep
             // the list the first job's end gave them.
-            awaitLists(lookups, fullReference, user -> fullReference.lastEventTime(user) > WORLD.timeOf(599)
-                    ? fullReference.recommend(user, Long.MAX_VALUE) : firstReference.recommend(user, Long.MAX_VALUE),
+            awaitLists(
+                    lookups,
+                    fullReference,
+                    user -> fullReference.lastEventTime(user) > WORLD.timeOf(599)
+                            ? fullReference.recommend(user, Long.MAX_VALUE)
+                            : firstReference.recommend(user, Long.MAX_VALUE),
                     Duration.ofSeconds(90));
             awaitEvents(rest, second, 400);
             assertThat(second.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
@@ -125,12 +139,15 @@ class KeepRunningTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         double events = -1;
         while (System.nanoTime() < deadline) {
-            FlinkRest.Aggregate parsed = rest.metrics(job.getJobID().toHexString(), List.of("parse.events")).get("parse.events");
+            FlinkRest.Aggregate parsed = rest.metrics(job.getJobID().toHexString(), List.of("parse.events"))
+                    .get("parse.events");
             events = parsed == null ? -1 : parsed.sum;
             if (events == expected) {
                 // Stays there: nothing more is read.
                 Thread.sleep(1500);
-                assertThat(rest.metrics(job.getJobID().toHexString(), List.of("parse.events")).get("parse.events").sum)
+                assertThat(rest.metrics(job.getJobID().toHexString(), List.of("parse.events"))
+                                .get("parse.events")
+                                .sum)
                         .isEqualTo(expected);
                 return;
             }
@@ -140,16 +157,20 @@ class KeepRunningTest {
     }
 
     private static long completedCheckpoints(FlinkRest rest, JobClient job) throws Exception {
-        return rest.get("jobs/" + job.getJobID() + "/checkpoints").path("counts").path("completed").asLong();
+        return rest.get("jobs/" + job.getJobID() + "/checkpoints")
+                .path("counts")
+                .path("completed")
+                .asLong();
     }
 
     private static FlinkRest rest() {
         Configuration client = CLUSTER.getClientConfiguration();
-        return new FlinkRest(URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
+        return new FlinkRest(
+                URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
     }
 
     private static RecommendationClient client(JobClient job) throws Exception {
-        return new RecommendationClient("localhost", PROXY_PORT, URI.create("http://localhost:1"), job.getJobID(),
-                Duration.ofSeconds(30));
+        return new RecommendationClient(
+                "localhost", PROXY_PORT, URI.create("http://localhost:1"), job.getJobID(), Duration.ofSeconds(30));
     }
 }

@@ -12,18 +12,18 @@ import io.freshrec.model.TrendingList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.assertj.core.data.Offset;
 
 /** One constant key, on RocksDB; at most 3 neighbours, trending list of 5. */
 class ModelGateFunctionTest {
@@ -46,7 +46,8 @@ class ModelGateFunctionTest {
     void open() throws Exception {
         metrics = new HarnessSupport.CapturedMetrics();
         environment = HarnessSupport.environment(metrics);
-        harness = HarnessSupport.rocksDbHarness(new ModelGateFunction(config()), snapshot -> KEY, Types.INT, environment);
+        harness =
+                HarnessSupport.rocksDbHarness(new ModelGateFunction(config()), snapshot -> KEY, Types.INT, environment);
     }
 
     @AfterEach
@@ -55,8 +56,14 @@ class ModelGateFunctionTest {
         environment.close();
     }
 
-    private static ItemSnapshot snapshot(long item, long time, long versionTime, double norm, double trending,
-            long[] neighbours, double[] cooccurrence) {
+    private static ItemSnapshot snapshot(
+            long item,
+            long time,
+            long versionTime,
+            double norm,
+            double trending,
+            long[] neighbours,
+            double[] cooccurrence) {
         ItemSnapshot snapshot = new ItemSnapshot();
         snapshot.item = item;
         snapshot.time = time;
@@ -112,16 +119,21 @@ class ModelGateFunctionTest {
     static Stream<Arguments> invalidSnapshots() {
         return Stream.of(
                 Arguments.of("negative norm", snapshot(1, 100, 200, -1, 1, new long[0], new double[0])),
-                Arguments.of("infinite trending",
+                Arguments.of(
+                        "infinite trending",
                         snapshot(1, 100, 200, 1, Double.POSITIVE_INFINITY, new long[0], new double[0])),
                 Arguments.of("arrays of different length", snapshot(1, 100, 200, 1, 1, new long[] {2}, new double[0])),
-                Arguments.of("too many neighbours",
+                Arguments.of(
+                        "too many neighbours",
                         snapshot(1, 100, 200, 1, 1, new long[] {2, 3, 4, 5}, new double[] {4, 3, 2, 1})),
                 Arguments.of("itself as neighbour", snapshot(1, 100, 200, 1, 1, new long[] {1}, new double[] {1})),
                 Arguments.of("zero co-occurrence", snapshot(1, 100, 200, 1, 1, new long[] {2}, new double[] {0})),
-                Arguments.of("NaN co-occurrence", snapshot(1, 100, 200, 1, 1, new long[] {2}, new double[] {Double.NaN})),
-                Arguments.of("unsorted neighbours", snapshot(1, 100, 200, 1, 1, new long[] {2, 3}, new double[] {1, 2})),
-                Arguments.of("duplicate neighbours", snapshot(1, 100, 200, 1, 1, new long[] {2, 2}, new double[] {2, 1})));
+                Arguments.of(
+                        "NaN co-occurrence", snapshot(1, 100, 200, 1, 1, new long[] {2}, new double[] {Double.NaN})),
+                Arguments.of(
+                        "unsorted neighbours", snapshot(1, 100, 200, 1, 1, new long[] {2, 3}, new double[] {1, 2})),
+                Arguments.of(
+                        "duplicate neighbours", snapshot(1, 100, 200, 1, 1, new long[] {2, 2}, new double[] {2, 1})));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -130,7 +142,8 @@ class ModelGateFunctionTest {
         send(snapshot);
 
         assertThat(updates()).isEmpty();
-        assertThat(sideOutput(harness, FreshRecState.REJECTED_SNAPSHOTS)).singleElement()
+        assertThat(sideOutput(harness, FreshRecState.REJECTED_SNAPSHOTS))
+                .singleElement()
                 .satisfies(letter -> assertThat(letter.reason).startsWith("invalid-snapshot: "));
         assertThat(harness.numEventTimeTimers()).isZero();
     }
@@ -177,10 +190,17 @@ class ModelGateFunctionTest {
         send(snapshot(1, 500, 600, 1.0));
         harness.processWatermark(600);
 
-        assertThat(updates()).extracting(u -> u.isCommit() ? "commit " + u.version + "@" + u.time
+        assertThat(updates())
+                .extracting(u -> u.isCommit()
+                        ? "commit " + u.version + "@" + u.time
                         : "item " + u.item.item + " v" + u.version + "@" + u.time)
-                .containsExactly("item 1 v0@200", "commit 1@200", "item 2 v0@400", "commit 2@400",
-                        "item 1 v0@600", "commit 3@600");
+                .containsExactly(
+                        "item 1 v0@200",
+                        "commit 1@200",
+                        "item 2 v0@400",
+                        "commit 2@400",
+                        "item 1 v0@600",
+                        "commit 3@600");
         assertThat(value(harness, KEY, FreshRecState.gateVersion())).isEqualTo(3L);
     }
 
@@ -198,8 +218,7 @@ class ModelGateFunctionTest {
         environment.close();
         environment = HarnessSupport.environment(metrics);
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new ModelGateFunction(config())),
-                snapshot -> KEY, Types.INT, environment);
+                new KeyedProcessOperator<>(new ModelGateFunction(config())), snapshot -> KEY, Types.INT, environment);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         harness.initializeState(savepoint);
         harness.open();
@@ -225,8 +244,14 @@ class ModelGateFunctionTest {
 
         harness.processWatermark(200);
 
-        assertThat(updates()).filteredOn(u -> !u.isCommit()).extracting(u -> u.version).containsOnly(0L);
-        assertThat(updates()).filteredOn(u -> !u.isCommit()).extracting(u -> u.time).containsOnly(200L);
+        assertThat(updates())
+                .filteredOn(u -> !u.isCommit())
+                .extracting(u -> u.version)
+                .containsOnly(0L);
+        assertThat(updates())
+                .filteredOn(u -> !u.isCommit())
+                .extracting(u -> u.time)
+                .containsOnly(200L);
         assertThat(commits()).singleElement().satisfies(commit -> {
             assertThat(commit.version).isEqualTo(1L);
             // Equal scores: smaller item first.
@@ -289,9 +314,11 @@ class ModelGateFunctionTest {
         harness.processWatermark(450);
 
         assertThat(commits()).extracting(c -> c.time).containsExactly(200L, 400L);
-        assertThat(commits().get(0).trending.items).as("trending list committed with version 1 (time 200)")
+        assertThat(commits().get(0).trending.items)
+                .as("trending list committed with version 1 (time 200)")
                 .containsExactly(1L);
-        assertThat(commits().get(1).trending.items).as("trending list committed with version 2 (time 400)")
+        assertThat(commits().get(1).trending.items)
+                .as("trending list committed with version 2 (time 400)")
                 .containsExactly(2L, 1L);
     }
 }

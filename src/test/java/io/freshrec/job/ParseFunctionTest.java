@@ -57,7 +57,8 @@ class ParseFunctionTest {
         open(InputFormat.JSON_LINES);
         // ISO timestamp and '_' spelling of the type are both accepted; 2024-01-31T12:00:00Z by hand:
         // 2024-01-01 = 1_704_067_200 s, + 30 days (2_592_000 s) + 12 h (43_200 s) = 1_706_702_400 s.
-        String raw = json("\"user\":7,\"item\":42,\"type\":\"ADD_TO_CART\",\"value\":2,\"ts\":\"2024-01-31T12:00:00Z\"");
+        String raw =
+                json("\"user\":7,\"item\":42,\"type\":\"ADD_TO_CART\",\"value\":2,\"ts\":\"2024-01-31T12:00:00Z\"");
         long before = System.currentTimeMillis();
 
         harness.processElement(raw, 123L);
@@ -108,27 +109,30 @@ class ParseFunctionTest {
     }
 
     @ParameterizedTest(name = "[{index}] {1}")
-    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-        "[1,2,3]                                                                  | malformed-json",
-        "{\"user\":1,\"user\":2,\"item\":2,\"type\":\"view\",\"ts\":1700000000000}        | malformed-json",
-        "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":1700000000000} trailing        | malformed-json",
-        "{\"item\":2,\"type\":\"view\",\"ts\":1700000000000}                           | missing-field",
-        "{\"user\":1,\"item\":2,\"type\":\"view\"}                                      | missing-field",
-        "{\"user\":1,\"item\":2,\"ts\":1700000000000}                                   | missing-field",
-        "{\"user\":1,\"item\":2,\"type\":\"rating\",\"ts\":1700000000000}               | missing-field",
-        "{\"user\":\"1\",\"item\":2,\"type\":\"view\",\"ts\":1700000000000}             | wrong-type",
-        "{\"user\":1,\"item\":2.5,\"type\":\"view\",\"ts\":1700000000000}               | wrong-type",
-        "{\"user\":1,\"item\":2,\"type\":3,\"ts\":1700000000000}                        | wrong-type",
-        "{\"user\":1,\"item\":2,\"type\":\"view\",\"value\":\"x\",\"ts\":1700000000000} | wrong-type",
-        "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":true}                          | wrong-type",
-        "{\"user\":-1,\"item\":2,\"type\":\"view\",\"ts\":1700000000000}                | out-of-range",
-        "{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":10.5,\"ts\":1700000000000} | out-of-range",
-        "{\"user\":1,\"item\":2,\"type\":\"view\",\"value\":-1,\"ts\":1700000000000}    | out-of-range",
-        "{\"user\":1,\"item\":2,\"type\":\"like\",\"ts\":1700000000000}                 | unknown-type",
-        "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":1000}                          | bad-timestamp",
-        "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":\"yesterday\"}                 | bad-timestamp",
-        "`   `                                                                    | empty",
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '`',
+            value = {
+                "[1,2,3]                                                                  | malformed-json",
+                "{\"user\":1,\"user\":2,\"item\":2,\"type\":\"view\",\"ts\":1700000000000}        | malformed-json",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":1700000000000} trailing        | malformed-json",
+                "{\"item\":2,\"type\":\"view\",\"ts\":1700000000000}                           | missing-field",
+                "{\"user\":1,\"item\":2,\"type\":\"view\"}                                      | missing-field",
+                "{\"user\":1,\"item\":2,\"ts\":1700000000000}                                   | missing-field",
+                "{\"user\":1,\"item\":2,\"type\":\"rating\",\"ts\":1700000000000}               | missing-field",
+                "{\"user\":\"1\",\"item\":2,\"type\":\"view\",\"ts\":1700000000000}             | wrong-type",
+                "{\"user\":1,\"item\":2.5,\"type\":\"view\",\"ts\":1700000000000}               | wrong-type",
+                "{\"user\":1,\"item\":2,\"type\":3,\"ts\":1700000000000}                        | wrong-type",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"value\":\"x\",\"ts\":1700000000000} | wrong-type",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":true}                          | wrong-type",
+                "{\"user\":-1,\"item\":2,\"type\":\"view\",\"ts\":1700000000000}                | out-of-range",
+                "{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":10.5,\"ts\":1700000000000} | out-of-range",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"value\":-1,\"ts\":1700000000000}    | out-of-range",
+                "{\"user\":1,\"item\":2,\"type\":\"like\",\"ts\":1700000000000}                 | unknown-type",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":1000}                          | bad-timestamp",
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":\"yesterday\"}                 | bad-timestamp",
+                "`   `                                                                    | empty",
+            })
     void shouldSendInvalidRecordToDeadLettersUnderItsReasonCategory(String raw, String category) throws Exception {
         open(InputFormat.JSON_LINES);
 
@@ -156,10 +160,12 @@ class ParseFunctionTest {
         harness.processElement(nearFuture, 2L);
 
         assertThat(harness.extractOutputValues()).extracting(e -> e.itemId).containsExactly(3L);
-        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS)).singleElement().satisfies(letter -> {
-            assertThat(letter.reason).startsWith("bad-timestamp:").contains("future");
-            assertThat(letter.payload).isEqualTo(farFuture);
-        });
+        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS))
+                .singleElement()
+                .satisfies(letter -> {
+                    assertThat(letter.reason).startsWith("bad-timestamp:").contains("future");
+                    assertThat(letter.payload).isEqualTo(farFuture);
+                });
     }
 
     @Test
@@ -169,10 +175,12 @@ class ParseFunctionTest {
         harness.processElement(new StreamRecord<>(null, 1L));
 
         assertThat(harness.extractOutputValues()).isEmpty();
-        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS)).singleElement().satisfies(letter -> {
-            assertThat(letter.reason).startsWith("empty:");
-            assertThat(letter.payload).isEmpty();
-        });
+        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS))
+                .singleElement()
+                .satisfies(letter -> {
+                    assertThat(letter.reason).startsWith("empty:");
+                    assertThat(letter.payload).isEmpty();
+                });
     }
 
     @Test
@@ -183,12 +191,15 @@ class ParseFunctionTest {
 
         harness.processElement(raw, 1L);
 
-        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS)).singleElement().satisfies(letter -> {
-            assertThat(letter.reason).isEqualTo("too-large: 3145729 chars > 65536");
-            assertThat(letter.payload).startsWith(raw.substring(0, 64 * 1024))
-                    .endsWith("...[truncated: 3145729 chars]")
-                    .hasSize(64 * 1024 + "...[truncated: 3145729 chars]".length());
-        });
+        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS))
+                .singleElement()
+                .satisfies(letter -> {
+                    assertThat(letter.reason).isEqualTo("too-large: 3145729 chars > 65536");
+                    assertThat(letter.payload)
+                            .startsWith(raw.substring(0, 64 * 1024))
+                            .endsWith("...[truncated: 3145729 chars]")
+                            .hasSize(64 * 1024 + "...[truncated: 3145729 chars]".length());
+                });
     }
 
     @Test
@@ -203,7 +214,8 @@ class ParseFunctionTest {
         }
 
         assertThat(harness.extractOutputValues()).hasSize(3);
-        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS)).extracting(letter -> letter.payload)
+        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS))
+                .extracting(letter -> letter.payload)
                 .containsExactly("not json", unknownType, "{");
         assertThat(accumulator(harness, ParseFunction.ACC_EVENTS)).isEqualTo(3L);
         assertThat(accumulator(harness, ParseFunction.ACC_DEAD_LETTERS)).isEqualTo(3L);
@@ -227,7 +239,8 @@ class ParseFunctionTest {
             assertThat(event.value).isEqualTo(3.0);
             assertThat(event.timestamp).isEqualTo(881_250_949_000L);
         });
-        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS)).singleElement()
+        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS))
+                .singleElement()
                 .satisfies(letter -> assertThat(letter.reason).startsWith("malformed-line:"));
     }
 
@@ -239,7 +252,8 @@ class ParseFunctionTest {
         harness.processElement("1::2::4.5::978300760", 2L);
 
         assertThat(harness.extractOutputValues()).extracting(e -> e.value).containsExactly(4.5);
-        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS)).singleElement()
+        assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS))
+                .singleElement()
                 .satisfies(letter -> assertThat(letter.reason).startsWith("out-of-range:"));
     }
 }

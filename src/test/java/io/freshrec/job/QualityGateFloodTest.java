@@ -106,7 +106,10 @@ class QualityGateFloodTest {
         return events;
     }
 
-    private record Phase(JobClient job, CollectingSink<Recommendations> lists, CollectingSink<QualityAlert> alerts,
+    private record Phase(
+            JobClient job,
+            CollectingSink<Recommendations> lists,
+            CollectingSink<QualityAlert> alerts,
             CollectingSink<ModelUpdate> versions) {}
 
     private Phase start(String name, List<Interaction> events, boolean breaker, String savepoint) throws Exception {
@@ -118,8 +121,11 @@ class QualityGateFloodTest {
         // Paced: each watermark step (100 ms) covers about 0.5 s of event time, as in a live stream, so a serving
         // subtask scores events close to their time order (a full-speed replay releases whole per-user backlogs at
         // once, and a rolling window becomes a window of one user).
-        FreshRecJob job = new FreshRecJob(settings(breaker), ParallelTestSource.of(records, 1, 1000),
-                new CollectingSink<DeadLetter>(name + "-dead-letters"), lists);
+        FreshRecJob job = new FreshRecJob(
+                settings(breaker),
+                ParallelTestSource.of(records, 1, 1000),
+                new CollectingSink<DeadLetter>(name + "-dead-letters"),
+                lists);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         FreshRecJob.Outputs outputs = job.build(env);
@@ -137,11 +143,15 @@ class QualityGateFloodTest {
     private String finish(Phase phase, int events, JobExecutionResult[] result) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
         while (phase.lists.received().size() < events) {
-            assertThat(System.nanoTime()).as("all %d events served in time (%d)", events, phase.lists.received().size())
+            assertThat(System.nanoTime())
+                    .as(
+                            "all %d events served in time (%d)",
+                            events, phase.lists.received().size())
                     .isLessThan(deadline);
             Thread.sleep(200);
         }
-        String savepoint = phase.job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+        String savepoint = phase.job
+                .stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(60, TimeUnit.SECONDS);
         result[0] = phase.job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
         return savepoint;
@@ -180,16 +190,25 @@ class QualityGateFloodTest {
         assertThat(alert.recall).isLessThan(0.5 * alert.baseline);
         assertThat(alert.baseline).isGreaterThan(0.1);
         // Frozen at a version the good phase committed, before the flood: the last measured healthy.
-        long lastGoodVersion = good.versions.received().stream().filter(ModelUpdate::isCommit)
-                .mapToLong(update -> update.version).max().orElseThrow();
+        long lastGoodVersion = good.versions.received().stream()
+                .filter(ModelUpdate::isCommit)
+                .mapToLong(update -> update.version)
+                .max()
+                .orElseThrow();
         assertThat(alert.frozenVersion).isPositive().isLessThanOrEqualTo(lastGoodVersion);
         // The model went on committing (poisoned) versions, but every list served after the alert is the frozen one.
-        long newestVersion = flooded.versions.received().stream().filter(ModelUpdate::isCommit)
-                .mapToLong(update -> update.version).max().orElseThrow();
+        long newestVersion = flooded.versions.received().stream()
+                .filter(ModelUpdate::isCommit)
+                .mapToLong(update -> update.version)
+                .max()
+                .orElseThrow();
         assertThat(newestVersion).isGreaterThan(alert.frozenVersion + 10);
         List<Recommendations> afterAlert = flooded.lists.received().stream()
-                .filter(list -> list.eventTime > alert.eventTime).toList();
-        assertThat(afterAlert).isNotEmpty().allSatisfy(list -> assertThat(list.modelVersion).isEqualTo(alert.frozenVersion));
+                .filter(list -> list.eventTime > alert.eventTime)
+                .toList();
+        assertThat(afterAlert)
+                .isNotEmpty()
+                .allSatisfy(list -> assertThat(list.modelVersion).isEqualTo(alert.frozenVersion));
         assertThat(alerts).noneMatch(a -> a.kind.equals(QualityAlert.CLOSED)); // the bots never stopped
 
         // 3. Going on from the poisoned model (breaker off: what serving would show without the gate) ...
@@ -202,11 +221,21 @@ class QualityGateFloodTest {
         double rolledBackRecall = recall(result[0]);
 
         assertThat(rolledBack.alerts.received()).isEmpty();
-        assertThat(rolledBackRecall).as("recall after rollback vs the baseline %.4f", alert.baseline)
+        assertThat(rolledBackRecall)
+                .as("recall after rollback vs the baseline %.4f", alert.baseline)
                 .isGreaterThan((1 - 0.5) * alert.baseline);
-        assertThat(rolledBackRecall).as("recall after rollback vs on the poisoned model").isGreaterThan(poisonedRecall);
-        System.out.printf("quality gate flood: clean recall %.4f, baseline %.4f, alert at rolling %.4f frozen at v%d (newest v%d); "
-                + "after: poisoned %.4f, rolled back %.4f%n", cleanRecall, alert.baseline, alert.recall, alert.frozenVersion,
-                newestVersion, poisonedRecall, rolledBackRecall);
+        assertThat(rolledBackRecall)
+                .as("recall after rollback vs on the poisoned model")
+                .isGreaterThan(poisonedRecall);
+        System.out.printf(
+                "quality gate flood: clean recall %.4f, baseline %.4f, alert at rolling %.4f frozen at v%d (newest v%d); "
+                        + "after: poisoned %.4f, rolled back %.4f%n",
+                cleanRecall,
+                alert.baseline,
+                alert.recall,
+                alert.frozenVersion,
+                newestVersion,
+                poisonedRecall,
+                rolledBackRecall);
     }
 }

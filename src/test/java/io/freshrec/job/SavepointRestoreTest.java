@@ -14,6 +14,7 @@ import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.ParallelTestSource;
 import io.freshrec.testing.ReferenceModel;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.IOException;
 
 /**
  * Savepoints are model versions: stop the job with a savepoint at parallelism 2, start it again from
@@ -72,8 +72,11 @@ class SavepointRestoreTest {
             events.add(world.at(n));
             records.add(InteractionParser.toJson(events.get(n)));
         }
-        FreshRecJob first = new FreshRecJob(settings(), ParallelTestSource.of(records, 2),
-                new CollectingSink<DeadLetter>("savepoint-dead-letters-1"), null);
+        FreshRecJob first = new FreshRecJob(
+                settings(),
+                ParallelTestSource.of(records, 2),
+                new CollectingSink<DeadLetter>("savepoint-dead-letters-1"),
+                null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         first.build(env);
@@ -90,7 +93,9 @@ class SavepointRestoreTest {
                 Optional<Recommendations> recs;
                 do {
                     recs = lookups.recommendations(user);
-                    assertThat(System.nanoTime()).as("user %d served in time", user).isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("user %d served in time", user)
+                            .isLessThan(deadline);
                     if (recs.isEmpty() || recs.get().eventTime != reference.lastEventTime(user)) {
                         Thread.sleep(200);
                     }
@@ -103,7 +108,9 @@ class SavepointRestoreTest {
                 Optional<ItemState> state;
                 do {
                     state = lookups.similarItems(item);
-                    assertThat(System.nanoTime()).as("item %d final in time", item).isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("item %d final in time", item)
+                            .isLessThan(deadline);
                     if (state.isEmpty() || state.get().lastEventTime != lastChange) {
                         Thread.sleep(200);
                     }
@@ -115,23 +122,33 @@ class SavepointRestoreTest {
         Configuration client = CLUSTER.getClientConfiguration();
         URI rest = URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT));
         long someUser = before.keySet().iterator().next();
-        RecommendationClient roaming = new RecommendationClient("localhost", PROXY_PORT, rest, null, Duration.ofSeconds(30));
+        RecommendationClient roaming =
+                new RecommendationClient("localhost", PROXY_PORT, rest, null, Duration.ofSeconds(30));
         assertThat(roaming.recommendations(someUser).orElseThrow().items).containsExactly(before.get(someUser).items);
         assertThat(roaming.jobId()).isEqualTo(running.getJobID());
 
         // The size and version gauges of the model, which a restored job must show before it learns anything new.
         FlinkRest flink = new FlinkRest(rest);
-        Map<String, Double> figures = Map.of("serving.users", (double) reference.users().size(), "item-model.items",
-                (double) items.size(), "parse.eventsTotal", (double) events.size());
+        Map<String, Double> figures = Map.of(
+                "serving.users",
+                (double) reference.users().size(),
+                "item-model.items",
+                (double) items.size(),
+                "parse.eventsTotal",
+                (double) events.size());
         double version = awaitFigures(flink, running.getJobID().toHexString(), figures, null);
         assertThat(version).isPositive();
 
-        String savepoint = running.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+        String savepoint = running.stopWithSavepoint(
+                        false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(60, TimeUnit.SECONDS);
 
         // Version 2 of the deployment: one slot, nothing new to read.
-        FreshRecJob second = new FreshRecJob(settings(), ParallelTestSource.of(List.of(), 1),
-                new CollectingSink<DeadLetter>("savepoint-dead-letters-2"), null);
+        FreshRecJob second = new FreshRecJob(
+                settings(),
+                ParallelTestSource.of(List.of(), 1),
+                new CollectingSink<DeadLetter>("savepoint-dead-letters-2"),
+                null);
         StreamExecutionEnvironment restoredEnv = StreamExecutionEnvironment.getExecutionEnvironment();
         restoredEnv.setParallelism(1);
         second.build(restoredEnv);
@@ -143,7 +160,9 @@ class SavepointRestoreTest {
             for (Map.Entry<Long, Recommendations> entry : before.entrySet()) {
                 Recommendations after = lookups.recommendations(entry.getKey()).orElseThrow();
                 assertThat(after.items).as("items of user %d", entry.getKey()).containsExactly(entry.getValue().items);
-                assertThat(after.scores).as("scores of user %d", entry.getKey()).containsExactly(entry.getValue().scores);
+                assertThat(after.scores)
+                        .as("scores of user %d", entry.getKey())
+                        .containsExactly(entry.getValue().scores);
                 assertThat(after.modelVersion).isEqualTo(entry.getValue().modelVersion);
                 assertThat(after.eventTime).isEqualTo(entry.getValue().eventTime);
             }
@@ -154,10 +173,13 @@ class SavepointRestoreTest {
                 assertThat(after.snapshot.cooccurrence).containsExactly(entry.getValue().snapshot.cooccurrence);
                 assertThat(after.snapshot.norm).isEqualTo(entry.getValue().snapshot.norm);
             }
-            // Figures continue from the savepoint: users, items, events learnt and the model version, with no new event.
-            assertThat(awaitFigures(flink, restored.getJobID().toHexString(), figures, version)).isEqualTo(version);
+            // Figures continue from the savepoint: users, items, events learnt and the model version, with no new
+            // event.
+            assertThat(awaitFigures(flink, restored.getJobID().toHexString(), figures, version))
+                    .isEqualTo(version);
             // The roaming client notices the job changed and finds the new one.
-            assertThat(roaming.recommendations(someUser).orElseThrow().items).containsExactly(before.get(someUser).items);
+            assertThat(roaming.recommendations(someUser).orElseThrow().items)
+                    .containsExactly(before.get(someUser).items);
             assertThat(roaming.jobId()).isEqualTo(restored.getJobID());
         } finally {
             roaming.close();
@@ -191,12 +213,14 @@ class SavepointRestoreTest {
             Thread.sleep(500);
         }
         StringBuilder shown = new StringBuilder();
-        seen.forEach((name, value) -> shown.append(name).append('=').append(value.sum).append(' '));
-        throw new AssertionError("job " + job + " never showed " + expected + " (model version " + version + "): " + shown);
+        seen.forEach((name, value) ->
+                shown.append(name).append('=').append(value.sum).append(' '));
+        throw new AssertionError(
+                "job " + job + " never showed " + expected + " (model version " + version + "): " + shown);
     }
 
     private static RecommendationClient client(JobClient job) throws Exception {
-        return new RecommendationClient("localhost", PROXY_PORT, URI.create("http://localhost:1"), job.getJobID(),
-                Duration.ofSeconds(30));
+        return new RecommendationClient(
+                "localhost", PROXY_PORT, URI.create("http://localhost:1"), job.getJobID(), Duration.ofSeconds(30));
     }
 }

@@ -3,8 +3,8 @@ package io.freshrec.job;
 import static io.freshrec.job.HarnessSupport.accumulator;
 import static io.freshrec.job.HarnessSupport.keysWithState;
 import static io.freshrec.job.HarnessSupport.list;
-import static io.freshrec.job.HarnessSupport.value;
 import static io.freshrec.job.HarnessSupport.sideOutput;
+import static io.freshrec.job.HarnessSupport.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -15,6 +15,7 @@ import io.freshrec.model.Recommendations;
 import io.freshrec.model.TrendingList;
 import io.freshrec.model.UserHistory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,7 +33,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import java.util.Arrays;
 
 /**
  * Keyed by user (RocksDB) with the broadcast model. Settings: top 3, cosine similarity (norm
@@ -49,6 +49,7 @@ class ServingFunctionTest {
             new ArrayList<>();
     /** What the test knows the serving model to be (newest snapshot per item), for the reference scorer. */
     private final Map<Long, ItemSnapshot> model = new HashMap<>();
+
     private long[] trending = new long[0];
 
     private static ModelConfig config() {
@@ -68,23 +69,27 @@ class ServingFunctionTest {
         return config.validate();
     }
 
-    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(ModelConfig config,
-            boolean alignToModel) throws Exception {
+    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(
+            ModelConfig config, boolean alignToModel) throws Exception {
         return open(config, alignToModel, 0);
     }
 
-    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(ModelConfig config,
-            boolean alignToModel, long refreshIntervalMs) throws Exception {
+    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(
+            ModelConfig config, boolean alignToModel, long refreshIntervalMs) throws Exception {
         return open(new ServingFunction(config, 100, alignToModel, refreshIntervalMs));
     }
 
-    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(ServingFunction function)
-            throws Exception {
+    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(
+            ServingFunction function) throws Exception {
         KeySelector<ProfileUpdate, Long> byUser = profile -> profile.userId;
         var harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(function,
-                        List.of(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION)),
-                byUser, Types.LONG, HarnessSupport.MAX_PARALLELISM, 1, 0);
+                new CoBroadcastWithKeyedOperator<>(
+                        function, List.of(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION)),
+                byUser,
+                Types.LONG,
+                HarnessSupport.MAX_PARALLELISM,
+                1,
+                0);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         HarnessSupport.disableGenericTypes(harness.getExecutionConfig());
         harness.open();
@@ -140,8 +145,13 @@ class ServingFunctionTest {
         return list;
     }
 
-    private void publish(KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
-            long version, long time, List<ItemSnapshot> items, long... trendingItems) throws Exception {
+    private void publish(
+            KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
+            long version,
+            long time,
+            List<ItemSnapshot> items,
+            long... trendingItems)
+            throws Exception {
         for (ItemSnapshot snapshot : items) {
             harness.processBroadcastElement(ModelUpdate.item(version, time, snapshot), time);
             if (snapshot.isTombstone()) {
@@ -150,7 +160,8 @@ class ServingFunctionTest {
                 model.put(snapshot.item, snapshot);
             }
         }
-        harness.processBroadcastElement(ModelUpdate.commit(version, time, trendingList(time - 100, trendingItems)), time);
+        harness.processBroadcastElement(
+                ModelUpdate.commit(version, time, trendingList(time - 100, trendingItems)), time);
         trending = trendingItems;
     }
 
@@ -168,13 +179,19 @@ class ServingFunctionTest {
         return history;
     }
 
-    private static void interact(KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
-            long user, long item, long time, UserHistory history) throws Exception {
+    private static void interact(
+            KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
+            long user,
+            long item,
+            long time,
+            UserHistory history)
+            throws Exception {
         harness.processElement(new ProfileUpdate(user, item, time, 0L, history), time);
     }
 
-    private static void watermark(KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
-            long time) throws Exception {
+    private static void watermark(
+            KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness, long time)
+            throws Exception {
         harness.processBroadcastWatermark(time);
         harness.processWatermark(time);
     }
@@ -197,8 +214,10 @@ class ServingFunctionTest {
                 if (seen.contains(candidate) || target == null || target.norm <= 0) {
                     continue;
                 }
-                scores.merge(candidate,
-                        history.weights[h] * source.cooccurrence[n] / Math.sqrt(source.norm * target.norm), Double::sum);
+                scores.merge(
+                        candidate,
+                        history.weights[h] * source.cooccurrence[n] / Math.sqrt(source.norm * target.norm),
+                        Double::sum);
             }
         }
         Map<Long, Double> expected = new LinkedHashMap<>();
@@ -216,8 +235,11 @@ class ServingFunctionTest {
     }
 
     private static void assertList(Recommendations actual, Map<Long, Double> expected) {
-        assertThat(actual.items).containsExactly(expected.keySet().stream().mapToLong(Long::longValue).toArray());
-        double[] scores = expected.values().stream().mapToDouble(Double::doubleValue).toArray();
+        assertThat(actual.items)
+                .containsExactly(
+                        expected.keySet().stream().mapToLong(Long::longValue).toArray());
+        double[] scores =
+                expected.values().stream().mapToDouble(Double::doubleValue).toArray();
         assertThat(actual.scores).hasSameSizeAs(scores);
         for (int i = 0; i < scores.length; i++) {
             assertThat(actual.scores[i]).isCloseTo(scores[i], within(1e-9));
@@ -330,14 +352,19 @@ class ServingFunctionTest {
         }
 
         // By hand: 3 is in [2, 3, 5] (hit), 4 in [2, 5, 4] (hit), 6 not in [2, 5] (miss); 1 was seen.
-        assertThat(lists(harness)).extracting(list -> Arrays.toString(list.items))
+        assertThat(lists(harness))
+                .extracting(list -> Arrays.toString(list.items))
                 .containsExactly("[2, 3, 5]", "[2, 5, 4]", "[2, 5]", "[2, 5]", "[2, 5]");
         assertThat(expectedScored).isEqualTo(3L);
         assertThat(expectedHits).isEqualTo(2L);
         assertThat(accumulator(harness, ServingFunction.ACC_SCORED)).isEqualTo(expectedScored);
         assertThat(accumulator(harness, ServingFunction.ACC_HITS)).isEqualTo(expectedHits);
         // NDCG@10 gains: 3 at rank 1 -> 1/log2(3), 4 at rank 2 -> 1/log2(4) = 0.5, the miss 0.
-        Object gain = harness.getEnvironment().getAccumulatorRegistry().getUserMap().get(ServingFunction.ACC_NDCG).getLocalValue();
+        Object gain = harness.getEnvironment()
+                .getAccumulatorRegistry()
+                .getUserMap()
+                .get(ServingFunction.ACC_NDCG)
+                .getLocalValue();
         assertThat((Double) gain).isCloseTo(Math.log(2) / Math.log(3) + 0.5, within(1e-12));
     }
 
@@ -373,7 +400,8 @@ class ServingFunctionTest {
         assertThat(known).containsExactlyInAnyOrder(1L, 3L, 4L, 5L);
         assertThat(items.get(1L).times).containsExactly(2000L);
         assertThat(items.get(1L).snapshots[0].neighbours).containsExactly(7L, 2L, 3L);
-        ModelVersion log = harness.getBroadcastState(FreshRecState.MODEL_VERSION).get(0);
+        ModelVersion log =
+                harness.getBroadcastState(FreshRecState.MODEL_VERSION).get(0);
         assertThat(log.versions).containsExactly(2L);
 
         interact(harness, USER, 1, 2500, history(new long[] {1}, new double[] {2}, 2500));
@@ -410,7 +438,8 @@ class ServingFunctionTest {
         assertThat(refreshed.modelVersion).isEqualTo(2L);
         assertThat(refreshed.items[0]).isEqualTo(7L);
         assertList(refreshed, reference(user, Set.of(1L)));
-        assertThat(value(harness, USER, FreshRecState.recommendations()).modelVersion).isEqualTo(2L);
+        assertThat(value(harness, USER, FreshRecState.recommendations()).modelVersion)
+                .isEqualTo(2L);
 
         // Ten intervals after the interaction the user counts as idle: no timer is left behind.
         harness.setProcessingTime(served + 11 * 1000);
@@ -450,7 +479,8 @@ class ServingFunctionTest {
         harness.processWatermark(Long.MAX_VALUE);
 
         // With version 2, item 1's neighbours give 7 -> 2 x 10 / sqrt(4 x 1) = 10, 2 -> 2, 3 -> 1/3.
-        assertThat(lists(harness)).as("lists emitted: on the interaction and once more at end of input")
+        assertThat(lists(harness))
+                .as("lists emitted: on the interaction and once more at end of input")
                 .hasSize(2);
         Recommendations refreshed = last(harness);
         assertThat(refreshed.items).containsExactly(7L, 2L, 3L);
@@ -475,7 +505,9 @@ class ServingFunctionTest {
         interact(harness, 2L, 9, 2500, history(new long[] {9}, new double[] {1}, 2500));
 
         assertThat(lists(harness)).isEmpty();
-        assertThat(list(harness, USER, FreshRecState.pendingProfiles())).extracting(p -> p.time).containsExactly(1500L);
+        assertThat(list(harness, USER, FreshRecState.pendingProfiles()))
+                .extracting(p -> p.time)
+                .containsExactly(1500L);
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
 
         watermark(harness, 1499);
@@ -512,14 +544,19 @@ class ServingFunctionTest {
     }
 
     /** A user who has interacted with item 1 and now picks {@code item} (scored against the list from [1]). */
-    private static void pick(KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
-            long user, long item, long time) throws Exception {
+    private static void pick(
+            KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
+            long user,
+            long item,
+            long time)
+            throws Exception {
         interact(harness, user, 1, time, history(new long[] {1}, new double[] {2}, time));
         interact(harness, user, item, time + 1, history(new long[] {1, item}, new double[] {2, 2}, time + 1));
     }
 
     /** Serving with version 1 published and a breaker: window of 4 scored events, a drop of more than half held 1 s and 4 events. */
-    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> openWithBreaker() throws Exception {
+    private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> openWithBreaker()
+            throws Exception {
         QualityBreaker.Settings breaker = new QualityBreaker.Settings(true, 0.5, 1000, 4, 60_000);
         var harness = open(new ServingFunction(config(), 4, false, 0, breaker, 10_000));
         publish(harness, 1, 1000, modelV1(), TRENDING_V1);
@@ -553,8 +590,14 @@ class ServingFunctionTest {
         assertThat(alerts.get(0).frozenVersion).isEqualTo(2);
 
         // Serving is frozen at version 2 while the model moves on to version 3 (1 -> 8 first).
-        publish(harness, 3, time, List.of(item(1, time, 4, new long[] {8, 2}, new double[] {30, 2}),
-                item(8, time, 1, new long[0], new double[0])), TRENDING_V1);
+        publish(
+                harness,
+                3,
+                time,
+                List.of(
+                        item(1, time, 4, new long[] {8, 2}, new double[] {30, 2}),
+                        item(8, time, 1, new long[0], new double[0])),
+                TRENDING_V1);
         time += 100;
         interact(harness, 999, 1, time, history(new long[] {1}, new double[] {2}, time));
         assertThat(last(harness).modelVersion).isEqualTo(2);

@@ -10,8 +10,8 @@ import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
-import io.freshrec.rest.FlinkRest;
 import io.freshrec.ops.FlinkSettings;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SyntheticInteractions;
@@ -69,8 +69,11 @@ class UpgradeSafetyTest {
     private static final int PROXY_PORT = 9589;
     static final Path CANONICAL = Path.of("src/test/resources/canonical-savepoints");
     /** Operators whose state is the model; every one must be in every canonical savepoint. */
-    private static final List<String> MODEL_OPERATORS = List.of(FreshRecState.Uid.USER_HISTORY, FreshRecState.Uid.ITEM_MODEL,
-            FreshRecState.Uid.MODEL_GATE, FreshRecState.Uid.SERVING);
+    private static final List<String> MODEL_OPERATORS = List.of(
+            FreshRecState.Uid.USER_HISTORY,
+            FreshRecState.Uid.ITEM_MODEL,
+            FreshRecState.Uid.MODEL_GATE,
+            FreshRecState.Uid.SERVING);
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = FreshRecCluster.extensionWatchingWatermarks(PROXY_PORT, 9587);
@@ -87,8 +90,10 @@ class UpgradeSafetyTest {
     }
 
     static Stream<Arguments> canonicalSavepointsAtParallelisms() throws Exception {
-        return canonicalSavepoints().flatMap(dir -> Stream.of(Arguments.of(dir.getFileName().toString(), 1),
-                Arguments.of(dir.getFileName().toString(), 2)));
+        return canonicalSavepoints()
+                .flatMap(dir -> Stream.of(
+                        Arguments.of(dir.getFileName().toString(), 1),
+                        Arguments.of(dir.getFileName().toString(), 2)));
     }
 
     /** One canonical savepoint: where it is, its input, its settings, the figures its README states. */
@@ -109,7 +114,8 @@ class UpgradeSafetyTest {
             }
             settings = FlinkSettings.load(dir, Map.of(), Path.of("").toAbsolutePath());
             config = FreshRecOptions.modelConfig(settings);
-            Matcher figure = Pattern.compile("(?m)^  ([a-z ]+): (-?\\d+)").matcher(Files.readString(dir.resolve("README.txt")));
+            Matcher figure =
+                    Pattern.compile("(?m)^  ([a-z ]+): (-?\\d+)").matcher(Files.readString(dir.resolve("README.txt")));
             while (figure.find()) {
                 figures.put(figure.group(1), Long.parseLong(figure.group(2)));
             }
@@ -133,18 +139,29 @@ class UpgradeSafetyTest {
         List<Interaction> events = canonical.events;
         long last = canonical.lastEventTime();
         Set<Long> versionTimes = new TreeSet<>();
-        events.forEach(event -> versionTimes.add(Math.floorDiv(event.timestamp, canonical.config.publishIntervalMs)
-                * canonical.config.publishIntervalMs + canonical.config.publishIntervalMs));
+        events.forEach(event -> versionTimes.add(
+                Math.floorDiv(event.timestamp, canonical.config.publishIntervalMs) * canonical.config.publishIntervalMs
+                        + canonical.config.publishIntervalMs));
         Map<String, Long> counted = new LinkedHashMap<>();
         counted.put("events", (long) events.size());
         counted.put("users", (long) canonical.users().size());
-        counted.put("items", events.stream().mapToLong(event -> event.itemId).distinct().count());
-        counted.put("first event time", events.stream().mapToLong(event -> event.timestamp).min().orElseThrow());
+        counted.put(
+                "items",
+                events.stream().mapToLong(event -> event.itemId).distinct().count());
+        counted.put(
+                "first event time",
+                events.stream().mapToLong(event -> event.timestamp).min().orElseThrow());
         counted.put("last event time", last);
         // A version is committed once the watermark (the last event time) has passed its time.
-        counted.put("committed versions", versionTimes.stream().filter(time -> time <= last).count());
-        counted.put("open versions", versionTimes.stream().filter(time -> time > last).count());
-        assertThat(canonical.figures).as("figures in %s", dir.resolve("README.txt")).isEqualTo(counted);
+        counted.put(
+                "committed versions",
+                versionTimes.stream().filter(time -> time <= last).count());
+        counted.put(
+                "open versions",
+                versionTimes.stream().filter(time -> time > last).count());
+        assertThat(canonical.figures)
+                .as("figures in %s", dir.resolve("README.txt"))
+                .isEqualTo(counted);
     }
 
     @ParameterizedTest
@@ -153,7 +170,9 @@ class UpgradeSafetyTest {
         Path savepoint = dir.resolve("savepoint");
         CheckpointMetadata metadata;
         try (InputStream in = Files.newInputStream(savepoint.resolve("_metadata"))) {
-            metadata = Checkpoints.loadCheckpointMetadata(new DataInputStream(in), getClass().getClassLoader(),
+            metadata = Checkpoints.loadCheckpointMetadata(
+                    new DataInputStream(in),
+                    getClass().getClassLoader(),
                     savepoint.toAbsolutePath().toString());
         }
         Map<OperatorID, OperatorState> byId = new HashMap<>();
@@ -162,14 +181,20 @@ class UpgradeSafetyTest {
             OperatorState state = byId.remove(OperatorIdentifier.forUid(uid).getOperatorId());
             assertThat(state).as("state of %s", uid).isNotNull();
             assertThat(state.getStateSize()).as("state size of %s", uid).isPositive();
-            assertThat(state.getMaxParallelism()).as("max parallelism of %s", uid).isEqualTo(FreshRecJob.DEFAULT_MAX_PARALLELISM);
+            assertThat(state.getMaxParallelism())
+                    .as("max parallelism of %s", uid)
+                    .isEqualTo(FreshRecJob.DEFAULT_MAX_PARALLELISM);
         }
         // Parse may hold the model's totals (events learnt, dead letters); everything else (sinks, and above all any
         // source: its read position belongs to another input) holds nothing, so any job variant starts from it.
         byId.remove(OperatorIdentifier.forUid(FreshRecState.Uid.PARSE).getOperatorId());
         assertThat(byId.values()).allSatisfy(state -> {
-            assertThat(state.getStateSize()).as("state of operator %s", state.getOperatorID()).isZero();
-            assertThat(state.getCoordinatorState()).as("source coordinator state of %s", state.getOperatorID()).isNull();
+            assertThat(state.getStateSize())
+                    .as("state of operator %s", state.getOperatorID())
+                    .isZero();
+            assertThat(state.getCoordinatorState())
+                    .as("source coordinator state of %s", state.getOperatorID())
+                    .isNull();
         });
     }
 
@@ -183,7 +208,10 @@ class UpgradeSafetyTest {
         ReferenceModel restored = new ReferenceModel(canonical.config, canonical.events);
         Map<Long, Recommendations> lists = run(canonical, parallelism, List.of(), last, restored);
         assertThat(lists.keySet()).containsExactlyElementsOf(canonical.users());
-        assertThat(lists.values().stream().mapToLong(list -> list.modelVersion).max().orElseThrow())
+        assertThat(lists.values().stream()
+                        .mapToLong(list -> list.modelVersion)
+                        .max()
+                        .orElseThrow())
                 .isEqualTo(canonical.figures.get("committed versions"));
 
         // More of the stream, after the savepoint's last event: the model learns on from where it was.
@@ -195,26 +223,33 @@ class UpgradeSafetyTest {
         List<Interaction> all = new ArrayList<>(canonical.events);
         all.addAll(next);
         ReferenceModel continued = new ReferenceModel(canonical.config, all);
-        Map<Long, Recommendations> after = run(canonical, parallelism, next, next.get(next.size() - 1).timestamp, continued);
+        Map<Long, Recommendations> after =
+                run(canonical, parallelism, next, next.get(next.size() - 1).timestamp, continued);
         Set<Long> active = new TreeSet<>();
         next.forEach(event -> active.add(event.userId));
         assertThat(after).hasSize(continued.users().size());
         for (long user : active) {
-            assertThat(after.get(user).modelVersion).as("user %d served by a newer version", user)
+            assertThat(after.get(user).modelVersion)
+                    .as("user %d served by a newer version", user)
                     .isGreaterThan(canonical.figures.get("committed versions"));
         }
     }
 
     @Test
     void shouldRefuseToRestoreUnderAnotherMaxParallelism() throws Exception {
-        Canonical canonical = new Canonical(canonicalSavepoints().findFirst().orElseThrow().getFileName().toString());
+        Canonical canonical = new Canonical(
+                canonicalSavepoints().findFirst().orElseThrow().getFileName().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.setMaxParallelism(256);
-        JobClient job = submit(env, canonical, List.of(), canonical.lastEventTime(), new CollectingSink<>("upgrade-refused"));
+        JobClient job =
+                submit(env, canonical, List.of(), canonical.lastEventTime(), new CollectingSink<>("upgrade-refused"));
         try {
-            assertThat(catchFailure(job)).as("restoring key groups of max parallelism 128 under 256")
-                    .contains("Max parallelism mismatch", "with max parallelism 128 to new program with max parallelism 256");
+            assertThat(catchFailure(job))
+                    .as("restoring key groups of max parallelism 128 under 256")
+                    .contains(
+                            "Max parallelism mismatch",
+                            "with max parallelism 128 to new program with max parallelism 256");
         } finally {
             cancelQuietly(job);
         }
@@ -225,19 +260,29 @@ class UpgradeSafetyTest {
      * until it has served every new interaction and applied everything, and checks every user's list and every
      * item's state against {@code reference}; returns the lists.
      */
-    private Map<Long, Recommendations> run(Canonical canonical, int parallelism, List<Interaction> input, long end,
-            ReferenceModel reference) throws Exception {
+    private Map<Long, Recommendations> run(
+            Canonical canonical, int parallelism, List<Interaction> input, long end, ReferenceModel reference)
+            throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(parallelism);
-        CollectingSink<Recommendations> served = new CollectingSink<>(
-                "upgrade-" + canonical.dir.getFileName() + "-" + parallelism + "-" + input.size());
+        CollectingSink<Recommendations> served =
+                new CollectingSink<>("upgrade-" + canonical.dir.getFileName() + "-" + parallelism + "-" + input.size());
         JobClient job = submit(env, canonical, input, end, served);
         Configuration client = CLUSTER.getClientConfiguration();
-        FlinkRest rest = new FlinkRest(URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
-        try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT, URI.create("http://localhost:1"),
-                job.getJobID(), Duration.ofSeconds(30))) {
-            ModelLookups.awaitFinal(lookups, rest, job.getJobID().toHexString(), () -> served.received().size(), input.size(),
-                    end, reference.users(), reference.items(), Duration.ofMinutes(3));
+        FlinkRest rest = new FlinkRest(
+                URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
+        try (RecommendationClient lookups = new RecommendationClient(
+                "localhost", PROXY_PORT, URI.create("http://localhost:1"), job.getJobID(), Duration.ofSeconds(30))) {
+            ModelLookups.awaitFinal(
+                    lookups,
+                    rest,
+                    job.getJobID().toHexString(),
+                    () -> served.received().size(),
+                    input.size(),
+                    end,
+                    reference.users(),
+                    reference.items(),
+                    Duration.ofMinutes(3));
             Map<Long, Recommendations> lists = new HashMap<>();
             for (long user : reference.users()) {
                 Optional<Recommendations> list = lookups.recommendations(user);
@@ -254,20 +299,32 @@ class UpgradeSafetyTest {
         }
     }
 
-    private JobClient submit(StreamExecutionEnvironment env, Canonical canonical, List<Interaction> input, long end,
-            CollectingSink<Recommendations> served) throws Exception {
+    private JobClient submit(
+            StreamExecutionEnvironment env,
+            Canonical canonical,
+            List<Interaction> input,
+            long end,
+            CollectingSink<Recommendations> served)
+            throws Exception {
         Path file = Files.createTempFile(work, "input-", ".jsonl");
         List<String> lines = new ArrayList<>();
         input.forEach(event -> lines.add(InteractionParser.toJson(event)));
         Files.write(file, lines, StandardCharsets.UTF_8);
-        FreshRecJob job = new FreshRecJob(canonical.settings,
-                InteractionSource.replayTo(file, InputFormat.JSON_LINES, end, canonical.settings.get(FreshRecOptions.OUT_OF_ORDERNESS),
+        FreshRecJob job = new FreshRecJob(
+                canonical.settings,
+                InteractionSource.replayTo(
+                        file,
+                        InputFormat.JSON_LINES,
+                        end,
+                        canonical.settings.get(FreshRecOptions.OUT_OF_ORDERNESS),
                         "source-test"),
-                new CollectingSink<DeadLetter>("upgrade-dead-letters"), served);
+                new CollectingSink<DeadLetter>("upgrade-dead-letters"),
+                served);
         job.build(env);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(FreshRecJob.JOB_NAME);
-        graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(canonical.savepoint.toAbsolutePath().toString(), false));
+        graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(
+                canonical.savepoint.toAbsolutePath().toString(), false));
         return env.executeAsync(graph);
     }
 

@@ -16,9 +16,9 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.assertj.core.groups.Tuple;
 
 /**
  * Keyed by user, on RocksDB. Unless a test says otherwise: history length 3, no decay of interest
@@ -30,7 +30,8 @@ class UserHistoryFunctionTest {
 
     private HarnessSupport.CapturedMetrics metrics;
     private final List<MockEnvironment> environments = new ArrayList<>();
-    private final List<KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate>> opened = new ArrayList<>();
+    private final List<KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate>> opened =
+            new ArrayList<>();
 
     private static ModelConfig config() {
         ModelConfig config = new ModelConfig();
@@ -41,7 +42,8 @@ class UserHistoryFunctionTest {
         return config.validate();
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate> open(ModelConfig config) throws Exception {
+    private KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate> open(ModelConfig config)
+            throws Exception {
         metrics = new HarnessSupport.CapturedMetrics();
         MockEnvironment environment = HarnessSupport.environment(metrics);
         environments.add(environment);
@@ -65,17 +67,19 @@ class UserHistoryFunctionTest {
         return new Interaction(user, item, type, Double.NaN, ts);
     }
 
-    private static void send(KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate> harness,
-            Interaction event) throws Exception {
+    private static void send(
+            KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate> harness, Interaction event)
+            throws Exception {
         harness.processElement(event, event.timestamp);
     }
 
-    private static ItemUpdate interaction(long item, double weight, double normIncrement, long[] others,
-            double[] amounts, long time) {
+    private static ItemUpdate interaction(
+            long item, double weight, double normIncrement, long[] others, double[] amounts, long time) {
         return ItemUpdate.interaction(item, weight, normIncrement, others, amounts, time);
     }
 
-    private static List<ItemUpdate> updates(KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate> harness) {
+    private static List<ItemUpdate> updates(
+            KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate> harness) {
         return harness.extractOutputValues();
     }
 
@@ -108,19 +112,22 @@ class UserHistoryFunctionTest {
 
         harness.processWatermark(100);
 
-        assertThat(updates(harness)).usingRecursiveFieldByFieldElementComparator()
+        assertThat(updates(harness))
+                .usingRecursiveFieldByFieldElementComparator()
                 .containsExactly(interaction(10, 1.0, 1.0, new long[0], new double[0], 100));
-        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).singleElement().satisfies(profile -> {
-            assertThat(profile.userId).isEqualTo(USER);
-            assertThat(profile.itemId).isEqualTo(10L);
-            assertThat(profile.time).isEqualTo(100L);
-            assertThat(profile.arrivedAt).isEqualTo(4242L);
-            assertThat(profile.history.items).containsExactly(10L);
-            assertThat(profile.history.weights).containsExactly(1.0);
-            assertThat(profile.history.times).containsExactly(100L);
-            assertThat(profile.history.lastEventTime).isEqualTo(100L);
-            assertThat(profile.history.events).isEqualTo(1L);
-        });
+        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES))
+                .singleElement()
+                .satisfies(profile -> {
+                    assertThat(profile.userId).isEqualTo(USER);
+                    assertThat(profile.itemId).isEqualTo(10L);
+                    assertThat(profile.time).isEqualTo(100L);
+                    assertThat(profile.arrivedAt).isEqualTo(4242L);
+                    assertThat(profile.history.items).containsExactly(10L);
+                    assertThat(profile.history.weights).containsExactly(1.0);
+                    assertThat(profile.history.times).containsExactly(100L);
+                    assertThat(profile.history.lastEventTime).isEqualTo(100L);
+                    assertThat(profile.history.events).isEqualTo(1L);
+                });
         assertThat(keysWithState(harness, "pending-events")).isEmpty();
         assertThat(keysWithState(harness, "history")).containsExactly(USER);
         // The event timer fired; what is left is the expiry timer at 100 + 1000 = 1100.
@@ -142,18 +149,18 @@ class UserHistoryFunctionTest {
         // In event time: view 10 (w 1), purchase 30 (w 8), click 20 (w 2). Each pair amount is
         // weight x the other item's interest (no decay); every pair goes both ways, the interacted
         // item's side batched into its own update.
-        assertThat(updates(harness)).usingRecursiveFieldByFieldElementComparator().containsExactly(
-                interaction(10, 1, 1, new long[0], new double[0], 100),
-                ItemUpdate.pair(10, 30, 8 * 1, 200),
-                interaction(30, 8, 64, new long[] {10}, new double[] {8 * 1}, 200),
-                ItemUpdate.pair(10, 20, 2 * 1, 300),
-                ItemUpdate.pair(30, 20, 2 * 8, 300),
-                interaction(20, 2, 4, new long[] {10, 30}, new double[] {2 * 1, 2 * 8}, 300));
+        assertThat(updates(harness))
+                .usingRecursiveFieldByFieldElementComparator()
+                .containsExactly(
+                        interaction(10, 1, 1, new long[0], new double[0], 100),
+                        ItemUpdate.pair(10, 30, 8 * 1, 200),
+                        interaction(30, 8, 64, new long[] {10}, new double[] {8 * 1}, 200),
+                        ItemUpdate.pair(10, 20, 2 * 1, 300),
+                        ItemUpdate.pair(30, 20, 2 * 8, 300),
+                        interaction(20, 2, 4, new long[] {10, 30}, new double[] {2 * 1, 2 * 8}, 300));
         assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES))
                 .extracting(profile -> profile.itemId, profile -> profile.time)
-                .containsExactly(Tuple.tuple(10L, 100L),
-                        Tuple.tuple(30L, 200L),
-                        Tuple.tuple(20L, 300L));
+                .containsExactly(Tuple.tuple(10L, 100L), Tuple.tuple(30L, 200L), Tuple.tuple(20L, 300L));
         UserHistory history = value(harness, USER, FreshRecState.userHistory());
         assertThat(history.items).containsExactly(10L, 30L, 20L);
         assertThat(history.weights).containsExactly(1.0, 8.0, 2.0);
@@ -170,12 +177,18 @@ class UserHistoryFunctionTest {
 
         harness.processWatermark(300);
 
-        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).extracting(p -> p.itemId).containsExactly(10L);
-        assertThat(list(harness, USER, FreshRecState.pendingEvents())).extracting(e -> e.itemId).containsExactly(20L);
+        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES))
+                .extracting(p -> p.itemId)
+                .containsExactly(10L);
+        assertThat(list(harness, USER, FreshRecState.pendingEvents()))
+                .extracting(e -> e.itemId)
+                .containsExactly(20L);
 
         harness.processWatermark(500);
 
-        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).extracting(p -> p.itemId).containsExactly(10L, 20L);
+        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES))
+                .extracting(p -> p.itemId)
+                .containsExactly(10L, 20L);
         assertThat(keysWithState(harness, "pending-events")).isEmpty();
     }
 
@@ -195,22 +208,27 @@ class UserHistoryFunctionTest {
             }
             harness.processWatermark(400);
             outputs.add(updates(harness));
-            profileItems.add(sideOutput(harness, FreshRecState.PROFILE_UPDATES).stream().map(p -> p.itemId).toList());
+            profileItems.add(sideOutput(harness, FreshRecState.PROFILE_UPDATES).stream()
+                    .map(p -> p.itemId)
+                    .toList());
         }
 
         // Canonical order at equal time: item, then type (view before click): 3/view, 3/click, 5/click.
-        assertThat(profileItems).hasSize(6).allSatisfy(items -> assertThat(items).containsExactly(3L, 3L, 5L));
+        assertThat(profileItems)
+                .hasSize(6)
+                .allSatisfy(items -> assertThat(items).containsExactly(3L, 3L, 5L));
         for (List<ItemUpdate> output : outputs) {
-            assertThat(output).usingRecursiveFieldByFieldElementComparator()
-                    .containsExactlyElementsOf(outputs.get(0));
+            assertThat(output).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(outputs.get(0));
         }
         // 3/view: norm 1. 3/click: existing, interest 1 -> 3, norm grows 9 - 1 = 8.
         // 5/click: pairs with 3 (interest 3): 2 x 3 = 6.
-        assertThat(outputs.get(0)).usingRecursiveFieldByFieldElementComparator().containsExactly(
-                interaction(3, 1, 1, new long[0], new double[0], 400),
-                interaction(3, 2, 8, new long[0], new double[0], 400),
-                ItemUpdate.pair(3, 5, 6, 400),
-                interaction(5, 2, 4, new long[] {3}, new double[] {6}, 400));
+        assertThat(outputs.get(0))
+                .usingRecursiveFieldByFieldElementComparator()
+                .containsExactly(
+                        interaction(3, 1, 1, new long[0], new double[0], 400),
+                        interaction(3, 2, 8, new long[0], new double[0], 400),
+                        ItemUpdate.pair(3, 5, 6, 400),
+                        interaction(5, 2, 4, new long[] {3}, new double[] {6}, 400));
     }
 
     private static <T> List<List<T>> permutations(List<T> items) {
@@ -239,15 +257,18 @@ class UserHistoryFunctionTest {
         send(harness, event(USER, 10, EventType.VIEW, 500));
         send(harness, event(USER, 20, EventType.CLICK, 400));
 
-        assertThat(updates(harness)).usingRecursiveFieldByFieldElementComparator().containsExactly(
-                interaction(10, 1, 1, new long[0], new double[0], 500),
-                ItemUpdate.pair(10, 20, 2 * 1, 400),
-                interaction(20, 2, 4, new long[] {10}, new double[] {2}, 400));
+        assertThat(updates(harness))
+                .usingRecursiveFieldByFieldElementComparator()
+                .containsExactly(
+                        interaction(10, 1, 1, new long[0], new double[0], 500),
+                        ItemUpdate.pair(10, 20, 2 * 1, 400),
+                        interaction(20, 2, 4, new long[] {10}, new double[] {2}, 400));
         assertThat(keysWithState(harness, "pending-events")).isEmpty();
         assertThat(metrics.count("lateEvents")).isEqualTo(2L);
         // No buffering timers; one expiry timer for the last event time 500 (rounded: 1500).
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
-        assertThat(value(harness, USER, FreshRecState.userHistory()).lastEventTime).isEqualTo(500L);
+        assertThat(value(harness, USER, FreshRecState.userHistory()).lastEventTime)
+                .isEqualTo(500L);
     }
 
     @Test
@@ -261,9 +282,10 @@ class UserHistoryFunctionTest {
 
         // At 300 item 10 has interest 1 and gets 2 more: norm grows 3^2 - 1^2 = 8; it pairs only with 20
         // (interest 2): 2 x 2 = 4, and moves to the newest end of the history.
-        assertThat(updates(harness).subList(3, 5)).usingRecursiveFieldByFieldElementComparator().containsExactly(
-                ItemUpdate.pair(20, 10, 4, 300),
-                interaction(10, 2, 8, new long[] {20}, new double[] {4}, 300));
+        assertThat(updates(harness).subList(3, 5))
+                .usingRecursiveFieldByFieldElementComparator()
+                .containsExactly(
+                        ItemUpdate.pair(20, 10, 4, 300), interaction(10, 2, 8, new long[] {20}, new double[] {4}, 300));
         UserHistory history = value(harness, USER, FreshRecState.userHistory());
         assertThat(history.items).containsExactly(20L, 10L);
         assertThat(history.weights).containsExactly(2.0, 3.0);
@@ -318,7 +340,8 @@ class UserHistoryFunctionTest {
         assertThat(keysWithState(harness, "history")).containsExactlyInAnyOrder(1L, 2L);
         assertThat(value(harness, 1L, FreshRecState.userHistory()).items).containsExactly(10L, 11L);
         assertThat(value(harness, 2L, FreshRecState.userHistory()).items).containsExactly(20L, 21L);
-        assertThat(updates(harness)).filteredOn(update -> !update.interaction)
+        assertThat(updates(harness))
+                .filteredOn(update -> !update.interaction)
                 .extracting(update -> update.item + "-" + update.others[0])
                 .containsExactlyInAnyOrder("10-11", "20-21");
     }
@@ -345,7 +368,8 @@ class UserHistoryFunctionTest {
         send(harness, event(USER, 20, EventType.VIEW, 2200));
         harness.processWatermark(2200);
 
-        assertThat(updates(harness).get(updates(harness).size() - 1)).usingRecursiveComparison()
+        assertThat(updates(harness).get(updates(harness).size() - 1))
+                .usingRecursiveComparison()
                 .isEqualTo(interaction(20, 1, 1, new long[0], new double[0], 2200));
         assertThat(value(harness, USER, FreshRecState.userHistory()).events).isEqualTo(1L);
         assertThat(metrics.count("usersCreated")).isEqualTo(2L);
@@ -383,7 +407,8 @@ class UserHistoryFunctionTest {
         harness.processWatermark(Long.MAX_VALUE);
 
         // User 2's buffered event is still applied, and nobody is forgotten: the end is not idleness.
-        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).extracting(p -> p.userId + "/" + p.itemId)
+        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES))
+                .extracting(p -> p.userId + "/" + p.itemId)
                 .containsExactly("1/10", "2/20");
         assertThat(keysWithState(harness, "history")).containsExactlyInAnyOrder(USER, 2L);
         assertThat(value(harness, USER, FreshRecState.userHistory()).items).containsExactly(10L);

@@ -107,7 +107,8 @@ class KubernetesManifestsTest {
     }
 
     private static <T extends HasMetadata> T only(List<HasMetadata> parsed, Class<T> type) {
-        List<T> ofType = parsed.stream().filter(type::isInstance).map(type::cast).toList();
+        List<T> ofType =
+                parsed.stream().filter(type::isInstance).map(type::cast).toList();
         assertThat(ofType).as("%s manifests in k8s/", type.getSimpleName()).hasSize(1);
         return ofType.get(0);
     }
@@ -124,7 +125,8 @@ class KubernetesManifestsTest {
         for (Manifests.Document document : documents) {
             String name = document.tree().path("metadata").path("name").asText();
             assertThat(name).as("metadata.name in %s", document.file()).isNotBlank();
-            assertThat(names.add(document.tree().path("kind").asText() + "/" + name)).isTrue();
+            assertThat(names.add(document.tree().path("kind").asText() + "/" + name))
+                    .isTrue();
             // Namespace-free: the resources go where the operator's Helm chart created the flink service account.
             assertThat(document.tree().path("metadata").has("namespace")).isFalse();
         }
@@ -152,7 +154,8 @@ class KubernetesManifestsTest {
     @Test
     void jobArgumentsAreAcceptedByTheEntryClass() {
         FreshRecJobMain main = new FreshRecJobMain();
-        CommandLine.ParseResult result = new CommandLine(main).parseArgs(deployment.getSpec().getJob().getArgs());
+        CommandLine.ParseResult result =
+                new CommandLine(main).parseArgs(deployment.getSpec().getJob().getArgs());
         assertThat(result.unmatched()).isEmpty();
         // The settings above reach the job through the conf directory the operator mounts into the pods.
         assertThat(result.matchedOptionValue("--flink-conf", (Path) null))
@@ -183,7 +186,8 @@ class KubernetesManifestsTest {
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"flink-conf.yaml", "config.yaml"})
-    void entryClassReadsTheDeploymentsSettingsFromTheConfDirectory(String fileName, @TempDir Path confDir) throws Exception {
+    void entryClassReadsTheDeploymentsSettingsFromTheConfDirectory(String fileName, @TempDir Path confDir)
+            throws Exception {
         Map<String, String> settings = deployment.getSpec().getFlinkConfiguration();
         if (fileName.equals(GlobalConfiguration.FLINK_CONF_FILENAME)) {
             Manifests.STRICT.writeValue(confDir.resolve(fileName).toFile(), settings);
@@ -192,7 +196,8 @@ class KubernetesManifestsTest {
             settings.forEach((key, value) -> lines.add(key + ": " + value));
             Files.write(confDir.resolve(fileName), lines, StandardCharsets.UTF_8);
         }
-        List<String> args = new ArrayList<>(List.of(deployment.getSpec().getJob().getArgs()));
+        List<String> args =
+                new ArrayList<>(List.of(deployment.getSpec().getJob().getArgs()));
         args.set(args.indexOf("--flink-conf") + 1, confDir.toString());
         FreshRecJobMain main = new FreshRecJobMain();
         new CommandLine(main).parseArgs(args.toArray(String[]::new));
@@ -206,7 +211,8 @@ class KubernetesManifestsTest {
         }
         FreshRecOptions.modelConfig(seenByJob);
         assertThat(seenByJob.get(PipelineOptions.GENERIC_TYPES)).isFalse();
-        assertThat(seenByJob.get(PipelineOptions.MAX_PARALLELISM)).isEqualTo(clusterConf.get(PipelineOptions.MAX_PARALLELISM));
+        assertThat(seenByJob.get(PipelineOptions.MAX_PARALLELISM))
+                .isEqualTo(clusterConf.get(PipelineOptions.MAX_PARALLELISM));
     }
 
     /** Where the pod template mounts the PersistentVolumeClaim into Flink's main container. */
@@ -214,13 +220,20 @@ class KubernetesManifestsTest {
         var podSpec = deployment.getSpec().getPodTemplate().getSpec();
         Volume volume = podSpec.getVolumes().stream()
                 .filter(v -> v.getPersistentVolumeClaim() != null
-                        && v.getPersistentVolumeClaim().getClaimName().equals(claim.getMetadata().getName()))
-                .findFirst().orElseThrow(() -> new AssertionError("no volume from the PVC " + claim.getMetadata().getName()));
+                        && v.getPersistentVolumeClaim()
+                                .getClaimName()
+                                .equals(claim.getMetadata().getName()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(
+                        "no volume from the PVC " + claim.getMetadata().getName()));
         var main = podSpec.getContainers().stream()
                 .filter(c -> c.getName().equals(Constants.MAIN_CONTAINER_NAME))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + Constants.MAIN_CONTAINER_NAME + " in the pod template"));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + Constants.MAIN_CONTAINER_NAME + " in the pod template"));
         List<String> paths = main.getVolumeMounts().stream()
-                .filter(m -> m.getName().equals(volume.getName())).map(VolumeMount::getMountPath).toList();
+                .filter(m -> m.getName().equals(volume.getName()))
+                .map(VolumeMount::getMountPath)
+                .toList();
         assertThat(paths).hasSize(1);
         assertThat(paths.get(0)).startsWith("/").doesNotEndWith("/");
         return paths.get(0);
@@ -231,14 +244,19 @@ class KubernetesManifestsTest {
         // The operator's own options (KubernetesOperatorConfigOptions, in the operator jar, not its API jar):
         // the interval is a string it reads as a Duration or else as a cron expression.
         Duration interval = ConfigurationUtils.convertValue(
-                clusterConf.get(ConfigOptions.key("kubernetes.operator.periodic.savepoint.interval").stringType().noDefaultValue()),
+                clusterConf.get(ConfigOptions.key("kubernetes.operator.periodic.savepoint.interval")
+                        .stringType()
+                        .noDefaultValue()),
                 Duration.class);
-        Duration maxAge = clusterConf.get(
-                ConfigOptions.key("kubernetes.operator.savepoint.history.max.age").durationType().noDefaultValue());
-        Integer maxCount = clusterConf.get(
-                ConfigOptions.key("kubernetes.operator.savepoint.history.max.count").intType().noDefaultValue());
-        Boolean disposeOnDelete = clusterConf.get(
-                ConfigOptions.key("kubernetes.operator.savepoint.dispose-on-delete").booleanType().noDefaultValue());
+        Duration maxAge = clusterConf.get(ConfigOptions.key("kubernetes.operator.savepoint.history.max.age")
+                .durationType()
+                .noDefaultValue());
+        Integer maxCount = clusterConf.get(ConfigOptions.key("kubernetes.operator.savepoint.history.max.count")
+                .intType()
+                .noDefaultValue());
+        Boolean disposeOnDelete = clusterConf.get(ConfigOptions.key("kubernetes.operator.savepoint.dispose-on-delete")
+                .booleanType()
+                .noDefaultValue());
         assertThat(interval).isPositive();
         assertThat(maxCount).isGreaterThan(1);
         // Otherwise the history would never hold more than the newest savepoint.
@@ -270,29 +288,41 @@ class KubernetesManifestsTest {
 
     @Test
     void clusterSettingsAreTheEmbeddedRunsSettings() throws Exception {
-        Configuration embedded = GlobalConfiguration.loadConfiguration(Path.of("flink-conf").toAbsolutePath().toString());
+        Configuration embedded = GlobalConfiguration.loadConfiguration(
+                Path.of("flink-conf").toAbsolutePath().toString());
         for (ConfigOption<?> option : SHARED_FLINK_OPTIONS) {
-            assertThat(clusterConf.contains(option)).as("%s set in the FlinkDeployment", option.key()).isTrue();
+            assertThat(clusterConf.contains(option))
+                    .as("%s set in the FlinkDeployment", option.key())
+                    .isTrue();
             assertThat((Object) clusterConf.get(option)).as(option.key()).isEqualTo(embedded.get(option));
         }
         // The same metrics: the Prometheus reporter and RocksDB's state-size estimates.
-        for (String key : List.of("metrics.reporter.prom.factory.class", "state.backend.rocksdb.metrics.estimate-live-data-size",
-                "state.backend.rocksdb.metrics.estimate-num-keys", "state.backend.rocksdb.metrics.total-sst-files-size")) {
-            assertThat(clusterConf.toMap()).as(key).containsEntry(key, embedded.toMap().get(key));
+        for (String key : List.of(
+                "metrics.reporter.prom.factory.class",
+                "state.backend.rocksdb.metrics.estimate-live-data-size",
+                "state.backend.rocksdb.metrics.estimate-num-keys",
+                "state.backend.rocksdb.metrics.total-sst-files-size")) {
+            assertThat(clusterConf.toMap())
+                    .as(key)
+                    .containsEntry(key, embedded.toMap().get(key));
         }
         // The settings the job's state and lookups depend on, spelled out.
         assertThat(clusterConf.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
-        assertThat(clusterConf.get(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER)).isTrue();
+        assertThat(clusterConf.get(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER))
+                .isTrue();
         assertThat(clusterConf.get(PipelineOptions.GENERIC_TYPES)).isFalse();
         assertThat(clusterConf.get(PipelineOptions.MAX_PARALLELISM)).isEqualTo(128);
-        assertThat(clusterConf.get(TaskManagerOptions.MANAGED_MEMORY_SIZE).getMebiBytes()).isGreaterThanOrEqualTo(1024);
+        assertThat(clusterConf.get(TaskManagerOptions.MANAGED_MEMORY_SIZE).getMebiBytes())
+                .isGreaterThanOrEqualTo(1024);
 
         // FreshRec's own settings: every option the embedded run sets has the same value on the cluster,
         // the cluster sets no freshrec.* key the job does not know, and the values parse.
         Map<String, ConfigOption<?>> freshrecOptions = freshrecOptions();
         for (ConfigOption<?> option : freshrecOptions.values()) {
             if (embedded.contains(option)) {
-                assertThat(clusterConf.contains(option)).as("%s set in the FlinkDeployment", option.key()).isTrue();
+                assertThat(clusterConf.contains(option))
+                        .as("%s set in the FlinkDeployment", option.key())
+                        .isTrue();
             }
             assertThat((Object) clusterConf.get(option)).as(option.key()).isEqualTo(embedded.get(option));
         }
@@ -339,7 +369,8 @@ class KubernetesManifestsTest {
     void networkPolicyCoversTheTaskManagersAndAdmitsOnlyLookupClientsToTheProxy() {
         assertThat(networkPolicy.getSpec().getPodSelector().getMatchLabels())
                 .isEqualTo(KubernetesUtils.getTaskManagerSelectors(clusterId()));
-        assertThat(networkPolicy.getSpec().getPodSelector().getMatchExpressions()).isNullOrEmpty();
+        assertThat(networkPolicy.getSpec().getPodSelector().getMatchExpressions())
+                .isNullOrEmpty();
         assertThat(networkPolicy.getSpec().getPolicyTypes()).containsExactly("Ingress");
 
         Map<String, String> jobManager = KubernetesUtils.getJobManagerSelectors(clusterId());
@@ -369,18 +400,23 @@ class KubernetesManifestsTest {
      */
     private static boolean admits(Map<String, String> sourceLabels, int port) {
         for (NetworkPolicyIngressRule rule : networkPolicy.getSpec().getIngress()) {
-            assertThat(rule.getFrom()).as("a rule without 'from' admits every source").isNotEmpty();
+            assertThat(rule.getFrom())
+                    .as("a rule without 'from' admits every source")
+                    .isNotEmpty();
             boolean peerMatches = false;
             for (NetworkPolicyPeer peer : rule.getFrom()) {
                 assertThat(peer.getIpBlock()).isNull();
                 assertThat(peer.getNamespaceSelector()).isNull();
                 assertThat(peer.getPodSelector().getMatchExpressions()).isNullOrEmpty();
-                peerMatches |= sourceLabels.entrySet().containsAll(peer.getPodSelector().getMatchLabels().entrySet());
+                peerMatches |= sourceLabels
+                        .entrySet()
+                        .containsAll(peer.getPodSelector().getMatchLabels().entrySet());
             }
             boolean portMatches = rule.getPorts() == null || rule.getPorts().isEmpty();
             for (NetworkPolicyPort allowed : rule.getPorts() == null ? List.<NetworkPolicyPort>of() : rule.getPorts()) {
                 assertThat(allowed.getEndPort()).isNull();
-                portMatches |= "TCP".equals(allowed.getProtocol()) && allowed.getPort().getIntVal() == port;
+                portMatches |=
+                        "TCP".equals(allowed.getProtocol()) && allowed.getPort().getIntVal() == port;
             }
             if (peerMatches && portMatches) {
                 return true;
@@ -392,11 +428,13 @@ class KubernetesManifestsTest {
     @Test
     void dockerfileExtendsTheOfficialImageWithTheQueryableStateRuntimeAndTheJobJar() throws IOException {
         List<String> instructions = dockerInstructions(K8S.resolve("Dockerfile"));
-        assertThat(instructions.stream().filter(i -> i.startsWith("FROM "))).containsExactly("FROM flink:" + FLINK_VERSION + "-java17");
+        assertThat(instructions.stream().filter(i -> i.startsWith("FROM ")))
+                .containsExactly("FROM flink:" + FLINK_VERSION + "-java17");
         String jar = deployment.getSpec().getJob().getJarURI().substring("local://".length());
         assertThat(instructions).contains("COPY --chown=flink:flink target/freshrec.jar " + jar);
-        assertThat(instructions).contains("RUN cp /opt/flink/opt/flink-queryable-state-runtime-" + FLINK_VERSION
-                + ".jar /opt/flink/lib/");
+        assertThat(instructions)
+                .contains("RUN cp /opt/flink/opt/flink-queryable-state-runtime-" + FLINK_VERSION
+                        + ".jar /opt/flink/lib/");
     }
 
     /** Dockerfile instructions with comments dropped and continuation lines joined. */
@@ -409,7 +447,8 @@ class KubernetesManifestsTest {
                 continue;
             }
             boolean continued = trimmed.endsWith("\\");
-            current.append(continued ? trimmed.substring(0, trimmed.length() - 1).strip() + " " : trimmed);
+            current.append(
+                    continued ? trimmed.substring(0, trimmed.length() - 1).strip() + " " : trimmed);
             if (!continued) {
                 instructions.add(current.toString().replaceAll("\\s+", " "));
                 current.setLength(0);
@@ -432,7 +471,9 @@ class KubernetesManifestsTest {
         }
         assertThat(mentioned).isNotEmpty();
         for (String path : mentioned) {
-            assertThat(Path.of(path)).as("mentioned in k8s/README.md or docs/cluster-and-kubernetes.md").exists();
+            assertThat(Path.of(path))
+                    .as("mentioned in k8s/README.md or docs/cluster-and-kubernetes.md")
+                    .exists();
         }
         // The services the commands talk to: the operator's REST service for this cluster, and ours.
         for (String text : List.of(k8sReadme, kubernetesDoc)) {
@@ -451,7 +492,8 @@ class KubernetesManifestsTest {
             String text = Files.readString(readme, StandardCharsets.UTF_8);
             // The client pods run the deployed image, where the CLI is the job jar itself.
             assertThat(text).contains("--image=" + deployment.getSpec().getImage() + " ");
-            Matcher m = Pattern.compile("java -jar (\\S*freshrec\\.jar) ((?:recommend|similar) [^\\n`]*)").matcher(text);
+            Matcher m = Pattern.compile("java -jar (\\S*freshrec\\.jar) ((?:recommend|similar) [^\\n`]*)")
+                    .matcher(text);
             while (m.find()) {
                 if (m.group(2).contains(service.getMetadata().getName())) {
                     assertThat(m.group(1)).isEqualTo(jar);
@@ -464,61 +506,89 @@ class KubernetesManifestsTest {
             CommandLine.ParseResult result = new CommandLine(new FreshRecCli()).parseArgs(command.split("\\s+"));
             CommandLine.ParseResult sub = result.subcommand();
             assertThat(sub).as(command).isNotNull();
-            assertThat(sub.matchedOptionValue("--host", "")).isEqualTo(service.getMetadata().getName());
+            assertThat(sub.matchedOptionValue("--host", ""))
+                    .isEqualTo(service.getMetadata().getName());
             assertThat(sub.matchedOptionValue("--port", proxyPort())).isEqualTo(proxyPort());
-            assertThat(sub.matchedOptionValue("--flink-rest", (URI) null)).isEqualTo(URI.create(
-                    "http://" + ExternalServiceDecorator.getExternalServiceName(clusterId()) + ":" + Constants.REST_PORT));
+            assertThat(sub.matchedOptionValue("--flink-rest", (URI) null))
+                    .isEqualTo(URI.create("http://" + ExternalServiceDecorator.getExternalServiceName(clusterId()) + ":"
+                            + Constants.REST_PORT));
         }
     }
 
     /** Each mutation adds a field the API classes do not have, or a value of the wrong type. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {
-            "FlinkDeployment spec.jobManger",
-            "FlinkDeployment spec.job.upgradeMod",
-            "FlinkDeployment spec.podTemplate.spec.containers[0].volumeMount",
-            "FlinkDeployment spec.flinkConfiguration unquoted number",
-            "FlinkDeployment stauts",
-            "Service spec.selecter",
-            "NetworkPolicy spec.ingress[0].form",
-            "PersistentVolumeClaim spec.resources.request"})
+    @ValueSource(
+            strings = {
+                "FlinkDeployment spec.jobManger",
+                "FlinkDeployment spec.job.upgradeMod",
+                "FlinkDeployment spec.podTemplate.spec.containers[0].volumeMount",
+                "FlinkDeployment spec.flinkConfiguration unquoted number",
+                "FlinkDeployment stauts",
+                "Service spec.selecter",
+                "NetworkPolicy spec.ingress[0].form",
+                "PersistentVolumeClaim spec.resources.request"
+            })
     void strictParsingRejectsUnknownFieldsAndWrongTypes(String name) throws IOException {
         String kind = name.substring(0, name.indexOf(' '));
-        JsonNode tree = documents.stream().map(Manifests.Document::tree)
-                .filter(t -> t.path("kind").asText().equals(kind)).findFirst().orElseThrow().deepCopy();
+        JsonNode tree = documents.stream()
+                .map(Manifests.Document::tree)
+                .filter(t -> t.path("kind").asText().equals(kind))
+                .findFirst()
+                .orElseThrow()
+                .deepCopy();
         // The unmodified tree parses, so the failure below is the mutation's.
         Manifests.parse(tree);
         Mutation mutation = MUTATIONS.get(name);
         mutation.change().accept(tree);
-        assertThatThrownBy(() -> Manifests.parse(tree)).as(name)
-                .isInstanceOf(IOException.class).hasMessageContaining(mutation.reported());
+        assertThatThrownBy(() -> Manifests.parse(tree))
+                .as(name)
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(mutation.reported());
     }
 
     private record Mutation(Consumer<JsonNode> change, String reported) {}
 
     private static final Map<String, Mutation> MUTATIONS = Map.of(
-            "FlinkDeployment spec.jobManger", new Mutation(
-                    t -> obj(t, "spec").set("jobManger", obj(t, "spec").get("jobManager")), "\"jobManger\""),
-            "FlinkDeployment spec.job.upgradeMod", new Mutation(
-                    t -> obj(t, "spec", "job").put("upgradeMod", "savepoint"), "\"upgradeMod\""),
-            "FlinkDeployment spec.podTemplate.spec.containers[0].volumeMount", new Mutation(
-                    t -> container(t).set("volumeMount", container(t).get("volumeMounts")), "\"volumeMount\""),
-            "FlinkDeployment spec.flinkConfiguration unquoted number", new Mutation(
-                    t -> obj(t, "spec", "flinkConfiguration").set("pipeline.max-parallelism", IntNode.valueOf(128)),
-                    "Cannot coerce Integer value (128)"),
-            "FlinkDeployment stauts", new Mutation(
-                    t -> ((ObjectNode) t).set("stauts", TextNode.valueOf("x")), "\"stauts\""),
-            "Service spec.selecter", new Mutation(
-                    t -> obj(t, "spec").set("selecter", obj(t, "spec").get("selector")), "\"selecter\""),
-            "NetworkPolicy spec.ingress[0].form", new Mutation(
-                    t -> ((ObjectNode) t.path("spec").path("ingress").get(0)).set("form", t.path("spec").path("ingress").get(0).get("from")),
-                    "\"form\""),
-            "PersistentVolumeClaim spec.resources.request", new Mutation(
-                    t -> obj(t, "spec", "resources").set("request", obj(t, "spec", "resources").get("requests")),
-                    "\"request\""));
+            "FlinkDeployment spec.jobManger",
+                    new Mutation(
+                            t -> obj(t, "spec").set("jobManger", obj(t, "spec").get("jobManager")), "\"jobManger\""),
+            "FlinkDeployment spec.job.upgradeMod",
+                    new Mutation(t -> obj(t, "spec", "job").put("upgradeMod", "savepoint"), "\"upgradeMod\""),
+            "FlinkDeployment spec.podTemplate.spec.containers[0].volumeMount",
+                    new Mutation(
+                            t -> container(t).set("volumeMount", container(t).get("volumeMounts")), "\"volumeMount\""),
+            "FlinkDeployment spec.flinkConfiguration unquoted number",
+                    new Mutation(
+                            t -> obj(t, "spec", "flinkConfiguration")
+                                    .set("pipeline.max-parallelism", IntNode.valueOf(128)),
+                            "Cannot coerce Integer value (128)"),
+            "FlinkDeployment stauts",
+                    new Mutation(t -> ((ObjectNode) t).set("stauts", TextNode.valueOf("x")), "\"stauts\""),
+            "Service spec.selecter",
+                    new Mutation(
+                            t -> obj(t, "spec").set("selecter", obj(t, "spec").get("selector")), "\"selecter\""),
+            "NetworkPolicy spec.ingress[0].form",
+                    new Mutation(
+                            t -> ((ObjectNode) t.path("spec").path("ingress").get(0))
+                                    .set(
+                                            "form",
+                                            t.path("spec")
+                                                    .path("ingress")
+                                                    .get(0)
+                                                    .get("from")),
+                            "\"form\""),
+            "PersistentVolumeClaim spec.resources.request",
+                    new Mutation(
+                            t -> obj(t, "spec", "resources")
+                                    .set("request", obj(t, "spec", "resources").get("requests")),
+                            "\"request\""));
 
     private static ObjectNode container(JsonNode tree) {
-        return (ObjectNode) tree.path("spec").path("podTemplate").path("spec").path("containers").get(0);
+        return (ObjectNode) tree.path("spec")
+                .path("podTemplate")
+                .path("spec")
+                .path("containers")
+                .get(0);
     }
 
     private static ObjectNode obj(JsonNode tree, String... path) {

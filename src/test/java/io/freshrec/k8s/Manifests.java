@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
 import com.fasterxml.jackson.databind.introspect.Annotated;
+import com.fasterxml.jackson.databind.introspect.AnnotatedMethod;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
-import com.fasterxml.jackson.databind.introspect.AnnotatedMethod;
 
 /**
  * Reads Kubernetes manifests as strictly as {@code kubectl apply} (server-side strict field validation)
@@ -69,8 +69,8 @@ final class Manifests {
                 return false;
             }
         });
-        for (CoercionInputShape shape : List.of(CoercionInputShape.Integer, CoercionInputShape.Float,
-                CoercionInputShape.Boolean)) {
+        for (CoercionInputShape shape :
+                List.of(CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean)) {
             mapper.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
         }
         return mapper;
@@ -80,8 +80,10 @@ final class Manifests {
     static List<Document> documents(Path dir) throws IOException {
         List<Document> documents = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
-                    .sorted().toList()) {
+            for (Path file : files.filter(
+                            f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+                    .sorted()
+                    .toList()) {
                 try (var values = STRICT.readerFor(JsonNode.class).<JsonNode>readValues(file.toFile())) {
                     while (values.hasNext()) {
                         JsonNode node = values.next();

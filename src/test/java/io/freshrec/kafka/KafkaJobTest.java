@@ -74,8 +74,8 @@ class KafkaJobTest {
     /** Topics and ids of one test. */
     private record Topics(String interactions, String deadLetters, String models, String recommendations) {
         static Topics create(String name) throws Exception {
-            Topics topics = new Topics(name + "-interactions", name + "-dead-letters", name + "-model-updates",
-                    name + "-recommendations");
+            Topics topics = new Topics(
+                    name + "-interactions", name + "-dead-letters", name + "-model-updates", name + "-recommendations");
             broker.createTopic(topics.interactions, 2, Map.of());
             broker.createTopic(topics.deadLetters, 1, Map.of());
             broker.createTopic(topics.models, 2, Map.of("cleanup.policy", "compact"));
@@ -120,12 +120,14 @@ class KafkaJobTest {
         pills.add(null); // tombstone
         pills.add(new byte[0]);
         pills.add(new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF, '{'});
-        for (String text : List.of("not json at all",
+        for (String text : List.of(
+                "not json at all",
                 "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":99999999999999}",
                 "{\"user\":1,\"item\":2,\"type\":\"teleport\",\"ts\":" + START + "}",
                 "{\"user\":\"x\",\"item\":2,\"type\":\"click\",\"ts\":" + START + "}",
                 "{\"user\":1,\"item\":2,\"type\":\"rating\",\"value\":NaN,\"ts\":" + START + "}",
-                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + START + ",\"pad\":\"" + "x".repeat(70_000) + "\"}")) {
+                "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + START + ",\"pad\":\"" + "x".repeat(70_000)
+                        + "\"}")) {
             pills.add(text.getBytes(StandardCharsets.UTF_8));
         }
         return pills;
@@ -139,7 +141,8 @@ class KafkaJobTest {
             for (int i = from; i < to; i++) {
                 Interaction event = events.get(i);
                 byte[] key = Long.toString(event.userId).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(topic, key, InteractionParser.toJson(event).getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>(
+                        topic, key, InteractionParser.toJson(event).getBytes(StandardCharsets.UTF_8)));
                 if (i % 7 == 3) {
                     producer.send(new ProducerRecord<>(topic, key, pills.get((i / 7) % pills.size())));
                     injected++;
@@ -175,8 +178,13 @@ class KafkaJobTest {
         env.configure(restarts);
         FreshRecJob.Outputs outputs = JobAssembly.build(env, settings, KafkaInteractions.source(settings), "unused");
         // The failure: thrown once, mid-stream, after a checkpoint has completed and outputs were committed.
-        outputs.recommendations.map(new FailOnceAfterCheckpoint<Recommendations>("kafka-failover", 200)).uid("fail-once").name("fail-once")
-                .sinkTo(new DiscardingSink<>()).uid("fail-once-sink").name("fail-once-sink");
+        outputs.recommendations
+                .map(new FailOnceAfterCheckpoint<Recommendations>("kafka-failover", 200))
+                .uid("fail-once")
+                .name("fail-once")
+                .sinkTo(new DiscardingSink<>())
+                .uid("fail-once-sink")
+                .name("fail-once-sink");
 
         // Input keeps arriving while the job runs, so the failure lands mid-stream.
         int[] injected = new int[1];
@@ -195,7 +203,9 @@ class KafkaJobTest {
             producer.join();
             return injected[0];
         });
-        assertThat(FailOnceAfterCheckpoint.failed("kafka-failover")).as("the failure was injected").isTrue();
+        assertThat(FailOnceAfterCheckpoint.failed("kafka-failover"))
+                .as("the failure was injected")
+                .isTrue();
     }
 
     private static StreamExecutionEnvironment environment() {
@@ -210,11 +220,17 @@ class KafkaJobTest {
         int count() throws Exception;
     }
 
-    private static void runAndCheck(StreamExecutionEnvironment env, Configuration settings, Topics topics,
-            List<Interaction> events, int injectedUpfront, Injected injectedLater) throws Exception {
+    private static void runAndCheck(
+            StreamExecutionEnvironment env,
+            Configuration settings,
+            Topics topics,
+            List<Interaction> events,
+            int injectedUpfront,
+            Injected injectedLater)
+            throws Exception {
         JobClient client = env.executeAsync(FreshRecJob.JOB_NAME);
-        try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT,
-                URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(60))) {
+        try (RecommendationClient lookups = new RecommendationClient(
+                "localhost", PROXY_PORT, URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(60))) {
             int injected = injectedLater == null ? injectedUpfront : injectedLater.count();
             ReferenceModel reference = new ReferenceModel(FreshRecOptions.modelConfig(settings), events);
 
@@ -226,7 +242,8 @@ class KafkaJobTest {
             }
 
             // Recommendations: one committed record per valid interaction, none lost, none twice.
-            List<ConsumerRecord<byte[], byte[]>> recs = awaitRecords(topics.recommendations, all -> all.size() >= events.size());
+            List<ConsumerRecord<byte[], byte[]>> recs =
+                    awaitRecords(topics.recommendations, all -> all.size() >= events.size());
             Map<String, Integer> expectedTimes = new TreeMap<>();
             for (Interaction event : events) {
                 expectedTimes.merge(event.userId + "@" + event.timestamp, 1, Integer::sum);
@@ -240,34 +257,50 @@ class KafkaJobTest {
                 servedTimes.merge(user + "@" + list.get("eventTime").asLong(), 1, Integer::sum);
                 latest.put(user, list);
             }
-            assertThat(servedTimes).as("(user, event time) of every committed recommendation record").isEqualTo(expectedTimes);
+            assertThat(servedTimes)
+                    .as("(user, event time) of every committed recommendation record")
+                    .isEqualTo(expectedTimes);
             for (Map.Entry<Long, Recommendations> entry : served.entrySet()) {
                 List<Long> items = new ArrayList<>();
                 latest.get(entry.getKey()).get("items").forEach(item -> items.add(item.asLong()));
-                assertThat(items).as("latest record of user %d", entry.getKey())
+                assertThat(items)
+                        .as("latest record of user %d", entry.getKey())
                         .containsExactlyElementsOf(toList(entry.getValue().items));
             }
 
             // Dead letters: each injected poison pill exactly once, with a reason.
-            List<ConsumerRecord<byte[], byte[]>> letters = awaitRecords(topics.deadLetters, all -> all.size() >= injected);
+            List<ConsumerRecord<byte[], byte[]>> letters =
+                    awaitRecords(topics.deadLetters, all -> all.size() >= injected);
             assertThat(letters).hasSize(injected);
             for (ConsumerRecord<byte[], byte[]> record : letters) {
                 assertThat(JSON.readTree(record.value()).get("reason").asText()).contains(":");
             }
 
             // Model updates: every item published, no (item, version time) twice, commits numbered 1..n once each.
-            long itemCount = events.stream().mapToLong(event -> event.itemId).distinct().count();
-            List<ConsumerRecord<byte[], byte[]>> models = awaitRecords(topics.models, all -> all.stream()
-                    .filter(record -> !isCommit(record)).map(KafkaJobTest::key).distinct().count() >= itemCount);
+            long itemCount =
+                    events.stream().mapToLong(event -> event.itemId).distinct().count();
+            List<ConsumerRecord<byte[], byte[]>> models = awaitRecords(
+                    topics.models,
+                    all -> all.stream()
+                                    .filter(record -> !isCommit(record))
+                                    .map(KafkaJobTest::key)
+                                    .distinct()
+                                    .count()
+                            >= itemCount);
             Set<String> itemVersions = new HashSet<>();
             Set<Long> commits = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> record : models) {
                 JsonNode update = JSON.readTree(record.value());
                 if (isCommit(record)) {
-                    assertThat(commits.add(update.get("version").asLong())).as("commit %s once", update.get("version")).isTrue();
+                    assertThat(commits.add(update.get("version").asLong()))
+                            .as("commit %s once", update.get("version"))
+                            .isTrue();
                 } else {
-                    String id = key(record) + "@" + update.get("item").get("versionTime").asLong();
-                    assertThat(itemVersions.add(id)).as("item snapshot %s once", id).isTrue();
+                    String id = key(record) + "@"
+                            + update.get("item").get("versionTime").asLong();
+                    assertThat(itemVersions.add(id))
+                            .as("item snapshot %s once", id)
+                            .isTrue();
                 }
             }
             long lastCommit = commits.stream().mapToLong(Long::longValue).max().orElse(0);
@@ -277,9 +310,14 @@ class KafkaJobTest {
                     missing.add(version);
                 }
             }
-            assertThat(missing).as("committed versions missing below the last one (%d)", lastCommit).isEmpty();
-            assertThat(lastCommit).isGreaterThanOrEqualTo(
-                    served.values().stream().mapToLong(list -> list.modelVersion).max().orElseThrow());
+            assertThat(missing)
+                    .as("committed versions missing below the last one (%d)", lastCommit)
+                    .isEmpty();
+            assertThat(lastCommit)
+                    .isGreaterThanOrEqualTo(served.values().stream()
+                            .mapToLong(list -> list.modelVersion)
+                            .max()
+                            .orElseThrow());
         } finally {
             client.cancel().get();
         }
@@ -294,14 +332,14 @@ class KafkaJobTest {
     }
 
     /** Reads a topic until {@code done} holds (outputs commit with checkpoints), then once more to catch extras. */
-    private static List<ConsumerRecord<byte[], byte[]>> awaitRecords(String topic,
-            Predicate<List<ConsumerRecord<byte[], byte[]>>> done) throws InterruptedException {
+    private static List<ConsumerRecord<byte[], byte[]>> awaitRecords(
+            String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         List<ConsumerRecord<byte[], byte[]>> records = broker.readCommitted(topic, Duration.ofSeconds(10));
         while (!done.test(records)) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("records of " + topic + " not committed in time (have " + records.size() + "): "
-                        + broker.endOffsets(topic));
+                throw new AssertionError("records of " + topic + " not committed in time (have " + records.size()
+                        + "): " + broker.endOffsets(topic));
             }
             Thread.sleep(500);
             records = broker.readCommitted(topic, Duration.ofSeconds(10));

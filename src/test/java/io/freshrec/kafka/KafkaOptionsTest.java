@@ -51,8 +51,10 @@ class KafkaOptionsTest {
         conf.setString("freshrec.kafka.delivery-guarantee", "at-least-once");
         assertThat(KafkaOptions.deliveryGuarantee(conf)).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
         conf.setString("freshrec.kafka.delivery-guarantee", "twice");
-        assertThatThrownBy(() -> KafkaOptions.validate(conf)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("freshrec.kafka.delivery-guarantee: 'twice' is not one of exactly-once, at-least-once, none");
+        assertThatThrownBy(() -> KafkaOptions.validate(conf))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "freshrec.kafka.delivery-guarantee: 'twice' is not one of exactly-once, at-least-once, none");
     }
 
     @Test
@@ -65,7 +67,9 @@ class KafkaOptionsTest {
         for (String value : List.of("beginning", "timestamp:", "timestamp:soon")) {
             Configuration conf = kafka();
             conf.set(KafkaOptions.STARTING_OFFSETS, value);
-            assertThatThrownBy(() -> KafkaOptions.validate(conf)).as(value).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> KafkaOptions.validate(conf))
+                    .as(value)
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("is not one of committed, earliest, latest, timestamp:EPOCH_MS");
         }
     }
@@ -74,7 +78,8 @@ class KafkaOptionsTest {
     void shouldRejectAnEmptyTopicOrPrefixAndANonPositiveTimeout() {
         Configuration topic = kafka();
         topic.set(KafkaOptions.TOPIC_INTERACTIONS, "");
-        assertThatThrownBy(() -> KafkaOptions.validate(topic)).hasMessage("freshrec.kafka.topic.interactions must name a topic");
+        assertThatThrownBy(() -> KafkaOptions.validate(topic))
+                .hasMessage("freshrec.kafka.topic.interactions must name a topic");
         Configuration prefix = kafka();
         prefix.set(KafkaOptions.TRANSACTIONAL_ID_PREFIX, " ");
         assertThatThrownBy(() -> KafkaOptions.validate(prefix)).hasMessageContaining("transactional-id-prefix");
@@ -87,8 +92,10 @@ class KafkaOptionsTest {
     void shouldRejectATransactionTimeoutAboveTheBrokersMaximumForExactlyOnceOnly() {
         Configuration tooLong = kafka();
         tooLong.set(KafkaOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(20));
-        assertThatThrownBy(() -> KafkaOptions.validate(tooLong)).hasMessage("freshrec.kafka.transaction-timeout 20 min exceeds "
-                + "the brokers' transaction.max.timeout.ms (freshrec.kafka.broker-max-transaction-timeout 15 min): every transaction would fail");
+        assertThatThrownBy(() -> KafkaOptions.validate(tooLong))
+                .hasMessage(
+                        "freshrec.kafka.transaction-timeout 20 min exceeds "
+                                + "the brokers' transaction.max.timeout.ms (freshrec.kafka.broker-max-transaction-timeout 15 min): every transaction would fail");
         Configuration raised = kafka();
         raised.set(KafkaOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(20));
         raised.set(KafkaOptions.BROKER_MAX_TRANSACTION_TIMEOUT, Duration.ofHours(1));
@@ -115,15 +122,18 @@ class KafkaOptionsTest {
         };
         records.deserialize(new ConsumerRecord<>("t", 0, 0, null, null), collector);
         records.deserialize(new ConsumerRecord<>("t", 0, 1, null, new byte[] {(byte) 0xC3, (byte) 0x28}), collector);
-        records.deserialize(new ConsumerRecord<>("t", 0, 2, null, "{\"a\":1}".getBytes(StandardCharsets.UTF_8)), collector);
+        records.deserialize(
+                new ConsumerRecord<>("t", 0, 2, null, "{\"a\":1}".getBytes(StandardCharsets.UTF_8)), collector);
         assertThat(out).containsExactly("", "\uFFFD(", "{\"a\":1}");
     }
 
     @Test
     void shouldTimestampOnlyValidRecordsSoHostileOnesCannotMoveTheWatermark() {
-        InteractionWatermarks.RawTimestamps timestamps = new InteractionWatermarks.RawTimestamps(InputFormat.JSON_LINES);
+        InteractionWatermarks.RawTimestamps timestamps =
+                new InteractionWatermarks.RawTimestamps(InputFormat.JSON_LINES);
         long start = 1_704_067_200_000L;
-        assertThat(timestamps.extractTimestamp("{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + start + "}", 0L)).isEqualTo(start);
+        assertThat(timestamps.extractTimestamp("{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + start + "}", 0L))
+                .isEqualTo(start);
         assertThat(timestamps.extractTimestamp("{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":99999999999999}", 0L))
                 .isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
         assertThat(timestamps.extractTimestamp("garbage", 0L)).isEqualTo(InteractionWatermarks.NO_TIMESTAMP);

@@ -19,7 +19,8 @@ class InMemoryModelTest {
 
     private static List<Map.Entry<Long, Double>> topK(Map<Long, Double> values, int k) {
         List<Map.Entry<Long, Double>> all = new ArrayList<>(values.entrySet());
-        all.sort(Comparator.<Map.Entry<Long, Double>>comparingDouble(Map.Entry::getValue).reversed()
+        all.sort(Comparator.<Map.Entry<Long, Double>>comparingDouble(Map.Entry::getValue)
+                .reversed()
                 .thenComparing(Map.Entry::getKey));
         return all.subList(0, Math.min(k, all.size()));
     }
@@ -88,17 +89,20 @@ class InMemoryModelTest {
         long t = T;
         for (int i = 0; i < 600; i++) {
             t += 1 + random.nextInt(2_000);
-            Interaction event = new Interaction(1 + random.nextInt(8), 1 + random.nextInt(15),
-                    types[random.nextInt(types.length)], Double.NaN, t);
+            Interaction event = new Interaction(
+                    1 + random.nextInt(8), 1 + random.nextInt(15), types[random.nextInt(types.length)], Double.NaN, t);
             model.apply(event);
 
             double weight = config.weights.weightOf(event);
             interactions.computeIfAbsent(event.itemId, k -> new ArrayList<>()).add(new double[] {weight, t});
-            histories.computeIfAbsent(event.userId, u -> new UserHistory()).apply(event.itemId, weight, t, config,
-                    new UserHistory.UpdateSink() {
+            histories
+                    .computeIfAbsent(event.userId, u -> new UserHistory())
+                    .apply(event.itemId, weight, t, config, new UserHistory.UpdateSink() {
                         @Override
                         public void pair(long item, long other, double amount, long time) {
-                            cooccurrence.computeIfAbsent(item, k -> new HashMap<>()).merge(other, amount, Double::sum);
+                            cooccurrence
+                                    .computeIfAbsent(item, k -> new HashMap<>())
+                                    .merge(other, amount, Double::sum);
                         }
 
                         @Override
@@ -113,21 +117,29 @@ class InMemoryModelTest {
             assertThat(snapshot).isNotNull();
             assertThat(snapshot.problem(config.neighbours)).isNull();
             List<Map.Entry<Long, Double>> expected = topK(cooccurrence.getOrDefault(item, Map.of()), config.neighbours);
-            assertThat(snapshot.neighbours).as("neighbours of %d", item)
-                    .containsExactly(expected.stream().mapToLong(Map.Entry::getKey).toArray());
+            assertThat(snapshot.neighbours)
+                    .as("neighbours of %d", item)
+                    .containsExactly(
+                            expected.stream().mapToLong(Map.Entry::getKey).toArray());
             assertThat(snapshot.cooccurrence)
-                    .containsExactly(expected.stream().mapToDouble(Map.Entry::getValue).toArray());
+                    .containsExactly(
+                            expected.stream().mapToDouble(Map.Entry::getValue).toArray());
             assertThat(snapshot.norm).isEqualTo(norms.get(item));
         }
 
         long end = t;
         Map<Long, Double> trendingAtEnd = new HashMap<>();
-        interactions.forEach((item, list) -> trendingAtEnd.put(item, list.stream()
-                .mapToDouble(e -> e[0] * Math.pow(0.5, (end - (long) e[1]) / 50_000.0)).sum()));
+        interactions.forEach((item, list) -> trendingAtEnd.put(
+                item,
+                list.stream()
+                        .mapToDouble(e -> e[0] * Math.pow(0.5, (end - (long) e[1]) / 50_000.0))
+                        .sum()));
         List<Map.Entry<Long, Double>> expectedTrending = topK(trendingAtEnd, config.trendingSize);
         TrendingList trending = model.trending();
         assertThat(trending.time).isEqualTo(end);
-        assertThat(trending.items).containsExactly(expectedTrending.stream().mapToLong(Map.Entry::getKey).toArray());
+        assertThat(trending.items)
+                .containsExactly(
+                        expectedTrending.stream().mapToLong(Map.Entry::getKey).toArray());
         for (int i = 0; i < trending.items.length; i++) {
             assertThat(trending.scores[i]).isCloseTo(expectedTrending.get(i).getValue(), within(1e-9));
         }

@@ -29,21 +29,24 @@ class ItemStateTest {
     /** Brute force: all neighbours sorted by value desc, then id asc, first k. */
     private static List<Map.Entry<Long, Double>> topK(Map<Long, Double> totals, int k) {
         List<Map.Entry<Long, Double>> all = new ArrayList<>(totals.entrySet());
-        all.sort(Comparator.<Map.Entry<Long, Double>>comparingDouble(Map.Entry::getValue).reversed()
+        all.sort(Comparator.<Map.Entry<Long, Double>>comparingDouble(Map.Entry::getValue)
+                .reversed()
                 .thenComparing(Map.Entry::getKey));
         return all.subList(0, Math.min(k, all.size()));
     }
 
     private static void assertListEquals(ItemState state, List<Map.Entry<Long, Double>> expected) {
-        assertThat(state.snapshot.neighbours).containsExactly(expected.stream().mapToLong(Map.Entry::getKey).toArray());
-        assertThat(state.snapshot.cooccurrence).containsExactly(expected.stream().mapToDouble(Map.Entry::getValue).toArray());
+        assertThat(state.snapshot.neighbours)
+                .containsExactly(expected.stream().mapToLong(Map.Entry::getKey).toArray());
+        assertThat(state.snapshot.cooccurrence)
+                .containsExactly(
+                        expected.stream().mapToDouble(Map.Entry::getValue).toArray());
     }
 
     @ParameterizedTest(name = "seed {0}, capacity {1}, integer increments {2}")
-    @CsvSource({
-        "1, 5, true", "2, 5, false", "3, 1, true", "4, 10, true", "5, 3, false", "6, 40, true", "7, 8, true"})
-    void shouldKeepExactlyTheTopKByValueWithTiesBrokenBySmallerIdAfterEveryOffer(long seed, int capacity,
-            boolean integerIncrements) {
+    @CsvSource({"1, 5, true", "2, 5, false", "3, 1, true", "4, 10, true", "5, 3, false", "6, 40, true", "7, 8, true"})
+    void shouldKeepExactlyTheTopKByValueWithTiesBrokenBySmallerIdAfterEveryOffer(
+            long seed, int capacity, boolean integerIncrements) {
         Random random = new Random(seed);
         ItemState state = ItemState.create(0, T);
         Map<Long, Double> totals = new HashMap<>();

@@ -113,7 +113,8 @@ class ModelConfigTest {
     void shouldStateTheDocumentedOrderWhenTheWeightsBreakIt() {
         EventWeights weights = new EventWeights().set(EventType.CLICK, 0.5);
 
-        assertThat(weights.problem()).isEqualTo("event weights must satisfy 0 < view <= click <= add-to-cart <= purchase");
+        assertThat(weights.problem())
+                .isEqualTo("event weights must satisfy 0 < view <= click <= add-to-cart <= purchase");
     }
 
     @Test
@@ -121,7 +122,8 @@ class ModelConfigTest {
         EventWeights weights = new EventWeights();
 
         // 1 + 0.5 * value
-        assertThat(weights.weightOf(new Interaction(1, 2, EventType.RATING, 4.0, 0))).isEqualTo(3.0);
+        assertThat(weights.weightOf(new Interaction(1, 2, EventType.RATING, 4.0, 0)))
+                .isEqualTo(3.0);
         assertThat(weights.weightOf(EventType.RATING, 0.5)).isEqualTo(1.25);
         assertThat(weights.weightOf(EventType.RATING, 0.0)).isEqualTo(1.0);
     }
@@ -140,6 +142,7 @@ class ModelConfigTest {
     void shouldIgnoreTheValueOfNonRatingEvents() {
         EventWeights weights = new EventWeights();
 
-        assertThat(weights.weightOf(new Interaction(1, 2, EventType.PURCHASE, 1000.0, 0))).isEqualTo(8.0);
+        assertThat(weights.weightOf(new Interaction(1, 2, EventType.PURCHASE, 1000.0, 0)))
+                .isEqualTo(8.0);
     }
 }

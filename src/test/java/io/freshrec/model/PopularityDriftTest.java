@@ -10,7 +10,8 @@ class PopularityDriftTest {
 
     @Test
     void shouldMeasureJensenShannonDivergenceInBits() {
-        assertThat(PopularityDrift.jensenShannon(Map.of(1L, 3, 2L, 1), Map.of(1L, 6, 2L, 2))).isZero();
+        assertThat(PopularityDrift.jensenShannon(Map.of(1L, 3, 2L, 1), Map.of(1L, 6, 2L, 2)))
+                .isZero();
         assertThat(PopularityDrift.jensenShannon(Map.of(1L, 5), Map.of(2L, 5))).isEqualTo(1.0);
         // P = (1/2, 1/2), Q = (1, 0): M = (3/4, 1/4); JS = (KL(P||M) + KL(Q||M)) / 2.
         double klP = 0.5 * log2(0.5 / 0.75) + 0.5 * log2(0.5 / 0.25);

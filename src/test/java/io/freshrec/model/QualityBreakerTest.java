@@ -119,14 +119,17 @@ class QualityBreakerTest {
     void shouldDoNothingWhenDisabled() {
         Settings off = new Settings(false, 0.5, 0, 1, 1000);
         for (long t = 0; t < 1000; t++) {
-            assertThat(breaker.observe(off, t, t < 500 ? 0.5 : 0.0, true, 0, true, t, t)).isEqualTo(Transition.NONE);
+            assertThat(breaker.observe(off, t, t < 500 ? 0.5 : 0.0, true, 0, true, t, t))
+                    .isEqualTo(Transition.NONE);
         }
         assertThat(breaker.baseline).isNaN();
     }
 
     @Test
     void shouldRejectSettingsOutOfRange() {
-        assertThatThrownBy(() -> new Settings(true, 1.5, 1000, 1, 1000)).hasMessageContaining("max drop must be between 0 and 1");
-        assertThatThrownBy(() -> new Settings(true, 0.5, -1, 1, 1000)).hasMessageContaining("hold must not be negative");
+        assertThatThrownBy(() -> new Settings(true, 1.5, 1000, 1, 1000))
+                .hasMessageContaining("max drop must be between 0 and 1");
+        assertThatThrownBy(() -> new Settings(true, 0.5, -1, 1, 1000))
+                .hasMessageContaining("hold must not be negative");
     }
 }

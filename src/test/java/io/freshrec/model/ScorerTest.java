@@ -3,10 +3,10 @@ package io.freshrec.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import java.util.Arrays;
 
 class ScorerTest {
 
@@ -102,8 +102,8 @@ class ScorerTest {
                 .item(12, 1);
         Scorer scorer = new Scorer(config(0.75, 5));
 
-        Recommendations result = scorer.recommend(42, history(new long[] {1, 2}, new double[] {2, 1}),
-                seen(1, 2, 12), model, T);
+        Recommendations result =
+                scorer.recommend(42, history(new long[] {1, 2}, new double[] {2, 1}), seen(1, 2, 12), model, T);
 
         assertThat(result.items).containsExactly(11L, 10L);
         assertThat(result.scores).containsExactly(new double[] {1.5, 1.0}, within(1e-12));
@@ -116,12 +116,11 @@ class ScorerTest {
     @Test
     void shouldUseCosineWhenTheExponentIsOneHalf() {
         // cosine: C / sqrt(N(j) N(c)) = 6 / sqrt(4 * 9) = 1, times interest 3
-        FixedModel model = new FixedModel()
-                .item(1, 4, new long[] {10}, new double[] {6})
-                .item(10, 9);
+        FixedModel model =
+                new FixedModel().item(1, 4, new long[] {10}, new double[] {6}).item(10, 9);
 
-        Recommendations result = new Scorer(config(0.5, 5))
-                .recommend(1, history(new long[] {1}, new double[] {3}), seen(1), model, T);
+        Recommendations result =
+                new Scorer(config(0.5, 5)).recommend(1, history(new long[] {1}, new double[] {3}), seen(1), model, T);
 
         assertThat(result.items).containsExactly(10L);
         assertThat(result.scores[0]).isCloseTo(3.0, within(1e-12));
@@ -129,9 +128,8 @@ class ScorerTest {
 
     @Test
     void shouldIgnoreCandidateNormAtExponentOneAndSourceNormAtZero() {
-        FixedModel model = new FixedModel()
-                .item(1, 4, new long[] {10}, new double[] {6})
-                .item(10, 9);
+        FixedModel model =
+                new FixedModel().item(1, 4, new long[] {10}, new double[] {6}).item(10, 9);
         UserHistory history = history(new long[] {1}, new double[] {1});
 
         assertThat(new Scorer(config(1.0, 5)).recommend(1, history, seen(1), model, T).scores[0])
@@ -148,8 +146,8 @@ class ScorerTest {
                 .item(30, 1)
                 .item(40, 1);
 
-        Recommendations result = new Scorer(config(0.5, 5))
-                .recommend(1, history(new long[] {1}, new double[] {1}), seen(1), model, T);
+        Recommendations result =
+                new Scorer(config(0.5, 5)).recommend(1, history(new long[] {1}, new double[] {1}), seen(1), model, T);
 
         assertThat(result.items).containsExactly(20L, 30L, 40L);
     }
@@ -185,9 +183,8 @@ class ScorerTest {
 
     @Test
     void shouldIgnoreHistoryItemsTheModelDoesNotKnow() {
-        FixedModel model = new FixedModel()
-                .item(1, 1, new long[] {5}, new double[] {2})
-                .item(5, 1);
+        FixedModel model =
+                new FixedModel().item(1, 1, new long[] {5}, new double[] {2}).item(5, 1);
 
         Recommendations result = new Scorer(config(0.5, 5))
                 .recommend(1, history(new long[] {99, 1}, new double[] {1, 1}), seen(1, 99), model, T);
@@ -204,8 +201,8 @@ class ScorerTest {
                 .item(11, 1)
                 .trending(new long[] {1, 11, 20, 21, 22, 23}, new double[] {9, 8, 7, 6, 5, 4});
 
-        Recommendations result = new Scorer(config(0.5, 5))
-                .recommend(1, history(new long[] {1}, new double[] {1}), seen(1), model, T);
+        Recommendations result =
+                new Scorer(config(0.5, 5)).recommend(1, history(new long[] {1}, new double[] {1}), seen(1), model, T);
 
         // Neighbours first; then trending minus the seen item 1 and the already listed 11.
         assertThat(result.items).containsExactly(10L, 11L, 20L, 21L, 22L);
@@ -215,12 +212,9 @@ class ScorerTest {
 
     @Test
     void shouldServeTrendingToAUserWithoutHistory() {
-        FixedModel model = new FixedModel()
-                .item(5, 1)
-                .trending(new long[] {5, 6, 7}, new double[] {3, 2, 1});
+        FixedModel model = new FixedModel().item(5, 1).trending(new long[] {5, 6, 7}, new double[] {3, 2, 1});
 
-        Recommendations result = new Scorer(config(0.5, 2))
-                .recommend(9, new UserHistory(), new SeenItems(), model, T);
+        Recommendations result = new Scorer(config(0.5, 2)).recommend(9, new UserHistory(), new SeenItems(), model, T);
 
         assertThat(result.items).containsExactly(5L, 6L);
         assertThat(result.fromTrending).isEqualTo(2);
@@ -250,8 +244,8 @@ class ScorerTest {
             model.item(item, 1);
         }
 
-        Recommendations result = new Scorer(config(0.5, 2))
-                .recommend(1, history(new long[] {1}, new double[] {1}), seen(1), model, T);
+        Recommendations result =
+                new Scorer(config(0.5, 2)).recommend(1, history(new long[] {1}, new double[] {1}), seen(1), model, T);
 
         assertThat(result.items).containsExactly(10L, 11L);
         assertThat(result.fromTrending).isZero();
@@ -277,9 +271,8 @@ class ScorerTest {
     void shouldHalveScoresAfterOneHistoryHalfLife() {
         ModelConfig config = config(0.5, 5);
         config.historyHalfLifeMs = 15 * MINUTE;
-        FixedModel model = new FixedModel()
-                .item(1, 4, new long[] {10}, new double[] {6})
-                .item(10, 9);
+        FixedModel model =
+                new FixedModel().item(1, 4, new long[] {10}, new double[] {6}).item(10, 9);
         UserHistory history = history(new long[] {1}, new double[] {3});
 
         double atEvent = new Scorer(config).recommend(1, history, seen(1), model, T).scores[0];
@@ -294,9 +287,8 @@ class ScorerTest {
         // C / (N(j)^a N(c)^(1-a)) is scale-free: decaying all three by the same factor cancels.
         ModelConfig config = config(0.75, 5);
         config.similarityHalfLifeMs = 10 * MINUTE;
-        FixedModel model = new FixedModel()
-                .item(1, 16, new long[] {10}, new double[] {12})
-                .item(10, 81);
+        FixedModel model =
+                new FixedModel().item(1, 16, new long[] {10}, new double[] {12}).item(10, 81);
         UserHistory history = history(new long[] {1}, new double[] {2});
 
         double later = new Scorer(config).recommend(1, history, seen(1), model, T + 25 * MINUTE).scores[0];
@@ -320,8 +312,8 @@ class ScorerTest {
         model.items.get(10L).trending = 4;
         model.items.get(20L).trending = 8;
 
-        Recommendations result = new Scorer(config)
-                .recommend(1, history(new long[] {1}, new double[] {1}), seen(1), model, T);
+        Recommendations result =
+                new Scorer(config).recommend(1, history(new long[] {1}, new double[] {1}), seen(1), model, T);
 
         assertThat(result.items).containsExactly(20L, 10L);
         assertThat(result.scores).containsExactly(new double[] {0.5, 0.45}, within(1e-12));

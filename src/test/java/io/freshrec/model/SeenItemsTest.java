@@ -87,7 +87,9 @@ class SeenItemsTest {
             if (expected.size() > limit) {
                 expected.removeFirst();
             }
-            assertThat(seen.items).containsExactly(expected.stream().mapToLong(Long::longValue).toArray());
+            assertThat(seen.items)
+                    .containsExactly(
+                            expected.stream().mapToLong(Long::longValue).toArray());
             for (long probe = 0; probe <= next; probe++) {
                 assertThat(seen.contains(probe)).isEqualTo(expected.contains(probe));
             }

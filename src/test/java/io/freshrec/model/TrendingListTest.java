@@ -9,9 +9,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class TrendingListTest {
 
@@ -100,11 +100,16 @@ class TrendingListTest {
             list.offer(item, total, T, capacity, H);
 
             List<Map.Entry<Long, Double>> expected = new ArrayList<>(totals.entrySet());
-            expected.sort(Comparator.<Map.Entry<Long, Double>>comparingDouble(Map.Entry::getValue).reversed()
+            expected.sort(Comparator.<Map.Entry<Long, Double>>comparingDouble(Map.Entry::getValue)
+                    .reversed()
                     .thenComparing(Map.Entry::getKey));
             expected = expected.subList(0, Math.min(capacity, expected.size()));
-            assertThat(list.items).containsExactly(expected.stream().mapToLong(Map.Entry::getKey).toArray());
-            assertThat(list.scores).containsExactly(expected.stream().mapToDouble(Map.Entry::getValue).toArray());
+            assertThat(list.items)
+                    .containsExactly(
+                            expected.stream().mapToLong(Map.Entry::getKey).toArray());
+            assertThat(list.scores)
+                    .containsExactly(
+                            expected.stream().mapToDouble(Map.Entry::getValue).toArray());
         }
     }
 

@@ -9,10 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.assertj.core.groups.Tuple;
 
 class UserHistoryTest {
 
@@ -93,8 +93,9 @@ class UserHistoryTest {
         // Another half-life: interest in 20 is 1.5, in 10 it is 0.5; 10 again with weight 1.
         history.apply(10, 1.0, T + 2 * H, config, sink);
 
-        assertThat(sink.pairs).extracting(Pair::item, Pair::other).containsExactly(
-                Tuple.tuple(10L, 20L), Tuple.tuple(20L, 10L));
+        assertThat(sink.pairs)
+                .extracting(Pair::item, Pair::other)
+                .containsExactly(Tuple.tuple(10L, 20L), Tuple.tuple(20L, 10L));
         assertThat(sink.pairs).allSatisfy(p -> assertThat(p.amount()).isCloseTo(1.5, within(1e-12)));
         assertThat(sink.items).hasSize(1);
         ItemUpdate update = sink.items.get(0);
@@ -144,14 +145,18 @@ class UserHistoryTest {
         history.apply(4, 1.0, T + 4, config, sink);
 
         assertThat(history.items).containsExactly(2L, 3L, 4L);
-        assertThat(sink.pairs).filteredOn(p -> p.item() == 4).extracting(Pair::other)
+        assertThat(sink.pairs)
+                .filteredOn(p -> p.item() == 4)
+                .extracting(Pair::other)
                 .containsExactlyInAnyOrder(1L, 2L, 3L);
         sink.clear();
 
         history.apply(5, 1.0, T + 5, config, sink);
 
         assertThat(history.items).containsExactly(3L, 4L, 5L);
-        assertThat(sink.pairs).filteredOn(p -> p.item() == 5).extracting(Pair::other)
+        assertThat(sink.pairs)
+                .filteredOn(p -> p.item() == 5)
+                .extracting(Pair::other)
                 .containsExactlyInAnyOrder(2L, 3L, 4L);
     }
 
@@ -258,8 +263,8 @@ class UserHistoryTest {
             }
             assertThat(forward.keySet()).isEqualTo(expectedPairs.keySet());
             assertThat(backward).isEqualTo(forward);
-            expectedPairs.forEach((other, amount) ->
-                    assertThat(forward.get(other)).isCloseTo(amount, within(1e-9 * amount)));
+            expectedPairs.forEach(
+                    (other, amount) -> assertThat(forward.get(other)).isCloseTo(amount, within(1e-9 * amount)));
             assertThat(sink.items).hasSize(1);
             assertThat(sink.items.get(0).item()).isEqualTo(item);
             assertThat(sink.items.get(0).weight()).isEqualTo(weight);
@@ -267,7 +272,10 @@ class UserHistoryTest {
                     .isCloseTo(after * after - before * before, within(1e-9 * after * after));
 
             assertThat(history.size()).isLessThanOrEqualTo(historyLength);
-            assertThat(history.items).containsExactly(expected.keySet().stream().mapToLong(Long::longValue).toArray());
+            assertThat(history.items)
+                    .containsExactly(expected.keySet().stream()
+                            .mapToLong(Long::longValue)
+                            .toArray());
             int i = 0;
             for (double[] entry : expected.values()) {
                 assertThat(history.weights[i]).isCloseTo(entry[0], within(1e-9 * entry[0]));

@@ -37,10 +37,11 @@ class InspectFixedSavepointTest {
         for (String line : Files.readAllLines(DIR.resolve("events.jsonl"), StandardCharsets.UTF_8)) {
             events.add(parser.parse(line, Long.MAX_VALUE / 2).interaction());
         }
-        ModelConfig config = FreshRecOptions.modelConfig(FlinkSettings.load(DIR, Map.of(), Path.of("").toAbsolutePath()));
+        ModelConfig config = FreshRecOptions.modelConfig(
+                FlinkSettings.load(DIR, Map.of(), Path.of("").toAbsolutePath()));
 
-        CliRun inspect = CliRun.of("inspect", DIR.resolve("savepoint").toString(), "--flink-conf", DIR.toString(), "--json",
-                "--top", "5");
+        CliRun inspect = CliRun.of(
+                "inspect", DIR.resolve("savepoint").toString(), "--flink-conf", DIR.toString(), "--json", "--top", "5");
         assertThat(inspect.code()).as(inspect.err()).isZero();
         assertThat(inspect.err()).contains("(heap; state restored after ");
         JsonNode figures = new ObjectMapper().readTree(inspect.out());
@@ -54,7 +55,8 @@ class InspectFixedSavepointTest {
         assertThat(figures.path("format").asText()).isEqualTo("CANONICAL");
         assertThat(figures.path("users").path("withHistory").asLong()).isEqualTo(users.size());
         // Every input event is either applied to a history or still waits for the watermark.
-        assertThat(figures.path("users").path("interactions").asLong() + figures.path("users").path("pendingEvents").asLong())
+        assertThat(figures.path("users").path("interactions").asLong()
+                        + figures.path("users").path("pendingEvents").asLong())
                 .isEqualTo(events.size());
         assertThat(figures.path("items").path("total").asLong()).isEqualTo(items.size());
         assertThat(figures.path("items").path("expired").asLong()).isZero();

@@ -23,18 +23,25 @@ final class PopularityHead {
         Map<Long, Double> popularity = new HashMap<>();
         for (Interaction event : events) {
             if (event.timestamp < at) {
-                popularity.merge(event.itemId, config.weights.weightOf(event) * Decay.factor(at - event.timestamp,
-                        config.trendingHalfLifeMs), Double::sum);
+                popularity.merge(
+                        event.itemId,
+                        config.weights.weightOf(event) * Decay.factor(at - event.timestamp, config.trendingHalfLifeMs),
+                        Double::sum);
             }
         }
         List<Entry<Long, Double>> ranked = new ArrayList<>(popularity.entrySet());
-        ranked.sort(Comparator.<Entry<Long, Double>>comparingDouble(e -> -e.getValue()).thenComparingLong(Entry::getKey));
+        ranked.sort(Comparator.<Entry<Long, Double>>comparingDouble(e -> -e.getValue())
+                .thenComparingLong(Entry::getKey));
         assertThat(head).hasSize(length);
         for (int i = 0; i < length; i++) {
             double expected = ranked.get(i).getValue();
-            assertThat(head.get(i).path("popularity").asDouble()).as("popularity %d", i).isCloseTo(expected, within(1e-9 * expected));
+            assertThat(head.get(i).path("popularity").asDouble())
+                    .as("popularity %d", i)
+                    .isCloseTo(expected, within(1e-9 * expected));
             // Only an exact tie may swap items.
-            assertThat(popularity.get(head.get(i).path("item").asLong())).as("item %d", i).isCloseTo(expected, within(1e-9 * expected));
+            assertThat(popularity.get(head.get(i).path("item").asLong()))
+                    .as("item %d", i)
+                    .isCloseTo(expected, within(1e-9 * expected));
         }
     }
 }

@@ -63,7 +63,8 @@ class SavepointExportTest {
     private static final int PROXY_PORT = 9369;
     private static final long START = 1_704_067_200_000L;
     private static final int EVENTS = 1500;
-    private static final SyntheticInteractions WORLD = new SyntheticInteractions(13, 60, 120, 6, START, 20, 20_000, 20, 0.0);
+    private static final SyntheticInteractions WORLD =
+            new SyntheticInteractions(13, 60, 120, 6, START, 20, 20_000, 20, 0.0);
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -101,6 +102,7 @@ class SavepointExportTest {
     private static ModelConfig config;
     /** Every user's list as the job served it, looked up through queryable state. */
     private static Map<Long, Recommendations> served;
+
     private static String canonical;
     private static String nativeSavepoint;
     private static Path registry;
@@ -115,7 +117,8 @@ class SavepointExportTest {
         }
         flinkConf = Files.createDirectories(work.resolve("conf"));
         StringBuilder yaml = new StringBuilder();
-        SETTINGS.forEach((key, value) -> yaml.append(key).append(": ").append(value).append('\n'));
+        SETTINGS.forEach(
+                (key, value) -> yaml.append(key).append(": ").append(value).append('\n'));
         Files.writeString(flinkConf.resolve("config.yaml"), yaml);
         Configuration settings = FlinkSettings.load(flinkConf, Map.of(), work);
         config = FreshRecOptions.modelConfig(settings);
@@ -124,21 +127,30 @@ class SavepointExportTest {
         }
         reference = new ReferenceModel(config, INPUT);
 
-        FreshRecJob job = new FreshRecJob(settings, InteractionSource.generator(WORLD, EVENTS, 0, false, true),
-                new CollectingSink<DeadLetter>("export-dead-letters"), null);
+        FreshRecJob job = new FreshRecJob(
+                settings,
+                InteractionSource.generator(WORLD, EVENTS, 0, false, true),
+                new CollectingSink<DeadLetter>("export-dead-letters"),
+                null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         // As in flink-conf/config.yaml: compressed snapshots (Snappy).
         env.configure(Configuration.fromMap(Map.of(ExecutionOptions.SNAPSHOT_COMPRESSION.key(), "true")));
         job.build(env);
         JobClient running = env.executeAsync(FreshRecJob.JOB_NAME);
-        try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT, URI.create("http://localhost:1"),
-                running.getJobID(), Duration.ofSeconds(30))) {
+        try (RecommendationClient lookups = new RecommendationClient(
+                "localhost",
+                PROXY_PORT,
+                URI.create("http://localhost:1"),
+                running.getJobID(),
+                Duration.ofSeconds(30))) {
             // The input has ended: every list is scored with the final model, as the independent computation says.
-            served = awaitLists(lookups, reference, user -> reference.recommend(user, Long.MAX_VALUE), Duration.ofSeconds(120));
+            served = awaitLists(
+                    lookups, reference, user -> reference.recommend(user, Long.MAX_VALUE), Duration.ofSeconds(120));
         }
         Path savepoints = work.resolve("savepoints");
-        nativeSavepoint = running.triggerSavepoint(savepoints.toUri().toString(), SavepointFormatType.NATIVE).get(60, TimeUnit.SECONDS);
+        nativeSavepoint = running.triggerSavepoint(savepoints.toUri().toString(), SavepointFormatType.NATIVE)
+                .get(60, TimeUnit.SECONDS);
         canonical = running.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(60, TimeUnit.SECONDS);
 
@@ -146,7 +158,8 @@ class SavepointExportTest {
         VersionRecord version = new VersionRecord();
         version.kind = VersionRecord.MANUAL;
         version.savepoint = canonical;
-        version.programArgs = List.of("--events", String.valueOf(EVENTS), "--keep-running", "--flink-conf", flinkConf.toString());
+        version.programArgs =
+                List.of("--events", String.valueOf(EVENTS), "--keep-running", "--flink-conf", flinkConf.toString());
         new VersionRegistry(work.resolve("versions")).add(version);
         registry = work.resolve("versions");
     }
@@ -163,12 +176,19 @@ class SavepointExportTest {
         Path out = work.resolve("export-v1");
         CliRun export = CliRun.of("export", "v1", "--registry", registry.toString(), "--out", out.toString());
         assertThat(export.code()).as(export.err()).isZero();
-        assertThat(export.out()).startsWith("Exported model v").contains("of v1: ").contains("users")
-                .contains(String.format("%d of %d served lists were computed with v", reference.users().size(), reference.users().size()))
+        assertThat(export.out())
+                .startsWith("Exported model v")
+                .contains("of v1: ")
+                .contains("users")
+                .contains(String.format(
+                        "%d of %d served lists were computed with v",
+                        reference.users().size(), reference.users().size()))
                 .contains("the job arguments recorded with v1");
         // Progress on stderr; a canonical savepoint is restored into the heap unless asked otherwise.
-        assertThat(export.err()).contains("Exporting v1 (" + canonical + ")").containsPattern("read [\\d,]+ items, [\\d,]+ served users in "
-                + "[\\d.]+ s \\(heap; state restored after [\\d.]+ s\\)");
+        assertThat(export.err())
+                .contains("Exporting v1 (" + canonical + ")")
+                .containsPattern("read [\\d,]+ items, [\\d,]+ served users in "
+                        + "[\\d.]+ s \\(heap; state restored after [\\d.]+ s\\)");
         assertServesAsTheJob(out, canonical);
     }
 
@@ -176,7 +196,8 @@ class SavepointExportTest {
     void shouldExportANativeSavepointGivenByPathWithTheSettingsOfFlinkConf() throws Exception {
         runTheJobAndSavepointIt();
         Path out = work.resolve("export-native");
-        CliRun export = CliRun.of("export", nativeSavepoint, "--out", out.toString(), "--flink-conf", flinkConf.toString());
+        CliRun export =
+                CliRun.of("export", nativeSavepoint, "--out", out.toString(), "--flink-conf", flinkConf.toString());
         assertThat(export.code()).as(export.err()).isZero();
         assertThat(export.out()).contains("of the savepoint: ");
         // A native RocksDB savepoint can only be restored into RocksDB.
@@ -194,7 +215,8 @@ class SavepointExportTest {
         assertThat(manifest.servedUsers).isEqualTo(reference.users().size());
         assertThat(manifest.servedWithThisVersion).isEqualTo(reference.users().size());
         long version = served.values().iterator().next().modelVersion;
-        assertThat(served.values()).allSatisfy(list -> assertThat(list.modelVersion).isEqualTo(version));
+        assertThat(served.values())
+                .allSatisfy(list -> assertThat(list.modelVersion).isEqualTo(version));
         assertThat(manifest.modelVersion).isEqualTo(version);
 
         FreshRecServable servable = FreshRecServable.load(out);
@@ -224,7 +246,9 @@ class SavepointExportTest {
             }
             // The same scoring code on the same numbers: identical lists, to the last bit of every score.
             assertThat(ids).as("items of user %d", user).containsExactly(live.items);
-            assertThat(((DenseVector) row.get(scoresColumn)).values).as("scores of user %d", user).containsExactly(live.scores);
+            assertThat(((DenseVector) row.get(scoresColumn)).values)
+                    .as("scores of user %d", user)
+                    .containsExactly(live.scores);
             if (live.fromTrending < live.items.length) {
                 withNeighbours++;
             }
@@ -242,9 +266,20 @@ class SavepointExportTest {
     void shouldInspectTheFiguresOfAnIndependentCountOfTheInput() throws Exception {
         runTheJobAndSavepointIt();
         // Canonical, restored into RocksDB on request (for savepoints larger than the heap).
-        CliRun inspect = CliRun.of("inspect", "v1", "--registry", registry.toString(), "--json", "--top", "5", "--reader-backend", "rocksdb");
+        CliRun inspect = CliRun.of(
+                "inspect",
+                "v1",
+                "--registry",
+                registry.toString(),
+                "--json",
+                "--top",
+                "5",
+                "--reader-backend",
+                "rocksdb");
         assertThat(inspect.code()).as(inspect.err()).isZero();
-        assertThat(inspect.err()).containsPattern("read [\\d,]+ user histories, [\\d,]+ items, [\\d,]+ served users in [\\d.]+ s \\(RocksDB; ");
+        assertThat(inspect.err())
+                .containsPattern(
+                        "read [\\d,]+ user histories, [\\d,]+ items, [\\d,]+ served users in [\\d.]+ s \\(RocksDB; ");
         JsonNode figures = new ObjectMapper().readTree(inspect.out());
 
         Set<Long> users = new HashSet<>();
@@ -272,18 +307,28 @@ class SavepointExportTest {
         assertThat(figures.path("state").path("bytesPerUser").asDouble()).isPositive();
 
         // Popularity: every event's weight, decayed to the head's time, summed per item.
-        PopularityHead.assertHead(figures.path("popularityHead"), INPUT, config, figures.path("popularityAt").asLong(), 5);
+        PopularityHead.assertHead(
+                figures.path("popularityHead"),
+                INPUT,
+                config,
+                figures.path("popularityAt").asLong(),
+                5);
 
         // The native savepoint, as text: the same counts.
         CliRun text = CliRun.of("inspect", nativeSavepoint, "--flink-conf", flinkConf.toString());
         assertThat(text.code()).as(text.err()).isZero();
-        assertThat(text.out()).contains("(NATIVE, checkpoint ")
+        assertThat(text.out())
+                .contains("(NATIVE, checkpoint ")
                 .contains(String.format("Users:  %d with histories", users.size()))
                 .contains(String.format("from %,d interactions", EVENTS))
                 .contains(String.format("Items:  %d (%d live, 0 expired", lastTime.size(), lastTime.size()))
                 .contains("Model:  version v" + version + ", items as of ")
                 .contains("Popularity head");
-        assertThat(text.out().lines().filter(line -> line.matches(" +\\d+\\. item \\d+ +\\d+\\.\\d{3}")).count()).isEqualTo(10);
+        assertThat(text.out()
+                        .lines()
+                        .filter(line -> line.matches(" +\\d+\\. item \\d+ +\\d+\\.\\d{3}"))
+                        .count())
+                .isEqualTo(10);
     }
 
     @Test
@@ -292,10 +337,12 @@ class SavepointExportTest {
         Path missing = work.resolve("no-such-savepoint");
         CliRun none = CliRun.of("inspect", missing.toString());
         assertThat(none.code()).isEqualTo(1);
-        assertThat(none.err().trim()).isEqualTo("freshrec: no savepoint at " + missing + " (no such file or directory)");
+        assertThat(none.err().trim())
+                .isEqualTo("freshrec: no savepoint at " + missing + " (no such file or directory)");
 
         Path empty = Files.createDirectories(work.resolve("empty-dir"));
-        CliRun noMetadata = CliRun.of("export", empty.toString(), "--out", work.resolve("never").toString());
+        CliRun noMetadata = CliRun.of(
+                "export", empty.toString(), "--out", work.resolve("never").toString());
         assertThat(noMetadata.code()).isEqualTo(1);
         assertThat(noMetadata.err().trim()).isEqualTo("freshrec: no savepoint at " + empty + " (no _metadata there)");
 
@@ -308,14 +355,16 @@ class SavepointExportTest {
 
         CliRun unknown = CliRun.of("inspect", "v9", "--registry", registry.toString());
         assertThat(unknown.code()).isEqualTo(1);
-        assertThat(unknown.err().trim()).isEqualTo("freshrec: 'v9' is neither a savepoint path nor a version in "
-                + registry.resolve("versions.json") + " (known: v1)");
+        assertThat(unknown.err().trim())
+                .isEqualTo("freshrec: 'v9' is neither a savepoint path nor a version in "
+                        + registry.resolve("versions.json") + " (known: v1)");
 
         Path occupied = Files.createDirectories(work.resolve("occupied"));
         Files.writeString(occupied.resolve("something"), "x");
         CliRun notEmpty = CliRun.of("export", "v1", "--registry", registry.toString(), "--out", occupied.toString());
         assertThat(notEmpty.code()).isEqualTo(1);
-        assertThat(notEmpty.err().trim()).isEqualTo("freshrec: --out " + occupied + " is not empty (export into a new or empty directory)");
+        assertThat(notEmpty.err().trim())
+                .isEqualTo("freshrec: --out " + occupied + " is not empty (export into a new or empty directory)");
 
         CliRun badTop = CliRun.of("inspect", "v1", "--registry", registry.toString(), "--top", "0");
         assertThat(badTop.code()).isEqualTo(2);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.freshrec.events.DeadLetter;
+import io.freshrec.events.EventType;
 import io.freshrec.events.InputFormat;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
@@ -28,12 +29,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -44,11 +49,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import io.freshrec.events.EventType;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.TreeMap;
-import java.util.function.ToLongFunction;
 
 /**
  * Warm start: {@code bootstrap} learns from the first part of a dataset, the streaming job starts from its
@@ -102,8 +102,12 @@ class BootstrapTest {
         events.sort(Comparator.comparingLong(event -> event.timestamp));
         // Expiry of a user or item that comes back about one time-to-live later depends on how far the watermark
         // has moved when the comeback arrives, which differs between any two runs, live or not: this world has none.
-        assertThat(comebacks(userEventTimes(events), userTtl)).as("users back after a pause of a time-to-live").isEmpty();
-        assertThat(comebacks(itemUpdateTimes(events, 8), itemTtl)).as("items updated after a pause of a time-to-live").isEmpty();
+        assertThat(comebacks(userEventTimes(events), userTtl))
+                .as("users back after a pause of a time-to-live")
+                .isEmpty();
+        assertThat(comebacks(itemUpdateTimes(events, 8), itemTtl))
+                .as("items updated after a pause of a time-to-live")
+                .isEmpty();
         List<String> records = new ArrayList<>();
         events.forEach(event -> records.add(InteractionParser.toJson(event)));
         Map<String, String> settings = new LinkedHashMap<>();
@@ -118,16 +122,23 @@ class BootstrapTest {
 
         Outcome outcome = bootstrapAndCompare(records, InputFormat.JSON_LINES, null, split, settings);
 
-        long learned = outcome.live.values().stream().filter(text -> text.startsWith("items") && !text.contains(" trending 10 "))
+        long learned = outcome.live.values().stream()
+                .filter(text -> text.startsWith("items") && !text.contains(" trending 10 "))
                 .count();
         assertThat(learned).as("users served learned neighbours").isGreaterThan(40);
         long cohortLast = lastEventTimes(outcome.history, Line::user).get(COHORT_USERS);
-        assertThat(cohortLast + userTtl).as("the cohort expires after the split").isGreaterThan(split);
+        assertThat(cohortLast + userTtl)
+                .as("the cohort expires after the split")
+                .isGreaterThan(split);
         for (long user = COHORT_USERS; user < COHORT_USERS + 4; user++) {
-            assertThat(outcome.live.get("user " + user)).as("cohort user %d expired", user).isEqualTo("absent");
+            assertThat(outcome.live.get("user " + user))
+                    .as("cohort user %d expired", user)
+                    .isEqualTo("absent");
         }
         for (long item = COHORT_ITEMS; item < COHORT_ITEMS + 6; item++) {
-            assertThat(outcome.live.get("item " + item)).as("cohort item %d expired, its norm kept", item).startsWith("neighbours [] ");
+            assertThat(outcome.live.get("item " + item))
+                    .as("cohort item %d expired, its norm kept", item)
+                    .startsWith("neighbours [] ");
         }
     }
 
@@ -148,15 +159,19 @@ class BootstrapTest {
         Outcome outcome = bootstrapAndCompare(slice, InputFormat.MOVIELENS_CSV, header, split, settings);
 
         assertThat(outcome.history).hasSizeBetween(1800, 2000);
-        assertThat(outcome.live.values().stream().filter(text -> text.startsWith("items")).count()).isGreaterThan(50);
+        assertThat(outcome.live.values().stream()
+                        .filter(text -> text.startsWith("items"))
+                        .count())
+                .isGreaterThan(50);
     }
 
     /**
      * Runs the whole input live, bootstraps from the records before {@code split} with the real command, runs
      * the rest from the bootstrap savepoint, and asserts that both answer every lookup identically.
      */
-    private Outcome bootstrapAndCompare(List<String> records, InputFormat format, String header, long split,
-            Map<String, String> settings) throws Exception {
+    private Outcome bootstrapAndCompare(
+            List<String> records, InputFormat format, String header, long split, Map<String, String> settings)
+            throws Exception {
         InteractionParser parser = new InteractionParser(format);
         List<Line> all = new ArrayList<>();
         for (String record : records) {
@@ -176,28 +191,53 @@ class BootstrapTest {
         long end = all.stream().mapToLong(Line::time).max().orElseThrow();
         Set<Long> users = ids(all, Line::user);
         Set<Long> items = ids(all, Line::item);
-        Configuration jobSettings = FlinkSettings.load(Path.of("flink-conf"), settings, Path.of("").toAbsolutePath());
+        Configuration jobSettings =
+                FlinkSettings.load(Path.of("flink-conf"), settings, Path.of("").toAbsolutePath());
 
         long started = System.nanoTime();
         Map<String, String> live = runAndRead(jobSettings, allFile, format, end, all.size(), null, users, items);
         long lived = System.nanoTime();
 
-        List<String> command = new ArrayList<>(List.of("bootstrap", "--input", historyFile.toString(), "--out",
-                work.resolve("savepoints").toString(), "--registry", work.resolve("registry").toString(), "--progress", "2s",
-                "-D", "io.tmp.dirs=" + work.resolve("tmp"), "-D", "metrics.fetcher.update-interval=500"));
+        List<String> command = new ArrayList<>(List.of(
+                "bootstrap",
+                "--input",
+                historyFile.toString(),
+                "--out",
+                work.resolve("savepoints").toString(),
+                "--registry",
+                work.resolve("registry").toString(),
+                "--progress",
+                "2s",
+                "-D",
+                "io.tmp.dirs=" + work.resolve("tmp"),
+                "-D",
+                "metrics.fetcher.update-interval=500"));
         settings.forEach((key, value) -> command.addAll(List.of("-D", key + "=" + value)));
         CliRun bootstrap = CliRun.of(command.toArray(String[]::new));
-        assertThat(bootstrap.code()).as(bootstrap.out() + "\n" + bootstrap.err()).isZero();
-        assertThat(bootstrap.out()).contains("Version v1 (bootstrap): file:", "java -jar target/freshrec.jar run --from v1 ");
-        VersionRecord version = new VersionRegistry(work.resolve("registry")).find("v1").orElseThrow();
+        assertThat(bootstrap.code())
+                .as(bootstrap.out() + "\n" + bootstrap.err())
+                .isZero();
+        assertThat(bootstrap.out())
+                .contains("Version v1 (bootstrap): file:", "java -jar target/freshrec.jar run --from v1 ");
+        VersionRecord version =
+                new VersionRegistry(work.resolve("registry")).find("v1").orElseThrow();
         assertThat(version.kind).isEqualTo(VersionRecord.BOOTSTRAP);
         assertThat(version.events).isEqualTo(history.size());
 
         long bootstrapped = System.nanoTime();
-        Map<String, String> warm = runAndRead(jobSettings, restFile, format, end, rest.size(), version.savepoint, users, items);
-        System.out.printf("%s: %d events (%d history, %d rest), %d lookups compared; live job %.1f s, bootstrap %.1f s, "
-                        + "warm-started job %.1f s%n", format, all.size(), history.size(), rest.size(), live.size(),
-                (lived - started) / 1e9, (bootstrapped - lived) / 1e9, (System.nanoTime() - bootstrapped) / 1e9);
+        Map<String, String> warm =
+                runAndRead(jobSettings, restFile, format, end, rest.size(), version.savepoint, users, items);
+        System.out.printf(
+                "%s: %d events (%d history, %d rest), %d lookups compared; live job %.1f s, bootstrap %.1f s, "
+                        + "warm-started job %.1f s%n",
+                format,
+                all.size(),
+                history.size(),
+                rest.size(),
+                live.size(),
+                (lived - started) / 1e9,
+                (bootstrapped - lived) / 1e9,
+                (System.nanoTime() - bootstrapped) / 1e9);
 
         List<String> differences = new ArrayList<>();
         for (Map.Entry<String, String> entry : live.entrySet()) {
@@ -205,19 +245,32 @@ class BootstrapTest {
                 differences.add(entry.getKey() + ": live " + entry.getValue() + " | warm " + warm.get(entry.getKey()));
             }
         }
-        assertThat(differences).as("lookups that differ between the live job and the warm-started one (of %d)", live.size())
+        assertThat(differences)
+                .as("lookups that differ between the live job and the warm-started one (of %d)", live.size())
                 .isEmpty();
         assertThat(warm).hasSameSizeAs(live);
         return new Outcome(live, warm, history, rest);
     }
 
     /** Runs the job on {@code input} (from {@code savepoint} if given) until it has applied everything; its lookups. */
-    private Map<String, String> runAndRead(Configuration settings, Path input, InputFormat format, long end, int expectedLists,
-            String savepoint, Set<Long> users, Set<Long> items) throws Exception {
-        CollectingSink<Recommendations> served = new CollectingSink<>("bootstrap-test-served-" + input.getFileName() + "-" + end);
-        FreshRecJob job = new FreshRecJob(settings,
-                InteractionSource.replayTo(input, format, end, settings.get(FreshRecOptions.OUT_OF_ORDERNESS), "source-test"),
-                new CollectingSink<DeadLetter>("bootstrap-test-dead-letters"), served);
+    private Map<String, String> runAndRead(
+            Configuration settings,
+            Path input,
+            InputFormat format,
+            long end,
+            int expectedLists,
+            String savepoint,
+            Set<Long> users,
+            Set<Long> items)
+            throws Exception {
+        CollectingSink<Recommendations> served =
+                new CollectingSink<>("bootstrap-test-served-" + input.getFileName() + "-" + end);
+        FreshRecJob job = new FreshRecJob(
+                settings,
+                InteractionSource.replayTo(
+                        input, format, end, settings.get(FreshRecOptions.OUT_OF_ORDERNESS), "source-test"),
+                new CollectingSink<DeadLetter>("bootstrap-test-dead-letters"),
+                served);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         job.build(env);
@@ -228,11 +281,20 @@ class BootstrapTest {
         }
         JobClient client = env.executeAsync(graph);
         Configuration clientConf = CLUSTER.getClientConfiguration();
-        FlinkRest rest = new FlinkRest(URI.create("http://" + clientConf.get(RestOptions.ADDRESS) + ":" + clientConf.get(RestOptions.PORT)));
-        try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT, URI.create("http://localhost:1"),
-                client.getJobID(), Duration.ofSeconds(30))) {
-            return ModelLookups.awaitFinal(lookups, rest, client.getJobID().toHexString(), () -> served.received().size(),
-                    expectedLists, end, users, items, Duration.ofMinutes(3));
+        FlinkRest rest = new FlinkRest(
+                URI.create("http://" + clientConf.get(RestOptions.ADDRESS) + ":" + clientConf.get(RestOptions.PORT)));
+        try (RecommendationClient lookups = new RecommendationClient(
+                "localhost", PROXY_PORT, URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(30))) {
+            return ModelLookups.awaitFinal(
+                    lookups,
+                    rest,
+                    client.getJobID().toHexString(),
+                    () -> served.received().size(),
+                    expectedLists,
+                    end,
+                    users,
+                    items,
+                    Duration.ofMinutes(3));
         } finally {
             client.cancel().get(60, TimeUnit.SECONDS);
         }
@@ -261,7 +323,8 @@ class BootstrapTest {
 
     private static Map<Long, List<Long>> userEventTimes(List<Interaction> events) {
         Map<Long, List<Long>> times = new TreeMap<>();
-        events.forEach(event -> times.computeIfAbsent(event.userId, user -> new ArrayList<>()).add(event.timestamp));
+        events.forEach(event ->
+                times.computeIfAbsent(event.userId, user -> new ArrayList<>()).add(event.timestamp));
         return times;
     }
 
@@ -274,7 +337,8 @@ class BootstrapTest {
         Map<Long, LinkedHashSet<Long>> histories = new HashMap<>();
         for (Interaction event : events) {
             LinkedHashSet<Long> history = histories.computeIfAbsent(event.userId, user -> new LinkedHashSet<>());
-            history.forEach(item -> times.computeIfAbsent(item, i -> new ArrayList<>()).add(event.timestamp));
+            history.forEach(
+                    item -> times.computeIfAbsent(item, i -> new ArrayList<>()).add(event.timestamp));
             times.computeIfAbsent(event.itemId, i -> new ArrayList<>()).add(event.timestamp);
             if (!history.remove(event.itemId) && history.size() >= historyLength) {
                 history.remove(history.iterator().next());

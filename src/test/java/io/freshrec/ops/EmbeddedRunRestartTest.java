@@ -34,12 +34,26 @@ class EmbeddedRunRestartTest {
 
     @Test
     void shouldCountTheFailuresTheJobRecoveredFromAndSayTheTotalsArePartial() throws Exception {
-        Configuration conf = FlinkSettings.load(Path.of("flink-conf"), Map.of(
-                "rest.port", "33020", "queryable-state.proxy.ports", "33021", "queryable-state.server.ports", "33022",
-                "metrics.reporter.prom.port", "33023",
-                "execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString(),
-                "execution.checkpointing.interval", "500 ms", "execution.checkpointing.min-pause", "100 ms",
-                "io.tmp.dirs", work.resolve("tmp").toString()), Path.of("").toAbsolutePath());
+        Configuration conf = FlinkSettings.load(
+                Path.of("flink-conf"),
+                Map.of(
+                        "rest.port",
+                        "33020",
+                        "queryable-state.proxy.ports",
+                        "33021",
+                        "queryable-state.server.ports",
+                        "33022",
+                        "metrics.reporter.prom.port",
+                        "33023",
+                        "execution.checkpointing.dir",
+                        work.resolve("checkpoints").toUri().toString(),
+                        "execution.checkpointing.interval",
+                        "500 ms",
+                        "execution.checkpointing.min-pause",
+                        "100 ms",
+                        "io.tmp.dirs",
+                        work.resolve("tmp").toString()),
+                Path.of("").toAbsolutePath());
         SyntheticInteractions world = SyntheticInteractions.defaults(7, 200, 100, 10_000, 1_700_000_000_000L);
         GeneratorFunction<Long, String> lines = n -> {
             if (n == FAIL_AT && FAILED.compareAndSet(false, true)) {
@@ -49,7 +63,9 @@ class EmbeddedRunRestartTest {
         };
         InteractionSource source = new InteractionSource(
                 new SequenceSource<>(lines, EVENTS, RateLimiterStrategy.perSecond(2000), false, Types.STRING),
-                InteractionSource.GENERATOR, 1, InputFormat.JSON_LINES);
+                InteractionSource.GENERATOR,
+                1,
+                InputFormat.JSON_LINES);
         StringWriter text = new StringWriter();
 
         EmbeddedRun.Summary summary = new EmbeddedRun(conf, source, work.resolve("dead-letters"), new PrintWriter(text))
@@ -58,8 +74,10 @@ class EmbeddedRunRestartTest {
         assertThat(FAILED).as("the failure was thrown").isTrue();
         assertThat(summary.restarts).as(text.toString()).isEqualTo(1);
         assertThat(summary.firstFailure).contains("injected failure at record " + FAIL_AT);
-        assertThat(text.toString()).contains("Finished (FINISHED)")
+        assertThat(text.toString())
+                .contains("Finished (FINISHED)")
                 .contains("The job recovered from 1 failure(s) (the first: ")
-                .contains("these totals count the events after its last restore from a checkpoint, not the whole input");
+                .contains(
+                        "these totals count the events after its last restore from a checkpoint, not the whole input");
     }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and nothing started. (Starting a real cluster is StandaloneClusterE2ETest's job, in the cluster-e2e profile.)
  */
 class FlinkClusterScriptTest {
-    private static final Path SCRIPT = Path.of("src/main/scripts/flink-cluster.sh").toAbsolutePath();
+    private static final Path SCRIPT =
+            Path.of("src/main/scripts/flink-cluster.sh").toAbsolutePath();
 
     @TempDir
     Path dir;
@@ -39,7 +40,9 @@ class FlinkClusterScriptTest {
         builder.environment().putAll(env);
         Process process = builder.start();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the script ended").isTrue();
-        return new Result(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+        return new Result(
+                process.exitValue(),
+                new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
                 new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
@@ -50,13 +53,21 @@ class FlinkClusterScriptTest {
 
     @Test
     void shouldAnswerBadInputWithOneLineAndStartNothing() throws Exception {
-        assertOneLine(script(Map.of(), "start", "-D", "taskmanager.numberOfTaskSlots"), 1,
+        assertOneLine(
+                script(Map.of(), "start", "-D", "taskmanager.numberOfTaskSlots"),
+                1,
                 "flink-cluster: -D needs key=value, not 'taskmanager.numberOfTaskSlots'");
-        assertOneLine(script(Map.of(), "start", "--slots", "4"), 1,
+        assertOneLine(
+                script(Map.of(), "start", "--slots", "4"),
+                1,
                 "flink-cluster: unknown argument '--slots' (start takes -D key=value)");
-        assertOneLine(script(Map.of("FRESHREC_CLUSTER_REST_PORT", "http"), "status"), 1,
+        assertOneLine(
+                script(Map.of("FRESHREC_CLUSTER_REST_PORT", "http"), "status"),
+                1,
                 "flink-cluster: bad port 'http' (FRESHREC_CLUSTER_*_PORT*)");
-        assertOneLine(script(Map.of("FRESHREC_CLUSTER_QS_PROXY_PORT", "70000"), "start"), 1,
+        assertOneLine(
+                script(Map.of("FRESHREC_CLUSTER_QS_PROXY_PORT", "70000"), "start"),
+                1,
                 "flink-cluster: bad port '70000' (FRESHREC_CLUSTER_*_PORT*)");
         assertOneLine(script(Map.of(), "kill-taskmanager", "x"), 1, "flink-cluster: bad TaskManager number 'x'");
         assertThat(dir.resolve("cluster")).doesNotExist();
@@ -65,7 +76,9 @@ class FlinkClusterScriptTest {
     @Test
     void shouldRefuseABusyPortBeforeCollectingAnything() throws Exception {
         try (ServerSocket busy = new ServerSocket(29071, 1, InetAddress.getLoopbackAddress())) {
-            assertOneLine(script(Map.of(), "start"), 1,
+            assertOneLine(
+                    script(Map.of(), "start"),
+                    1,
                     "flink-cluster: port 29071 on 127.0.0.1 is in use (another cluster?); pick others with FRESHREC_CLUSTER_*PORT*");
         }
         assertThat(dir.resolve("cluster")).doesNotExist();
@@ -78,8 +91,11 @@ class FlinkClusterScriptTest {
         assertThat(status.out).isEqualTo("The cluster is not running (" + dir.resolve("cluster") + ").\n");
         assertOneLine(script(Map.of(), "kill-taskmanager"), 1, "flink-cluster: no TaskManager is running");
         assertOneLine(script(Map.of(), "kill-taskmanager", "3"), 1, "flink-cluster: TaskManager 3 is not running");
-        assertOneLine(script(Map.of(), "start-taskmanager"), 1, "flink-cluster: the cluster is not running (start it first)");
-        assertOneLine(script(Map.of(), "logs"), 1,
+        assertOneLine(
+                script(Map.of(), "start-taskmanager"), 1, "flink-cluster: the cluster is not running (start it first)");
+        assertOneLine(
+                script(Map.of(), "logs"),
+                1,
                 "flink-cluster: no logs in " + dir.resolve("cluster/log") + " (the cluster never started here)");
         Result stop = script(Map.of(), "stop");
         assertThat(stop.code).isZero();
@@ -88,15 +104,21 @@ class FlinkClusterScriptTest {
 
     @Test
     void shouldBeExecutableAsCheckedIn() {
-        assertThat(Files.isExecutable(SCRIPT)).as("%s is executable (users run it directly)", SCRIPT).isTrue();
+        assertThat(Files.isExecutable(SCRIPT))
+                .as("%s is executable (users run it directly)", SCRIPT)
+                .isTrue();
     }
 
     @Test
     void shouldPrintItsUsageForAnUnknownCommand() throws Exception {
         Result usage = script(Map.of(), "restart");
         assertThat(usage.code).isEqualTo(2);
-        assertThat(usage.out).startsWith("A local standalone Flink session cluster")
-                .contains("flink-cluster.sh start [-D key=value ...]", "kill-taskmanager [N]", "FRESHREC_CLUSTER_REST_PORT [28081]")
+        assertThat(usage.out)
+                .startsWith("A local standalone Flink session cluster")
+                .contains(
+                        "flink-cluster.sh start [-D key=value ...]",
+                        "kill-taskmanager [N]",
+                        "FRESHREC_CLUSTER_REST_PORT [28081]")
                 .doesNotContain("set -euo pipefail");
     }
 

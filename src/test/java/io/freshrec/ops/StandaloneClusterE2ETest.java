@@ -53,12 +53,13 @@ class StandaloneClusterE2ETest {
     private static final Path CLUSTER = WORK.resolve("flink-cluster");
     private static final Path REGISTRY = WORK.resolve("versions");
     private static final Path JAR = Path.of("target/freshrec.jar").toAbsolutePath();
-    private static final Path SCRIPT = Path.of("src/main/scripts/flink-cluster.sh").toAbsolutePath();
+    private static final Path SCRIPT =
+            Path.of("src/main/scripts/flink-cluster.sh").toAbsolutePath();
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(4);
 
     private static final int USERS = 150;
-    private static final List<String> GENERATOR = List.of("--rate", "0", "--users", String.valueOf(USERS), "--items", "300",
-            "--bad-rate", "0");
+    private static final List<String> GENERATOR =
+            List.of("--rate", "0", "--users", String.valueOf(USERS), "--items", "300", "--bad-rate", "0");
 
     private final FlinkRest flink = new FlinkRest(REST);
     private final VersionLists lists = new VersionLists("127.0.0.1", PROXY_PORT, REST);
@@ -68,7 +69,9 @@ class StandaloneClusterE2ETest {
 
     @Test
     void shouldServeRecoverAndRollBackOnAStandaloneCluster() throws Exception {
-        assertThat(JAR).as("the packaged job jar (mvn -B -Pcluster-e2e verify builds it first)").isRegularFile();
+        assertThat(JAR)
+                .as("the packaged job jar (mvn -B -Pcluster-e2e verify builds it first)")
+                .isRegularFile();
         prepareWorkDirectory();
         boolean passed = false;
         try {
@@ -83,15 +86,23 @@ class StandaloneClusterE2ETest {
     private void runScenario() throws Exception {
         // 1. The cluster: a JobManager and a TaskManager, REST answering, the TaskManager registered.
         long begin = System.nanoTime();
-        Result started = script("start", "-D", "taskmanager.memory.process.size=1600m", "-D", "taskmanager.memory.managed.size=256m");
+        Result started = script(
+                "start", "-D", "taskmanager.memory.process.size=1600m", "-D", "taskmanager.memory.managed.size=256m");
         time("cluster start (JobManager + TaskManager JVMs, REST up, TaskManager registered)", begin);
         assertThat(started.code).as(started.out).isZero();
-        assertThat(started.out).contains("Cluster ready in", "REST and web UI " + "http://127.0.0.1:" + REST_PORT,
-                "queryable-state proxy 127.0.0.1:" + PROXY_PORT);
+        assertThat(started.out)
+                .contains(
+                        "Cluster ready in",
+                        "REST and web UI " + "http://127.0.0.1:" + REST_PORT,
+                        "queryable-state proxy 127.0.0.1:" + PROXY_PORT);
         assertThat(flink.get("taskmanagers").path("taskmanagers")).hasSize(1);
         Path config = CLUSTER.resolve("conf/config.yaml");
-        assertThat(Files.readString(config)).contains("rest.port: '" + REST_PORT + "'", "queryable-state.enable: 'true'",
-                "freshrec.model.history-length: 8", "io.tmp.dirs: " + CLUSTER.resolve("tmp"));
+        assertThat(Files.readString(config))
+                .contains(
+                        "rest.port: '" + REST_PORT + "'",
+                        "queryable-state.enable: 'true'",
+                        "freshrec.model.history-length: 8",
+                        "io.tmp.dirs: " + CLUSTER.resolve("tmp"));
         long jobManager = pid("jobmanager");
         long taskManager = pid("taskmanager-0");
         assertThat(ProcessHandle.of(jobManager)).get().matches(ProcessHandle::isAlive);
@@ -99,9 +110,19 @@ class StandaloneClusterE2ETest {
 
         // 2. Submit the packaged jar through REST with the CLI; the model stops changing after 5,000 events.
         begin = System.nanoTime();
-        Result submitted = freshrec(concat(List.of("submit", "--flink-rest", REST.toString(), "--jar", JAR.toString(),
-                "--registry", REGISTRY.toString(), "--dead-letters", WORK.resolve("dead-letters").toString()),
-                GENERATOR, List.of("--events", "5000", "--keep-running")));
+        Result submitted = freshrec(concat(
+                List.of(
+                        "submit",
+                        "--flink-rest",
+                        REST.toString(),
+                        "--jar",
+                        JAR.toString(),
+                        "--registry",
+                        REGISTRY.toString(),
+                        "--dead-letters",
+                        WORK.resolve("dead-letters").toString()),
+                GENERATOR,
+                List.of("--events", "5000", "--keep-running")));
         assertThat(submitted.code).as(submitted.out).isZero();
         String first = jobId(submitted.out);
         firstLookup(first);
@@ -112,19 +133,30 @@ class StandaloneClusterE2ETest {
         VersionLists.awaitRecords(flink, first, 5000, Duration.ofMinutes(2));
         Map<Long, Served> lists1 = lists.awaitStable(first, VersionLists.users(USERS), Duration.ofMinutes(2));
         assertThat(lists1).hasSizeGreaterThan(USERS * 2 / 3);
-        Result recommend = freshrec(List.of("recommend", "--user", "1", "--port", String.valueOf(PROXY_PORT), "--flink-rest",
-                REST.toString()));
+        Result recommend = freshrec(List.of(
+                "recommend", "--user", "1", "--port", String.valueOf(PROXY_PORT), "--flink-rest", REST.toString()));
         assertThat(recommend.code).as(recommend.out).isZero();
-        assertThat(recommend.out).startsWith("user 1: model version " + lists1.get(1L).modelVersion() + ",")
+        assertThat(recommend.out)
+                .startsWith("user 1: model version " + lists1.get(1L).modelVersion() + ",")
                 .containsPattern("\\b1\\. item " + lists1.get(1L).items().get(0) + " ");
 
         // 3. A version of the model as served now.
         begin = System.nanoTime();
-        Result savepoint = freshrec(List.of("savepoint", "--flink-rest", REST.toString(), "--registry", REGISTRY.toString(),
-                "--tag", "base", "--note", "5,000 events"));
+        Result savepoint = freshrec(List.of(
+                "savepoint",
+                "--flink-rest",
+                REST.toString(),
+                "--registry",
+                REGISTRY.toString(),
+                "--tag",
+                "base",
+                "--note",
+                "5,000 events"));
         time("savepoint (freshrec savepoint: v1)", begin);
         assertThat(savepoint.code).as(savepoint.out).isZero();
-        assertThat(savepoint.out).startsWith("Version v1: file:" + WORK.resolve("savepoints")).contains("5,000 events");
+        assertThat(savepoint.out)
+                .startsWith("Version v1: file:" + WORK.resolve("savepoints"))
+                .contains("5,000 events");
         VersionRecord v1 = new VersionRegistry(REGISTRY).find("v1").orElseThrow();
         assertThat(v1.jar).isEqualTo(JAR.toString());
         assertThat(Path.of(URI.create(v1.savepoint)).resolve("_metadata")).isRegularFile();
@@ -135,9 +167,21 @@ class StandaloneClusterE2ETest {
         assertThat(stop.code).as(stop.out).isZero();
         assertThat(stop.out).startsWith("Version v2 (job stopped): file:");
         assertThat(flink.awaitTerminal(first, Duration.ofMinutes(1))).isEqualTo("FINISHED");
-        Result continued = freshrec(concat(List.of("submit", "--flink-rest", REST.toString(), "--jar", JAR.toString(),
-                "--registry", REGISTRY.toString(), "--from", "v1", "--dead-letters", WORK.resolve("dead-letters").toString()),
-                GENERATOR, List.of("--events", "10000", "--keep-running")));
+        Result continued = freshrec(concat(
+                List.of(
+                        "submit",
+                        "--flink-rest",
+                        REST.toString(),
+                        "--jar",
+                        JAR.toString(),
+                        "--registry",
+                        REGISTRY.toString(),
+                        "--from",
+                        "v1",
+                        "--dead-letters",
+                        WORK.resolve("dead-letters").toString()),
+                GENERATOR,
+                List.of("--events", "10000", "--keep-running")));
         assertThat(continued.code).as(continued.out).isZero();
         assertThat(continued.out).contains("from v1: " + v1.savepoint);
         String second = jobId(continued.out);
@@ -163,20 +207,37 @@ class StandaloneClusterE2ETest {
         long running = System.nanoTime();
         firstLookup(second);
         long answered = System.nanoTime();
-        timings.put("TaskManager kill -9 to lookups again (same job, from its last checkpoint)", String.format(Locale.ROOT,
-                "%.1f (loss noticed by the JobManager %.1f, new TaskManager registered %.1f, all tasks running %.1f)",
-                seconds(begin, answered), (restartingAt - killedAt) / 1e3, seconds(begin, registered), seconds(begin, running)));
+        timings.put(
+                "TaskManager kill -9 to lookups again (same job, from its last checkpoint)",
+                String.format(
+                        Locale.ROOT,
+                        "%.1f (loss noticed by the JobManager %.1f, new TaskManager registered %.1f, all tasks running %.1f)",
+                        seconds(begin, answered),
+                        (restartingAt - killedAt) / 1e3,
+                        seconds(begin, registered),
+                        seconds(begin, running)));
         assertThat(pid("taskmanager-0")).isNotEqualTo(taskManager);
         // Exactly-once state: the recovered job serves the lists it served before the kill.
         assertThat(awaitLists(second, lists2, Duration.ofMinutes(1))).isEqualTo(lists2);
 
         // 6. Roll back to v1: exactly the lists served when v1 was taken.
         begin = System.nanoTime();
-        Result rollback = freshrec(List.of("rollback", "--to", "v1", "--flink-rest", REST.toString(), "--registry",
-                REGISTRY.toString(), "--host", "127.0.0.1", "--port", String.valueOf(PROXY_PORT)));
+        Result rollback = freshrec(List.of(
+                "rollback",
+                "--to",
+                "v1",
+                "--flink-rest",
+                REST.toString(),
+                "--registry",
+                REGISTRY.toString(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(PROXY_PORT)));
         time("rollback to lookups again (freshrec rollback --to v1)", begin);
         assertThat(rollback.code).as(rollback.out).isZero();
-        assertThat(rollback.out).contains("Version v3 (safety: the model until now): file:", "Lookups answer again: user 1 has ")
+        assertThat(rollback.out)
+                .contains("Version v3 (safety: the model until now): file:", "Lookups answer again: user 1 has ")
                 .containsPattern("Rolled back to v1 in [\\d.]+ s");
         String third = flink.findRunningJob("freshrec").orElseThrow();
         assertThat(third).isNotIn(first, second);
@@ -188,8 +249,11 @@ class StandaloneClusterE2ETest {
         assertThat(safety.from).isEqualTo("v1");
         assertThat(safety.programArgs).containsSubsequence("--events", "10000");
         assertThat(safety.events).isEqualTo(10000);
-        assertThat(safety.modelVersion).isGreaterThanOrEqualTo(
-                lists2.values().stream().mapToLong(Served::modelVersion).max().orElseThrow());
+        assertThat(safety.modelVersion)
+                .isGreaterThanOrEqualTo(lists2.values().stream()
+                        .mapToLong(Served::modelVersion)
+                        .max()
+                        .orElseThrow());
         DeploymentRecord restored = registry.deployment(third).orElseThrow();
         assertThat(restored.fromVersion).isEqualTo("v1");
         assertThat(restored.programArgs).isEqualTo(v1.programArgs);
@@ -210,7 +274,9 @@ class StandaloneClusterE2ETest {
             }
             if (Files.isDirectory(CLUSTER)) {
                 try (Stream<Path> entries = Files.list(CLUSTER)) {
-                    for (Path entry : entries.filter(path -> !path.getFileName().toString().equals("lib")).toList()) {
+                    for (Path entry : entries.filter(
+                                    path -> !path.getFileName().toString().equals("lib"))
+                            .toList()) {
                         deleteRecursively(entry);
                     }
                 }
@@ -241,12 +307,17 @@ class StandaloneClusterE2ETest {
 
     /** A process of this test's cluster (a recycled pid is someone else's). */
     private static boolean ours(ProcessHandle process) {
-        return process.isAlive() && process.info().arguments().map(args -> String.join(" ", args))
-                .filter(args -> args.contains(CLUSTER.resolve("conf").toString())).isPresent();
+        return process.isAlive()
+                && process.info()
+                        .arguments()
+                        .map(args -> String.join(" ", args))
+                        .filter(args -> args.contains(CLUSTER.resolve("conf").toString()))
+                        .isPresent();
     }
 
     private static long pid(String process) throws IOException {
-        return Long.parseLong(Files.readString(CLUSTER.resolve("pids").resolve(process + ".pid")).trim());
+        return Long.parseLong(Files.readString(CLUSTER.resolve("pids").resolve(process + ".pid"))
+                .trim());
     }
 
     private static void awaitExit(long pid) throws InterruptedException {
@@ -261,8 +332,8 @@ class StandaloneClusterE2ETest {
 
     /** Until a lookup on {@code job} answers (the client retries through start-up and recovery). */
     private void firstLookup(String job) throws Exception {
-        try (RecommendationClient lookups = new RecommendationClient("127.0.0.1", PROXY_PORT, REST, JobID.fromHexString(job),
-                Duration.ofMinutes(3))) {
+        try (RecommendationClient lookups = new RecommendationClient(
+                "127.0.0.1", PROXY_PORT, REST, JobID.fromHexString(job), Duration.ofMinutes(3))) {
             Optional<Recommendations> answer = lookups.recommendations(1);
             assertThat(answer).as("user 1 is among the first events").isPresent();
         }
@@ -272,11 +343,14 @@ class StandaloneClusterE2ETest {
     private void awaitCheckpointAfter(String job, long afterMillis) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {
-            JsonNode completed = flink.get("jobs/" + job + "/checkpoints").path("latest").path("completed");
+            JsonNode completed =
+                    flink.get("jobs/" + job + "/checkpoints").path("latest").path("completed");
             if (completed.path("trigger_timestamp").asLong() > afterMillis) {
                 return;
             }
-            assertThat(System.nanoTime()).as("a checkpoint completed after the lists settled").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("a checkpoint completed after the lists settled")
+                    .isLessThan(deadline);
             Thread.sleep(500);
         }
     }
@@ -285,11 +359,16 @@ class StandaloneClusterE2ETest {
     private long awaitRestart(String job, long afterMillis) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (true) {
-            long restarting = flink.get("jobs/" + job).path("timestamps").path("RESTARTING").asLong();
+            long restarting = flink.get("jobs/" + job)
+                    .path("timestamps")
+                    .path("RESTARTING")
+                    .asLong();
             if (restarting >= afterMillis) {
                 return restarting;
             }
-            assertThat(System.nanoTime()).as("the JobManager noticed the lost TaskManager").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("the JobManager noticed the lost TaskManager")
+                    .isLessThan(deadline);
             Thread.sleep(200);
         }
     }
@@ -323,13 +402,14 @@ class StandaloneClusterE2ETest {
         builder.environment().put("FRESHREC_CLUSTER_PORT_BASE", String.valueOf(PORT_BASE));
         builder.environment().put("FRESHREC_CLUSTER_QS_PROXY_PORT", String.valueOf(PROXY_PORT));
         builder.environment().put("FRESHREC_CLUSTER_QS_SERVER_PORT", String.valueOf(SERVER_PORT));
-        builder.environment().put("FRESHREC_CLUSTER_SAVEPOINTS", WORK.resolve("savepoints").toString());
+        builder.environment()
+                .put("FRESHREC_CLUSTER_SAVEPOINTS", WORK.resolve("savepoints").toString());
         return run(builder, "flink-cluster.sh " + String.join(" ", args));
     }
 
     private static Result freshrec(List<String> args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString()));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
         command.addAll(args);
         return run(new ProcessBuilder(command), "freshrec " + String.join(" ", args));
     }
@@ -340,7 +420,8 @@ class StandaloneClusterE2ETest {
         Process process = builder.redirectErrorStream(true).start();
         StringBuilder output = new StringBuilder();
         Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = lines.readLine()) != null) {
                     System.out.println("  | " + line);

@@ -7,6 +7,7 @@ import io.freshrec.job.FreshRecJob;
 import io.freshrec.model.Recommendations;
 import io.freshrec.rest.FlinkRest;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -20,7 +21,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import java.time.Duration;
 
 /**
  * Fault 7: a slow consumer of the served lists (8 ms per list) backpressures serving and, through it, the whole
@@ -36,8 +36,8 @@ class BackpressureIT {
     Path savepoints;
 
     @Test
-    void shouldCompleteCheckpointsAndEndInTheOraclesStateUnderBackpressureFromASlowConsumer(@InjectMiniCluster MiniCluster mini)
-            throws Exception {
+    void shouldCompleteCheckpointsAndEndInTheOraclesStateUnderBackpressureFromASlowConsumer(
+            @InjectMiniCluster MiniCluster mini) throws Exception {
         Scenario scenario = Scenario.synthetic("backpressure", 27, 3000, 0.01);
         StreamExecutionEnvironment env = ReliabilityCluster.environment(2);
         // A live stream faster than its consumer: 200 events/s offered, about 125 lists/s taken.
@@ -67,22 +67,33 @@ class BackpressureIT {
         long checkpointsDuring = TaskManagerLossIT.completedCheckpoints(mini, job.getJobID()) - checkpointsBefore;
         watching.set(false);
         watcher.join();
-        System.out.printf("[reliability] backpressure: highest %d ms/s of a task; %d checkpoints completed while the slow "
-                + "consumer took the lists; %d failed in all%n", backpressured.get(), checkpointsDuring,
-                mini.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot().getCounts().getNumberOfFailedCheckpoints());
+        System.out.printf(
+                "[reliability] backpressure: highest %d ms/s of a task; %d checkpoints completed while the slow "
+                        + "consumer took the lists; %d failed in all%n",
+                backpressured.get(),
+                checkpointsDuring,
+                mini.getExecutionGraph(job.getJobID())
+                        .get()
+                        .getCheckpointStatsSnapshot()
+                        .getCounts()
+                        .getNumberOfFailedCheckpoints());
 
         ExactlyOnce.Outcome outcome = ExactlyOnce.verify(CLUSTER, BASE, job, scenario, savepoints);
         outcome.record("7 backpressure from a slow serving consumer", scenario, null);
-        assertThat(backpressured.get()).as("highest backpressured time of a task (ms/s)").isGreaterThan(200);
-        assertThat(checkpointsDuring).as("checkpoints completed under backpressure").isGreaterThanOrEqualTo(2);
+        assertThat(backpressured.get())
+                .as("highest backpressured time of a task (ms/s)")
+                .isGreaterThan(200);
+        assertThat(checkpointsDuring)
+                .as("checkpoints completed under backpressure")
+                .isGreaterThanOrEqualTo(2);
         assertThat(outcome.restarts()).as("restarts").isZero();
     }
 
     private static long maxBackpressuredMsPerSecond(FlinkRest rest, String job) throws Exception {
         long max = 0;
         for (JsonNode vertex : rest.get("jobs/" + job).path("vertices")) {
-            for (JsonNode metric : rest.get("jobs/" + job + "/vertices/" + vertex.path("id").asText()
-                    + "/subtasks/metrics?get=backPressuredTimeMsPerSecond&agg=max")) {
+            for (JsonNode metric : rest.get("jobs/" + job + "/vertices/"
+                    + vertex.path("id").asText() + "/subtasks/metrics?get=backPressuredTimeMsPerSecond&agg=max")) {
                 max = Math.max(max, (long) metric.path("max").asDouble());
             }
         }
@@ -104,7 +115,8 @@ class BackpressureIT {
         static void awaitDone(long lists) throws InterruptedException {
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             while (TAKEN.get() < lists) {
-                assertThat(System.nanoTime()).as("slow consumer took %d lists in time (has %d)", lists, TAKEN.get())
+                assertThat(System.nanoTime())
+                        .as("slow consumer took %d lists in time (has %d)", lists, TAKEN.get())
                         .isLessThan(deadline);
                 Thread.sleep(100);
             }

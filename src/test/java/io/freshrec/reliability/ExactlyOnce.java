@@ -5,14 +5,17 @@ import static io.freshrec.testing.ServedLists.assertSameList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.freshrec.model.Recommendations;
 import io.freshrec.model.UserHistory;
 import io.freshrec.offline.SavepointModel;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.ReferenceModel;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -20,9 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -43,8 +43,16 @@ final class ExactlyOnce {
     record Outcome(Applied applied, long deadLetters, long restarts, String savepoint) {
         /** Records the summary row, then asserts no event was lost or applied twice. */
         void record(String fault, Scenario scenario, Double lookupsAgainSeconds) {
-            Summary.record(fault, scenario.events.size(), applied.lost(), applied.duplicated(), deadLetters, lookupsAgainSeconds);
-            assertThat(applied).as("events applied by the users' histories").isEqualTo(new Applied(scenario.events.size(), 0, 0));
+            Summary.record(
+                    fault,
+                    scenario.events.size(),
+                    applied.lost(),
+                    applied.duplicated(),
+                    deadLetters,
+                    lookupsAgainSeconds);
+            assertThat(applied)
+                    .as("events applied by the users' histories")
+                    .isEqualTo(new Applied(scenario.events.size(), 0, 0));
         }
     }
 
@@ -52,8 +60,8 @@ final class ExactlyOnce {
      * The end of every fault: waits until the job answers every lookup as the oracle does and its totals equal the
      * input's, reads its restarts, stops it with a savepoint and counts the events every user's history applied.
      */
-    static Outcome verify(MiniClusterExtension cluster, int base,
-            JobClient job, Scenario scenario, Path savepoints) throws Exception {
+    static Outcome verify(MiniClusterExtension cluster, int base, JobClient job, Scenario scenario, Path savepoints)
+            throws Exception {
         FlinkRest rest = ReliabilityCluster.rest(cluster);
         String id = job.getJobID().toHexString();
         try (RecommendationClient lookups = ReliabilityCluster.lookups(base, job.getJobID(), Duration.ofSeconds(30))) {
@@ -61,8 +69,8 @@ final class ExactlyOnce {
         }
         long deadLetters = awaitTotals(rest, id, scenario, Duration.ofSeconds(60));
         long restarts = restarts(rest, id);
-        String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(),
-                SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+        String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                .get(2, TimeUnit.MINUTES);
         return new Outcome(appliedEvents(savepoint, scenario), deadLetters, restarts, savepoint);
     }
 
@@ -78,7 +86,8 @@ final class ExactlyOnce {
      * As {@link #awaitOracle(RecommendationClient, Scenario, Duration)} where the job's watermark ends at {@code
      * watermark} (after the last event: every model version up to it is committed).
      */
-    static void awaitOracle(RecommendationClient lookups, Scenario scenario, long watermark, Duration timeout) throws Exception {
+    static void awaitOracle(RecommendationClient lookups, Scenario scenario, long watermark, Duration timeout)
+            throws Exception {
         Map<Long, ReferenceModel.Served> lists = new TreeMap<>();
         scenario.users().forEach(user -> lists.put(user, scenario.oracle.recommend(user)));
         Map<Long, ReferenceModel.Item> items = new TreeMap<>();
@@ -89,7 +98,8 @@ final class ExactlyOnce {
                 for (Map.Entry<Long, ReferenceModel.Served> expected : lists.entrySet()) {
                     Optional<Recommendations> served = lookups.recommendations(expected.getKey());
                     assertThat(served).as("list of user %d", expected.getKey()).isPresent();
-                    assertThat(served.get().eventTime).as("event time of user %d's list", expected.getKey())
+                    assertThat(served.get().eventTime)
+                            .as("event time of user %d's list", expected.getKey())
                             .isEqualTo(scenario.oracle.lastEventTime(expected.getKey()));
                     assertSameList(expected.getKey(), served.get(), expected.getValue());
                 }
@@ -115,7 +125,8 @@ final class ExactlyOnce {
     }
 
     /** As {@link #awaitTotals(FlinkRest, String, Scenario, Duration)} with the expected totals given. */
-    static long awaitTotals(FlinkRest rest, String jobId, long events, long expectedDeadLetters, Duration timeout) throws Exception {
+    static long awaitTotals(FlinkRest rest, String jobId, long events, long expectedDeadLetters, Duration timeout)
+            throws Exception {
         List<String> names = List.of("parse.eventsTotal", "parse.deadLettersTotal");
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, FlinkRest.Aggregate> seen = Map.of();
@@ -125,14 +136,17 @@ final class ExactlyOnce {
             } catch (IOException notYet) {
                 seen = Map.of();
             }
-            if (seen.containsKey(names.get(0)) && seen.containsKey(names.get(1))
-                    && seen.get(names.get(0)).sum == events && seen.get(names.get(1)).sum == expectedDeadLetters) {
+            if (seen.containsKey(names.get(0))
+                    && seen.containsKey(names.get(1))
+                    && seen.get(names.get(0)).sum == events
+                    && seen.get(names.get(1)).sum == expectedDeadLetters) {
                 return (long) seen.get(names.get(1)).sum;
             }
             Thread.sleep(500);
         }
         StringBuilder shown = new StringBuilder();
-        seen.forEach((name, value) -> shown.append(name).append('=').append((long) value.sum).append(' '));
+        seen.forEach((name, value) ->
+                shown.append(name).append('=').append((long) value.sum).append(' '));
         throw new AssertionError("job " + jobId + " never counted " + events + " events and " + expectedDeadLetters
                 + " dead letters: " + shown);
     }
@@ -189,7 +203,8 @@ final class ExactlyOnce {
         assertThat(actual.times).as("history times of user %d", user).containsExactly(expected.times);
         assertThat(actual.lastEventTime).as("last event of user %d", user).isEqualTo(expected.lastEventTime);
         for (int i = 0; i < expected.weights.length; i++) {
-            assertThat(actual.weights[i]).as("interest %d of user %d", i, user)
+            assertThat(actual.weights[i])
+                    .as("interest %d of user %d", i, user)
                     .isCloseTo(expected.weights[i], within(1e-9 * Math.max(1, expected.weights[i])));
         }
     }

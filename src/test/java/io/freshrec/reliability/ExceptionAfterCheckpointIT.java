@@ -30,22 +30,31 @@ class ExceptionAfterCheckpointIT {
     Path savepoints;
 
     @Test
-    void shouldApplyEveryEventOnceAcrossAnExceptionAfterACompletedCheckpoint(@InjectMiniCluster MiniCluster mini) throws Exception {
+    void shouldApplyEveryEventOnceAcrossAnExceptionAfterACompletedCheckpoint(@InjectMiniCluster MiniCluster mini)
+            throws Exception {
         Scenario scenario = Scenario.synthetic("exception-after-checkpoint", 21, 2000, 0.01);
         StreamExecutionEnvironment env = ReliabilityCluster.environment(2);
         // The source stops halfway until a checkpoint has completed; the failure comes 200 lists later.
         PacedTestSource.Hold hold = new PacedTestSource.Hold(scenario.name, 1000);
         FreshRecJob.Outputs outputs = scenario.job(250, hold, "run").build(env);
-        outputs.recommendations.map(new FailOnceAfterCheckpoint<Recommendations>(scenario.name, 200))
-                .returns(FreshRecState.RECOMMENDATIONS).uid("fail-once").name("fail-once")
-                .sinkTo(new DiscardingSink<>()).uid("fail-once-sink").name("fail-once-sink");
+        outputs.recommendations
+                .map(new FailOnceAfterCheckpoint<Recommendations>(scenario.name, 200))
+                .returns(FreshRecState.RECOMMENDATIONS)
+                .uid("fail-once")
+                .name("fail-once")
+                .sinkTo(new DiscardingSink<>())
+                .uid("fail-once-sink")
+                .name("fail-once-sink");
         JobClient job = env.executeAsync(FreshRecJob.JOB_NAME);
         PacedTestSource.Hold.awaitReached(hold.name(), Duration.ofSeconds(90));
-        TaskManagerLossIT.awaitCompletedCheckpoints(mini, job.getJobID(), TaskManagerLossIT.completedCheckpoints(mini, job.getJobID()) + 1);
+        TaskManagerLossIT.awaitCompletedCheckpoints(
+                mini, job.getJobID(), TaskManagerLossIT.completedCheckpoints(mini, job.getJobID()) + 1);
         PacedTestSource.Hold.release(hold.name());
         ExactlyOnce.Outcome outcome = ExactlyOnce.verify(CLUSTER, BASE, job, scenario, savepoints);
         outcome.record("1 exception after a completed checkpoint", scenario, null);
-        assertThat(FailOnceAfterCheckpoint.failed(scenario.name)).as("the failure was thrown").isTrue();
+        assertThat(FailOnceAfterCheckpoint.failed(scenario.name))
+                .as("the failure was thrown")
+                .isTrue();
         assertThat(outcome.restarts()).as("restarts").isEqualTo(1);
     }
 }

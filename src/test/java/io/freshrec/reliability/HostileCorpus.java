@@ -1,10 +1,10 @@
 package io.freshrec.reliability;
 
+import io.freshrec.events.InteractionParser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
-import io.freshrec.events.InteractionParser;
 
 /**
  * Valid interactions with bad records interleaved, every record a function of its index (the multi-MB ones are
@@ -17,12 +17,22 @@ import io.freshrec.events.InteractionParser;
 final class HostileCorpus implements GeneratorFunction<Long, String> {
     private static final long serialVersionUID = 1L;
 
-    enum Kind { INVALID_JSON, WRONG_TYPE, HUGE_PAYLOAD, NAN_OR_NEGATIVE, UNKNOWN_TYPE, FAR_TIMESTAMP, DUPLICATE_FIELD,
-        CONTROL_CHARACTERS, EMPTY }
+    enum Kind {
+        INVALID_JSON,
+        WRONG_TYPE,
+        HUGE_PAYLOAD,
+        NAN_OR_NEGATIVE,
+        UNKNOWN_TYPE,
+        FAR_TIMESTAMP,
+        DUPLICATE_FIELD,
+        CONTROL_CHARACTERS,
+        EMPTY
+    }
 
     private final ArrayList<String> valid;
     /** Per record: the index of a valid record (>= 0) or -1 - the index of a bad one. */
     private final int[] plan;
+
     private final long seed;
 
     HostileCorpus(List<String> valid, int bad, long seed) {
@@ -65,13 +75,24 @@ final class HostileCorpus implements GeneratorFunction<Long, String> {
         int variant = b / Kind.values().length;
         switch (kindOf(b)) {
             case INVALID_JSON:
-                return pick(variant, head + ",\"type\":\"view\",\"ts\":" + ts, "not json at all #" + b, "[" + event + "]",
-                        "\"" + b + "\"", event + " trailing", "{user:" + user + ",item:" + item + "}", head + ",,\"ts\":" + ts + "}",
+                return pick(
+                        variant,
+                        head + ",\"type\":\"view\",\"ts\":" + ts,
+                        "not json at all #" + b,
+                        "[" + event + "]",
+                        "\"" + b + "\"",
+                        event + " trailing",
+                        "{user:" + user + ",item:" + item + "}",
+                        head + ",,\"ts\":" + ts + "}",
                         "{\"user\":" + user + ",\"item\":" + item + ",\"type\":\"view\",\"ts\":" + ts + ",}");
             case WRONG_TYPE:
-                return pick(variant, "{\"user\":\"u" + user + "\",\"item\":" + item + ",\"type\":\"view\",\"ts\":" + ts + "}",
-                        head.replace("\"item\":" + item, "\"item\":" + item + ".5") + ",\"type\":\"view\",\"ts\":" + ts + "}",
-                        head + ",\"type\":7,\"ts\":" + ts + "}", head + ",\"type\":\"view\",\"ts\":true}",
+                return pick(
+                        variant,
+                        "{\"user\":\"u" + user + "\",\"item\":" + item + ",\"type\":\"view\",\"ts\":" + ts + "}",
+                        head.replace("\"item\":" + item, "\"item\":" + item + ".5") + ",\"type\":\"view\",\"ts\":" + ts
+                                + "}",
+                        head + ",\"type\":7,\"ts\":" + ts + "}",
+                        head + ",\"type\":\"view\",\"ts\":true}",
                         head + ",\"type\":\"click\",\"value\":\"high\",\"ts\":" + ts + "}",
                         "{\"user\":{\"id\":" + user + "},\"item\":" + item + ",\"type\":\"view\",\"ts\":" + ts + "}",
                         head + ",\"type\":\"view\",\"ts\":" + ts + ".5}",
@@ -80,7 +101,10 @@ final class HostileCorpus implements GeneratorFunction<Long, String> {
             case HUGE_PAYLOAD: {
                 // Mostly just over the limit; every 25th of them several megabytes.
                 int size = variant % 25 == 0 ? (2 + variant % 3) * 1024 * 1024 : 65 * 1024 + random.nextInt(150 * 1024);
-                StringBuilder pad = new StringBuilder(size + 100).append(head).append(",\"type\":\"view\",\"ts\":").append(ts)
+                StringBuilder pad = new StringBuilder(size + 100)
+                        .append(head)
+                        .append(",\"type\":\"view\",\"ts\":")
+                        .append(ts)
                         .append(",\"pad\":\"");
                 while (pad.length() < size) {
                     pad.append((char) ('a' + random.nextInt(26)));
@@ -88,7 +112,9 @@ final class HostileCorpus implements GeneratorFunction<Long, String> {
                 return pad.append("\"}").toString();
             }
             case NAN_OR_NEGATIVE:
-                return pick(variant, head + ",\"type\":\"rating\",\"value\":NaN,\"ts\":" + ts + "}",
+                return pick(
+                        variant,
+                        head + ",\"type\":\"rating\",\"value\":NaN,\"ts\":" + ts + "}",
                         head + ",\"type\":\"click\",\"value\":-1,\"ts\":" + ts + "}",
                         head + ",\"type\":\"rating\",\"value\":-0.5,\"ts\":" + ts + "}",
                         head + ",\"type\":\"rating\",\"value\":11,\"ts\":" + ts + "}",
@@ -99,14 +125,39 @@ final class HostileCorpus implements GeneratorFunction<Long, String> {
                         head + ",\"type\":\"rating\",\"value\":\"NaN\",\"ts\":" + ts + "}",
                         head + ",\"type\":\"rating\",\"ts\":" + ts + "}");
             case UNKNOWN_TYPE:
-                return head + ",\"type\":\"" + pick(variant, "teleport", "", "like", "purchase!", "view\\u0000", "add to cart",
-                        "VIEWS", "rating-" + b) + "\",\"ts\":" + ts + "}";
+                return head + ",\"type\":\""
+                        + pick(
+                                variant,
+                                "teleport",
+                                "",
+                                "like",
+                                "purchase!",
+                                "view\\u0000",
+                                "add to cart",
+                                "VIEWS",
+                                "rating-" + b)
+                        + "\",\"ts\":" + ts + "}";
             case FAR_TIMESTAMP:
-                return head + ",\"type\":\"view\",\"ts\":" + pick(variant, "0", "-1", "631151999999", "\"1970-01-01T00:00:00Z\"",
-                        "\"1899-12-31T23:59:59Z\"", "4102444800000", "9223372036854775807", "\"2999-01-01T00:00:00Z\"",
-                        "\"yesterday\"", "\"2024-13-45T00:00:00Z\"", "-9223372036854775808") + "}";
+                return head + ",\"type\":\"view\",\"ts\":"
+                        + pick(
+                                variant,
+                                "0",
+                                "-1",
+                                "631151999999",
+                                "\"1970-01-01T00:00:00Z\"",
+                                "\"1899-12-31T23:59:59Z\"",
+                                "4102444800000",
+                                "9223372036854775807",
+                                "\"2999-01-01T00:00:00Z\"",
+                                "\"yesterday\"",
+                                "\"2024-13-45T00:00:00Z\"",
+                                "-9223372036854775808")
+                        + "}";
             case DUPLICATE_FIELD:
-                return pick(variant, "{\"user\":" + user + ",\"user\":" + (user + 1) + ",\"item\":" + item + ",\"type\":\"view\",\"ts\":" + ts + "}",
+                return pick(
+                        variant,
+                        "{\"user\":" + user + ",\"user\":" + (user + 1) + ",\"item\":" + item
+                                + ",\"type\":\"view\",\"ts\":" + ts + "}",
                         head + ",\"type\":\"view\",\"ts\":" + ts + ",\"ts\":" + (ts + 1) + "}",
                         head + ",\"type\":\"view\",\"type\":\"purchase\",\"ts\":" + ts + "}",
                         head + ",\"item\":" + item + ",\"type\":\"view\",\"ts\":" + ts + "}");
@@ -115,9 +166,16 @@ final class HostileCorpus implements GeneratorFunction<Long, String> {
                 for (int i = 0; i < 1 + random.nextInt(40); i++) {
                     noise.append((char) random.nextInt(32));
                 }
-                return pick(variant, noise + "#" + b, event + "\u0000", head + ",\"type\":\"vi\u0007ew\",\"ts\":" + ts + "}",
-                        "\u001b[31m" + event + "\u001b[0m", event.replace("\"type\"", "\"ty\u0000pe\""), "\u0000".repeat(1 + b % 7),
-                        "\uFEFF" + event, event.substring(0, 10) + "\u0003" + event.substring(10));
+                return pick(
+                        variant,
+                        noise + "#" + b,
+                        event + "\u0000",
+                        head + ",\"type\":\"vi\u0007ew\",\"ts\":" + ts + "}",
+                        "\u001b[31m" + event + "\u001b[0m",
+                        event.replace("\"type\"", "\"ty\u0000pe\""),
+                        "\u0000".repeat(1 + b % 7),
+                        "\uFEFF" + event,
+                        event.substring(0, 10) + "\u0003" + event.substring(10));
             }
             case EMPTY:
             default:

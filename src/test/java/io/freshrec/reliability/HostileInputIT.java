@@ -3,6 +3,8 @@ package io.freshrec.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.events.DeadLetter;
+import io.freshrec.events.InputFormat;
+import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
@@ -19,8 +21,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import io.freshrec.events.InputFormat;
-import io.freshrec.events.InteractionParser;
 
 /**
  * Hostile input: 1,206 bad records of every kind ({@link HostileCorpus}) interleaved with 1,600 valid interactions.
@@ -43,14 +43,21 @@ class HostileInputIT {
         HostileCorpus corpus = new HostileCorpus(valid, BAD, 25);
         Scenario hostile = new Scenario("hostile-input", corpus, corpus.size());
         assertThat(corpus.acceptedBy(new InteractionParser(InputFormat.JSON_LINES), BAD))
-                .as("bad records the parser accepts").isEmpty();
-        assertThat(hostile.deadLetters).as("records of the corpus the parser rejects").isEqualTo(BAD);
+                .as("bad records the parser accepts")
+                .isEmpty();
+        assertThat(hostile.deadLetters)
+                .as("records of the corpus the parser rejects")
+                .isEqualTo(BAD);
         assertThat(hostile.events).hasSize(valid.size());
         Scenario clean = new Scenario("hostile-input-clean", valid);
 
         StreamExecutionEnvironment env = ReliabilityCluster.environment(2);
         CollectingSink<DeadLetter> deadLetters = new CollectingSink<>("hostile-dead-letters");
-        new FreshRecJob(hostile.settings, hostile.source(0, null), deadLetters, new CollectingSink<Recommendations>("hostile-served"))
+        new FreshRecJob(
+                        hostile.settings,
+                        hostile.source(0, null),
+                        deadLetters,
+                        new CollectingSink<Recommendations>("hostile-served"))
                 .build(env);
         JobClient job = ReliabilityCluster.execute(env, null);
         Map<String, String> hostileAnswers = answers(job, hostile);

@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.freshrec.events.EventType;
 import io.freshrec.events.InputFormat;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.kafka.KafkaInteractions;
 import io.freshrec.kafka.KafkaOptions;
-import io.freshrec.rest.FlinkRest;
 import io.freshrec.ops.JobAssembly;
+import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.KafkaBroker;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import io.freshrec.events.EventType;
 
 /**
  * Fault 6: the Kafka broker (its own process, src/main/scripts/kafka-broker.sh, on this suite's port and directory)
@@ -74,8 +74,12 @@ class KafkaBrokerRestartIT {
         script.environment().put("FRESHREC_KAFKA_PORT", Integer.toString(BROKER_PORT));
         script.environment().put("FRESHREC_KAFKA_DIR", BROKER_DIR.toString());
         Process process = script.start();
-        assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("kafka-broker.sh %s finished", command).isTrue();
-        assertThat(process.exitValue()).as("kafka-broker.sh %s exit code", command).isZero();
+        assertThat(process.waitFor(3, TimeUnit.MINUTES))
+                .as("kafka-broker.sh %s finished", command)
+                .isTrue();
+        assertThat(process.exitValue())
+                .as("kafka-broker.sh %s exit code", command)
+                .isZero();
     }
 
     @Test
@@ -110,7 +114,8 @@ class KafkaBrokerRestartIT {
         broker("stop");
         Thread.sleep(3000);
         broker("start");
-        System.out.printf("[reliability] broker down and up again in %.1f s%n", (System.currentTimeMillis() - stopped) / 1000.0);
+        System.out.printf(
+                "[reliability] broker down and up again in %.1f s%n", (System.currentTimeMillis() - stopped) / 1000.0);
         produce(settings.get(KafkaOptions.TOPIC_INTERACTIONS), records.subList(1000, records.size()));
         // After the last event, one far later event on each partition moves every partition's watermark past it. The
         // sentinels themselves stay pending (nothing moves the watermark past them), so they are not in the oracle.
@@ -122,38 +127,49 @@ class KafkaBrokerRestartIT {
                 sentinel.itemId = 1_000_000;
                 sentinel.type = EventType.VIEW;
                 sentinel.timestamp = sentinelTime;
-                producer.send(new ProducerRecord<>(settings.get(KafkaOptions.TOPIC_INTERACTIONS), partition, null,
+                producer.send(new ProducerRecord<>(
+                        settings.get(KafkaOptions.TOPIC_INTERACTIONS),
+                        partition,
+                        null,
                         InteractionParser.toJson(sentinel).getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         }
 
         try (RecommendationClient lookups = ReliabilityCluster.lookups(BASE, job.getJobID(), Duration.ofSeconds(30))) {
-            long watermark = sentinelTime - settings.get(FreshRecOptions.OUT_OF_ORDERNESS).toMillis() - 1;
+            long watermark = sentinelTime
+                    - settings.get(FreshRecOptions.OUT_OF_ORDERNESS).toMillis()
+                    - 1;
             ExactlyOnce.awaitOracle(lookups, scenario, watermark, Duration.ofMinutes(3));
         }
-        long deadLetters = ExactlyOnce.awaitTotals(rest, id, scenario.events.size() + 2, scenario.deadLetters, Duration.ofSeconds(60));
+        long deadLetters = ExactlyOnce.awaitTotals(
+                rest, id, scenario.events.size() + 2, scenario.deadLetters, Duration.ofSeconds(60));
 
         // What read_committed consumers see: each valid event's list once, each bad record once.
         Map<String, Integer> expectedLists = new TreeMap<>();
         scenario.events.forEach(event -> expectedLists.merge(event.userId + "@" + event.timestamp, 1, Integer::sum));
-        List<ConsumerRecord<byte[], byte[]>> lists = awaitCommitted(settings.get(KafkaOptions.TOPIC_RECOMMENDATIONS),
-                scenario.events.size(), Duration.ofMinutes(2));
+        List<ConsumerRecord<byte[], byte[]>> lists = awaitCommitted(
+                settings.get(KafkaOptions.TOPIC_RECOMMENDATIONS), scenario.events.size(), Duration.ofMinutes(2));
         Map<String, Integer> committedLists = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> record : lists) {
             JsonNode list = JSON.readTree(record.value());
-            committedLists.merge(list.get("userId").asLong() + "@" + list.get("eventTime").asLong(), 1, Integer::sum);
+            committedLists.merge(
+                    list.get("userId").asLong() + "@" + list.get("eventTime").asLong(), 1, Integer::sum);
         }
-        List<ConsumerRecord<byte[], byte[]>> letters = awaitCommitted(settings.get(KafkaOptions.TOPIC_DEAD_LETTERS),
-                scenario.deadLetters, Duration.ofMinutes(1));
+        List<ConsumerRecord<byte[], byte[]>> letters = awaitCommitted(
+                settings.get(KafkaOptions.TOPIC_DEAD_LETTERS), scenario.deadLetters, Duration.ofMinutes(1));
         long restartsSeen = ExactlyOnce.restarts(rest, id);
         String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(2, TimeUnit.MINUTES);
         ExactlyOnce.Applied applied = ExactlyOnce.appliedEvents(savepoint, scenario);
-        System.out.printf("[reliability] job restarts during the outage: %d; committed lists %d, dead letters %d%n",
+        System.out.printf(
+                "[reliability] job restarts during the outage: %d; committed lists %d, dead letters %d%n",
                 restartsSeen, lists.size(), letters.size());
-        new ExactlyOnce.Outcome(applied, deadLetters, restartsSeen, savepoint).record("6 Kafka broker stopped and restarted", scenario, null);
-        assertThat(committedLists).as("(user, event time) of every committed recommendation record").isEqualTo(expectedLists);
+        new ExactlyOnce.Outcome(applied, deadLetters, restartsSeen, savepoint)
+                .record("6 Kafka broker stopped and restarted", scenario, null);
+        assertThat(committedLists)
+                .as("(user, event time) of every committed recommendation record")
+                .isEqualTo(expectedLists);
         assertThat(letters).as("committed dead letters").hasSize(scenario.deadLetters);
         for (ConsumerRecord<byte[], byte[]> letter : letters) {
             assertThat(JSON.readTree(letter.value()).get("reason").asText()).matches("[a-z-]+: .+");
@@ -166,7 +182,9 @@ class KafkaBrokerRestartIT {
             for (String record : records) {
                 // Keyed by user, as `freshrec produce` does: a user's events stay in order on one partition.
                 var parsed = parser.parse(record, System.currentTimeMillis());
-                byte[] key = parsed.isValid() ? Long.toString(parsed.interaction().userId).getBytes(StandardCharsets.UTF_8) : null;
+                byte[] key = parsed.isValid()
+                        ? Long.toString(parsed.interaction().userId).getBytes(StandardCharsets.UTF_8)
+                        : null;
                 producer.send(new ProducerRecord<>(topic, key, record.getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
@@ -174,11 +192,13 @@ class KafkaBrokerRestartIT {
     }
 
     /** Reads the topic read_committed until it holds at least {@code count} records, then once more after a while. */
-    private static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(String topic, int count, Duration timeout) throws Exception {
+    private static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(String topic, int count, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         while (records.size() < count) {
-            assertThat(System.nanoTime()).as("%d committed records on %s in time (have %d)", count, topic, records.size())
+            assertThat(System.nanoTime())
+                    .as("%d committed records on %s in time (have %d)", count, topic, records.size())
                     .isLessThan(deadline);
             Thread.sleep(500);
             records = KafkaBroker.readCommitted(BOOTSTRAP, topic, Duration.ofSeconds(10));

@@ -16,7 +16,14 @@ final class LookupLoop implements AutoCloseable {
      * One lookup: when it started and returned (ms), the user, and either the list's event time and model version or
      * an error.
      */
-    record Lookup(long started, long at, long user, boolean answered, boolean present, long eventTime, long modelVersion,
+    record Lookup(
+            long started,
+            long at,
+            long user,
+            boolean answered,
+            boolean present,
+            long eventTime,
+            long modelVersion,
             String error) {}
 
     private final RecommendationClient client;
@@ -39,10 +46,25 @@ final class LookupLoop implements AutoCloseable {
                 long started = System.currentTimeMillis();
                 try {
                     Optional<Recommendations> list = client.recommendations(user);
-                    lookups.add(new Lookup(started, System.currentTimeMillis(), user, true, list.isPresent(),
-                            list.map(l -> l.eventTime).orElse(Long.MIN_VALUE), list.map(l -> l.modelVersion).orElse(-1L), null));
+                    lookups.add(new Lookup(
+                            started,
+                            System.currentTimeMillis(),
+                            user,
+                            true,
+                            list.isPresent(),
+                            list.map(l -> l.eventTime).orElse(Long.MIN_VALUE),
+                            list.map(l -> l.modelVersion).orElse(-1L),
+                            null));
                 } catch (Exception e) {
-                    lookups.add(new Lookup(started, System.currentTimeMillis(), user, false, false, Long.MIN_VALUE, -1, e.getMessage()));
+                    lookups.add(new Lookup(
+                            started,
+                            System.currentTimeMillis(),
+                            user,
+                            false,
+                            false,
+                            Long.MIN_VALUE,
+                            -1,
+                            e.getMessage()));
                 }
             }
             try {

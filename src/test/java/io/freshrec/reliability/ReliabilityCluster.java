@@ -1,25 +1,25 @@
 package io.freshrec.reliability;
 
+import io.freshrec.job.FreshRecJob;
+import io.freshrec.ops.FlinkSettings;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.FreshRecCluster;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import io.freshrec.job.FreshRecJob;
-import io.freshrec.ops.FlinkSettings;
-import java.nio.file.Path;
-import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /**
  * The MiniCluster of one reliability test class (FreshRecCluster's: RocksDB, queryable state, one TaskManager with
@@ -31,8 +31,8 @@ final class ReliabilityCluster {
     private ReliabilityCluster() {}
 
     /** flink-conf/config.yaml, the settings FreshRec ships. */
-    private static final Configuration SHIPPED = FlinkSettings.load(Path.of("flink-conf"),
-            Map.of(), Path.of("").toAbsolutePath());
+    private static final Configuration SHIPPED =
+            FlinkSettings.load(Path.of("flink-conf"), Map.of(), Path.of("").toAbsolutePath());
 
     static Configuration configuration(int base) {
         Configuration conf = FreshRecCluster.configuration(base + 1, base + 2);
@@ -49,7 +49,8 @@ final class ReliabilityCluster {
 
     static FlinkRest rest(MiniClusterExtension cluster) {
         Configuration client = cluster.getClientConfiguration();
-        return new FlinkRest(URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT) + "/"));
+        return new FlinkRest(
+                URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT) + "/"));
     }
 
     /** Lookups of one job through the proxy of the cluster on {@code base}, retrying for {@code timeout}. */
@@ -76,7 +77,8 @@ final class ReliabilityCluster {
         env.setParallelism(parallelism);
         Configuration mode = new Configuration();
         SHIPPED.toMap().forEach((key, value) -> {
-            if (key.startsWith("execution.checkpointing.unaligned") || key.equals("execution.checkpointing.aligned-checkpoint-timeout")
+            if (key.startsWith("execution.checkpointing.unaligned")
+                    || key.equals("execution.checkpointing.aligned-checkpoint-timeout")
                     || key.equals("execution.checkpointing.mode")) {
                 mode.setString(key, value);
             }

@@ -44,9 +44,11 @@ class RescaleIT {
      * Runs the job at {@code parallelism} (from {@code savepoint} if not null) until its source has read {@code hold}'s
      * records, lets it read on for half a second and stops it with a savepoint; returns the savepoint.
      */
-    private String stopMidStream(Scenario scenario, int parallelism, String savepoint, PacedTestSource.Hold hold) throws Exception {
+    private String stopMidStream(Scenario scenario, int parallelism, String savepoint, PacedTestSource.Hold hold)
+            throws Exception {
         StreamExecutionEnvironment env = ReliabilityCluster.environment(parallelism);
-        scenario.job(300, hold, "p" + parallelism + (savepoint == null ? "" : "-restored")).build(env);
+        scenario.job(300, hold, "p" + parallelism + (savepoint == null ? "" : "-restored"))
+                .build(env);
         JobClient job = ReliabilityCluster.execute(env, savepoint);
         PacedTestSource.Hold.awaitReached(hold.name(), Duration.ofSeconds(90));
         // A savepoint needs every task running (a restored one may still be restoring while its source reads).

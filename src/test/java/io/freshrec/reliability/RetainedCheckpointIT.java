@@ -41,14 +41,19 @@ class RetainedCheckpointIT {
         JobClient first = ReliabilityCluster.execute(env, null);
 
         PacedTestSource.Hold.awaitReached(hold.name(), Duration.ofSeconds(90));
-        TaskManagerLossIT.awaitCompletedCheckpoints(mini, first.getJobID(), TaskManagerLossIT.completedCheckpoints(mini, first.getJobID()) + 1);
+        TaskManagerLossIT.awaitCompletedCheckpoints(
+                mini, first.getJobID(), TaskManagerLossIT.completedCheckpoints(mini, first.getJobID()) + 1);
         PacedTestSource.Hold.release(hold.name());
         Thread.sleep(1000);
         first.cancel().get(60, TimeUnit.SECONDS);
-        assertThat(ReliabilityCluster.rest(CLUSTER).awaitTerminal(first.getJobID().toHexString(), Duration.ofSeconds(60)))
+        assertThat(ReliabilityCluster.rest(CLUSTER)
+                        .awaitTerminal(first.getJobID().toHexString(), Duration.ofSeconds(60)))
                 .isEqualTo(JobStatus.CANCELED.name());
-        CompletedCheckpointStats retained = mini.getArchivedExecutionGraph(first.getJobID()).get(60, TimeUnit.SECONDS)
-                .getCheckpointStatsSnapshot().getHistory().getLatestCompletedCheckpoint();
+        CompletedCheckpointStats retained = mini.getArchivedExecutionGraph(first.getJobID())
+                .get(60, TimeUnit.SECONDS)
+                .getCheckpointStatsSnapshot()
+                .getHistory()
+                .getLatestCompletedCheckpoint();
         assertThat(retained).as("a completed checkpoint of the cancelled job").isNotNull();
         System.out.println("[reliability] resuming from " + retained.getExternalPath());
 
@@ -62,7 +67,8 @@ class RetainedCheckpointIT {
 
     private StreamExecutionEnvironment retaining(StreamExecutionEnvironment env) {
         Configuration retain = new Configuration();
-        retain.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        retain.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         retain.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         env.configure(retain);
         return env;

@@ -39,6 +39,7 @@ final class Scenario {
     final String name;
     /** Record n of the input, made on demand (some are megabytes long). */
     final GeneratorFunction<Long, String> records;
+
     final long count;
     final List<Interaction> events = new ArrayList<>();
     final int deadLetters;
@@ -100,7 +101,8 @@ final class Scenario {
 
     /** The records, paced at {@code ratePerSecond} (0: as fast as possible), resuming exactly after a restore. */
     InteractionSource source(double ratePerSecond, PacedTestSource.Hold hold) {
-        return PacedTestSource.of(records, count, ratePerSecond, end, settings.get(FreshRecOptions.OUT_OF_ORDERNESS), hold);
+        return PacedTestSource.of(
+                records, count, ratePerSecond, end, settings.get(FreshRecOptions.OUT_OF_ORDERNESS), hold);
     }
 
     /**
@@ -108,7 +110,9 @@ final class Scenario {
      * JVM under the scenario's name.
      */
     FreshRecJob job(double ratePerSecond, PacedTestSource.Hold hold, String run) {
-        return new FreshRecJob(settings, source(ratePerSecond, hold),
+        return new FreshRecJob(
+                settings,
+                source(ratePerSecond, hold),
                 new CollectingSink<DeadLetter>(name + "-" + run + "-dead-letters"),
                 new CollectingSink<Recommendations>(name + "-" + run + "-served"));
     }

@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.ArrayList;
 
 /**
  * The suite's summary table, one row per fault, in {@code target/reliability/summary.tsv}: what was injected, how
@@ -21,10 +21,16 @@ final class Summary {
 
     private Summary() {}
 
-    static synchronized void record(String fault, long events, long lost, long duplicated, long deadLetters,
-            Double lookupsAgainSeconds) {
-        String row = String.join("\t", fault, Long.toString(events), Long.toString(lost), Long.toString(duplicated),
-                Long.toString(deadLetters), lookupsAgainSeconds == null ? "-" : String.format(Locale.ROOT, "%.1f", lookupsAgainSeconds));
+    static synchronized void record(
+            String fault, long events, long lost, long duplicated, long deadLetters, Double lookupsAgainSeconds) {
+        String row = String.join(
+                "\t",
+                fault,
+                Long.toString(events),
+                Long.toString(lost),
+                Long.toString(duplicated),
+                Long.toString(deadLetters),
+                lookupsAgainSeconds == null ? "-" : String.format(Locale.ROOT, "%.1f", lookupsAgainSeconds));
         try {
             Files.createDirectories(FILE.getParent());
             if (!Files.exists(FILE)) {
@@ -60,13 +66,17 @@ final class Summary {
             text.append('|');
             for (int i = 0; i < columns; i++) {
                 String cell = i < row.length ? row[i] : "";
-                text.append(' ').append(i == 0 ? pad(cell, width[i], false) : pad(cell, width[i], true)).append(" |");
+                text.append(' ')
+                        .append(i == 0 ? pad(cell, width[i], false) : pad(cell, width[i], true))
+                        .append(" |");
             }
             text.append('\n');
             if (r == 0) {
                 text.append('|');
                 for (int i = 0; i < columns; i++) {
-                    text.append(i == 0 ? " :" : " ").append("-".repeat(width[i] - 1)).append(i == 0 ? " |" : ": |");
+                    text.append(i == 0 ? " :" : " ")
+                            .append("-".repeat(width[i] - 1))
+                            .append(i == 0 ? " |" : ": |");
                 }
                 text.append('\n');
             }

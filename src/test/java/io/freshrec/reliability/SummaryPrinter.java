@@ -1,10 +1,10 @@
 package io.freshrec.reliability;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestPlan;
-import java.io.UncheckedIOException;
 
 /**
  * Starts the reliability suite with an empty summary and prints the table when it ends. Registered only on the

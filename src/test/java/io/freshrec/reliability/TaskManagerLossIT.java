@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.PacedTestSource;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;
@@ -21,11 +26,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Fault 2, and serving during a failure: the only TaskManager is killed mid-stream while a client looks users up in
@@ -44,7 +44,8 @@ class TaskManagerLossIT {
     Path savepoints;
 
     @Test
-    void shouldRecoverTheModelAndServingWhenTheTaskManagerIsKilled(@InjectMiniCluster MiniCluster mini) throws Exception {
+    void shouldRecoverTheModelAndServingWhenTheTaskManagerIsKilled(@InjectMiniCluster MiniCluster mini)
+            throws Exception {
         Scenario scenario = Scenario.synthetic("taskmanager-killed", 22, 3000, 0.01);
         StreamExecutionEnvironment env = ReliabilityCluster.environment(2);
         // The source stops after 1,000 of 3,000 records until the test lets it go on: the kill lands mid-stream.
@@ -70,7 +71,9 @@ class TaskManagerLossIT {
                 long answered = System.currentTimeMillis();
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (latestCheckpointTriggered(mini, jobId) <= answered) {
-                    assertThat(System.nanoTime()).as("a checkpoint after the first answers").isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("a checkpoint after the first answers")
+                            .isLessThan(deadline);
                     Thread.sleep(100);
                 }
                 PacedTestSource.Hold.release(hold.name());
@@ -79,7 +82,8 @@ class TaskManagerLossIT {
                 mini.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
                 // The state a restore starts from: the last checkpoint completed before the kill.
                 checkpointAt = latestCheckpointTriggered(mini, jobId);
-                // In this JVM the dead TaskManager's queryable-state proxy and server release their fixed ports a moment
+                // In this JVM the dead TaskManager's queryable-state proxy and server release their fixed ports a
+                // moment
                 // after it is gone (Netty's graceful shutdown); a new TaskManager that starts before cannot bind them.
                 // (A killed TaskManager process frees them at once: StandaloneClusterE2ETest.)
                 awaitPortFree(BASE + 1);
@@ -96,36 +100,56 @@ class TaskManagerLossIT {
             // start on, every answer comes from the restored job.)
             long killed = killedAt;
             long started = newTaskManagerAt;
-            long backAt = seen.stream().filter(l -> l.started() > started && l.answered()).mapToLong(LookupLoop.Lookup::at).min()
+            long backAt = seen.stream()
+                    .filter(l -> l.started() > started && l.answered())
+                    .mapToLong(LookupLoop.Lookup::at)
+                    .min()
                     .orElse(Long.MAX_VALUE);
             seconds = (backAt - newTaskManagerAt) / 1000.0;
-            List<LookupLoop.Lookup> errors = seen.stream().filter(l -> !l.answered()).toList();
+            List<LookupLoop.Lookup> errors =
+                    seen.stream().filter(l -> !l.answered()).toList();
             long errorsBefore = errors.stream().filter(l -> l.at() < killed).count();
             long errorsAfter = errors.stream().filter(l -> l.started() > backAt).count();
-            System.out.printf("[reliability] lookups: %d, errors %d (before the kill %d, after recovery %d); answered again "
-                    + "%.1f s after the new TaskManager (%.1f s after the kill); last checkpoint triggered %d ms before the kill%n",
-                    seen.size(), errors.size(), errorsBefore, errorsAfter, seconds, (backAt - killedAt) / 1000.0, killedAt - checkpointAt);
-            errors.stream().limit(5).forEach(l -> System.out.printf("[reliability]   error %+d ms from the kill: %s%n",
-                    l.at() - killed, l.error()));
+            System.out.printf(
+                    "[reliability] lookups: %d, errors %d (before the kill %d, after recovery %d); answered again "
+                            + "%.1f s after the new TaskManager (%.1f s after the kill); last checkpoint triggered %d ms before the kill%n",
+                    seen.size(),
+                    errors.size(),
+                    errorsBefore,
+                    errorsAfter,
+                    seconds,
+                    (backAt - killedAt) / 1000.0,
+                    killedAt - checkpointAt);
+            errors.stream()
+                    .limit(5)
+                    .forEach(l -> System.out.printf(
+                            "[reliability]   error %+d ms from the kill: %s%n", l.at() - killed, l.error()));
             assertThat(errorsBefore).as("lookup errors before the kill").isZero();
-            assertThat(errorsAfter).as("lookup errors after lookups answered again").isZero();
+            assertThat(errorsAfter)
+                    .as("lookup errors after lookups answered again")
+                    .isZero();
 
             // Never older than the last completed checkpoint: every answer after the kill is at least as new as every
             // answer the client had before that checkpoint was taken.
             Map<Long, long[]> floor = new HashMap<>();
             for (LookupLoop.Lookup lookup : seen) {
                 if (lookup.answered() && lookup.present() && lookup.at() <= checkpointAt) {
-                    floor.merge(lookup.user(), new long[] {lookup.eventTime(), lookup.modelVersion()},
-                            (a, b) -> new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1])});
+                    floor.merge(lookup.user(), new long[] {lookup.eventTime(), lookup.modelVersion()}, (a, b) ->
+                            new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1])});
                 }
             }
             assertThat(floor).as("answers before the checkpoint").isNotEmpty();
             for (LookupLoop.Lookup lookup : seen) {
                 long[] least = floor.get(lookup.user());
                 if (lookup.answered() && lookup.at() > killedAt && least != null) {
-                    assertThat(lookup.present()).as("user %d answered after the kill", lookup.user()).isTrue();
-                    assertThat(lookup.eventTime()).as("event time of user %d after the kill", lookup.user()).isGreaterThanOrEqualTo(least[0]);
-                    assertThat(lookup.modelVersion()).as("model version of user %d after the kill", lookup.user())
+                    assertThat(lookup.present())
+                            .as("user %d answered after the kill", lookup.user())
+                            .isTrue();
+                    assertThat(lookup.eventTime())
+                            .as("event time of user %d after the kill", lookup.user())
+                            .isGreaterThanOrEqualTo(least[0]);
+                    assertThat(lookup.modelVersion())
+                            .as("model version of user %d after the kill", lookup.user())
                             .isGreaterThanOrEqualTo(least[1]);
                 }
             }
@@ -133,7 +157,9 @@ class TaskManagerLossIT {
         ExactlyOnce.Outcome outcome = ExactlyOnce.verify(CLUSTER, BASE, job, scenario, savepoints);
         outcome.record("2 TaskManager killed, new one started", scenario, seconds);
         assertThat(outcome.restarts()).as("restarts").isGreaterThanOrEqualTo(1);
-        assertThat(seconds).as("seconds from the new TaskManager to the first answer").isLessThanOrEqualTo(10.0);
+        assertThat(seconds)
+                .as("seconds from the new TaskManager to the first answer")
+                .isLessThanOrEqualTo(10.0);
     }
 
     private static void awaitPortFree(int port) throws Exception {
@@ -143,7 +169,9 @@ class TaskManagerLossIT {
                 probe.bind(new InetSocketAddress(port));
                 return;
             } catch (IOException inUse) {
-                assertThat(System.nanoTime()).as("port %d released in time", port).isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("port %d released in time", port)
+                        .isLessThan(deadline);
                 Thread.sleep(100);
             }
         }
@@ -151,13 +179,20 @@ class TaskManagerLossIT {
 
     /** When the latest completed checkpoint of the job was triggered (ms), or Long.MIN_VALUE. */
     private static long latestCheckpointTriggered(MiniCluster mini, JobID job) throws Exception {
-        CompletedCheckpointStats last = mini.getExecutionGraph(job).get().getCheckpointStatsSnapshot().getHistory()
+        CompletedCheckpointStats last = mini.getExecutionGraph(job)
+                .get()
+                .getCheckpointStatsSnapshot()
+                .getHistory()
                 .getLatestCompletedCheckpoint();
         return last == null ? Long.MIN_VALUE : last.getTriggerTimestamp();
     }
 
     static long completedCheckpoints(MiniCluster mini, JobID job) throws Exception {
-        return mini.getExecutionGraph(job).get().getCheckpointStatsSnapshot().getCounts().getNumberOfCompletedCheckpoints();
+        return mini.getExecutionGraph(job)
+                .get()
+                .getCheckpointStatsSnapshot()
+                .getCounts()
+                .getNumberOfCompletedCheckpoints();
     }
 
     private static void awaitList(RecommendationClient lookups, long user) throws Exception {
@@ -171,7 +206,9 @@ class TaskManagerLossIT {
     static void awaitCompletedCheckpoints(MiniCluster mini, JobID job, long count) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (completedCheckpoints(mini, job) < count) {
-            assertThat(System.nanoTime()).as("%d checkpoints completed in time", count).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("%d checkpoints completed in time", count)
+                    .isLessThan(deadline);
             Thread.sleep(100);
         }
     }

@@ -2,7 +2,8 @@ package io.freshrec.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.freshrec.events.Interaction;
+import io.freshrec.events.InputFormat;
+import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.model.Recommendations;
 import io.freshrec.testing.PacedTestSource;
@@ -38,8 +39,6 @@ import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import io.freshrec.events.InputFormat;
-import io.freshrec.events.InteractionParser;
 
 /**
  * Fault 5: an upgraded job restored from an old savepoint. Version 1 is the job plus an operator {@code served-count}
@@ -70,8 +69,11 @@ class UpgradeIT {
 
     /** ServedCount as version 1 wrote it: a POJO serializer of the one field it had. */
     static TypeSerializer<ServedCount> version1Serializer() throws NoSuchFieldException {
-        return new PojoSerializer<>(ServedCount.class, new TypeSerializer<?>[] {LongSerializer.INSTANCE},
-                new Field[] {ServedCount.class.getField("lists")}, new ExecutionConfig().getSerializerConfig());
+        return new PojoSerializer<>(
+                ServedCount.class,
+                new TypeSerializer<?>[] {LongSerializer.INSTANCE},
+                new Field[] {ServedCount.class.getField("lists")},
+                new ExecutionConfig().getSerializerConfig());
     }
 
     /** Counts each user's served lists (and, in version 2, the latest list's event time). */
@@ -86,9 +88,11 @@ class UpgradeIT {
 
         @Override
         public void open(Configuration parameters) throws Exception {
-            count = getRuntimeContext().getState(version2
-                    ? new ValueStateDescriptor<>("served", TypeInformation.of(ServedCount.class))
-                    : new ValueStateDescriptor<>("served", version1Serializer()));
+            count = getRuntimeContext()
+                    .getState(
+                            version2
+                                    ? new ValueStateDescriptor<>("served", TypeInformation.of(ServedCount.class))
+                                    : new ValueStateDescriptor<>("served", version1Serializer()));
         }
 
         @Override
@@ -138,13 +142,19 @@ class UpgradeIT {
         StreamExecutionEnvironment upgradedEnv = ReliabilityCluster.environment(2);
         FreshRecJob.Outputs v2 = scenario.job(300, null, "v2").build(upgradedEnv);
         countServed(v2, true);
-        v2.recommendations.keyBy(list -> list.userId, Types.LONG).process(new HighestVersion(), Types.VOID)
-                .uid("highest-version").name("highest-version")
-                .sinkTo(new DiscardingSink<>()).uid("highest-version-sink").name("highest-version-sink");
+        v2.recommendations
+                .keyBy(list -> list.userId, Types.LONG)
+                .process(new HighestVersion(), Types.VOID)
+                .uid("highest-version")
+                .name("highest-version")
+                .sinkTo(new DiscardingSink<>())
+                .uid("highest-version-sink")
+                .name("highest-version-sink");
         JobClient upgraded = ReliabilityCluster.execute(upgradedEnv, old);
         ExactlyOnce.Outcome outcome = ExactlyOnce.verify(CLUSTER, BASE, upgraded, scenario, savepoints);
 
-        // The migrated state, read from the final savepoint: each list counted once, the new field set since the upgrade.
+        // The migrated state, read from the final savepoint: each list counted once, the new field set since the
+        // upgrade.
         Map<Long, ServedCount> counts = readServedCounts(outcome.savepoint());
         Set<Long> activeAfterUpgrade = new HashSet<>();
         for (long n = HOLD; n < scenario.count; n++) {
@@ -159,12 +169,18 @@ class UpgradeIT {
         assertThat(counts.keySet()).as("users with counted lists").isEqualTo(expectedLists.keySet());
         for (Map.Entry<Long, Long> user : expectedLists.entrySet()) {
             ServedCount count = counts.get(user.getKey());
-            assertThat(count.lists).as("lists served to user %d across both versions", user.getKey()).isEqualTo(user.getValue());
+            assertThat(count.lists)
+                    .as("lists served to user %d across both versions", user.getKey())
+                    .isEqualTo(user.getValue());
             long last = scenario.oracle.lastEventTime(user.getKey());
             if (activeAfterUpgrade.contains(user.getKey())) {
-                assertThat(count.lastEventTime).as("new field of user %d", user.getKey()).isEqualTo(last);
+                assertThat(count.lastEventTime)
+                        .as("new field of user %d", user.getKey())
+                        .isEqualTo(last);
             } else {
-                assertThat(count.lastEventTime).as("new field of user %d", user.getKey()).isIn(0L, last);
+                assertThat(count.lastEventTime)
+                        .as("new field of user %d", user.getKey())
+                        .isIn(0L, last);
             }
         }
         assertThat(activeAfterUpgrade).isNotEmpty();
@@ -172,9 +188,14 @@ class UpgradeIT {
     }
 
     private static void countServed(FreshRecJob.Outputs outputs, boolean version2) {
-        outputs.recommendations.keyBy(list -> list.userId, Types.LONG).process(new CountServed(version2), Types.VOID)
-                .uid("served-count").name("served-count")
-                .sinkTo(new DiscardingSink<>()).uid("served-count-sink").name("served-count-sink");
+        outputs.recommendations
+                .keyBy(list -> list.userId, Types.LONG)
+                .process(new CountServed(version2), Types.VOID)
+                .uid("served-count")
+                .name("served-count")
+                .sinkTo(new DiscardingSink<>())
+                .uid("served-count-sink")
+                .name("served-count-sink");
     }
 
     private static Map<Long, ServedCount> readServedCounts(String savepoint) throws Exception {
@@ -182,7 +203,10 @@ class UpgradeIT {
         env.setParallelism(1);
         Map<Long, ServedCount> counts = new HashMap<>();
         try (CloseableIterator<Counted> read = SavepointReader.read(env, savepoint, new HashMapStateBackend())
-                .readKeyedState(OperatorIdentifier.forUid("served-count"), new ReadCounts(), Types.LONG,
+                .readKeyedState(
+                        OperatorIdentifier.forUid("served-count"),
+                        new ReadCounts(),
+                        Types.LONG,
                         TypeInformation.of(Counted.class))
                 .executeAndCollect("read served-count")) {
             read.forEachRemaining(counted -> counts.put(counted.user, counted.count));
@@ -204,7 +228,8 @@ class UpgradeIT {
 
         @Override
         public void open(Configuration parameters) {
-            count = getRuntimeContext().getState(new ValueStateDescriptor<>("served", TypeInformation.of(ServedCount.class)));
+            count = getRuntimeContext()
+                    .getState(new ValueStateDescriptor<>("served", TypeInformation.of(ServedCount.class)));
         }
 
         @Override

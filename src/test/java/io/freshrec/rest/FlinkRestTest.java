@@ -15,7 +15,6 @@ import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.JobJar;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,7 +44,8 @@ class FlinkRestTest {
 
     private static FlinkRest rest() {
         Configuration client = CLUSTER.getClientConfiguration();
-        return new FlinkRest(URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
+        return new FlinkRest(
+                URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
     }
 
     @AfterEach
@@ -60,8 +60,11 @@ class FlinkRestTest {
     @Test
     void shouldTakeASavepointThenStopWithOne() throws Exception {
         SyntheticInteractions world = new SyntheticInteractions(3, 20, 40, 4, 1_704_067_200_000L, 20, 20_000, 20, 0.0);
-        FreshRecJob job = new FreshRecJob(new Configuration(), InteractionSource.generator(world, 200, 0, false, true),
-                new CollectingSink<DeadLetter>("rest-dead-letters"), null);
+        FreshRecJob job = new FreshRecJob(
+                new Configuration(),
+                InteractionSource.generator(world, 200, 0, false, true),
+                new CollectingSink<DeadLetter>("rest-dead-letters"),
+                null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         job.build(env);
@@ -70,12 +73,14 @@ class FlinkRestTest {
         rest.awaitRunning(jobId, Duration.ofSeconds(60));
         assertThat(rest.findRunningJob(FreshRecJob.JOB_NAME)).contains(jobId);
 
-        String trigger = rest.triggerSavepoint(jobId, work.resolve("savepoints").toUri().toString(), "CANONICAL");
+        String trigger =
+                rest.triggerSavepoint(jobId, work.resolve("savepoints").toUri().toString(), "CANONICAL");
         String savepoint = rest.awaitSavepoint(jobId, trigger, Duration.ofSeconds(60));
         assertThat(Path.of(URI.create(savepoint)).resolve("_metadata")).isRegularFile();
         assertThat(rest.jobStatus(jobId)).isEqualTo("RUNNING");
 
-        String stop = rest.stopWithSavepoint(jobId, work.resolve("savepoints").toUri().toString(), "CANONICAL");
+        String stop =
+                rest.stopWithSavepoint(jobId, work.resolve("savepoints").toUri().toString(), "CANONICAL");
         String last = rest.awaitSavepoint(jobId, stop, Duration.ofSeconds(60));
         assertThat(last).isNotEqualTo(savepoint);
         assertThat(Path.of(URI.create(last)).resolve("_metadata")).isRegularFile();
@@ -83,8 +88,12 @@ class FlinkRestTest {
         assertThat(rest.findRunningJob(FreshRecJob.JOB_NAME)).isEmpty();
 
         // A savepoint of a job that is not running: Flink's refusal, on one line.
-        assertThatThrownBy(() -> rest.awaitSavepoint(jobId, rest.triggerSavepoint(jobId, null, "CANONICAL"), Duration.ofSeconds(30)))
-                .isInstanceOf(IOException.class).message().doesNotContain("\n").doesNotContain("\tat ");
+        assertThatThrownBy(() -> rest.awaitSavepoint(
+                        jobId, rest.triggerSavepoint(jobId, null, "CANONICAL"), Duration.ofSeconds(30)))
+                .isInstanceOf(IOException.class)
+                .message()
+                .doesNotContain("\n")
+                .doesNotContain("\tat ");
     }
 
     @Test
@@ -93,14 +102,28 @@ class FlinkRestTest {
         Path jar = JobJar.build(work);
         String jarId = rest.uploadJar(jar);
         assertThat(jarId).endsWith("_freshrec-job.jar");
-        List<String> args = List.of("--flink-conf", "flink-conf", "--dead-letters", work.resolve("dead").toString(),
-                "--events", "300", "--rate", "0", "--users", "30", "--items", "60", "--keep-running",
-                "-D", "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri());
+        List<String> args = List.of(
+                "--flink-conf",
+                "flink-conf",
+                "--dead-letters",
+                work.resolve("dead").toString(),
+                "--events",
+                "300",
+                "--rate",
+                "0",
+                "--users",
+                "30",
+                "--items",
+                "60",
+                "--keep-running",
+                "-D",
+                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri());
 
         String jobId = rest.runJar(jarId, FreshRecJobMain.class.getName(), args, 1, null);
         rest.awaitRunning(jobId, Duration.ofSeconds(60));
         Recommendations before = awaitStableList(jobId, 1);
-        String stop = rest.stopWithSavepoint(jobId, work.resolve("savepoints").toUri().toString(), "CANONICAL");
+        String stop =
+                rest.stopWithSavepoint(jobId, work.resolve("savepoints").toUri().toString(), "CANONICAL");
         String savepoint = rest.awaitSavepoint(jobId, stop, Duration.ofSeconds(60));
         assertThat(rest.awaitTerminal(jobId, Duration.ofSeconds(30))).isEqualTo("FINISHED");
 
@@ -112,13 +135,24 @@ class FlinkRestTest {
         assertThat(rest.awaitTerminal(restored, Duration.ofSeconds(60))).isEqualTo("CANCELED");
 
         // Bad program arguments: the cluster's answer, summarised to one line naming the problem.
-        assertThatThrownBy(() -> rest.runJar(jarId, FreshRecJobMain.class.getName(), List.of("--no-such-option"), 1, null))
+        assertThatThrownBy(
+                        () -> rest.runJar(jarId, FreshRecJobMain.class.getName(), List.of("--no-such-option"), 1, null))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("--no-such-option").message().doesNotContain("\n");
+                .hasMessageContaining("--no-such-option")
+                .message()
+                .doesNotContain("\n");
         // A savepoint that does not exist fails the submission or the start, never silently.
-        assertThatThrownBy(() -> rest.awaitRunning(rest.runJar(jarId, FreshRecJobMain.class.getName(), args, 1,
-                work.resolve("no-such-savepoint").toUri().toString()), Duration.ofSeconds(60)))
-                .isInstanceOf(IOException.class).message().doesNotContain("\n");
+        assertThatThrownBy(() -> rest.awaitRunning(
+                        rest.runJar(
+                                jarId,
+                                FreshRecJobMain.class.getName(),
+                                args,
+                                1,
+                                work.resolve("no-such-savepoint").toUri().toString()),
+                        Duration.ofSeconds(60)))
+                .isInstanceOf(IOException.class)
+                .message()
+                .doesNotContain("\n");
 
         rest.deleteJar(jarId);
         assertThat(rest.get("jars").path("files").findValuesAsText("id")).doesNotContain(jarId);
@@ -128,11 +162,16 @@ class FlinkRestTest {
     void shouldReportUnreachableRestAndUnknownJobsOnOneLine() {
         FlinkRest nowhere = new FlinkRest(URI.create("http://localhost:18589"));
         assertThatThrownBy(() -> nowhere.jobStatus(new JobID().toHexString()))
-                .isInstanceOf(IOException.class).hasMessageStartingWith("no Flink REST API at http://localhost:18589/");
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("no Flink REST API at http://localhost:18589/");
         assertThatThrownBy(() -> rest().jobStatus(new JobID().toHexString()))
-                .isInstanceOf(IOException.class).hasMessageContaining("answered 404").message().doesNotContain("\n");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("answered 404")
+                .message()
+                .doesNotContain("\n");
         assertThatThrownBy(() -> rest().uploadJar(work.resolve("absent.jar")))
-                .isInstanceOf(IOException.class).hasMessageStartingWith("no jar at ");
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("no jar at ");
     }
 
     @Test
@@ -160,8 +199,12 @@ class FlinkRestTest {
     }
 
     private Recommendations awaitList(String jobId, long user) throws Exception {
-        try (RecommendationClient lookups = new RecommendationClient("localhost", PROXY_PORT, URI.create("http://localhost:1"),
-                JobID.fromHexString(jobId), Duration.ofSeconds(30))) {
+        try (RecommendationClient lookups = new RecommendationClient(
+                "localhost",
+                PROXY_PORT,
+                URI.create("http://localhost:1"),
+                JobID.fromHexString(jobId),
+                Duration.ofSeconds(30))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (true) {
                 Optional<Recommendations> recs = lookups.recommendations(user);

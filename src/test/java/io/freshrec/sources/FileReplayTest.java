@@ -37,7 +37,8 @@ class FileReplayTest {
 
     @Test
     void shouldSortCsvByTimestampSkippingHeaderAndBlankLines() throws IOException {
-        Path file = write("ratings.csv",
+        Path file = write(
+                "ratings.csv",
                 "userId,movieId,rating,timestamp",
                 "1,10,4.0,964982703",
                 "",
@@ -56,7 +57,8 @@ class FileReplayTest {
 
     @Test
     void shouldKeepFileOrderForEqualTimestamps() throws IOException {
-        Path file = write("ratings.csv",
+        Path file = write(
+                "ratings.csv",
                 "5,1,1.0,964982000",
                 "4,2,2.0,964981000",
                 "3,3,3.0,964982000",
@@ -65,14 +67,19 @@ class FileReplayTest {
 
         FileReplay replay = FileReplay.load(file, InputFormat.MOVIELENS_CSV);
 
-        assertThat(lines(replay)).containsExactly(
-                "4,2,2.0,964981000", "2,4,4.0,964981000",
-                "5,1,1.0,964982000", "3,3,3.0,964982000", "1,5,5.0,964982000");
+        assertThat(lines(replay))
+                .containsExactly(
+                        "4,2,2.0,964981000",
+                        "2,4,4.0,964981000",
+                        "5,1,1.0,964982000",
+                        "3,3,3.0,964982000",
+                        "1,5,5.0,964982000");
     }
 
     @Test
     void shouldPutUnreadableRecordsLastInFileOrder() throws IOException {
-        Path file = write("events.jsonl",
+        Path file = write(
+                "events.jsonl",
                 "{\"user\":1,\"item\":1,\"type\":\"view\",\"ts\":1700000002000}",
                 "garbage",
                 "{\"user\":2,\"item\":2,\"type\":\"click\",\"ts\":\"2023-11-14T22:13:20Z\"}",
@@ -82,12 +89,13 @@ class FileReplayTest {
         FileReplay replay = FileReplay.load(file, InputFormat.JSON_LINES);
 
         // 2023-11-14T22:13:20Z is 1700000000000 ms.
-        assertThat(lines(replay)).containsExactly(
-                "{\"user\":2,\"item\":2,\"type\":\"click\",\"ts\":\"2023-11-14T22:13:20Z\"}",
-                "{\"user\":4,\"item\":4,\"type\":\"view\",\"ts\":1700000001000}",
-                "{\"user\":1,\"item\":1,\"type\":\"view\",\"ts\":1700000002000}",
-                "garbage",
-                "{\"user\":3,\"item\":3,\"type\":\"rating\",\"value\":11,\"ts\":1700000000000}");
+        assertThat(lines(replay))
+                .containsExactly(
+                        "{\"user\":2,\"item\":2,\"type\":\"click\",\"ts\":\"2023-11-14T22:13:20Z\"}",
+                        "{\"user\":4,\"item\":4,\"type\":\"view\",\"ts\":1700000001000}",
+                        "{\"user\":1,\"item\":1,\"type\":\"view\",\"ts\":1700000002000}",
+                        "garbage",
+                        "{\"user\":3,\"item\":3,\"type\":\"rating\",\"value\":11,\"ts\":1700000000000}");
         assertThat(replay.timestamp(0)).isEqualTo(1_700_000_000_000L);
         assertThat(replay.timestamp(3)).isEqualTo(Long.MAX_VALUE);
         assertThat(replay.timestamp(4)).isEqualTo(Long.MAX_VALUE);
@@ -95,7 +103,8 @@ class FileReplayTest {
 
     @Test
     void shouldReplayEventsFromTheFutureInTheirPlace() throws IOException {
-        Path file = write("future.jsonl",
+        Path file = write(
+                "future.jsonl",
                 "{\"user\":1,\"item\":1,\"type\":\"view\",\"ts\":7258118400000}",
                 "{\"user\":2,\"item\":2,\"type\":\"view\",\"ts\":1700000000000}");
 
@@ -111,10 +120,10 @@ class FileReplayTest {
         Path tsv = write("u.data", "196\t242\t3\t881250949", "186\t302\t3\t891717742", "22\t377\t1\t878887116");
         Path dat = write("ratings.dat", "1::1193::5::978300760", "1::661::3::978302109", "1::914::3::978301968");
 
-        assertThat(lines(FileReplay.load(tsv, InputFormat.MOVIELENS_TSV))).containsExactly(
-                "22\t377\t1\t878887116", "196\t242\t3\t881250949", "186\t302\t3\t891717742");
-        assertThat(lines(FileReplay.load(dat, InputFormat.MOVIELENS_DAT))).containsExactly(
-                "1::1193::5::978300760", "1::914::3::978301968", "1::661::3::978302109");
+        assertThat(lines(FileReplay.load(tsv, InputFormat.MOVIELENS_TSV)))
+                .containsExactly("22\t377\t1\t878887116", "196\t242\t3\t881250949", "186\t302\t3\t891717742");
+        assertThat(lines(FileReplay.load(dat, InputFormat.MOVIELENS_DAT)))
+                .containsExactly("1::1193::5::978300760", "1::914::3::978301968", "1::661::3::978302109");
     }
 
     @Test
@@ -189,7 +198,9 @@ class FileReplayTest {
 
     @Test
     void shouldLoadTheSharedMovieLensSmallFileInTimestampOrder() {
-        Path file = Path.of("..", "shared", "data", "movielens-latest-small", "ratings.csv").toAbsolutePath().normalize();
+        Path file = Path.of("..", "shared", "data", "movielens-latest-small", "ratings.csv")
+                .toAbsolutePath()
+                .normalize();
         Assumptions.assumeTrue(Files.isRegularFile(file), "MovieLens small data set not present at " + file);
 
         FileReplay replay = FileReplay.load(file, InputFormat.MOVIELENS_CSV);

@@ -85,8 +85,8 @@ class SyntheticInteractionsTest {
         // The catalogue grows to its full size and many users show up.
         assertThat(maxItem).isGreaterThan(items * 9L / 10);
         assertThat(seenUsers.size()).isGreaterThan(users / 2);
-        assertThat(types.keySet()).containsExactlyInAnyOrder(EventType.VIEW, EventType.CLICK, EventType.ADD_TO_CART,
-                EventType.PURCHASE);
+        assertThat(types.keySet())
+                .containsExactlyInAnyOrder(EventType.VIEW, EventType.CLICK, EventType.ADD_TO_CART, EventType.PURCHASE);
         // Intent: views most common, purchases least.
         assertThat(types.get(EventType.VIEW)).isGreaterThan(types.get(EventType.CLICK));
         assertThat(types.get(EventType.CLICK)).isGreaterThan(types.get(EventType.ADD_TO_CART));

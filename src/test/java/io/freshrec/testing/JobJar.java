@@ -25,11 +25,13 @@ public final class JobJar {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "io.freshrec.cli.FreshRecJobMain");
-        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest);
+        try (OutputStream file = Files.newOutputStream(jar);
+                JarOutputStream out = new JarOutputStream(file, manifest);
                 Stream<Path> walk = Files.walk(classes)) {
             List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
             for (Path path : files) {
-                out.putNextEntry(new JarEntry(classes.relativize(path).toString().replace('\\', '/')));
+                out.putNextEntry(
+                        new JarEntry(classes.relativize(path).toString().replace('\\', '/')));
                 Files.copy(path, out);
                 out.closeEntry();
             }

@@ -35,7 +35,10 @@ public final class KafkaBroker implements AutoCloseable {
 
     public static KafkaBroker start() throws Exception {
         KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCoResident(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                        .setCoResident(true)
+                        .setNumBrokerNodes(1)
+                        .setNumControllerNodes(1)
+                        .build())
                 // One broker: internal topics with a single replica.
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("offsets.topic.num.partitions", "1")
@@ -61,7 +64,9 @@ public final class KafkaBroker implements AutoCloseable {
 
     public void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
+                    .all()
+                    .get();
         }
     }
 
@@ -83,7 +88,8 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** As {@link #readCommitted(String, Duration)}, from any broker. */
-    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, String topic, Duration quiet) {
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+            String bootstrapServers, String topic, Duration quiet) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
@@ -91,7 +97,8 @@ public final class KafkaBroker implements AutoCloseable {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             consumer.partitionsFor(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
             consumer.assign(partitions);
@@ -113,16 +120,22 @@ public final class KafkaBroker implements AutoCloseable {
             Properties props = new Properties();
             props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaConsumer<byte[], byte[]> consumer =
+                    new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> partitions = new ArrayList<>();
-                consumer.partitionsFor(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-                text.append(isolation).append(' ').append(consumer.endOffsets(partitions)).append("; ");
+                consumer.partitionsFor(topic)
+                        .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+                text.append(isolation)
+                        .append(' ')
+                        .append(consumer.endOffsets(partitions))
+                        .append("; ");
             }
         }
         return text.toString();
     }
 
-    private static boolean reached(KafkaConsumer<?, ?> consumer, Collection<TopicPartition> partitions, Map<TopicPartition, Long> end) {
+    private static boolean reached(
+            KafkaConsumer<?, ?> consumer, Collection<TopicPartition> partitions, Map<TopicPartition, Long> end) {
         for (TopicPartition partition : partitions) {
             if (consumer.position(partition) < end.get(partition)) {
                 return false;

@@ -45,9 +45,11 @@ public final class ModelLookups {
 
     public static String describe(ItemState state) {
         ItemSnapshot s = state.snapshot;
-        return "neighbours " + Arrays.toString(s.neighbours) + " cooccurrence " + Arrays.toString(s.cooccurrence) + " norm "
+        return "neighbours " + Arrays.toString(s.neighbours) + " cooccurrence " + Arrays.toString(s.cooccurrence)
+                + " norm "
                 + s.norm + " trending " + s.trending + " time " + s.time + " version " + s.versionTime + " last event "
-                + state.lastEventTime + " last version " + state.lastVersionTime + " publications " + state.publications;
+                + state.lastEventTime + " last version " + state.lastVersionTime + " publications "
+                + state.publications;
     }
 
     /**
@@ -55,13 +57,24 @@ public final class ModelLookups {
      * the model) and every task has processed watermark {@code endWatermark}, then until two reads in a row
      * agree (the watermark metric is set just before the timers it fires have run); returns the last read.
      */
-    public static Map<String, String> awaitFinal(RecommendationClient lookups, FlinkRest rest, String jobId,
-            IntSupplier servedLists, int expectedLists, long endWatermark, Collection<Long> users, Collection<Long> items,
-            Duration timeout) throws Exception {
+    public static Map<String, String> awaitFinal(
+            RecommendationClient lookups,
+            FlinkRest rest,
+            String jobId,
+            IntSupplier servedLists,
+            int expectedLists,
+            long endWatermark,
+            Collection<Long> users,
+            Collection<Long> items,
+            Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (servedLists.getAsInt() < expectedLists || rest.lowestInputWatermark(jobId) < endWatermark) {
-            assertThat(System.nanoTime()).as("job %s served %d of %d lists and reached watermark %d in time", jobId,
-                    servedLists.getAsInt(), expectedLists, endWatermark).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as(
+                            "job %s served %d of %d lists and reached watermark %d in time",
+                            jobId, servedLists.getAsInt(), expectedLists, endWatermark)
+                    .isLessThan(deadline);
             Thread.sleep(200);
         }
         Map<String, String> previous = read(lookups, users, items);
@@ -71,7 +84,9 @@ public final class ModelLookups {
             if (current.equals(previous)) {
                 return current;
             }
-            assertThat(System.nanoTime()).as("lookups of job %s settled in time", jobId).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("lookups of job %s settled in time", jobId)
+                    .isLessThan(deadline);
             previous = current;
         }
     }

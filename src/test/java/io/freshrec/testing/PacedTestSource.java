@@ -1,9 +1,10 @@
 package io.freshrec.testing;
 
 import io.freshrec.events.InputFormat;
-import io.freshrec.sources.InteractionWatermarks;
 import io.freshrec.sources.InteractionSource;
+import io.freshrec.sources.InteractionWatermarks;
 import io.freshrec.sources.SequenceSource;
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
-import java.io.Serializable;
 
 /**
  * A source for tests that survive failures: records {@code 0 .. count-1} of a fixed input, one reader whose only
@@ -30,24 +30,36 @@ public final class PacedTestSource {
 
     private PacedTestSource() {}
 
-    public static InteractionSource of(List<String> records, double ratePerSecond, long endWatermark, Duration outOfOrderness) {
+    public static InteractionSource of(
+            List<String> records, double ratePerSecond, long endWatermark, Duration outOfOrderness) {
         return of(new RecordList(records), records.size(), ratePerSecond, endWatermark, outOfOrderness, null);
     }
 
     /** As {@link #of(List, double, long, Duration)}, stopping at a {@link Hold} until the test releases it. */
-    public static InteractionSource of(List<String> records, double ratePerSecond, long endWatermark, Duration outOfOrderness,
-            Hold hold) {
+    public static InteractionSource of(
+            List<String> records, double ratePerSecond, long endWatermark, Duration outOfOrderness, Hold hold) {
         return of(new RecordList(records), records.size(), ratePerSecond, endWatermark, outOfOrderness, hold);
     }
 
     /** As {@link #of(List, double, long, Duration, Hold)} with records made on demand (e.g. multi-MB ones). */
-    public static InteractionSource of(GeneratorFunction<Long, String> records, long count, double ratePerSecond,
-            long endWatermark, Duration outOfOrderness, Hold hold) {
-        RateLimiterStrategy paced = ratePerSecond > 0 ? RateLimiterStrategy.perSecond(ratePerSecond) : RateLimiterStrategy.noOp();
-        RateLimiterStrategy rate = hold == null ? paced : parallelism -> new Holding(paced.createRateLimiter(parallelism), hold);
-        return new InteractionSource(new SequenceSource<>(records, count, rate, true, endWatermark, Types.STRING), NAME, 1,
-                InputFormat.JSON_LINES, InteractionWatermarks.forRawRecords(InputFormat.JSON_LINES, outOfOrderness,
-                        InteractionWatermarks.NEVER_IDLE));
+    public static InteractionSource of(
+            GeneratorFunction<Long, String> records,
+            long count,
+            double ratePerSecond,
+            long endWatermark,
+            Duration outOfOrderness,
+            Hold hold) {
+        RateLimiterStrategy paced =
+                ratePerSecond > 0 ? RateLimiterStrategy.perSecond(ratePerSecond) : RateLimiterStrategy.noOp();
+        RateLimiterStrategy rate =
+                hold == null ? paced : parallelism -> new Holding(paced.createRateLimiter(parallelism), hold);
+        return new InteractionSource(
+                new SequenceSource<>(records, count, rate, true, endWatermark, Types.STRING),
+                NAME,
+                1,
+                InputFormat.JSON_LINES,
+                InteractionWatermarks.forRawRecords(
+                        InputFormat.JSON_LINES, outOfOrderness, InteractionWatermarks.NEVER_IDLE));
     }
 
     /**

@@ -6,13 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A source of two parallel readers for tests: reader r emits records r, r+2, r+4, ... of a fixed
@@ -42,8 +42,11 @@ public final class ParallelTestSource {
         }
         ArrayList<String> copy = new ArrayList<>(records);
         long share = records.size() / parallelism;
-        DataGeneratorSource<String> source = new DataGeneratorSource<>(new Interleaved(copy, parallelism), Long.MAX_VALUE,
-                new StopAfter(share, recordsPerSecond), Types.STRING);
+        DataGeneratorSource<String> source = new DataGeneratorSource<>(
+                new Interleaved(copy, parallelism),
+                Long.MAX_VALUE,
+                new StopAfter(share, recordsPerSecond),
+                Types.STRING);
         return new InteractionSource(source, "source-test", parallelism, InputFormat.JSON_LINES);
     }
 
@@ -92,8 +95,10 @@ public final class ParallelTestSource {
                     if (granted++ >= share) {
                         return new CompletableFuture<>();
                     }
-                    return perSecond <= 0 ? CompletableFuture.completedFuture(null)
-                            : CompletableFuture.runAsync(() -> {},
+                    return perSecond <= 0
+                            ? CompletableFuture.completedFuture(null)
+                            : CompletableFuture.runAsync(
+                                    () -> {},
                                     CompletableFuture.delayedExecutor(1_000_000 / perSecond, TimeUnit.MICROSECONDS));
                 }
 

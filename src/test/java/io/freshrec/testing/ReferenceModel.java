@@ -2,6 +2,7 @@ package io.freshrec.testing;
 
 import io.freshrec.events.Interaction;
 import io.freshrec.model.ModelConfig;
+import io.freshrec.model.UserHistory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -10,7 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import io.freshrec.model.UserHistory;
 import java.util.TreeSet;
 
 /**
@@ -104,10 +104,12 @@ public final class ReferenceModel {
                 continue;
             }
             if (inc.other < 0) {
-                norm.merge(inc.item, inc.normIncrement * decay(now - inc.time, config.similarityHalfLifeMs), Double::sum);
+                norm.merge(
+                        inc.item, inc.normIncrement * decay(now - inc.time, config.similarityHalfLifeMs), Double::sum);
                 trending.merge(inc.item, inc.amount * decay(now - inc.time, config.trendingHalfLifeMs), Double::sum);
             } else {
-                cooccurrence.computeIfAbsent(inc.item, i -> new HashMap<>())
+                cooccurrence
+                        .computeIfAbsent(inc.item, i -> new HashMap<>())
                         .merge(inc.other, inc.amount * decay(now - inc.time, config.similarityHalfLifeMs), Double::sum);
             }
         }
@@ -127,7 +129,8 @@ public final class ReferenceModel {
                     continue;
                 }
                 double similarity = neighbour.getValue()
-                        / (Math.pow(sourceNorm, config.normExponent) * Math.pow(candidateNorm, 1 - config.normExponent));
+                        / (Math.pow(sourceNorm, config.normExponent)
+                                * Math.pow(candidateNorm, 1 - config.normExponent));
                 scores.merge(candidate, interest * similarity, Double::sum);
             }
         }
@@ -163,7 +166,8 @@ public final class ReferenceModel {
     }
 
     private static Comparator<Map.Entry<Long, Double>> byValueThenId() {
-        return Comparator.<Map.Entry<Long, Double>>comparingDouble(e -> -e.getValue()).thenComparingLong(Map.Entry::getKey);
+        return Comparator.<Map.Entry<Long, Double>>comparingDouble(e -> -e.getValue())
+                .thenComparingLong(Map.Entry::getKey);
     }
 
     /** The user's recent items (oldest first) with their interest as of the last interaction with each. */
@@ -200,7 +204,8 @@ public final class ReferenceModel {
                 found.norm += inc.normIncrement * decay(time - inc.time, config.similarityHalfLifeMs);
                 found.trending += inc.amount * decay(time - inc.time, config.trendingHalfLifeMs);
             } else {
-                found.cooccurrence.merge(inc.other, inc.amount * decay(time - inc.time, config.similarityHalfLifeMs), Double::sum);
+                found.cooccurrence.merge(
+                        inc.other, inc.amount * decay(time - inc.time, config.similarityHalfLifeMs), Double::sum);
             }
         }
         return found;

@@ -18,8 +18,8 @@ public final class ServedLists {
     private ServedLists() {}
 
     /** Polls until every user's list reflects their last interaction (align-to-model serves it late). */
-    public static Map<Long, Recommendations> awaitFinalLists(RecommendationClient lookups, ReferenceModel reference,
-            Duration timeout) throws Exception {
+    public static Map<Long, Recommendations> awaitFinalLists(
+            RecommendationClient lookups, ReferenceModel reference, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<Long, Recommendations> served = new TreeMap<>();
         while (true) {
@@ -35,7 +35,9 @@ public final class ServedLists {
             if (complete) {
                 return served;
             }
-            assertThat(System.nanoTime()).as("all users served their final list in time").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("all users served their final list in time")
+                    .isLessThan(deadline);
             Thread.sleep(500);
         }
     }
@@ -44,8 +46,12 @@ public final class ServedLists {
      * Polls until every user of {@code reference} is served {@code expected.apply(user)} (lists are
      * recomputed asynchronously, e.g. once more when a finite input ends); returns the served lists.
      */
-    public static Map<Long, Recommendations> awaitLists(RecommendationClient lookups, ReferenceModel reference,
-            LongFunction<ReferenceModel.Served> expected, Duration timeout) throws Exception {
+    public static Map<Long, Recommendations> awaitLists(
+            RecommendationClient lookups,
+            ReferenceModel reference,
+            LongFunction<ReferenceModel.Served> expected,
+            Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Map<Long, Recommendations> served = new TreeMap<>();
@@ -73,16 +79,22 @@ public final class ServedLists {
         int learned = expected.items.size() - expected.fromTrending;
         for (int i = 0; i < learned; i++) {
             double want = expected.scores.get(i);
-            assertThat(actual.scores[i]).as("score %d of user %d", i, user).isCloseTo(want, within(1e-9 * Math.max(1, want)));
+            assertThat(actual.scores[i])
+                    .as("score %d of user %d", i, user)
+                    .isCloseTo(want, within(1e-9 * Math.max(1, want)));
             if (actual.items[i] != expected.items.get(i)) {
                 // Only an exact tie may order items differently.
                 int other = expected.items.indexOf(actual.items[i]);
-                assertThat(other).as("item %d of user %d is expected at all", actual.items[i], user).isGreaterThanOrEqualTo(0);
+                assertThat(other)
+                        .as("item %d of user %d is expected at all", actual.items[i], user)
+                        .isGreaterThanOrEqualTo(0);
                 assertThat(expected.scores.get(other)).isCloseTo(want, within(1e-9 * Math.max(1, want)));
             }
         }
         for (int i = learned; i < expected.items.size(); i++) {
-            assertThat(actual.items[i]).as("trending fill %d of user %d", i, user).isEqualTo(expected.items.get(i));
+            assertThat(actual.items[i])
+                    .as("trending fill %d of user %d", i, user)
+                    .isEqualTo(expected.items.get(i));
         }
     }
 
@@ -95,8 +107,11 @@ public final class ServedLists {
         assertThat(served).as("item %d", item).isPresent();
         ItemState state = served.get();
         assertThat(state.snapshot.time).as("time of item %d", item).isEqualTo(expected.time);
-        assertThat(state.snapshot.norm).as("norm of item %d", item).isCloseTo(expected.norm, within(1e-9 * Math.max(1, expected.norm)));
-        assertThat(state.snapshot.trending).as("trending of item %d", item)
+        assertThat(state.snapshot.norm)
+                .as("norm of item %d", item)
+                .isCloseTo(expected.norm, within(1e-9 * Math.max(1, expected.norm)));
+        assertThat(state.snapshot.trending)
+                .as("trending of item %d", item)
                 .isCloseTo(expected.trending, within(1e-9 * Math.max(1, expected.trending)));
         Map<Long, Double> neighbours = new HashMap<>();
         for (int i = 0; i < state.snapshot.neighbours.length; i++) {
@@ -104,6 +119,7 @@ public final class ServedLists {
         }
         assertThat(neighbours.keySet()).as("neighbours of item %d", item).isEqualTo(expected.cooccurrence.keySet());
         expected.cooccurrence.forEach((other, value) -> assertThat(neighbours.get(other))
-                .as("co-occurrence of items %d and %d", item, other).isCloseTo(value, within(1e-9 * Math.max(1, value))));
+                .as("co-occurrence of items %d and %d", item, other)
+                .isCloseTo(value, within(1e-9 * Math.max(1, value))));
     }
 }

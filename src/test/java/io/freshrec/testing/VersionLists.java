@@ -70,11 +70,14 @@ public final class VersionLists {
         FlinkRest flink = new FlinkRest(rest);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            FlinkRest.Aggregate watermark = flink.metrics(job, List.of(SERVING_WATERMARK)).get(SERVING_WATERMARK);
+            FlinkRest.Aggregate watermark =
+                    flink.metrics(job, List.of(SERVING_WATERMARK)).get(SERVING_WATERMARK);
             if (watermark != null && watermark.min >= Long.MAX_VALUE) {
                 return;
             }
-            assertThat(System.nanoTime()).as("serving reached the end of the input").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("serving reached the end of the input")
+                    .isLessThan(deadline);
             Thread.sleep(300);
         }
     }
@@ -85,14 +88,20 @@ public final class VersionLists {
     public Lists read(String job, Collection<Long> users) throws Exception {
         Map<Long, Served> served = new TreeMap<>();
         Map<Long, Long> updatedAt = new TreeMap<>();
-        try (RecommendationClient lookups = new RecommendationClient(proxyHost, proxyPort, rest, JobID.fromHexString(job),
-                Duration.ofSeconds(60))) {
+        try (RecommendationClient lookups = new RecommendationClient(
+                proxyHost, proxyPort, rest, JobID.fromHexString(job), Duration.ofSeconds(60))) {
             for (long user : users) {
                 Optional<Recommendations> found = lookups.recommendations(user);
                 if (found.isPresent()) {
                     Recommendations recs = found.get();
-                    served.put(user, new Served(Arrays.stream(recs.items).boxed().toList(),
-                            Arrays.stream(recs.scores).boxed().toList(), recs.modelVersion, recs.eventTime, recs.fromTrending));
+                    served.put(
+                            user,
+                            new Served(
+                                    Arrays.stream(recs.items).boxed().toList(),
+                                    Arrays.stream(recs.scores).boxed().toList(),
+                                    recs.modelVersion,
+                                    recs.eventTime,
+                                    recs.fromTrending));
                     updatedAt.put(user, recs.updatedAt);
                 }
             }

@@ -90,7 +90,8 @@ class VersionRegistryTest {
 
         // Untagged automatic versions: v1, v4, v5, v8, v9; the newest two stay.
         assertThat(removed).extracting(version -> version.id).containsExactly("v1", "v4", "v5");
-        assertThat(registry.read().versions).extracting(version -> version.id)
+        assertThat(registry.read().versions)
+                .extracting(version -> version.id)
                 .containsExactly("v2", "v3", "v6", "v7", "v8", "v9");
         for (int i = 0; i < savepoints.size(); i++) {
             boolean pruned = List.of(0, 3, 4).contains(i);
@@ -98,7 +99,9 @@ class VersionRegistryTest {
         }
         // Numbers are not reused after removals.
         assertThat(registry.add(version("auto", "file:/sp/x", null)).id).isEqualTo("v10");
-        assertThat(Versioning.applyRetention(registry, 2)).extracting(version -> version.id).containsExactly("v8");
+        assertThat(Versioning.applyRetention(registry, 2))
+                .extracting(version -> version.id)
+                .containsExactly("v8");
     }
 
     @Test
@@ -126,17 +129,23 @@ class VersionRegistryTest {
         threads.shutdown();
         for (Process process : processes) {
             assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).as(new String(process.getErrorStream().readAllBytes())).isZero();
+            assertThat(process.exitValue())
+                    .as(new String(process.getErrorStream().readAllBytes()))
+                    .isZero();
         }
         List<VersionRecord> versions = new VersionRegistry(dir).read().versions;
         assertThat(versions).hasSize(150);
-        assertThat(versions.stream().map(version -> version.number).collect(Collectors.toSet())).hasSize(150);
-        assertThat(versions.stream().map(version -> version.note).collect(Collectors.toSet())).hasSize(150);
+        assertThat(versions.stream().map(version -> version.number).collect(Collectors.toSet()))
+                .hasSize(150);
+        assertThat(versions.stream().map(version -> version.note).collect(Collectors.toSet()))
+                .hasSize(150);
         assertThat(new VersionRegistry(dir).read().nextNumber).isEqualTo(151);
         // In order of numbering, each writer's own versions appear in the order it wrote them.
         for (String writer : List.of("process0", "process1", "thread0", "thread3")) {
-            List<Integer> own = versions.stream().filter(version -> version.note.startsWith(writer + " "))
-                    .map(version -> Integer.parseInt(version.note.substring(writer.length() + 1))).toList();
+            List<Integer> own = versions.stream()
+                    .filter(version -> version.note.startsWith(writer + " "))
+                    .map(version -> Integer.parseInt(version.note.substring(writer.length() + 1)))
+                    .toList();
             assertThat(own).isSorted().hasSize(25);
         }
     }
@@ -147,14 +156,16 @@ class VersionRegistryTest {
             Process process = writer(dir, -1, "victim" + round).start();
             Path index = dir.resolve(VersionRegistry.INDEX);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.exists(index) || new VersionRegistry(dir).read().versions.size() < 20 * (round + 1)) {
+            while (!Files.exists(index)
+                    || new VersionRegistry(dir).read().versions.size() < 20 * (round + 1)) {
                 assertThat(System.nanoTime()).isLessThan(deadline);
                 Thread.sleep(10);
             }
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             // Whatever moment the kill hit: the index is whole and numbered without gaps.
             VersionRegistry.Content content = new VersionRegistry(dir).read();
-            List<Long> numbers = content.versions.stream().map(version -> version.number).toList();
+            List<Long> numbers =
+                    content.versions.stream().map(version -> version.number).toList();
             assertThat(numbers).isSorted().doesNotHaveDuplicates();
             assertThat(numbers.get(numbers.size() - 1)).isEqualTo(content.nextNumber - 1);
             assertThat(numbers).hasSize((int) (content.nextNumber - 1));
@@ -167,7 +178,8 @@ class VersionRegistryTest {
         assertThat(added.number).isEqualTo(before);
         assertThat(leftover).doesNotExist();
         try (var files = Files.list(dir)) {
-            assertThat(files.map(path -> path.getFileName().toString()).filter(name -> name.endsWith(".tmp"))).isEmpty();
+            assertThat(files.map(path -> path.getFileName().toString()).filter(name -> name.endsWith(".tmp")))
+                    .isEmpty();
         }
     }
 
@@ -176,8 +188,10 @@ class VersionRegistryTest {
         Files.writeString(dir.resolve(VersionRegistry.INDEX), "{ not json");
         assertThatThrownBy(() -> new VersionRegistry(dir).read())
                 .isInstanceOf(UncheckedIOException.class)
-                .hasMessageStartingWith("the version registry " + dir.resolve(VersionRegistry.INDEX) + " is not valid JSON")
-                .message().doesNotContain("\n");
+                .hasMessageStartingWith(
+                        "the version registry " + dir.resolve(VersionRegistry.INDEX) + " is not valid JSON")
+                .message()
+                .doesNotContain("\n");
         // And nothing is written over it.
         assertThatThrownBy(() -> new VersionRegistry(dir).add(version("manual", "file:/x", null)))
                 .isInstanceOf(UncheckedIOException.class);
@@ -186,7 +200,14 @@ class VersionRegistryTest {
 
     private static ProcessBuilder writer(Path dir, long count, String name) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), RegistryWriter.class.getName(),
-                dir.toString(), String.valueOf(count), name).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        return new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        RegistryWriter.class.getName(),
+                        dir.toString(),
+                        String.valueOf(count),
+                        name)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
     }
 }
