@@ -1,5 +1,6 @@
 package io.freshrec.job;
 
+import io.freshrec.model.CompactModel;
 import io.freshrec.model.ItemSnapshot;
 import java.util.Arrays;
 
@@ -8,7 +9,7 @@ import java.util.Arrays;
  * to, oldest first. Serving that waits for the model (align-to-model) reads the snapshot valid at an
  * event's time; otherwise only the newest is kept.
  */
-public class ItemVersions {
+public class ItemVersions implements CompactModel.Versions {
     public long[] times = new long[0];
     public ItemSnapshot[] snapshots = new ItemSnapshot[0];
 
@@ -36,6 +37,7 @@ public class ItemVersions {
     }
 
     /** The snapshot of the newest version at or before {@code time}, or null. */
+    @Override
     public ItemSnapshot at(long time) {
         int index = VersionTimes.newestAtOrBefore(times, time);
         return index < 0 ? null : snapshots[index];

@@ -1,6 +1,6 @@
 package io.freshrec.job;
 
-import io.freshrec.model.ItemSnapshot;
+import io.freshrec.model.CompactModel;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.ModelView;
 import io.freshrec.model.QualityBreaker;
@@ -14,6 +14,7 @@ import io.freshrec.model.UserHistory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.accumulators.DoubleCounter;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -68,6 +69,10 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private transient Counter refreshes;
     private transient ListState<ProfileUpdate> pending;
     private transient Scorer scorer;
+    /** The broadcast model's items as the scorer reads them; rebuilt from broadcast state on restore. */
+    private transient CompactModel compact;
+
+    private static final TrendingList EMPTY_TRENDING = new TrendingList();
     private transient ValueState<Recommendations> recommendations;
     private transient ValueState<UserHistory> history;
     private transient ValueState<SeenItems> seen;
@@ -236,9 +241,12 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         }
         if (versions.times.length == 1 && versions.snapshots[0] == null) {
             items.remove(update.item.item);
+            compact.remove(update.item.item);
             modelItems--;
         } else {
             items.put(update.item.item, versions);
+            int newest = versions.times.length - 1;
+            compact.put(update.item.item, versions.times[newest], versions.snapshots[newest], versions);
         }
     }
 
@@ -256,10 +264,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
 
     private void serve(ProfileUpdate update, ReadOnlyContext ctx, Collector<Recommendations> out) throws Exception {
         long newest = alignToModel ? update.time : Long.MAX_VALUE;
-        ModelView model = view(
-                ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
-                ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
-                servedAt(newest));
+        ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(newest));
         SeenItems seenItems = seen.value();
         UserHistory before = history.value();
         if (seenItems == null) {
@@ -286,10 +291,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             recall.record(rank);
             if (breaker.isOpen()) {
                 // What the newest model would have served: the breaker resumes serving when this recovers.
-                ModelView candidate = view(
-                        ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
-                        ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
-                        newest);
+                ModelView candidate = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), newest);
                 candidateRecall.record(scorer.recommend(update.userId, before, seenItems, candidate, update.time)
                         .rankInTop(update.itemId, RECALL_AT));
             }
@@ -339,15 +341,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         if (current == null || known == null) {
             return;
         }
-        ModelView model = view(
-                ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
-                ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
-                Long.MAX_VALUE);
+        ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), Long.MAX_VALUE);
         if (breaker.isOpen()) {
-            model = view(
-                    ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
-                    ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
-                    servedAt(Long.MAX_VALUE));
+            model = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
         }
         if (model.version() > current.modelVersion) {
             long eventTime = Math.max(known.lastEventTime, ctx.timerService().currentWatermark());
@@ -391,10 +387,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             return;
         }
         if (timestamp == END_OF_INPUT) {
-            ModelView model = view(
-                    ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
-                    ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
-                    servedAt(Long.MAX_VALUE));
+            ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
             Recommendations fresh =
                     scorer.recommend(ctx.getCurrentKey(), current, seen.value(), model, current.lastEventTime);
             fresh.updatedAt = ctx.timerService().currentProcessingTime();
@@ -451,36 +444,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     }
 
     /** The model as of event time {@code at} (Long.MAX_VALUE: the newest). */
-    private static ModelView view(
-            ReadOnlyBroadcastState<Long, ItemVersions> items,
-            ReadOnlyBroadcastState<Integer, ModelVersion> versions,
-            long at)
-            throws Exception {
+    private ModelView view(ReadOnlyBroadcastState<Integer, ModelVersion> versions, long at) throws Exception {
         ModelVersion log = versions.get(0);
         int index = log == null ? -1 : log.indexAt(at);
-        TrendingList trending = index < 0 || log.trending[index] == null ? new TrendingList() : log.trending[index];
-        long number = index < 0 ? 0 : log.versions[index];
-        return new ModelView() {
-            @Override
-            public ItemSnapshot item(long itemId) {
-                try {
-                    ItemVersions found = items.get(itemId);
-                    return found == null ? null : found.at(at);
-                } catch (Exception e) {
-                    throw new IllegalStateException("broadcast state lookup failed", e);
-                }
-            }
-
-            @Override
-            public TrendingList trending() {
-                return trending;
-            }
-
-            @Override
-            public long version() {
-                return number;
-            }
-        };
+        TrendingList trending = index < 0 || log.trending[index] == null ? EMPTY_TRENDING : log.trending[index];
+        return compact.at(at, trending, index < 0 ? 0 : log.versions[index]);
     }
 
     @Override
@@ -498,6 +466,15 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         breaker = restored.size() == 1 && breakerSettings.enabled ? restored.get(0) : new QualityBreaker();
         frozenVersion = breaker.pinnedVersion;
         // The version a restored job serves, before any new version arrives.
+        // Serving reads the items from a compact copy of the broadcast state (which is what checkpoints hold).
+        compact = new CompactModel(config);
+        for (Map.Entry<Long, ItemVersions> entry : context.getOperatorStateStore()
+                .getBroadcastState(FreshRecState.MODEL_ITEMS)
+                .entries()) {
+            ItemVersions versions = entry.getValue();
+            int newest = versions.times.length - 1;
+            compact.put(entry.getKey(), versions.times[newest], versions.snapshots[newest], versions);
+        }
         ModelVersion log = context.getOperatorStateStore()
                 .getBroadcastState(FreshRecState.MODEL_VERSION)
                 .get(0);

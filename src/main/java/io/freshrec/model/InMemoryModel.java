@@ -17,11 +17,15 @@ public final class InMemoryModel implements ModelView {
     private final Map<Long, ItemState> items = new HashMap<>();
     private final Map<Long, Map<Long, DecayedValue>> cooccurrence = new HashMap<>();
     private final TrendingList trending = new TrendingList();
+    /** The items as serving reads them (the same structure, kept current as items change). */
+    private final CompactModel compact;
+
     private long events;
 
     public InMemoryModel(ModelConfig config) {
         this.config = config;
         this.scorer = new Scorer(config);
+        this.compact = new CompactModel(config);
     }
 
     /** Applies one interaction to every part of the model. */
@@ -39,12 +43,14 @@ public final class InMemoryModel implements ModelView {
                 value.add(amount, time, config.similarityHalfLifeMs);
                 state.offerNeighbour(
                         other, value.valueAt(state.snapshot.time, config.similarityHalfLifeMs), config.neighbours);
+                compact.refresh(item);
             }
 
             @Override
             public void item(long item, double itemWeight, double normIncrement, long time) {
                 ItemState state = itemState(item, time);
                 state.addInteraction(itemWeight, normIncrement, time, config);
+                compact.refresh(item);
                 trending.offer(
                         item,
                         state.snapshot.trending,
@@ -58,7 +64,13 @@ public final class InMemoryModel implements ModelView {
     }
 
     private ItemState itemState(long item, long time) {
-        return items.computeIfAbsent(item, i -> ItemState.create(i, time));
+        ItemState state = items.get(item);
+        if (state == null) {
+            state = ItemState.create(item, time);
+            items.put(item, state);
+            compact.put(item, CompactModel.ALWAYS, state.snapshot, null);
+        }
+        return state;
     }
 
     /** Whether the user has interacted before (prequential scoring needs an earlier event). */
@@ -73,7 +85,12 @@ public final class InMemoryModel implements ModelView {
 
     public Recommendations recommend(long userId, long now) {
         UserHistory history = histories.getOrDefault(userId, new UserHistory());
-        return scorer.recommend(userId, history, seen.getOrDefault(userId, new SeenItems()), this, now);
+        return scorer.recommend(
+                userId,
+                history,
+                seen.getOrDefault(userId, new SeenItems()),
+                compact.at(Long.MAX_VALUE, trending, events),
+                now);
     }
 
     @Override

@@ -35,20 +35,20 @@ public class ItemSnapshot {
         return Decay.at(norm, time, at, config.similarityHalfLifeMs);
     }
 
-    /** {exponent, norm^exponent}; not state, rebuilt on demand. */
+    /** {exponent, norm, norm^exponent}; not state, rebuilt on demand. */
     private transient double[] powerCache;
 
     /**
-     * {@code normAt(at)^exponent}, with {@code norm^exponent} computed once per snapshot (serving
-     * scores thousands of candidates against the same snapshots).
+     * {@code normAt(at)^exponent}, with {@code norm^exponent} computed once per snapshot and norm (serving
+     * scores thousands of candidates against the same snapshots; an in-memory model changes them in place).
      */
     public double normPowerAt(long at, double exponent, ModelConfig config) {
         double[] cache = powerCache;
-        if (cache == null || cache[0] != exponent) {
-            cache = new double[] {exponent, Math.pow(norm, exponent)};
+        if (cache == null || cache[0] != exponent || cache[1] != norm) {
+            cache = new double[] {exponent, norm, Math.pow(norm, exponent)};
             powerCache = cache;
         }
-        return cache[1] * Decay.powerFactor(at - time, config.similarityHalfLifeMs, exponent);
+        return cache[2] * Decay.powerFactor(at - time, config.similarityHalfLifeMs, exponent);
     }
 
     public double trendingAt(long at, ModelConfig config) {
