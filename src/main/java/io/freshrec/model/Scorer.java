@@ -138,7 +138,9 @@ public final class Scorer {
                 if (s.stamp[slot] == s.generation) {
                     targetScale = s.scale[slot];
                 } else {
-                    targetScale = seen.contains(neighbours[n]) ? 0.0 : model.targetScale(slot, at, now);
+                    // Seen items are scored too and left out when the list is selected: most candidates never
+                    // come near the top N, so most seen checks are saved.
+                    targetScale = model.targetScale(slot, at, now);
                     s.touch(slot, neighbours[n], targetScale);
                 }
                 if (targetScale > 0) {
@@ -163,12 +165,14 @@ public final class Scorer {
         selection.reset(config.topN);
         for (int i = 0; i < s.scored; i++) {
             int slot = s.scoredSlots[i];
-            selection.offer(s.items[slot], s.score[slot]);
+            if (selection.wouldTake(s.items[slot], s.score[slot]) && !seen.contains(s.items[slot])) {
+                selection.offer(s.items[slot], s.score[slot]);
+            }
         }
         for (int i = 0; i < trending.items.length; i++) {
             long item = trending.items[i];
             if (seen.contains(item) || s.isScored(model.slot(item))) {
-                continue;
+                continue; // seen, or a candidate already (a seen candidate is not one: left out above)
             }
             if (blended) {
                 // Every trending item not seen is a candidate; the list is filled from these scores.
@@ -212,8 +216,13 @@ public final class Scorer {
             filled = 0;
         }
 
+        /** Whether {@code offer(item, value)} would enter the list now. */
+        boolean wouldTake(long item, double value) {
+            return size < topN || ItemState.ranksBefore(item, value, items[size - 1], values[size - 1]);
+        }
+
         void offer(long item, double value) {
-            if (size == topN && !ItemState.ranksBefore(item, value, items[size - 1], values[size - 1])) {
+            if (!wouldTake(item, value)) {
                 return;
             }
             int at = size < topN ? size++ : size - 1;
