@@ -8,6 +8,7 @@ import io.freshrec.job.FreshRecOptions;
 import io.freshrec.job.MetricNames;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
+import io.freshrec.ops.EmbeddedRun;
 import io.freshrec.ops.FlinkSettings;
 import io.freshrec.serving.LookupException;
 import io.freshrec.serving.RecommendationClient;
@@ -76,7 +77,9 @@ public final class Bench {
             if (options.phases.contains("throughput")) {
                 for (int parallelism : options.parallelisms) {
                     result.throughput.job.add(throughput(parallelism));
+                    result.throughput.floor.add(engineFloor(parallelism));
                 }
+                shareOfFloor(result);
             }
             if (options.phases.contains("freshness")) {
                 servingPhase();
@@ -134,20 +137,57 @@ public final class Bench {
                 result.throughput.ceiling.updatesOnlyEventsPerCpuSecond);
     }
 
-    /**
-     * The unthrottled generator: the rate over a window that starts after the warm-up and the first completed
-     * checkpoint, and lasts until at least one checkpoint triggered inside it has completed.
-     */
+    /** The job at its maximum throughput (see {@link #maximum}). */
     private BenchResult.JobThroughput throughput(int parallelism) throws Exception {
         phase(
                 "Maximum throughput at parallelism %d: unthrottled generator, %s warm-up, then %s measured (RocksDB, checkpoints every %s)",
                 parallelism, seconds(options.warmup), seconds(options.window), result.settings.checkpointInterval);
+        BenchResult.JobThroughput figures = maximum("p" + parallelism, parallelism, null, null);
+        printThroughput("p" + parallelism, figures);
+        return figures;
+    }
+
+    /**
+     * The engine floor at the job's maximum throughput: the same source, parse and watermarks, one keyBy(user) with a
+     * RocksDB ValueState read-modify-write per event, the same settings and measurement ({@link EngineFloor}).
+     */
+    private BenchResult.JobThroughput engineFloor(int parallelism) throws Exception {
+        phase(
+                "Engine floor at parallelism %d: the same source and parse, one keyed RocksDB ValueState update per event, "
+                        + "%s warm-up, then %s measured (checkpoints every %s)",
+                parallelism, seconds(options.warmup), seconds(options.window), result.settings.checkpointInterval);
+        BenchResult.JobThroughput figures =
+                maximum("floor-p" + parallelism, parallelism, EngineFloor.JOB_NAME, EngineFloor::build);
+        printThroughput("floor p" + parallelism, figures);
+        return figures;
+    }
+
+    /** Each job row's rate as a share of the engine floor's at the same parallelism. */
+    static void shareOfFloor(BenchResult r) {
+        for (BenchResult.JobThroughput job : r.throughput.job) {
+            for (BenchResult.JobThroughput floor : r.throughput.floor) {
+                if (floor.parallelism == job.parallelism && floor.eventsPerSecond > 0) {
+                    job.floorEventsPerSecond = floor.eventsPerSecond;
+                    job.percentOfFloor = 100 * job.eventsPerSecond / floor.eventsPerSecond;
+                }
+            }
+        }
+    }
+
+    /**
+     * The unthrottled generator: the rate over a window that starts after the warm-up and the first completed
+     * checkpoint, and lasts until at least one checkpoint triggered inside it has completed.
+     *
+     * @param graph null: the job; otherwise another graph on the same source (the engine floor)
+     */
+    private BenchResult.JobThroughput maximum(String label, int parallelism, String jobName, EmbeddedRun.Graph graph)
+            throws Exception {
         Configuration conf = conf(Map.of(CoreOptions.DEFAULT_PARALLELISM.key(), Integer.toString(parallelism)));
         InteractionSource source = InteractionSource.generator(world(10_000), Long.MAX_VALUE, 0, false, false);
         BenchResult.JobThroughput figures = new BenchResult.JobThroughput();
         figures.parallelism = parallelism;
         try (JobRun job = JobRun.start(
-                "p" + parallelism, conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
+                label, conf, source, work.resolve("dead-letters"), null, out, options.progress, jobName, graph)) {
             awaitFlowing(job);
             sleep(job, options.warmup);
             // Under backpressure an aligned checkpoint waits behind the buffered records: allow for slow ones.
@@ -180,11 +220,16 @@ public final class Bench {
             double perCpu = result.throughput.ceiling.eventsPerCpuSecond;
             figures.percentOfCeilingPerCpuSecond = perCpu > 0 ? 100 * figures.eventsPerCpuSecond / perCpu : 0;
         }
+        loadSample();
+        return figures;
+    }
+
+    private void printThroughput(String label, BenchResult.JobThroughput figures) {
         out.printf(
                 Locale.ROOT,
-                "    p%d: %,.0f events/s over %.1f s (%.1f%% of the ceiling); %.2f cores busy, %,.0f events per CPU-second "
+                "    %s: %,.0f events/s over %.1f s (%.1f%% of the ceiling); %.2f cores busy, %,.0f events per CPU-second "
                         + "(%.1f%% of the ceiling's); %d checkpoints in the window, %.0f ms mean, %s state%n",
-                parallelism,
+                label,
                 figures.eventsPerSecond,
                 figures.windowSeconds,
                 figures.percentOfCeiling,
@@ -194,8 +239,6 @@ public final class Bench {
                 figures.checkpoints.completed,
                 figures.checkpoints.durationMsMean,
                 bytes((long) figures.checkpoints.stateBytesMean));
-        loadSample();
-        return figures;
     }
 
     /** CPU time of this JVM: the embedded Flink runs in it. */

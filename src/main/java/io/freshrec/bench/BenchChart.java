@@ -101,6 +101,11 @@ final class BenchChart {
             data.addValue(t.eventsPerSecond, "events/s", column);
             data.addValue(t.eventsPerCpuSecond, "events per CPU-second", column);
         }
+        for (BenchResult.JobThroughput t : r.throughput.floor) {
+            String column = String.format(Locale.ROOT, "engine floor p%d", t.parallelism);
+            data.addValue(t.eventsPerSecond, "events/s", column);
+            data.addValue(t.eventsPerCpuSecond, "events per CPU-second", column);
+        }
         JFreeChart chart = bars("Maximum throughput: events/s and events per CPU-second", "events", data, "%,.0f");
         target(chart, BenchVerdict.EVENTS_PER_SECOND, "target 50,000/s");
         return chart;

@@ -41,7 +41,7 @@ public final class BenchOptions {
 
     public Duration progress = Duration.ofSeconds(5);
     public boolean keepState;
-    /** The phases to run: ceiling, throughput, freshness (with lookups, state and restore), growth, history. */
+    /** The phases to run: ceiling, throughput (the job and the engine floor), freshness (with lookups, state and restore), growth, history. */
     public Set<String> phases = new LinkedHashSet<>(PHASES);
 
     public static final List<String> PHASES = List.of("ceiling", "throughput", "freshness", "growth", "history");

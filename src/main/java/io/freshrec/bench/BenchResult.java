@@ -54,6 +54,12 @@ public class BenchResult {
     public static class Throughput {
         public Ceiling ceiling = new Ceiling();
         public List<JobThroughput> job = new ArrayList<>();
+        /**
+         * The engine floor at each of the job's parallelisms: the job's source, parse and watermarks, one keyBy(user)
+         * with a RocksDB ValueState read-modify-write per event, the same settings and checkpoints, measured the same
+         * way. What the engine costs per event before any model work.
+         */
+        public List<JobThroughput> floor = new ArrayList<>();
     }
 
     public static class Ceiling {
@@ -86,6 +92,13 @@ public class BenchResult {
         public double eventsPerCpuSecond;
 
         public double percentOfCeilingPerCpuSecond;
+        /**
+         * Job rows only: the engine floor's events/s at the same parallelism, and this row's events/s as a share of it
+         * (0 when the floor was not measured).
+         */
+        public double floorEventsPerSecond;
+
+        public double percentOfFloor;
         public Checkpoints checkpoints = new Checkpoints();
     }
 

@@ -71,20 +71,45 @@ final class BenchTable {
                 c.updatesOnlyEventsPerSecond,
                 c.updatesOnlyEventsPerCpuSecond);
         for (BenchResult.JobThroughput t : r.throughput.job) {
-            out.printf(
-                    Locale.ROOT,
-                    "| job, parallelism %d, RocksDB + checkpoints | %,.0f | %.1f%% | %.2f | %,.0f | %.1f%% | %d | %.1f / %.1f s | %s |%n",
-                    t.parallelism,
-                    t.eventsPerSecond,
-                    t.percentOfCeiling,
-                    t.coresUsed,
-                    t.eventsPerCpuSecond,
-                    t.percentOfCeilingPerCpuSecond,
-                    t.checkpoints.completed,
-                    t.checkpoints.durationMsMean / 1000,
-                    t.checkpoints.durationMsMax / 1000,
-                    Bench.bytes((long) t.checkpoints.stateBytesMean));
+            throughputRow(
+                    out, String.format(Locale.ROOT, "job, parallelism %d, RocksDB + checkpoints", t.parallelism), t);
         }
+        for (BenchResult.JobThroughput t : r.throughput.floor) {
+            throughputRow(
+                    out,
+                    String.format(
+                            Locale.ROOT,
+                            "engine floor, parallelism %d (same source + parse, one keyed RocksDB update, checkpoints)",
+                            t.parallelism),
+                    t);
+        }
+        for (BenchResult.JobThroughput t : r.throughput.job) {
+            if (t.floorEventsPerSecond > 0) {
+                out.printf(
+                        Locale.ROOT,
+                        "job, parallelism %d: %,.0f events/s = %.0f%% of the engine floor (%,.0f events/s)%n",
+                        t.parallelism,
+                        t.eventsPerSecond,
+                        t.percentOfFloor,
+                        t.floorEventsPerSecond);
+            }
+        }
+    }
+
+    private static void throughputRow(PrintWriter out, String name, BenchResult.JobThroughput t) {
+        out.printf(
+                Locale.ROOT,
+                "| %s | %,.0f | %.1f%% | %.2f | %,.0f | %.1f%% | %d | %.1f / %.1f s | %s |%n",
+                name,
+                t.eventsPerSecond,
+                t.percentOfCeiling,
+                t.coresUsed,
+                t.eventsPerCpuSecond,
+                t.percentOfCeilingPerCpuSecond,
+                t.checkpoints.completed,
+                t.checkpoints.durationMsMean / 1000,
+                t.checkpoints.durationMsMax / 1000,
+                Bench.bytes((long) t.checkpoints.stateBytesMean));
     }
 
     private static void freshnessLookupsState(BenchResult r, PrintWriter out) {

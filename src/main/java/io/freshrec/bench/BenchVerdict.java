@@ -107,6 +107,31 @@ final class BenchVerdict {
                         m.cores));
             }
         }
+        for (BenchResult.JobThroughput t : r.throughput.job) {
+            BenchResult.JobThroughput floor = r.throughput.floor.stream()
+                    .filter(f -> f.parallelism == t.parallelism)
+                    .findFirst()
+                    .orElse(null);
+            if (floor == null || floor.eventsPerCpuSecond <= 0 || t.eventsPerCpuSecond <= 0) {
+                continue;
+            }
+            double jobUs = 1e6 / t.eventsPerCpuSecond;
+            double floorUs = 1e6 / floor.eventsPerCpuSecond;
+            r.notes.add(String.format(
+                    Locale.ROOT,
+                    "parallelism %d: the engine floor (the same source and parse, one keyed RocksDB ValueState update "
+                            + "per event, the same checkpoints) reaches %,.0f events/s at %.0f us of CPU per event; "
+                            + "the job reaches %.0f%% of that rate at %.0f us: %.0f us per event (%.0f%% of the job's "
+                            + "CPU) go to the job's own operators (history, model, gate, broadcast, serving) above the "
+                            + "engine's floor",
+                    t.parallelism,
+                    floor.eventsPerSecond,
+                    floorUs,
+                    t.percentOfFloor,
+                    jobUs,
+                    Math.max(0, jobUs - floorUs),
+                    Math.max(0, 100 * (1 - floorUs / jobUs))));
+        }
         BenchResult.Settings s = r.settings;
         if (r.freshness.snapshots > 0) {
             r.notes.add(String.format(

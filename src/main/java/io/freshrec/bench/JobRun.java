@@ -42,7 +42,9 @@ final class JobRun implements AutoCloseable {
             Path deadLetters,
             String savepoint,
             PrintWriter out,
-            Duration progress) {
+            Duration progress,
+            String jobName,
+            EmbeddedRun.Graph graph) {
         PrintWriter lines = new PrintWriter(new ProgressFilter(out, "    " + label + " "), true);
         EmbeddedRun.Listener listener = new EmbeddedRun.Listener() {
             @Override
@@ -54,6 +56,9 @@ final class JobRun implements AutoCloseable {
             }
         };
         EmbeddedRun run = new EmbeddedRun(conf, source, deadLetters, lines, savepoint, listener);
+        if (graph != null) {
+            run.graph(jobName, graph);
+        }
         thread = new Thread(
                 () -> {
                     try {
@@ -79,8 +84,23 @@ final class JobRun implements AutoCloseable {
             PrintWriter out,
             Duration progress)
             throws Exception {
+        return start(label, conf, source, deadLetters, savepoint, out, progress, null, null);
+    }
+
+    /** Starts another graph than the job's (null: the job's) in the same kind of run; returns once it was submitted. */
+    static JobRun start(
+            String label,
+            Configuration conf,
+            InteractionSource source,
+            Path deadLetters,
+            String savepoint,
+            PrintWriter out,
+            Duration progress,
+            String jobName,
+            EmbeddedRun.Graph graph)
+            throws Exception {
         awaitPortsFree(conf);
-        JobRun job = new JobRun(label, conf, source, deadLetters, savepoint, out, progress);
+        JobRun job = new JobRun(label, conf, source, deadLetters, savepoint, out, progress, jobName, graph);
         job.thread.start();
         if (!job.started.await(5, TimeUnit.MINUTES) || job.jobId == null) {
             job.close();

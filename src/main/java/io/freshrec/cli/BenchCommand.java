@@ -124,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
             split = ",",
             paramLabel = "PHASE",
             description =
-                    "Run only these phases: ceiling, throughput, freshness (with lookups, state, savepoint and restore; "
+                    "Run only these phases: ceiling, throughput (the job and the engine floor at each parallelism), freshness (with lookups, state, savepoint and restore; "
                             + "needs throughput), growth, history. Default: all.")
     List<String> only;
 

@@ -79,7 +79,19 @@ public final class EmbeddedRun {
     private final String savepoint;
     private final Listener listener;
     private final ProgressReport progress;
+    private String jobName = FreshRecJob.JOB_NAME;
+    private Graph graph = JobAssembly::build;
     private boolean interruptedWhileWaiting;
+
+    /** Builds a job's graph on the run's environment from its settings, source and dead-letter location. */
+    @FunctionalInterface
+    public interface Graph {
+        void build(
+                StreamExecutionEnvironment env,
+                Configuration settings,
+                InteractionSource source,
+                String deadLetterLocation);
+    }
 
     public EmbeddedRun(Configuration conf, InteractionSource source, Path deadLetterDir, PrintWriter out) {
         this(conf, source, deadLetterDir, out, null, new Listener() {});
@@ -102,6 +114,16 @@ public final class EmbeddedRun {
         this.savepoint = savepoint;
         this.listener = listener;
         this.progress = new ProgressReport(out);
+    }
+
+    /**
+     * Runs another graph than the job's (the bench's engine floor) under the same cluster, settings and progress
+     * lines; a run following jobs submitted later still follows only FreshRec jobs.
+     */
+    public EmbeddedRun graph(String name, Graph other) {
+        this.jobName = name;
+        this.graph = other;
+        return this;
     }
 
     /** Final figures of a run (of its last job). */
@@ -149,9 +171,9 @@ public final class EmbeddedRun {
     private Summary run(Duration duration, Duration progressEvery, long[] sampleUsers, CountDownLatch reported)
             throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        JobAssembly.build(env, conf, source, deadLetterDir.toString());
+        this.graph.build(env, conf, source, deadLetterDir.toString());
         StreamGraph graph = env.getStreamGraph();
-        graph.setJobName(FreshRecJob.JOB_NAME);
+        graph.setJobName(jobName);
         if (savepoint != null) {
             graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
         }

@@ -1,6 +1,7 @@
 package io.freshrec.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -87,6 +88,30 @@ class BenchCommandTest {
                     .isPositive();
         }
         assertThat(parallelisms).containsExactly(1, 2);
+
+        // The engine floor at the same parallelisms, and each job row's rate as a share of it.
+        List<Integer> floorParallelisms = new ArrayList<>();
+        for (JsonNode floor : bench.path("throughput").path("floor")) {
+            floorParallelisms.add(floor.path("parallelism").asInt());
+            assertThat(floor.path("eventsPerSecond").asDouble()).isPositive();
+            assertThat(floor.path("eventsPerCpuSecond").asDouble()).isPositive();
+            assertThat(floor.path("checkpoints").path("completed").asInt()).isPositive();
+        }
+        assertThat(floorParallelisms).containsExactly(1, 2);
+        for (int i = 0; i < 2; i++) {
+            JsonNode job = bench.path("throughput").path("job").get(i);
+            double floorRate = bench.path("throughput")
+                    .path("floor")
+                    .get(i)
+                    .path("eventsPerSecond")
+                    .asDouble();
+            assertThat(job.path("floorEventsPerSecond").asDouble()).isEqualTo(floorRate);
+            assertThat(job.path("percentOfFloor").asDouble())
+                    .isCloseTo(100 * job.path("eventsPerSecond").asDouble() / floorRate, within(1e-9));
+        }
+        assertThat(run.out()).contains("| engine floor, parallelism 1", "| engine floor, parallelism 2");
+        assertThat(run.out()).containsPattern("job, parallelism 2: [0-9,]+ events/s = [0-9]+% of the engine floor");
+        assertThat(bench.path("notes").toString()).contains("the engine floor");
 
         JsonNode freshness = bench.path("freshness");
         assertThat(freshness.path("snapshots").asInt()).isPositive();
