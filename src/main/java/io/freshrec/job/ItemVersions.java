@@ -29,6 +29,9 @@ public class ItemVersions implements CompactModel.Versions {
      * horizon}, so of the versions at or before it only the newest matters.
      */
     public void prune(long horizon) {
+        if (times.length < 2) {
+            return;
+        }
         int keepFrom = VersionTimes.keepFrom(times, horizon);
         if (keepFrom > 0) {
             times = Arrays.copyOfRange(times, keepFrom, times.length);

@@ -229,8 +229,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
                 modelItems++;
             }
         }
-        ItemVersions versions = items.get(update.item.item);
-        if (versions == null) {
+        // The compact model holds the same ItemVersions objects as the broadcast state (which checkpoints them):
+        // changed in place, an item is looked up once, without boxing, and written back only when new or gone.
+        ItemVersions versions = (ItemVersions) compact.versionsOf(update.item.item);
+        boolean held = versions != null;
+        if (!held) {
             versions = new ItemVersions();
             modelItems++;
         }
@@ -240,11 +243,15 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             versions.keepOnly(pinned); // readers ask for the pinned version or the newest, nothing between
         }
         if (versions.times.length == 1 && versions.snapshots[0] == null) {
-            items.remove(update.item.item);
+            if (held) {
+                items.remove(update.item.item);
+            }
             compact.remove(update.item.item);
             modelItems--;
         } else {
-            items.put(update.item.item, versions);
+            if (!held) {
+                items.put(update.item.item, versions);
+            }
             int newest = versions.times.length - 1;
             compact.put(update.item.item, versions.times[newest], versions.snapshots[newest], versions);
         }

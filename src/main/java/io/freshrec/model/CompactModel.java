@@ -114,6 +114,12 @@ public final class CompactModel {
         freeSlots[freeCount++] = slot;
     }
 
+    /** The versions given with the item's newest version, or null when it has none or is not held. */
+    public Versions versionsOf(long item) {
+        int slot = slots.get(item);
+        return slot < 0 ? null : versions[slot];
+    }
+
     /** The item's snapshot in force at version time {@code at}, or null. */
     public ItemSnapshot snapshotAt(int slot, long at) {
         if (newestVersionTime[slot] <= at) {
