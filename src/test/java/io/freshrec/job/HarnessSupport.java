@@ -36,6 +36,7 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -128,6 +129,30 @@ final class HarnessSupport {
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         harness.open();
         return harness;
+    }
+
+    /** A keyed harness on embedded RocksDB around an operator, opened. */
+    static <K, IN, OUT> KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> rocksDbHarness(
+            OneInputStreamOperator<IN, OUT> operator,
+            KeySelector<IN, K> keySelector,
+            TypeInformation<K> keyType,
+            MockEnvironment environment)
+            throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(operator, keySelector, keyType, environment);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        harness.open();
+        return harness;
+    }
+
+    private static long barriers;
+
+    /**
+     * What a checkpoint barrier does before the snapshot ({@code prepareSnapshotPreBarrier}): the bundling operators
+     * move their in-memory bundles to pending state and register their timers.
+     */
+    static void barrier(AbstractStreamOperatorTestHarness<?> harness) throws Exception {
+        harness.prepareSnapshotPreBarrier(++barriers);
     }
 
     static boolean isRocksDb(AbstractStreamOperatorTestHarness<?> harness) {
