@@ -24,6 +24,7 @@ import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
 import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
@@ -138,9 +139,23 @@ final class HarnessSupport {
             TypeInformation<K> keyType,
             MockEnvironment environment)
             throws Exception {
+        return rocksDbHarness(operator, keySelector, keyType, environment, null);
+    }
+
+    /** As {@link #rocksDbHarness(OneInputStreamOperator, KeySelector, TypeInformation, MockEnvironment)}, restored. */
+    static <K, IN, OUT> KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> rocksDbHarness(
+            OneInputStreamOperator<IN, OUT> operator,
+            KeySelector<IN, K> keySelector,
+            TypeInformation<K> keyType,
+            MockEnvironment environment,
+            OperatorSubtaskState restoreFrom)
+            throws Exception {
         KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(operator, keySelector, keyType, environment);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        if (restoreFrom != null) {
+            harness.initializeState(restoreFrom);
+        }
         harness.open();
         return harness;
     }
