@@ -35,6 +35,7 @@ public final class FreshRecJob {
     private final boolean alignToModel;
     private final boolean trackServedItems;
     private final long refreshIntervalMs;
+    private final int bundleMaxSize;
     private final Duration outOfOrderness;
     private final Duration idleness;
     private final QualityBreaker.Settings breaker;
@@ -63,6 +64,10 @@ public final class FreshRecJob {
         this.refreshIntervalMs = settings.get(FreshRecOptions.REFRESH_INTERVAL).toMillis();
         if (refreshIntervalMs < 0) {
             throw new IllegalArgumentException(FreshRecOptions.REFRESH_INTERVAL.key() + " must not be negative");
+        }
+        this.bundleMaxSize = settings.get(FreshRecOptions.BUNDLE_MAX_SIZE);
+        if (bundleMaxSize < 1) {
+            throw new IllegalArgumentException(FreshRecOptions.BUNDLE_MAX_SIZE.key() + " must be at least 1");
         }
         this.outOfOrderness = settings.get(FreshRecOptions.OUT_OF_ORDERNESS);
         this.idleness = settings.get(FreshRecOptions.IDLENESS);
@@ -161,13 +166,16 @@ public final class FreshRecJob {
         SingleOutputStreamOperator<Interaction> timed = input.timed;
 
         SingleOutputStreamOperator<ItemUpdate> itemUpdates = timed.keyBy(event -> event.userId, Types.LONG)
-                .process(new UserHistoryFunction(config), FreshRecState.ITEM_UPDATE)
+                .transform(
+                        FreshRecState.Uid.USER_HISTORY,
+                        FreshRecState.ITEM_UPDATE,
+                        new UserHistoryOperator(config, bundleMaxSize))
                 .uid(FreshRecState.Uid.USER_HISTORY)
                 .name(FreshRecState.Uid.USER_HISTORY);
 
         SingleOutputStreamOperator<Void> itemModel = itemUpdates
                 .keyBy(update -> update.item, Types.LONG)
-                .process(new ItemModelFunction(config), Types.VOID)
+                .transform(FreshRecState.Uid.ITEM_MODEL, Types.VOID, new ItemModelOperator(config, bundleMaxSize))
                 .uid(FreshRecState.Uid.ITEM_MODEL)
                 .name(FreshRecState.Uid.ITEM_MODEL);
 

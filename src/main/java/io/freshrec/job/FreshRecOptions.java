@@ -111,6 +111,13 @@ public final class FreshRecOptions {
             .durationType()
             .defaultValue(Duration.ofMillis(DEFAULTS.itemTtlMs))
             .withDescription("Items idle this long in event time are forgotten.");
+    public static final ConfigOption<Integer> BUNDLE_MAX_SIZE = ConfigOptions.key("freshrec.bundle.max-size")
+            .intType()
+            .defaultValue(BundledKeyedOperator.DEFAULT_MAX_BUNDLE_SIZE)
+            .withDescription(
+                    "Records user-history and item-model each buffer in memory per subtask until the watermark "
+                            + "passes them (then each key's state is read and written once for all of them); when full, or at "
+                            + "a checkpoint, the buffer moves to keyed state.");
     public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key(
                     "freshrec.watermark.out-of-orderness")
             .durationType()

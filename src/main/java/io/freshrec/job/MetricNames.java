@@ -26,6 +26,12 @@ public final class MetricNames {
     // kafka source
     public static final String KAFKA_TOMBSTONES = "kafkaTombstones";
 
+    // user-history and item-model: their in-memory bundles
+    /** Records buffered in memory, waiting for the watermark (a gauge). */
+    public static final String BUNDLED_RECORDS = "bundledRecords";
+    /** Records moved from the bundle to keyed state: at checkpoint barriers, or when the bundle was full. */
+    public static final String SPILLED_RECORDS = "spilledRecords";
+
     // user-history
     public static final String LATE_EVENTS = "lateEvents";
     public static final String USERS_CREATED = "usersCreated";

@@ -24,6 +24,7 @@ import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
 import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
@@ -36,6 +37,7 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -128,6 +130,44 @@ final class HarnessSupport {
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         harness.open();
         return harness;
+    }
+
+    /** A keyed harness on embedded RocksDB around an operator, opened. */
+    static <K, IN, OUT> KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> rocksDbHarness(
+            OneInputStreamOperator<IN, OUT> operator,
+            KeySelector<IN, K> keySelector,
+            TypeInformation<K> keyType,
+            MockEnvironment environment)
+            throws Exception {
+        return rocksDbHarness(operator, keySelector, keyType, environment, null);
+    }
+
+    /** As {@link #rocksDbHarness(OneInputStreamOperator, KeySelector, TypeInformation, MockEnvironment)}, restored. */
+    static <K, IN, OUT> KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> rocksDbHarness(
+            OneInputStreamOperator<IN, OUT> operator,
+            KeySelector<IN, K> keySelector,
+            TypeInformation<K> keyType,
+            MockEnvironment environment,
+            OperatorSubtaskState restoreFrom)
+            throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(operator, keySelector, keyType, environment);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        if (restoreFrom != null) {
+            harness.initializeState(restoreFrom);
+        }
+        harness.open();
+        return harness;
+    }
+
+    private static long barriers;
+
+    /**
+     * What a checkpoint barrier does before the snapshot ({@code prepareSnapshotPreBarrier}): the bundling operators
+     * move their in-memory bundles to pending state and register their timers.
+     */
+    static void barrier(AbstractStreamOperatorTestHarness<?> harness) throws Exception {
+        harness.prepareSnapshotPreBarrier(++barriers);
     }
 
     static boolean isRocksDb(AbstractStreamOperatorTestHarness<?> harness) {

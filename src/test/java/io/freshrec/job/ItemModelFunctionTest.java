@@ -1,5 +1,6 @@
 package io.freshrec.job;
 
+import static io.freshrec.job.HarnessSupport.barrier;
 import static io.freshrec.job.HarnessSupport.keysWithState;
 import static io.freshrec.job.HarnessSupport.list;
 import static io.freshrec.job.HarnessSupport.map;
@@ -64,7 +65,7 @@ class ItemModelFunctionTest {
         MockEnvironment environment = HarnessSupport.environment(metrics);
         environments.add(environment);
         var harness = HarnessSupport.rocksDbHarness(
-                new ItemModelFunction(config), update -> update.item, Types.LONG, environment);
+                new ItemModelOperator(config), update -> update.item, Types.LONG, environment);
         opened.add(harness);
         return harness;
     }
@@ -180,6 +181,7 @@ class ItemModelFunctionTest {
         assertThat(HarnessSupport.isRocksDb(harness)).isTrue();
         assertThat(deltas(harness)).isEmpty();
         assertThat(harness.extractOutputValues()).isEmpty();
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(pending(harness, ITEM))
                 .usingRecursiveFieldByFieldElementComparator()
                 .containsExactly(update);
@@ -240,6 +242,7 @@ class ItemModelFunctionTest {
         send(harness, ItemUpdate.pair(ITEM, 30, 2, 250));
         send(harness, interaction(ITEM, 2, 5, new long[] {20}, new double[] {4}, 390));
         // One version timer (400) for all three; no expiry timer before the state is written.
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
 
         harness.processWatermark(400);
@@ -271,6 +274,7 @@ class ItemModelFunctionTest {
             send(harness, update);
         }
         // Version timers 400 and 600.
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
 
         harness.processWatermark(400);
@@ -285,6 +289,7 @@ class ItemModelFunctionTest {
             assertThat(snapshot.cooccurrence).containsExactly(new double[] {2, 1}, EPS);
             assertSnapshot(snapshot, expected(ITEM, 400, List.of(first, second), config));
         });
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(pending(harness, ITEM))
                 .usingRecursiveFieldByFieldElementComparator()
                 .containsExactlyInAnyOrder(third, fourth);
@@ -394,6 +399,7 @@ class ItemModelFunctionTest {
         // 500 and 1000 are at or behind the watermark 1000; a version at 600 or 1000 would already be
         // behind it, so all three go into the next version after the watermark: 1200.
         assertThat(metrics.count("lateUpdates")).isEqualTo(2L);
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
         assertThat(deltas(harness)).isEmpty();
         assertThat(value(harness, ITEM, FreshRecState.itemState())).isNull();
@@ -447,6 +453,7 @@ class ItemModelFunctionTest {
 
         assertThat(deltas(harness)).isEmpty();
         assertThat(value(harness, ITEM, FreshRecState.itemState())).isNull();
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(pending(harness, ITEM)).hasSize(3);
         assertThat(metrics.count("lateUpdates")).isZero();
         // Version timers 400 and 600.
@@ -462,6 +469,7 @@ class ItemModelFunctionTest {
             assertThat(snapshot.neighbours).isEmpty();
             assertSnapshot(snapshot, expected(ITEM, 400, List.of(early), config));
         });
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(pending(harness, ITEM))
                 .usingRecursiveFieldByFieldElementComparator()
                 .containsExactlyInAnyOrder(atBoundary, after);
@@ -802,6 +810,7 @@ class ItemModelFunctionTest {
         assertThat(deltas(harness)).extracting(s -> s.versionTime).containsExactly(400L);
         assertThat(keysWithState(harness, "item")).containsExactly(ITEM);
         assertThat(metrics.count("itemsExpired")).isZero();
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(pending(harness, ITEM)).hasSize(1);
 
         harness.processWatermark(1400);
@@ -864,6 +873,7 @@ class ItemModelFunctionTest {
                 .containsExactly(400L);
         assertThat(value(harness, ITEM, FreshRecState.itemState()).snapshot.neighbours)
                 .isEmpty();
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(pending(harness, ITEM)).hasSize(1);
 
         harness.processWatermark(1400);

@@ -1,5 +1,6 @@
 package io.freshrec.job;
 
+import static io.freshrec.job.HarnessSupport.barrier;
 import static io.freshrec.job.HarnessSupport.keysWithState;
 import static io.freshrec.job.HarnessSupport.list;
 import static io.freshrec.job.HarnessSupport.sideOutput;
@@ -48,7 +49,7 @@ class UserHistoryFunctionTest {
         MockEnvironment environment = HarnessSupport.environment(metrics);
         environments.add(environment);
         KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate> harness = HarnessSupport.rocksDbHarness(
-                new UserHistoryFunction(config), event -> event.userId, Types.LONG, environment);
+                new UserHistoryOperator(config), event -> event.userId, Types.LONG, environment);
         opened.add(harness);
         return harness;
     }
@@ -103,6 +104,7 @@ class UserHistoryFunctionTest {
 
         assertThat(updates(harness)).isEmpty();
         assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).isEmpty();
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
         assertThat(list(harness, USER, FreshRecState.pendingEvents())).containsExactly(view);
         assertThat(value(harness, USER, FreshRecState.userHistory())).isNull();
@@ -141,6 +143,7 @@ class UserHistoryFunctionTest {
         send(harness, event(USER, 10, EventType.VIEW, 100));
         send(harness, event(USER, 30, EventType.PURCHASE, 200));
         assertThat(updates(harness)).isEmpty();
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(harness.numEventTimeTimers()).isEqualTo(3);
         assertThat(list(harness, USER, FreshRecState.pendingEvents())).hasSize(3);
 
@@ -180,6 +183,7 @@ class UserHistoryFunctionTest {
         assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES))
                 .extracting(p -> p.itemId)
                 .containsExactly(10L);
+        barrier(harness); // a checkpoint barrier: the bundle moves to pending state, with its timers
         assertThat(list(harness, USER, FreshRecState.pendingEvents()))
                 .extracting(e -> e.itemId)
                 .containsExactly(20L);

@@ -1,0 +1,196 @@
+package io.freshrec.job;
+
+import io.freshrec.model.DecayedValue;
+import io.freshrec.model.ItemState;
+import io.freshrec.model.ModelConfig;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * Keyed by item. Holds the item's decayed norm and trending weight, its full decayed co-occurrence map (RocksDB map
+ * state) and its top neighbour candidates (queryable as {@code similar-items}).
+ *
+ * <p>Updates are bundled in memory and applied per model version: the version at event time W (a multiple of the
+ * publish interval) applies, once the watermark passes W, exactly the updates before W, in (time, item) order, and
+ * publishes the item's snapshot to {@link FreshRecState#MODEL_DELTAS}. So a version's content does not depend on how
+ * updates from different users interleave, and each item's state, and each co-occurrence it holds, is read and
+ * written once per watermark step rather than once per update.
+ */
+public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
+    private static final long serialVersionUID = 1L;
+    /** A total order on updates, so floating-point sums do not depend on arrival order either. */
+    private static final Comparator<ItemUpdate> APPLY_ORDER = Comparator.<ItemUpdate>comparingLong(u -> u.time)
+            .thenComparing(u -> !u.interaction)
+            .thenComparingDouble(u -> u.weight)
+            .thenComparingDouble(u -> u.normIncrement)
+            .thenComparing(u -> u.others, Arrays::compare)
+            .thenComparing(u -> u.amounts, Arrays::compare);
+
+    private static final Comparator<ItemUpdate> VERSION_ORDER =
+            Comparator.<ItemUpdate>comparingLong(u -> u.versionTime).thenComparing(APPLY_ORDER);
+
+    private final ModelConfig config;
+    private transient ValueState<ItemState> items;
+    private transient MapState<Long, DecayedValue> cooccurrence;
+    private transient Counter itemsCreated;
+    private transient Counter itemsExpired;
+    /** Items held by this subtask (restored with the job, for the "items" gauge). */
+    private transient CheckpointedCount itemsHeld;
+
+    private transient Counter publications;
+    private transient Counter lateUpdates;
+
+    public ItemModelOperator(ModelConfig config) {
+        this(config, DEFAULT_MAX_BUNDLE_SIZE);
+    }
+
+    /** @param maxBundleSize updates buffered in memory before they are moved to state */
+    public ItemModelOperator(ModelConfig config, int maxBundleSize) {
+        super(maxBundleSize);
+        this.config = config;
+    }
+
+    @Override
+    protected ListStateDescriptor<ItemUpdate> pendingDescriptor() {
+        return FreshRecState.pendingItemUpdates();
+    }
+
+    @Override
+    protected long dueTime(ItemUpdate update) {
+        return update.versionTime;
+    }
+
+    @Override
+    protected void assignDueTime(ItemUpdate update, long due) {
+        update.versionTime = due;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        itemsHeld = CheckpointedCount.sum(context, "items-held");
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        itemsHeld.snapshot();
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        items = getPartitionedState(FreshRecState.itemState());
+        cooccurrence = getPartitionedState(FreshRecState.cooccurrence());
+        itemsCreated = getMetricGroup().counter(MetricNames.ITEMS_CREATED);
+        getMetricGroup().meter(MetricNames.NEW_ITEMS_PER_SECOND, new MeterView(itemsCreated, 5));
+        itemsExpired = getMetricGroup().counter(MetricNames.ITEMS_EXPIRED);
+        publications = getMetricGroup().counter(MetricNames.PUBLICATIONS);
+        lateUpdates = getMetricGroup().counter(MetricNames.LATE_UPDATES);
+        getMetricGroup().gauge(MetricNames.ITEMS, () -> itemsHeld.get());
+    }
+
+    @Override
+    public void processElement(StreamRecord<ItemUpdate> element) throws Exception {
+        ItemUpdate update = element.getValue();
+        long watermark = currentWatermark();
+        if (update.time <= watermark) {
+            lateUpdates.inc(); // goes into the next version
+        }
+        buffer(update, Timers.nextMultiple(Math.max(update.time, watermark), config.publishIntervalMs));
+    }
+
+    @Override
+    protected void applyDue(List<ItemUpdate> due) throws Exception {
+        // Every version the watermark has passed is due now: apply and publish them in order in this one call (a
+        // replay passes many at once).
+        due.sort(VERSION_ORDER);
+        ItemState state = items.value();
+        if (state == null) {
+            state = ItemState.create(currentKey(), due.get(0).time);
+            itemsCreated.inc();
+            itemsHeld.add(1);
+        } else if (state.isExpired()) {
+            itemsHeld.add(1); // an expired item's remnant comes back to life: held again
+        }
+        // Co-occurrences are read once and written once per step, however many updates touch them.
+        Map<Long, DecayedValue> touched = new HashMap<>();
+        for (int i = 0; i < due.size(); i++) {
+            ItemUpdate update = due.get(i);
+            apply(state, update, touched);
+            if (i == due.size() - 1 || due.get(i + 1).versionTime != update.versionTime) {
+                emit(FreshRecState.MODEL_DELTAS, state.publish(update.versionTime), update.versionTime);
+                publications.inc();
+            }
+        }
+        cooccurrence.putAll(touched);
+        // Always (re)register: Flink keeps one timer per time, and the one being fired may be it.
+        timers.registerEventTimeTimer(
+                VoidNamespace.INSTANCE, Timers.expiryTimer(state.lastEventTime, config.itemTtlMs));
+        items.update(state);
+    }
+
+    @Override
+    protected void onTimerWithNothingDue(long timestamp, boolean waiting) throws Exception {
+        ItemState state = items.value();
+        // The final watermark of a bounded input is not idleness: keep everything. A remnant (no neighbours, no
+        // trending) has already expired.
+        if (state != null
+                && !waiting
+                && !state.isExpired()
+                && currentWatermark() != Long.MAX_VALUE
+                && Timers.expiryTimer(state.lastEventTime, config.itemTtlMs) <= timestamp) {
+            // Tell serving to drop the item: an empty snapshot is a tombstone.
+            emit(
+                    FreshRecState.MODEL_DELTAS,
+                    ItemState.create(state.snapshot.item, timestamp).publish(timestamp),
+                    timestamp);
+            cooccurrence.clear();
+            // Other items still hold their (decaying) co-occurrence with this one. Keep its decaying norm, a few
+            // bytes, so that if it comes back its similarities are not inflated by a fresh, tiny norm.
+            ItemState remnant = ItemState.create(state.snapshot.item, state.snapshot.time);
+            remnant.snapshot.norm = state.snapshot.norm;
+            remnant.lastEventTime = state.lastEventTime;
+            remnant.lastVersionTime = timestamp;
+            items.update(remnant);
+            itemsExpired.inc();
+            itemsHeld.add(-1);
+        }
+    }
+
+    private void apply(ItemState state, ItemUpdate update, Map<Long, DecayedValue> touched) throws Exception {
+        if (update.others.length > 0) {
+            state.advanceTo(update.time, config);
+            for (int i = 0; i < update.others.length; i++) {
+                long other = update.others[i];
+                DecayedValue value = touched.get(other);
+                if (value == null) {
+                    value = cooccurrence.get(other);
+                    if (value == null) {
+                        value = new DecayedValue();
+                    }
+                    touched.put(other, value);
+                }
+                value.add(update.amounts[i], update.time, config.similarityHalfLifeMs);
+                state.offerNeighbour(
+                        other, value.valueAt(state.snapshot.time, config.similarityHalfLifeMs), config.neighbours);
+            }
+            state.lastEventTime = Math.max(state.lastEventTime, update.time);
+        }
+        if (update.interaction) {
+            state.addInteraction(update.weight, update.normIncrement, update.time, config);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.freshrec.job;
+
+import io.freshrec.events.Interaction;
+import io.freshrec.model.ModelConfig;
+import io.freshrec.model.UserHistory;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * Keyed by user. Applies each user's interactions in event-time order (bundled in memory until the watermark passes
+ * them, with a deterministic tie-break), keeps the bounded decayed history, and emits the item updates each
+ * interaction causes (main output) and the user's new profile ({@link FreshRecState#PROFILE_UPDATES}). The history is
+ * read and written once per user and watermark step. Idle users are forgotten by timers.
+ */
+public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemUpdate> {
+    private static final long serialVersionUID = 1L;
+
+    /** Canonical order of one user's events: time, then content, so replays are deterministic. */
+    public static final Comparator<Interaction> EVENT_ORDER = Comparator.<Interaction>comparingLong(e -> e.timestamp)
+            .thenComparingLong(e -> e.itemId)
+            .thenComparing(e -> e.type)
+            .thenComparingDouble(e -> e.value);
+
+    private final ModelConfig config;
+    private transient ValueState<UserHistory> history;
+    private transient Counter lateEvents;
+    private transient Counter usersCreated;
+    private transient Counter usersExpired;
+
+    public UserHistoryOperator(ModelConfig config) {
+        this(config, DEFAULT_MAX_BUNDLE_SIZE);
+    }
+
+    /** @param maxBundleSize records buffered in memory before they are moved to state */
+    public UserHistoryOperator(ModelConfig config, int maxBundleSize) {
+        super(maxBundleSize);
+        this.config = config;
+    }
+
+    @Override
+    protected ListStateDescriptor<Interaction> pendingDescriptor() {
+        return FreshRecState.pendingEvents();
+    }
+
+    @Override
+    protected long dueTime(Interaction event) {
+        return event.timestamp;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        history = getPartitionedState(FreshRecState.userHistory());
+        lateEvents = getMetricGroup().counter(MetricNames.LATE_EVENTS);
+        usersCreated = getMetricGroup().counter(MetricNames.USERS_CREATED);
+        getMetricGroup().meter(MetricNames.NEW_USERS_PER_SECOND, new MeterView(usersCreated, 5));
+        usersExpired = getMetricGroup().counter(MetricNames.USERS_EXPIRED);
+    }
+
+    @Override
+    public void processElement(StreamRecord<Interaction> element) throws Exception {
+        Interaction event = element.getValue();
+        if (event.timestamp <= currentWatermark()) {
+            // Behind the watermark: its place in the order has passed; apply now rather than drop it.
+            lateEvents.inc();
+            applyDue(List.of(event));
+            return;
+        }
+        buffer(event, event.timestamp);
+    }
+
+    @Override
+    protected void applyDue(List<Interaction> due) throws Exception {
+        if (due.size() > 1) {
+            due.sort(EVENT_ORDER);
+        }
+        UserHistory current = history.value();
+        for (Interaction event : due) {
+            if (current == null) {
+                current = new UserHistory();
+                usersCreated.inc();
+            }
+            apply(event, current);
+        }
+        history.update(current);
+        timers.registerEventTimeTimer(
+                VoidNamespace.INSTANCE, Timers.expiryTimer(current.lastEventTime, config.userTtlMs));
+    }
+
+    @Override
+    protected void onTimerWithNothingDue(long timestamp, boolean waiting) throws Exception {
+        UserHistory current = history.value();
+        // The final watermark of a bounded input is not idleness: keep everything.
+        if (current != null
+                && !waiting
+                && currentWatermark() != Long.MAX_VALUE
+                && Timers.expiryTimer(current.lastEventTime, config.userTtlMs) <= timestamp) {
+            history.clear();
+            usersExpired.inc();
+        }
+    }
+
+    private void apply(Interaction event, UserHistory current) {
+        double weight = config.weights.weightOf(event);
+        // Pairs of the interacted item are batched into its own update (one state access there).
+        int capacity = current.size();
+        long[] others = new long[capacity];
+        double[] amounts = new double[capacity];
+        int[] count = {0};
+        double[] self = new double[2];
+        current.apply(event.itemId, weight, event.timestamp, config, new UserHistory.UpdateSink() {
+            @Override
+            public void pair(long item, long other, double amount, long time) {
+                if (item == event.itemId) {
+                    others[count[0]] = other;
+                    amounts[count[0]++] = amount;
+                } else {
+                    emit(ItemUpdate.pair(item, other, amount, time), event.timestamp);
+                }
+            }
+
+            @Override
+            public void item(long item, double itemWeight, double normIncrement, long time) {
+                self[0] = itemWeight;
+                self[1] = normIncrement;
+            }
+        });
+        emit(
+                ItemUpdate.interaction(
+                        event.itemId,
+                        self[0],
+                        self[1],
+                        Arrays.copyOf(others, count[0]),
+                        Arrays.copyOf(amounts, count[0]),
+                        event.timestamp),
+                event.timestamp);
+        emit(
+                FreshRecState.PROFILE_UPDATES,
+                new ProfileUpdate(event.userId, event.itemId, event.timestamp, event.ingestedAt, current.copy()),
+                event.timestamp);
+    }
+}

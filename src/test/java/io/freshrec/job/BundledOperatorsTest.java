@@ -1,0 +1,417 @@
+package io.freshrec.job;
+
+import static io.freshrec.job.HarnessSupport.barrier;
+import static io.freshrec.job.HarnessSupport.keysWithState;
+import static io.freshrec.job.HarnessSupport.list;
+import static io.freshrec.job.HarnessSupport.sideOutput;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+
+import io.freshrec.events.EventType;
+import io.freshrec.events.Interaction;
+import io.freshrec.model.ItemSnapshot;
+import io.freshrec.model.ModelConfig;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.State;
+import org.apache.flink.api.common.state.StateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The bundles of user-history and item-model (on RocksDB): between two watermarks a key's records stay in memory, so
+ * however many a key receives, its state is read and written once per watermark step and no timer is registered for
+ * them; a checkpoint barrier moves the bundle to pending state with one timer per key and due time, so a snapshot
+ * taken mid-bundle restores to exactly the output of a run without it; a full bundle moves to state the same way.
+ */
+class BundledOperatorsTest {
+    private static final long ITEM = 10L;
+    private static final long USER = 1L;
+
+    private final List<MockEnvironment> environments = new ArrayList<>();
+    private final List<KeyedOneInputStreamOperatorTestHarness<Long, ?, ?>> opened = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (var harness : opened) {
+            harness.close();
+        }
+        for (MockEnvironment environment : environments) {
+            environment.close();
+        }
+    }
+
+    private static ModelConfig config() {
+        ModelConfig config = new ModelConfig();
+        config.historyLength = 3;
+        config.neighbours = 3;
+        config.publishIntervalMs = 200;
+        config.similarityHalfLifeMs = 1000;
+        config.trendingHalfLifeMs = 700;
+        config.historyHalfLifeMs = 900;
+        return config.validate();
+    }
+
+    private <IN, OUT> KeyedOneInputStreamOperatorTestHarness<Long, IN, OUT> open(
+            OneInputStreamOperator<IN, OUT> operator, KeySelector<IN, Long> key, OperatorSubtaskState restoreFrom)
+            throws Exception {
+        MockEnvironment environment = HarnessSupport.environment(new HarnessSupport.CapturedMetrics());
+        environments.add(environment);
+        var harness = HarnessSupport.rocksDbHarness(operator, key, Types.LONG, environment, restoreFrom);
+        opened.add(harness);
+        return harness;
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<Long, ItemUpdate, Void> itemModel(
+            ItemModelOperator operator, OperatorSubtaskState restoreFrom) throws Exception {
+        return open(operator, update -> update.item, restoreFrom);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<Long, Interaction, ItemUpdate> userHistory(
+            UserHistoryOperator operator, OperatorSubtaskState restoreFrom) throws Exception {
+        return open(operator, event -> event.userId, restoreFrom);
+    }
+
+    // ---- a state access wrapper: every call on a keyed state handle, counted by state and method ----
+
+    /** Wraps the operator's keyed states in proxies that count each call as "state.method". */
+    private static final class StateAccesses {
+        final Map<String, Integer> counts = new TreeMap<>();
+
+        @SuppressWarnings("unchecked")
+        <S extends State> S wrap(StateDescriptor<S, ?> descriptor, S state) {
+            Class<?> type = descriptor instanceof ListStateDescriptor
+                    ? ListState.class
+                    : descriptor instanceof MapStateDescriptor ? MapState.class : ValueState.class;
+            return (S) Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+                        counts.merge(descriptor.getName() + "." + method.getName(), 1, Integer::sum);
+                        try {
+                            return method.invoke(state, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
+    }
+
+    private static final class CountingItemModel extends ItemModelOperator {
+        final transient StateAccesses accesses = new StateAccesses();
+
+        CountingItemModel(ModelConfig config) {
+            super(config);
+        }
+
+        @Override
+        protected <S extends State> S getPartitionedState(StateDescriptor<S, ?> descriptor) throws Exception {
+            return accesses.wrap(descriptor, super.getPartitionedState(descriptor));
+        }
+    }
+
+    private static final class CountingUserHistory extends UserHistoryOperator {
+        final transient StateAccesses accesses = new StateAccesses();
+
+        CountingUserHistory(ModelConfig config) {
+            super(config);
+        }
+
+        @Override
+        protected <S extends State> S getPartitionedState(StateDescriptor<S, ?> descriptor) throws Exception {
+            return accesses.wrap(descriptor, super.getPartitionedState(descriptor));
+        }
+    }
+
+    // ---- (a) one read and one write of a key's state per watermark step ----
+
+    @Test
+    void shouldReadAndWriteAnItemsStateOncePerWatermarkStepWhateverTheNumberOfUpdates() throws Exception {
+        CountingItemModel operator = new CountingItemModel(config());
+        var harness = itemModel(operator, null);
+        // 60 updates of one item over two versions (200 and 400), each touching the pairs with 20 and 30.
+        for (int i = 0; i < 60; i++) {
+            long time = 100 + 5 * i;
+            harness.processElement(
+                    ItemUpdate.interaction(ITEM, 1, 1, new long[] {20, 30}, new double[] {1, 0.5}, time), time);
+        }
+
+        // Between watermarks: no list append, no timer, no state touched at all.
+        assertThat(operator.accesses.counts).isEmpty();
+        assertThat(harness.numEventTimeTimers()).isZero();
+
+        harness.processWatermark(400);
+
+        // One read and one write of the item, one of each co-occurrence, whatever the number of updates.
+        assertThat(operator.accesses.counts)
+                .containsOnly(
+                        entry("item.value", 1),
+                        entry("item.update", 1),
+                        entry("cooccurrence.get", 2),
+                        entry("cooccurrence.putAll", 1));
+        assertThat(sideOutput(harness, FreshRecState.MODEL_DELTAS))
+                .extracting(snapshot -> snapshot.versionTime)
+                .containsExactly(200L, 400L);
+        // Left: the expiry timer.
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRegisterOneTimerPerKeyAndVersionWhenABarrierMovesTheBundleToState() throws Exception {
+        CountingItemModel operator = new CountingItemModel(config());
+        var harness = itemModel(operator, null);
+        for (int i = 0; i < 40; i++) {
+            long time = 210 + 10 * (i % 30); // versions 400 and 600
+            harness.processElement(ItemUpdate.pair(ITEM, 20 + i % 3, 1, time), time);
+            harness.processElement(ItemUpdate.pair(11, 20, 1, time), time);
+        }
+
+        barrier(harness);
+
+        // One append per key, one timer per key and version: 10 and 11 at 400 and at 600.
+        assertThat(operator.accesses.counts).containsOnly(entry("pending-updates.addAll", 2));
+        assertThat(list(harness, ITEM, FreshRecState.pendingItemUpdates())).hasSize(40);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(4);
+        operator.accesses.counts.clear();
+
+        harness.processWatermark(600);
+
+        // The timer at 400 takes every pending update (both versions are due): the later timer finds nothing.
+        assertThat(operator.accesses.counts)
+                .containsEntry("pending-updates.get", 4)
+                .containsEntry("pending-updates.clear", 2)
+                .containsEntry("item.update", 2)
+                .containsEntry("cooccurrence.putAll", 2);
+        assertThat(keysWithState(harness, "pending-updates")).isEmpty();
+        assertThat(sideOutput(harness, FreshRecState.MODEL_DELTAS))
+                .extracting(snapshot -> snapshot.item + "@" + snapshot.versionTime)
+                .containsExactlyInAnyOrder("10@400", "10@600", "11@400", "11@600");
+    }
+
+    @Test
+    void shouldReadAndWriteAUsersHistoryOncePerWatermarkStepWhateverTheNumberOfEvents() throws Exception {
+        CountingUserHistory operator = new CountingUserHistory(config());
+        var harness = userHistory(operator, null);
+        for (int i = 0; i < 30; i++) {
+            Interaction event = new Interaction(USER, 100 + i % 7, EventType.CLICK, Double.NaN, 1000 - 10 * i);
+            harness.processElement(event, event.timestamp);
+        }
+
+        assertThat(operator.accesses.counts).isEmpty();
+        assertThat(harness.numEventTimeTimers()).isZero();
+
+        harness.processWatermark(1000);
+
+        assertThat(operator.accesses.counts).containsOnly(entry("history.value", 1), entry("history.update", 1));
+        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).hasSize(30);
+        // Left: the expiry timer.
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+    }
+
+    // ---- (b) a snapshot with a non-empty bundle restores to the same output ----
+
+    /** One step of a run: a record, or a watermark (record null). */
+    private record Step<T>(T record, long time) {}
+
+    /** Updates of items 10..13 with times drifting forward, some behind the watermark, and watermarks every 8. */
+    private static List<Step<ItemUpdate>> itemSteps(long seed) {
+        Random random = new Random(seed);
+        List<Step<ItemUpdate>> steps = new ArrayList<>();
+        long clock = 0;
+        for (int i = 1; i <= 160; i++) {
+            clock += random.nextInt(12);
+            long time = Math.max(0, clock - random.nextInt(150));
+            long item = ITEM + random.nextInt(4);
+            ItemUpdate update = random.nextBoolean()
+                    ? ItemUpdate.pair(item, 20 + random.nextInt(5), 0.5 + random.nextInt(6), time)
+                    : ItemUpdate.interaction(
+                            item,
+                            1 + random.nextInt(3),
+                            1 + random.nextInt(5),
+                            new long[] {20 + random.nextInt(5)},
+                            new double[] {0.5 + random.nextInt(4)},
+                            time);
+            steps.add(new Step<>(update, time));
+            if (i % 8 == 0) {
+                steps.add(new Step<>(null, clock - 100));
+            }
+        }
+        steps.add(new Step<>(null, Long.MAX_VALUE));
+        return steps;
+    }
+
+    private static List<Step<Interaction>> userSteps(long seed) {
+        Random random = new Random(seed);
+        EventType[] types = {EventType.VIEW, EventType.CLICK, EventType.ADD_TO_CART, EventType.PURCHASE};
+        List<Step<Interaction>> steps = new ArrayList<>();
+        long clock = 0;
+        for (int i = 1; i <= 160; i++) {
+            clock += random.nextInt(12);
+            long time = Math.max(0, clock - random.nextInt(150));
+            Interaction event = new Interaction(
+                    USER + random.nextInt(4), 100 + random.nextInt(8), types[random.nextInt(4)], Double.NaN, time);
+            steps.add(new Step<>(event, time));
+            if (i % 8 == 0) {
+                steps.add(new Step<>(null, clock - 100));
+            }
+        }
+        steps.add(new Step<>(null, Long.MAX_VALUE));
+        return steps;
+    }
+
+    private static <T> void run(
+            KeyedOneInputStreamOperatorTestHarness<Long, T, ?> harness, List<Step<T>> steps, int from, int to)
+            throws Exception {
+        long watermark = Long.MIN_VALUE;
+        for (Step<T> step : steps.subList(from, to)) {
+            if (step.record() != null) {
+                harness.processElement(step.record(), step.time());
+            } else if (step.time() > watermark) {
+                watermark = step.time();
+                harness.processWatermark(step.time());
+            }
+        }
+    }
+
+    /** Every field of a snapshot, doubles in their exact round-trip form, per item in publication order. */
+    private static Map<Long, List<String>> byItem(List<ItemSnapshot> snapshots) {
+        Map<Long, List<String>> items = new TreeMap<>();
+        for (ItemSnapshot s : snapshots) {
+            items.computeIfAbsent(s.item, k -> new ArrayList<>())
+                    .add(s.versionTime + " " + s.time + " " + s.norm + " " + s.trending + " "
+                            + Arrays.toString(s.neighbours) + " " + Arrays.toString(s.cooccurrence));
+        }
+        return items;
+    }
+
+    /**
+     * Every update and profile a user-history run emitted, exactly: each user's profiles in emission order, the updates
+     * of each item as a sorted list (updates of different users to one item may interleave either way).
+     */
+    private static Map<String, List<String>> byUser(
+            List<ItemUpdate> updates, List<ProfileUpdate> profiles, Map<String, List<String>> into) {
+        for (ItemUpdate u : updates) {
+            into.computeIfAbsent("updates of item " + u.item, k -> new ArrayList<>())
+                    .add(u.time + " " + u.interaction + " " + u.weight + " " + u.normIncrement + " "
+                            + Arrays.toString(u.others) + " " + Arrays.toString(u.amounts));
+        }
+        for (ProfileUpdate p : profiles) {
+            into.computeIfAbsent("profiles of user " + p.userId, k -> new ArrayList<>())
+                    .add(p.itemId + "@" + p.time + " " + Arrays.toString(p.history.items) + " "
+                            + Arrays.toString(p.history.weights) + " " + p.history.events);
+        }
+        into.forEach((name, values) -> {
+            if (name.startsWith("updates")) {
+                values.sort(null);
+            }
+        });
+        return into;
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void shouldPublishTheSameItemVersionsAfterASnapshotTakenWithANonEmptyBundle(long seed) throws Exception {
+        List<Step<ItemUpdate>> steps = itemSteps(seed);
+        var straight = itemModel(new ItemModelOperator(config()), null);
+        run(straight, steps, 0, steps.size());
+        Map<Long, List<String>> expected = byItem(sideOutput(straight, FreshRecState.MODEL_DELTAS));
+
+        int cut = steps.size() / 2 + 3; // not right after a watermark: the bundle holds updates
+        var before = itemModel(new ItemModelOperator(config()), null);
+        run(before, steps, 0, cut);
+        barrier(before);
+        assertThat(keysWithState(before, "pending-updates"))
+                .as("keys with spilled updates")
+                .isNotEmpty();
+        OperatorSubtaskState snapshot = before.snapshot(1, 1);
+        List<ItemSnapshot> published = new ArrayList<>(sideOutput(before, FreshRecState.MODEL_DELTAS));
+        var after = itemModel(new ItemModelOperator(config()), snapshot);
+        run(after, steps, cut, steps.size());
+        published.addAll(sideOutput(after, FreshRecState.MODEL_DELTAS));
+
+        assertThat(expected.values().stream().mapToInt(List::size).sum()).isGreaterThan(10);
+        assertThat(byItem(published)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void shouldEmitTheSameUserUpdatesAfterASnapshotTakenWithANonEmptyBundle(long seed) throws Exception {
+        List<Step<Interaction>> steps = userSteps(seed);
+        var straight = userHistory(new UserHistoryOperator(config()), null);
+        run(straight, steps, 0, steps.size());
+        Map<String, List<String>> expected = byUser(
+                straight.extractOutputValues(), sideOutput(straight, FreshRecState.PROFILE_UPDATES), new TreeMap<>());
+
+        int cut = steps.size() / 2 + 3;
+        var before = userHistory(new UserHistoryOperator(config()), null);
+        run(before, steps, 0, cut);
+        barrier(before);
+        assertThat(keysWithState(before, "pending-events"))
+                .as("keys with spilled events")
+                .isNotEmpty();
+        OperatorSubtaskState snapshot = before.snapshot(1, 1);
+        Map<String, List<String>> emitted = byUser(
+                before.extractOutputValues(), sideOutput(before, FreshRecState.PROFILE_UPDATES), new TreeMap<>());
+        var after = userHistory(new UserHistoryOperator(config()), snapshot);
+        run(after, steps, cut, steps.size());
+        byUser(after.extractOutputValues(), sideOutput(after, FreshRecState.PROFILE_UPDATES), emitted);
+
+        assertThat(emitted).isEqualTo(expected);
+    }
+
+    // ---- the bound ----
+
+    @Test
+    void shouldMoveAFullBundleToStateAndStillPublishTheSameVersions() throws Exception {
+        List<Step<ItemUpdate>> steps = itemSteps(7);
+        var unbounded = itemModel(new ItemModelOperator(config()), null);
+        run(unbounded, steps, 0, steps.size());
+
+        var bounded = itemModel(new ItemModelOperator(config(), 5), null);
+        run(bounded, steps, 0, 30);
+        // Never more than 5 updates in memory: the rest went to pending state, with their timers.
+        assertThat(keysWithState(bounded, "pending-updates")).isNotEmpty();
+        assertThat(bounded.numEventTimeTimers()).isPositive();
+        run(bounded, steps, 30, steps.size());
+
+        assertThat(byItem(sideOutput(bounded, FreshRecState.MODEL_DELTAS)))
+                .isEqualTo(byItem(sideOutput(unbounded, FreshRecState.MODEL_DELTAS)));
+    }
+
+    @Test
+    void shouldMoveAFullUserBundleToStateAndStillApplyEventsInOrder() throws Exception {
+        List<Step<Interaction>> steps = userSteps(7);
+        var unbounded = userHistory(new UserHistoryOperator(config()), null);
+        run(unbounded, steps, 0, steps.size());
+        var bounded = userHistory(new UserHistoryOperator(config(), 3), null);
+        run(bounded, steps, 0, 30);
+        assertThat(keysWithState(bounded, "pending-events")).isNotEmpty();
+        run(bounded, steps, 30, steps.size());
+
+        assertThat(byUser(
+                        bounded.extractOutputValues(),
+                        sideOutput(bounded, FreshRecState.PROFILE_UPDATES),
+                        new TreeMap<>()))
+                .isEqualTo(byUser(
+                        unbounded.extractOutputValues(),
+                        sideOutput(unbounded, FreshRecState.PROFILE_UPDATES),
+                        new TreeMap<>()));
+    }
+}
