@@ -1,6 +1,5 @@
 package io.freshrec.job;
 
-import io.freshrec.model.CompactModel;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.ModelView;
 import io.freshrec.model.QualityBreaker;
@@ -9,18 +8,14 @@ import io.freshrec.model.RecallTracker;
 import io.freshrec.model.Recommendations;
 import io.freshrec.model.Scorer;
 import io.freshrec.model.SeenItems;
-import io.freshrec.model.TrendingList;
 import io.freshrec.model.UserHistory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.accumulators.DoubleCounter;
 import org.apache.flink.api.common.accumulators.LongCounter;
-import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
@@ -69,10 +64,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private transient Counter refreshes;
     private transient ListState<ProfileUpdate> pending;
     private transient Scorer scorer;
-    /** The broadcast model's items as the scorer reads them; rebuilt from broadcast state on restore. */
-    private transient CompactModel compact;
+    /** The published model as this subtask holds it (broadcast state) and the scorer reads it (compact). */
+    private transient ServingModel published;
 
-    private static final TrendingList EMPTY_TRENDING = new TrendingList();
     private transient ValueState<Recommendations> recommendations;
     private transient ValueState<UserHistory> history;
     private transient ValueState<SeenItems> seen;
@@ -106,8 +100,6 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private transient CheckpointedCount modelScored;
     private transient CheckpointedCount modelGainMicros;
     private transient DescriptiveStatisticsHistogram freshness;
-    private transient volatile long servedVersion;
-    private transient volatile long modelItems;
 
     /**
      * @param alignToModel serve each interaction only once the model has caught up with its event
@@ -182,9 +174,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         metrics.gauge(MetricNames.NDCG_ROLLING, () -> recall.ndcgRolling());
         // Since the model began (restored with it), like prequentialScoredTotal: sum over subtasks, then divide.
         metrics.gauge(MetricNames.PREQUENTIAL_NDCG_GAIN_TOTAL, () -> modelGainMicros.get() / GAIN_SCALE);
-        metrics.gauge(MetricNames.MODEL_VERSION, () -> servedVersion);
-        metrics.gauge(MetricNames.MODEL_ITEMS, () -> Math.max(0, modelItems));
-        modelItems = -1;
+        metrics.gauge(MetricNames.MODEL_VERSION, () -> published.newestVersion());
+        metrics.gauge(MetricNames.MODEL_ITEMS, () -> published.items());
         freshness = metrics.histogram(MetricNames.FRESHNESS_MS, new DescriptiveStatisticsHistogram(10_000));
         candidateRecall = new RecallTracker(recallWindow);
         trend = new QualityTrend(trendWindowMs);
@@ -202,59 +193,14 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     @Override
     public void processBroadcastElement(ModelUpdate update, Context ctx, Collector<Recommendations> out)
             throws Exception {
-        // Readers ask for the model at event times not behind this subtask's watermark (or the newest).
-        long horizon = alignToModel ? ctx.currentWatermark() : Long.MAX_VALUE;
-        // While quality is down (or serving frozen) the version from before the drop must stay readable.
-        long pinned = breaker.pinnedTime;
-        if (update.isCommit()) {
-            BroadcastState<Integer, ModelVersion> versions = ctx.getBroadcastState(FreshRecState.MODEL_VERSION);
-            ModelVersion log = versions.get(0);
-            if (log == null) {
-                log = new ModelVersion();
-            }
-            log.add(update.version, update.time, update.trending);
-            log.prune(Math.min(horizon, pinned));
-            if (pinned != Long.MAX_VALUE && !alignToModel) {
-                log.keepOnly(pinned);
-            }
-            versions.put(0, log);
-            servedVersion = update.version;
-            return;
-        }
-        BroadcastState<Long, ItemVersions> items = ctx.getBroadcastState(FreshRecState.MODEL_ITEMS);
-        if (modelItems < 0) {
-            // First update since (re)start: count what a restore brought back, once.
-            modelItems = 0;
-            for (var ignored : items.entries()) {
-                modelItems++;
-            }
-        }
-        // The compact model holds the same ItemVersions objects as the broadcast state (which checkpoints them):
-        // changed in place, an item is looked up once, without boxing, and written back only when new or gone.
-        ItemVersions versions = (ItemVersions) compact.versionsOf(update.item.item);
-        boolean held = versions != null;
-        if (!held) {
-            versions = new ItemVersions();
-            modelItems++;
-        }
-        versions.add(update.time, update.item.isTombstone() ? null : update.item);
-        versions.prune(Math.min(horizon, pinned));
-        if (pinned != Long.MAX_VALUE && !alignToModel) {
-            versions.keepOnly(pinned); // readers ask for the pinned version or the newest, nothing between
-        }
-        if (versions.times.length == 1 && versions.snapshots[0] == null) {
-            if (held) {
-                items.remove(update.item.item);
-            }
-            compact.remove(update.item.item);
-            modelItems--;
-        } else {
-            if (!held) {
-                items.put(update.item.item, versions);
-            }
-            int newest = versions.times.length - 1;
-            compact.put(update.item.item, versions.times[newest], versions.snapshots[newest], versions);
-        }
+        // Readers ask for the model at event times not behind this subtask's watermark (or the newest), and for
+        // the version from before a quality drop while the breaker pins it.
+        published.apply(
+                update,
+                ctx.getBroadcastState(FreshRecState.MODEL_ITEMS),
+                ctx.getBroadcastState(FreshRecState.MODEL_VERSION),
+                alignToModel ? ctx.currentWatermark() : Long.MAX_VALUE,
+                breaker.pinnedTime);
     }
 
     @Override
@@ -271,7 +217,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
 
     private void serve(ProfileUpdate update, ReadOnlyContext ctx, Collector<Recommendations> out) throws Exception {
         long newest = alignToModel ? update.time : Long.MAX_VALUE;
-        ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(newest));
+        ModelView model = published.at(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(newest));
         SeenItems seenItems = seen.value();
         UserHistory before = history.value();
         if (seenItems == null) {
@@ -298,7 +244,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             recall.record(rank);
             if (breaker.isOpen()) {
                 // What the newest model would have served: the breaker resumes serving when this recovers.
-                ModelView candidate = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), newest);
+                ModelView candidate = published.at(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), newest);
                 candidateRecall.record(scorer.recommend(update.userId, before, seenItems, candidate, update.time)
                         .rankInTop(update.itemId, RECALL_AT));
             }
@@ -348,9 +294,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         if (current == null || known == null) {
             return;
         }
-        ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), Long.MAX_VALUE);
+        ModelView model = published.at(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), Long.MAX_VALUE);
         if (breaker.isOpen()) {
-            model = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
+            model = published.at(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
         }
         if (model.version() > current.modelVersion) {
             long eventTime = Math.max(known.lastEventTime, ctx.timerService().currentWatermark());
@@ -394,7 +340,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             return;
         }
         if (timestamp == END_OF_INPUT) {
-            ModelView model = view(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
+            ModelView model =
+                    published.at(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
             Recommendations fresh =
                     scorer.recommend(ctx.getCurrentKey(), current, seen.value(), model, current.lastEventTime);
             fresh.updatedAt = ctx.timerService().currentProcessingTime();
@@ -450,14 +397,6 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         ctx.output(FreshRecState.QUALITY_ALERTS, alert);
     }
 
-    /** The model as of event time {@code at} (Long.MAX_VALUE: the newest). */
-    private ModelView view(ReadOnlyBroadcastState<Integer, ModelVersion> versions, long at) throws Exception {
-        ModelVersion log = versions.get(0);
-        int index = log == null ? -1 : log.indexAt(at);
-        TrendingList trending = index < 0 || log.trending[index] == null ? EMPTY_TRENDING : log.trending[index];
-        return compact.at(at, trending, index < 0 ? 0 : log.versions[index]);
-    }
-
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
         usersHeld = CheckpointedCount.sum(context, "users-held");
@@ -472,22 +411,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         // A job started with the breaker disabled serves the newest model whatever the version it restores said.
         breaker = restored.size() == 1 && breakerSettings.enabled ? restored.get(0) : new QualityBreaker();
         frozenVersion = breaker.pinnedVersion;
-        // The version a restored job serves, before any new version arrives.
-        // Serving reads the items from a compact copy of the broadcast state (which is what checkpoints hold).
-        compact = new CompactModel(config);
-        for (Map.Entry<Long, ItemVersions> entry : context.getOperatorStateStore()
-                .getBroadcastState(FreshRecState.MODEL_ITEMS)
-                .entries()) {
-            ItemVersions versions = entry.getValue();
-            int newest = versions.times.length - 1;
-            compact.put(entry.getKey(), versions.times[newest], versions.snapshots[newest], versions);
-        }
-        ModelVersion log = context.getOperatorStateStore()
-                .getBroadcastState(FreshRecState.MODEL_VERSION)
-                .get(0);
-        if (log != null && log.versions.length > 0) {
-            servedVersion = log.versions[log.versions.length - 1];
-        }
+        published = new ServingModel(config, alignToModel);
+        published.restore(context.getOperatorStateStore());
     }
 
     @Override
