@@ -3,6 +3,7 @@ package io.freshrec.job;
 import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
+import io.freshrec.job.edges.EdgeTypes;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.QualityBreaker;
 import io.freshrec.model.Recommendations;
@@ -159,7 +160,16 @@ public final class FreshRecJob {
         return new Input(parsed, timed);
     }
 
-    /** Adds the job's graph to {@code env}; call {@code env.execute(JOB_NAME)} afterwards. */
+    /**
+     * Adds the job's graph to {@code env}; call {@code env.execute(JOB_NAME)} afterwards.
+     *
+     * <p>The edges user-history -> item-model (ItemUpdate), user-history -> serving (ProfileUpdate), item-model ->
+     * model-gate (ItemSnapshot) and model-gate -> serving (ModelUpdate) use hand-written serializers
+     * ({@link EdgeTypes}); state keeps its POJO types. Edge serializers are not in savepoints because checkpoints
+     * are aligned: unaligned checkpoints are off (execution.checkpointing.unaligned.enabled: false in
+     * flink-conf/config.yaml, also Flink's default, and nothing here or in FlinkSettings turns them on).
+     * Object reuse (pipeline.object-reuse) stays off: it has not been verified safe for every function.
+     */
     public Outputs build(StreamExecutionEnvironment env) {
         Input input = input(env);
         SingleOutputStreamOperator<Interaction> parsed = input.parsed;
@@ -168,7 +178,7 @@ public final class FreshRecJob {
         SingleOutputStreamOperator<ItemUpdate> itemUpdates = timed.keyBy(event -> event.userId, Types.LONG)
                 .transform(
                         FreshRecState.Uid.USER_HISTORY,
-                        FreshRecState.ITEM_UPDATE,
+                        EdgeTypes.ITEM_UPDATE,
                         new UserHistoryOperator(config, bundleMaxSize))
                 .uid(FreshRecState.Uid.USER_HISTORY)
                 .name(FreshRecState.Uid.USER_HISTORY);
@@ -182,7 +192,7 @@ public final class FreshRecJob {
         SingleOutputStreamOperator<ModelUpdate> gate = itemModel
                 .getSideOutput(FreshRecState.MODEL_DELTAS)
                 .keyBy(snapshot -> 0, Types.INT)
-                .process(new ModelGateFunction(config), FreshRecState.MODEL_UPDATE)
+                .process(new ModelGateFunction(config), EdgeTypes.MODEL_UPDATE)
                 .uid(FreshRecState.Uid.MODEL_GATE)
                 .name(FreshRecState.Uid.MODEL_GATE)
                 .setParallelism(1);

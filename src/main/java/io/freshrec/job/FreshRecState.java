@@ -2,6 +2,7 @@ package io.freshrec.job;
 
 import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
+import io.freshrec.job.edges.EdgeTypes;
 import io.freshrec.model.DecayedValue;
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ItemState;
@@ -47,7 +48,12 @@ public final class FreshRecState {
 
     public static final TypeInformation<Interaction> INTERACTION = TypeInformation.of(Interaction.class);
     public static final TypeInformation<DeadLetter> DEAD_LETTER = TypeInformation.of(DeadLetter.class);
+    /**
+     * POJO types of records that are also state (ItemUpdate, ProfileUpdate, ItemSnapshot): kept for the state
+     * descriptors so savepoints restore. Stream edges use {@link EdgeTypes} instead.
+     */
     public static final TypeInformation<ItemUpdate> ITEM_UPDATE = TypeInformation.of(ItemUpdate.class);
+
     public static final TypeInformation<ProfileUpdate> PROFILE_UPDATE = TypeInformation.of(ProfileUpdate.class);
     public static final TypeInformation<ItemSnapshot> ITEM_SNAPSHOT = TypeInformation.of(ItemSnapshot.class);
     public static final TypeInformation<ModelUpdate> MODEL_UPDATE = TypeInformation.of(ModelUpdate.class);
@@ -56,8 +62,10 @@ public final class FreshRecState {
     public static final TypeInformation<QualityBreaker> QUALITY_BREAKER = TypeInformation.of(QualityBreaker.class);
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", DEAD_LETTER);
-    public static final OutputTag<ProfileUpdate> PROFILE_UPDATES = new OutputTag<>("profile-updates", PROFILE_UPDATE);
-    public static final OutputTag<ItemSnapshot> MODEL_DELTAS = new OutputTag<>("model-deltas", ITEM_SNAPSHOT);
+    // Stream edges with hand-written serializers (EdgeTypes); the POJO constants above stay the state types.
+    public static final OutputTag<ProfileUpdate> PROFILE_UPDATES =
+            new OutputTag<>("profile-updates", EdgeTypes.PROFILE_UPDATE);
+    public static final OutputTag<ItemSnapshot> MODEL_DELTAS = new OutputTag<>("model-deltas", EdgeTypes.ITEM_SNAPSHOT);
     public static final OutputTag<DeadLetter> REJECTED_SNAPSHOTS = new OutputTag<>("rejected-snapshots", DEAD_LETTER);
     public static final OutputTag<QualityAlert> QUALITY_ALERTS = new OutputTag<>("quality-alerts", QUALITY_ALERT);
 
