@@ -319,4 +319,36 @@ class ScorerTest {
         assertThat(result.scores).containsExactly(new double[] {0.5, 0.45}, within(1e-12));
         assertThat(result.fromTrending).isZero();
     }
+
+    /**
+     * The blend adds trending items that no neighbour reached; one the user has already seen (30, the most trending)
+     * must stay out, on the generic path and on the compact one serving uses.
+     */
+    @Test
+    void shouldNotBlendInATrendingItemTheUserHasSeen() {
+        ModelConfig config = config(0.5, 3);
+        config.popularityBlend = 0.5;
+        FixedModel model = new FixedModel()
+                .item(1, 1, new long[] {10}, new double[] {0.2})
+                .item(10, 1)
+                .item(20, 1)
+                .item(30, 1)
+                .trending(new long[] {30, 20, 10}, new double[] {16, 8, 4});
+        model.items.get(10L).trending = 4;
+        model.items.get(20L).trending = 8;
+        model.items.get(30L).trending = 16;
+        CompactModel compact = new CompactModel(config);
+        model.items.forEach((item, snapshot) -> compact.put(item, CompactModel.ALWAYS, snapshot, null));
+        UserHistory history = history(new long[] {1}, new double[] {1});
+
+        Recommendations generic = new Scorer(config).recommend(1, history, seen(1, 30), model, T);
+        Recommendations fast = new Scorer(config)
+                .recommend(1, history, seen(1, 30), compact.at(Long.MAX_VALUE, model.trending, model.version), T);
+
+        for (Recommendations result : new Recommendations[] {generic, fast}) {
+            assertThat(result.items).containsExactly(10L, 20L);
+            // top = 16: 10 gets 0.2 + 0.5 * 4 / 16, 20 gets 0.5 * 8 / 16
+            assertThat(result.scores).containsExactly(new double[] {0.325, 0.25}, within(1e-12));
+        }
+    }
 }
