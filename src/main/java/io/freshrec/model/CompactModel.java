@@ -49,6 +49,11 @@ public final class CompactModel {
         return slots.get(item);
     }
 
+    /** The item in {@code slot} (meaningful while the slot is held). */
+    public long itemAt(int slot) {
+        return ids[slot];
+    }
+
     /** Slots are below this bound (for scratch arrays indexed by slot). */
     public int slotBound() {
         return highWater;

@@ -141,7 +141,7 @@ public final class Scorer {
                     // Seen items are scored too and left out when the list is selected: most candidates never
                     // come near the top N, so most seen checks are saved.
                     targetScale = model.targetScale(slot, at, now);
-                    s.touch(slot, neighbours[n], targetScale);
+                    s.touch(slot, targetScale);
                 }
                 if (targetScale > 0) {
                     s.score[slot] += sourceFactor * cooccurrence[n] / targetScale;
@@ -165,8 +165,9 @@ public final class Scorer {
         selection.reset(config.topN);
         for (int i = 0; i < s.scored; i++) {
             int slot = s.scoredSlots[i];
-            if (selection.wouldTake(s.items[slot], s.score[slot]) && !seen.contains(s.items[slot])) {
-                selection.offer(s.items[slot], s.score[slot]);
+            long item = model.itemAt(slot);
+            if (selection.wouldTake(item, s.score[slot]) && !seen.contains(item)) {
+                selection.offer(item, s.score[slot]);
             }
         }
         for (int i = 0; i < trending.items.length; i++) {
@@ -267,7 +268,6 @@ public final class Scorer {
         int[] stamp = new int[0];
         double[] scale = new double[0];
         double[] score = new double[0];
-        long[] items = new long[0];
         int[] scoredSlots = new int[0];
         int scored;
         int generation;
@@ -278,7 +278,6 @@ public final class Scorer {
                 stamp = Arrays.copyOf(stamp, capacity);
                 scale = Arrays.copyOf(scale, capacity);
                 score = Arrays.copyOf(score, capacity);
-                items = Arrays.copyOf(items, capacity);
                 scoredSlots = Arrays.copyOf(scoredSlots, capacity);
             }
             if (++generation == Integer.MAX_VALUE) {
@@ -289,11 +288,10 @@ public final class Scorer {
             return this;
         }
 
-        void touch(int slot, long item, double targetScale) {
+        void touch(int slot, double targetScale) {
             stamp[slot] = generation;
             scale[slot] = targetScale;
             score[slot] = 0.0;
-            items[slot] = item;
             if (targetScale > 0) {
                 scoredSlots[scored++] = slot;
             }
