@@ -125,17 +125,23 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
         } else if (state.isExpired()) {
             itemsHeld.add(1); // an expired item's remnant comes back to life: held again
         }
-        // Co-occurrences are read once and written once per step, however many updates touch them.
-        Map<Long, DecayedValue> touched = new HashMap<>();
+        // Co-occurrences are read at most once and written once per step, however many updates touch them. A
+        // neighbour's value is read from the candidate list (stated at the item's time) rather than from the map, at
+        // the start of each version: so a version starts from the same values whether it is applied alone or with
+        // others in one step (a restore regroups versions), and the model stays exactly reproducible.
+        Map<Long, DecayedValue> version = new HashMap<>();
+        Map<Long, DecayedValue> step = new HashMap<>();
         for (int i = 0; i < due.size(); i++) {
             ItemUpdate update = due.get(i);
-            apply(state, update, touched);
+            apply(state, update, version, step);
             if (i == due.size() - 1 || due.get(i + 1).versionTime != update.versionTime) {
                 emit(FreshRecState.MODEL_DELTAS, state.publish(update.versionTime), update.versionTime);
                 publications.inc();
+                step.putAll(version);
+                version.clear();
             }
         }
-        cooccurrence.putAll(touched);
+        cooccurrence.putAll(step);
         // Always (re)register: Flink keeps one timer per time, and the one being fired may be it.
         timers.registerEventTimeTimer(
                 VoidNamespace.INSTANCE, Timers.expiryTimer(state.lastEventTime, config.itemTtlMs));
@@ -170,18 +176,32 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
         }
     }
 
-    private void apply(ItemState state, ItemUpdate update, Map<Long, DecayedValue> touched) throws Exception {
+    /**
+     * @param version the co-occurrences this version has changed so far
+     * @param step those earlier versions of this step changed (not yet written to the map)
+     */
+    private void apply(
+            ItemState state, ItemUpdate update, Map<Long, DecayedValue> version, Map<Long, DecayedValue> step)
+            throws Exception {
         if (update.others.length > 0) {
             state.advanceTo(update.time, config);
             for (int i = 0; i < update.others.length; i++) {
                 long other = update.others[i];
-                DecayedValue value = touched.get(other);
+                DecayedValue value = version.get(other);
                 if (value == null) {
-                    value = cooccurrence.get(other);
+                    value = state.knownCooccurrence(other);
+                    if (value == null) {
+                        value = step.get(other);
+                    }
+                    if (value == null) {
+                        // Not a neighbour, not changed this step: its co-occurrence is only in the map (a RocksDB
+                        // read).
+                        value = cooccurrence.get(other);
+                    }
                     if (value == null) {
                         value = new DecayedValue();
                     }
-                    touched.put(other, value);
+                    version.put(other, value);
                 }
                 value.add(update.amounts[i], update.time, config.similarityHalfLifeMs);
                 state.offerNeighbour(

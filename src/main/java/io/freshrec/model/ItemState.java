@@ -81,6 +81,22 @@ public class ItemState {
         return true;
     }
 
+    /**
+     * The full co-occurrence with {@code other} when it is one of the neighbour candidates, or null. A candidate's
+     * value is its whole decayed co-occurrence stated at {@code snapshot.time} (every change to a pair is offered here
+     * as it happens), so it equals the co-occurrence map's entry decayed to that time: reading it here saves the map
+     * read for the pairs that change most.
+     */
+    public DecayedValue knownCooccurrence(long other) {
+        long[] neighbours = snapshot.neighbours;
+        for (int i = 0; i < neighbours.length; i++) {
+            if (neighbours[i] == other) {
+                return new DecayedValue(snapshot.cooccurrence[i], snapshot.time);
+            }
+        }
+        return null;
+    }
+
     /** Stronger first; equal strength: smaller id first (deterministic). */
     public static boolean ranksBefore(long item, double value, long otherItem, double otherValue) {
         return Ranking.ranksBefore(item, value, otherItem, otherValue);

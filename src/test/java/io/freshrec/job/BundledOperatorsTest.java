@@ -3,12 +3,16 @@ package io.freshrec.job;
 import static io.freshrec.job.HarnessSupport.barrier;
 import static io.freshrec.job.HarnessSupport.keysWithState;
 import static io.freshrec.job.HarnessSupport.list;
+import static io.freshrec.job.HarnessSupport.map;
 import static io.freshrec.job.HarnessSupport.sideOutput;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
+import static org.assertj.core.api.Assertions.within;
 
 import io.freshrec.events.EventType;
 import io.freshrec.events.Interaction;
+import io.freshrec.model.Decay;
+import io.freshrec.model.DecayedValue;
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ModelConfig;
 import java.lang.reflect.InvocationTargetException;
@@ -171,6 +175,36 @@ class BundledOperatorsTest {
                 .containsExactly(200L, 400L);
         // Left: the expiry timer.
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldReadTheMapOnlyForCooccurrencesTheNeighbourListDoesNotHold() throws Exception {
+        CountingItemModel operator = new CountingItemModel(config());
+        var harness = itemModel(operator, null);
+        harness.processElement(ItemUpdate.pair(ITEM, 20, 3, 100), 100);
+        harness.processElement(ItemUpdate.pair(ITEM, 30, 1, 110), 110);
+        harness.processWatermark(200);
+        assertThat(operator.accesses.counts).containsEntry("cooccurrence.get", 2);
+        operator.accesses.counts.clear();
+
+        // 20 and 30 are listed neighbours now; 40 is new.
+        harness.processElement(ItemUpdate.pair(ITEM, 20, 2, 300), 300);
+        harness.processElement(ItemUpdate.pair(ITEM, 40, 1, 310), 310);
+        harness.processElement(ItemUpdate.pair(ITEM, 30, 5, 320), 320);
+        harness.processWatermark(400);
+
+        assertThat(operator.accesses.counts)
+                .containsEntry("cooccurrence.get", 1)
+                .containsEntry("cooccurrence.putAll", 1);
+        // The map holds every pair's full decayed sum, as if each had been read from it.
+        Map<Long, DecayedValue> stored = map(harness, ITEM, FreshRecState.cooccurrence());
+        long h = config().similarityHalfLifeMs;
+        assertThat(stored.get(20L).valueAt(320, h))
+                .isCloseTo(Decay.at(3, 100, 320, h) + Decay.at(2, 300, 320, h), within(1e-12));
+        assertThat(stored.get(30L).valueAt(320, h)).isCloseTo(Decay.at(1, 110, 320, h) + 5, within(1e-12));
+        assertThat(stored.get(40L).valueAt(320, h)).isCloseTo(Decay.at(1, 310, 320, h), within(1e-12));
+        assertThat(sideOutput(harness, FreshRecState.MODEL_DELTAS).get(1).neighbours)
+                .containsExactly(30L, 20L, 40L);
     }
 
     @Test

@@ -167,6 +167,31 @@ class ItemStateTest {
     }
 
     @Test
+    void shouldKnowTheFullCooccurrenceOfAListedNeighbourAsTheMapWouldHoldIt() {
+        ModelConfig config = config();
+        ItemState state = ItemState.create(1, T);
+        // The map's entries, kept as the operator keeps them; each change is offered to the list as it happens.
+        DecayedValue two = new DecayedValue().add(4.0, T, SIM_H);
+        DecayedValue three = new DecayedValue().add(2.0, T, SIM_H);
+        state.offerNeighbour(2, two.valueAt(T, SIM_H), 1);
+        state.offerNeighbour(3, three.valueAt(T, SIM_H), 1); // weaker than 2: not listed at capacity 1
+        state.advanceTo(T + SIM_H / 2, config);
+        two.add(1.0, T + SIM_H / 2, SIM_H);
+        state.offerNeighbour(2, two.valueAt(state.snapshot.time, SIM_H), 1);
+        state.advanceTo(T + 3 * SIM_H, config);
+
+        DecayedValue known = state.knownCooccurrence(2);
+
+        assertThat(known.time).isEqualTo(T + 3 * SIM_H);
+        assertThat(known.value).isCloseTo(two.valueAt(T + 3 * SIM_H, SIM_H), within(1e-12));
+        // (4 / sqrt(2) + 1) halved two and a half times more: computed by hand, not by the code under test.
+        assertThat(known.value).isCloseTo((4 / Math.sqrt(2) + 1) / Math.pow(2, 2.5), within(1e-12));
+        // Not listed (the map holds it) and never seen: the operator reads the map.
+        assertThat(state.knownCooccurrence(3)).isNull();
+        assertThat(state.knownCooccurrence(4)).isNull();
+    }
+
+    @Test
     void shouldNeverMoveTheReferenceTimeBack() {
         ModelConfig config = config();
         ItemState state = ItemState.create(1, T);
