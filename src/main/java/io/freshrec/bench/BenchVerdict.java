@@ -3,10 +3,18 @@ package io.freshrec.bench;
 import java.util.Comparator;
 import java.util.Locale;
 
-/** The targets, each with the measured figure and whether it is met. */
+/**
+ * The cost-per-event targets, each with the measured figure and whether it is met: throughput at the widest
+ * parallelism measured (25,000 events/s on the 2-core reference machine, 50,000 the longer-term goal), its CPU per
+ * event against the same math in memory on one thread (at most 5x), freshness p99 at half of the maximum load, and the
+ * lookup p99 of one queryable-state client.
+ */
 final class BenchVerdict {
-    static final double EVENTS_PER_SECOND = 50_000;
-    static final double PERCENT_OF_CEILING = 30;
+    static final double EVENTS_PER_SECOND = 25_000;
+    static final double EVENTS_PER_SECOND_GOAL = 50_000;
+    /** The job's CPU per event over the in-memory math's, measured in the same run. */
+    static final double CPU_PER_EVENT_RATIO = 5;
+
     static final double FRESHNESS_P99_MS = 250;
     static final double LOOKUP_P99_MS = 1;
 
@@ -20,23 +28,31 @@ final class BenchVerdict {
                 .max(Comparator.comparingInt((BenchResult.JobThroughput t) -> t.parallelism))
                 .orElse(null);
         if (widest != null) {
+            String name = String.format(Locale.ROOT, "throughput, p%d, RocksDB + checkpoints", widest.parallelism);
+            String measured = String.format(Locale.ROOT, "%,.0f events/s", widest.eventsPerSecond);
+            add(r, name, ">= 25,000 events/s", measured, widest.eventsPerSecond >= EVENTS_PER_SECOND);
             add(
                     r,
-                    String.format(Locale.ROOT, "throughput, p%d, RocksDB + checkpoints", widest.parallelism),
+                    name + " (longer-term goal)",
                     ">= 50,000 events/s",
-                    String.format(Locale.ROOT, "%,.0f events/s", widest.eventsPerSecond),
-                    widest.eventsPerSecond >= EVENTS_PER_SECOND);
-            if (r.throughput.ceiling.eventsPerSecond > 0)
+                    measured,
+                    widest.eventsPerSecond >= EVENTS_PER_SECOND_GOAL);
+            double ceiling = r.throughput.ceiling.eventsPerCpuSecond;
+            if (ceiling > 0 && widest.eventsPerCpuSecond > 0) {
+                double ratio = ceiling / widest.eventsPerCpuSecond;
                 add(
                         r,
-                        "share of the in-memory ceiling",
-                        ">= 30%",
+                        String.format(
+                                Locale.ROOT, "CPU per event, p%d, against the in-memory math", widest.parallelism),
+                        "<= 5x",
                         String.format(
                                 Locale.ROOT,
-                                "%.1f%% of %,.0f events/s",
-                                widest.percentOfCeiling,
-                                r.throughput.ceiling.eventsPerSecond),
-                        widest.percentOfCeiling >= PERCENT_OF_CEILING);
+                                "%.1fx (%.0f us against %.0f us)",
+                                ratio,
+                                1e6 / widest.eventsPerCpuSecond,
+                                1e6 / ceiling),
+                        ratio <= CPU_PER_EVENT_RATIO);
+            }
         }
         if (r.freshness.snapshots == 0) {
             return;
@@ -46,7 +62,7 @@ final class BenchVerdict {
                 "freshness p99 at half of the maximum load",
                 "<= 250 ms",
                 String.format(Locale.ROOT, "%.0f ms at %,.0f events/s", r.freshness.p99Ms, r.freshness.achievedRate),
-                r.freshness.snapshots > 0 && r.freshness.p99Ms <= FRESHNESS_P99_MS);
+                r.freshness.p99Ms <= FRESHNESS_P99_MS);
         if (!r.lookups.queryableState.isEmpty()) {
             BenchResult.Latency one = r.lookups.queryableState.get(0);
             add(
@@ -80,7 +96,7 @@ final class BenchVerdict {
                     1e6 / c.updatesOnlyEventsPerCpuSecond,
                     1e6 / c.eventsPerCpuSecond,
                     listShare));
-            if (c.eventsPerCpuSecond > 0 && c.eventsPerCpuSecond * m.cores < EVENTS_PER_SECOND) {
+            if (c.eventsPerCpuSecond > 0 && c.eventsPerCpuSecond * m.cores < EVENTS_PER_SECOND_GOAL) {
                 r.notes.add(String.format(
                         Locale.ROOT,
                         "the model math alone takes %.0f us of CPU per event (%,.0f events per CPU-second in "

@@ -185,7 +185,7 @@ class BenchCommandTest {
             assertThat(row.path("ceilingEventsPerSecond").asDouble()).isPositive();
         }
 
-        assertThat(bench.path("targets")).hasSize(4);
+        assertThat(bench.path("targets")).hasSize(5);
         assertThat(bench.path("machine").path("uptimeBefore").asText()).contains("load average");
         assertThat(bench.path("machine").path("cores").asInt()).isPositive();
 

@@ -2,12 +2,11 @@ package io.freshrec.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshrec.testing.CliRun;
-import java.nio.file.Files;
+import io.freshrec.testing.SharedData;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (../shared/data/movielens-latest-small/README.md) for the same protocol and the same 100,226 scored events.
  */
 class EvaluateMovieLensTest {
-    private static final Path RATINGS = Path.of("../shared/data/movielens-latest-small/ratings.csv");
+    private static final Path RATINGS = SharedData.MOVIELENS_SMALL_RATINGS;
     /** Published: prequential recall@10 of running popularity and of cosine co-occurrence over the last 10 items. */
     private static final double REFERENCE_POPULARITY = 0.0464;
 
@@ -40,7 +39,7 @@ class EvaluateMovieLensTest {
 
     @Test
     void shouldReachTheTargetAndPutTheBaselinesOnTheReferenceFigures() throws Exception {
-        assumeTrue(Files.isRegularFile(RATINGS), "MovieLens latest-small not present at " + RATINGS.toAbsolutePath());
+        SharedData.require(RATINGS);
         Path json = work.resolve("evaluate.json");
 
         CliRun run = CliRun.of(

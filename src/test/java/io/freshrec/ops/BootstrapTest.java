@@ -1,7 +1,6 @@
 package io.freshrec.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.freshrec.events.DeadLetter;
 import io.freshrec.events.EventType;
@@ -20,6 +19,7 @@ import io.freshrec.testing.CliRun;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.ModelLookups;
+import io.freshrec.testing.SharedData;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
 import java.net.URI;
@@ -61,7 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BootstrapTest {
     private static final int PROXY_PORT = 9569;
     private static final long START = 1_704_067_200_000L;
-    private static final Path MOVIELENS = Path.of("../shared/data/movielens-latest-small/ratings.csv");
+    private static final Path MOVIELENS = SharedData.MOVIELENS_SMALL_RATINGS;
     private static final long COHORT_USERS = 100_001;
     private static final long COHORT_ITEMS = 200_001;
 
@@ -144,7 +144,7 @@ class BootstrapTest {
 
     @Test
     void shouldMatchALiveJobOnASliceOfMovieLens() throws Exception {
-        assumeTrue(Files.isRegularFile(MOVIELENS), "MovieLens latest-small not found at " + MOVIELENS.toAbsolutePath());
+        SharedData.require(MOVIELENS);
         // The first 3,000 ratings in time (the late nineties), with the file's header.
         InteractionParser parser = new InteractionParser(InputFormat.MOVIELENS_CSV);
         List<String> lines = new ArrayList<>(Files.readAllLines(MOVIELENS, StandardCharsets.UTF_8));

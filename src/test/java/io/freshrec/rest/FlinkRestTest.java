@@ -188,12 +188,16 @@ class FlinkRestTest {
     /** The list once the finite input has ended and it stopped changing. */
     private Recommendations awaitStableList(String jobId, long user) throws Exception {
         Recommendations previous = awaitList(jobId, user);
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {
             Thread.sleep(2000);
             Recommendations now = awaitList(jobId, user);
             if (now.updatedAt == previous.updatedAt) {
                 return now;
             }
+            assertThat(System.nanoTime())
+                    .as("user %d's list still changing 2 minutes after its input ended", user)
+                    .isLessThan(deadline);
             previous = now;
         }
     }

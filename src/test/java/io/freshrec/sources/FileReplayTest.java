@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshrec.events.InputFormat;
+import io.freshrec.testing.SharedData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -198,10 +198,7 @@ class FileReplayTest {
 
     @Test
     void shouldLoadTheSharedMovieLensSmallFileInTimestampOrder() {
-        Path file = Path.of("..", "shared", "data", "movielens-latest-small", "ratings.csv")
-                .toAbsolutePath()
-                .normalize();
-        Assumptions.assumeTrue(Files.isRegularFile(file), "MovieLens small data set not present at " + file);
+        Path file = SharedData.require(SharedData.MOVIELENS_SMALL_RATINGS);
 
         FileReplay replay = FileReplay.load(file, InputFormat.MOVIELENS_CSV);
 
