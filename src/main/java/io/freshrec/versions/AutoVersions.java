@@ -93,6 +93,9 @@ public final class AutoVersions {
 
     private static String format(Duration interval) {
         long seconds = interval.toSeconds();
+        if (interval.toMillis() % 1000 != 0) {
+            return interval.toMillis() + " ms"; // not a whole number of seconds (was shown as "0 h" below a second)
+        }
         return seconds % 3600 == 0 ? seconds / 3600 + " h" : seconds % 60 == 0 ? seconds / 60 + " min" : seconds + " s";
     }
 }
