@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
@@ -164,9 +163,7 @@ class KeepRunningTest {
     }
 
     private static FlinkRest rest() {
-        Configuration client = CLUSTER.getClientConfiguration();
-        return new FlinkRest(
-                URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
+        return FreshRecCluster.rest(CLUSTER);
     }
 
     private static RecommendationClient client(JobClient job) throws Exception {

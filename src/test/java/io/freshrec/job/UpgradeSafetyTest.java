@@ -40,7 +40,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.OperatorState;
@@ -268,9 +267,7 @@ class UpgradeSafetyTest {
         CollectingSink<Recommendations> served =
                 new CollectingSink<>("upgrade-" + canonical.dir.getFileName() + "-" + parallelism + "-" + input.size());
         JobClient job = submit(env, canonical, input, end, served);
-        Configuration client = CLUSTER.getClientConfiguration();
-        FlinkRest rest = new FlinkRest(
-                URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
+        FlinkRest rest = FreshRecCluster.rest(CLUSTER);
         try (RecommendationClient lookups = new RecommendationClient(
                 "localhost", PROXY_PORT, URI.create("http://localhost:1"), job.getJobID(), Duration.ofSeconds(30))) {
             ModelLookups.awaitFinal(

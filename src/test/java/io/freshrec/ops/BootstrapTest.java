@@ -40,7 +40,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -280,9 +279,7 @@ class BootstrapTest {
             graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
         }
         JobClient client = env.executeAsync(graph);
-        Configuration clientConf = CLUSTER.getClientConfiguration();
-        FlinkRest rest = new FlinkRest(
-                URI.create("http://" + clientConf.get(RestOptions.ADDRESS) + ":" + clientConf.get(RestOptions.PORT)));
+        FlinkRest rest = FreshRecCluster.rest(CLUSTER);
         try (RecommendationClient lookups = new RecommendationClient(
                 "localhost", PROXY_PORT, URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(30))) {
             return ModelLookups.awaitFinal(

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -43,18 +42,12 @@ class FlinkRestTest {
     Path work;
 
     private static FlinkRest rest() {
-        Configuration client = CLUSTER.getClientConfiguration();
-        return new FlinkRest(
-                URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
+        return FreshRecCluster.rest(CLUSTER);
     }
 
     @AfterEach
     void cancelLeftovers() throws Exception {
-        FlinkRest rest = rest();
-        for (String job : rest.activeJobs()) {
-            rest.cancel(job);
-            rest.awaitTerminal(job, Duration.ofSeconds(30));
-        }
+        FreshRecCluster.cancelActiveJobs(CLUSTER);
     }
 
     @Test

@@ -1,11 +1,14 @@
 package io.freshrec.testing;
 
+import io.freshrec.rest.FlinkRest;
+import java.net.URI;
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.QueryableStateOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -48,5 +51,21 @@ public final class FreshRecCluster {
                 .setNumberTaskManagers(1)
                 .setNumberSlotsPerTaskManager(2)
                 .build());
+    }
+
+    /** The REST API of a cluster started by one of the extensions above. */
+    public static FlinkRest rest(MiniClusterExtension cluster) {
+        Configuration client = cluster.getClientConfiguration();
+        return new FlinkRest(
+                URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
+    }
+
+    /** Cancels every job a test left active on {@code cluster} and waits until each has ended. */
+    public static void cancelActiveJobs(MiniClusterExtension cluster) throws Exception {
+        FlinkRest rest = rest(cluster);
+        for (String job : rest.activeJobs()) {
+            rest.cancel(job);
+            rest.awaitTerminal(job, Duration.ofSeconds(30));
+        }
     }
 }

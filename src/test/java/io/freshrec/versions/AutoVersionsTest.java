@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -44,18 +43,12 @@ class AutoVersionsTest {
     private final PrintWriter out = new PrintWriter(printed);
 
     private static FlinkRest rest() {
-        Configuration client = CLUSTER.getClientConfiguration();
-        return new FlinkRest(
-                URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT)));
+        return FreshRecCluster.rest(CLUSTER);
     }
 
     @AfterEach
     void cancelLeftovers() throws Exception {
-        FlinkRest rest = rest();
-        for (String job : rest.activeJobs()) {
-            rest.cancel(job);
-            rest.awaitTerminal(job, Duration.ofSeconds(30));
-        }
+        FreshRecCluster.cancelActiveJobs(CLUSTER);
     }
 
     /** A job that reads a finite stream and stays running, idle, once it has read it all. */
