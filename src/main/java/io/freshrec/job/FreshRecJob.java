@@ -56,22 +56,14 @@ public final class FreshRecJob {
             Sink<DeadLetter> deadLetterSink,
             Sink<Recommendations> recommendationSink) {
         this.config = FreshRecOptions.modelConfig(settings);
-        this.recallWindow = settings.get(FreshRecOptions.RECALL_WINDOW);
-        if (recallWindow < 1) {
-            throw new IllegalArgumentException(FreshRecOptions.RECALL_WINDOW.key() + " must be at least 1");
-        }
-        this.alignToModel = settings.get(FreshRecOptions.ALIGN_TO_MODEL);
-        this.trackServedItems = settings.get(FreshRecOptions.TRACK_SERVED_ITEMS);
-        this.refreshIntervalMs = settings.get(FreshRecOptions.REFRESH_INTERVAL).toMillis();
-        if (refreshIntervalMs < 0) {
-            throw new IllegalArgumentException(FreshRecOptions.REFRESH_INTERVAL.key() + " must not be negative");
-        }
-        this.bundleMaxSize = settings.get(FreshRecOptions.BUNDLE_MAX_SIZE);
-        if (bundleMaxSize < 1) {
-            throw new IllegalArgumentException(FreshRecOptions.BUNDLE_MAX_SIZE.key() + " must be at least 1");
-        }
-        this.outOfOrderness = settings.get(FreshRecOptions.OUT_OF_ORDERNESS);
-        this.idleness = settings.get(FreshRecOptions.IDLENESS);
+        FreshRecOptions.JobSettings job = FreshRecOptions.jobSettings(settings);
+        this.recallWindow = job.recallWindow();
+        this.alignToModel = job.alignToModel();
+        this.trackServedItems = job.trackServedItems();
+        this.refreshIntervalMs = job.refreshIntervalMs();
+        this.bundleMaxSize = job.bundleMaxSize();
+        this.outOfOrderness = job.outOfOrderness();
+        this.idleness = job.idleness();
         this.breaker = FreshRecOptions.breakerSettings(settings);
         this.driftWindowMs = FreshRecOptions.driftWindowMs(settings);
         this.source = source;

@@ -185,6 +185,44 @@ public final class FreshRecOptions {
         return Collections.unmodifiableMap(options);
     }
 
+    /**
+     * The job's settings outside the model: evaluation, serving refreshes, bundles and watermarks.
+     *
+     * @param refreshIntervalMs 0: no periodic refresh
+     */
+    public record JobSettings(
+            int recallWindow,
+            boolean alignToModel,
+            boolean trackServedItems,
+            long refreshIntervalMs,
+            int bundleMaxSize,
+            Duration outOfOrderness,
+            Duration idleness) {}
+
+    /** The job's settings outside the model, validated; IllegalArgumentException with a one-line message. */
+    public static JobSettings jobSettings(Configuration conf) {
+        int recallWindow = conf.get(RECALL_WINDOW);
+        if (recallWindow < 1) {
+            throw new IllegalArgumentException(RECALL_WINDOW.key() + " must be at least 1");
+        }
+        long refreshIntervalMs = conf.get(REFRESH_INTERVAL).toMillis();
+        if (refreshIntervalMs < 0) {
+            throw new IllegalArgumentException(REFRESH_INTERVAL.key() + " must not be negative");
+        }
+        int bundleMaxSize = conf.get(BUNDLE_MAX_SIZE);
+        if (bundleMaxSize < 1) {
+            throw new IllegalArgumentException(BUNDLE_MAX_SIZE.key() + " must be at least 1");
+        }
+        return new JobSettings(
+                recallWindow,
+                conf.get(ALIGN_TO_MODEL),
+                conf.get(TRACK_SERVED_ITEMS),
+                refreshIntervalMs,
+                bundleMaxSize,
+                conf.get(OUT_OF_ORDERNESS),
+                conf.get(IDLENESS));
+    }
+
     /** The quality breaker's settings; IllegalArgumentException with a one-line message. */
     public static QualityBreaker.Settings breakerSettings(Configuration conf) {
         int minScored = conf.getOptional(BREAKER_MIN_SCORED).orElse(conf.get(RECALL_WINDOW));

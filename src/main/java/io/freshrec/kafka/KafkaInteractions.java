@@ -37,15 +37,15 @@ public final class KafkaInteractions {
     private KafkaInteractions() {}
 
     public static InteractionSource source(Configuration conf) {
-        KafkaOptions.validate(conf);
-        Properties properties = KafkaOptions.clientProperties(conf);
+        KafkaOptions.Settings kafka = KafkaOptions.settings(conf);
+        Properties properties = kafka.properties();
         // Consumers of a transactional topic (e.g. a FreshRec upstream) must not see aborted records.
         properties.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         KafkaSource<String> source = KafkaSource.<String>builder()
-                .setBootstrapServers(conf.get(KafkaOptions.BOOTSTRAP_SERVERS))
-                .setTopics(conf.get(KafkaOptions.TOPIC_INTERACTIONS))
-                .setGroupId(conf.get(KafkaOptions.GROUP_ID))
-                .setStartingOffsets(startingOffsets(conf))
+                .setBootstrapServers(kafka.bootstrapServers())
+                .setTopics(kafka.interactionsTopic())
+                .setGroupId(kafka.groupId())
+                .setStartingOffsets(startingOffsets(kafka.startingOffsets()))
                 .setDeserializer(new RawRecords())
                 .setProperties(properties)
                 .build();
@@ -59,8 +59,8 @@ public final class KafkaInteractions {
     }
 
     /** Where a job without checkpointed offsets starts reading. */
-    static OffsetsInitializer startingOffsets(Configuration conf) {
-        String value = conf.get(KafkaOptions.STARTING_OFFSETS).trim().toLowerCase(Locale.ROOT);
+    static OffsetsInitializer startingOffsets(String setting) {
+        String value = setting.trim().toLowerCase(Locale.ROOT);
         if (value.equals("committed")) {
             return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         }
@@ -77,9 +77,8 @@ public final class KafkaInteractions {
                 // fall through to the error below
             }
         }
-        throw new IllegalArgumentException(
-                KafkaOptions.STARTING_OFFSETS.key() + ": '" + conf.get(KafkaOptions.STARTING_OFFSETS)
-                        + "' is not one of committed, earliest, latest, timestamp:EPOCH_MS");
+        throw new IllegalArgumentException(KafkaOptions.STARTING_OFFSETS.key() + ": '" + setting
+                + "' is not one of committed, earliest, latest, timestamp:EPOCH_MS");
     }
 
     /** Per-partition event-time watermarks over raw records; unparseable records do not move them. */

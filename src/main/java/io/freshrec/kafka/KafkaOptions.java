@@ -1,9 +1,11 @@
 package io.freshrec.kafka;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -108,6 +110,52 @@ public final class KafkaOptions {
         }
     }
 
+    /**
+     * Every Kafka setting, read from the configuration in one place (the source and the sinks take theirs from here).
+     *
+     * @param clientProperties the pass-through client properties, without their prefix
+     */
+    public record Settings(
+            String bootstrapServers,
+            String interactionsTopic,
+            String deadLetterTopic,
+            String modelUpdatesTopic,
+            String recommendationsTopic,
+            String groupId,
+            String startingOffsets,
+            DeliveryGuarantee delivery,
+            String transactionalIdPrefix,
+            Duration transactionTimeout,
+            Duration brokerMaxTransactionTimeout,
+            Map<String, String> clientProperties) {
+        /** The client properties as a fresh {@link Properties} the caller may add to. */
+        public Properties properties() {
+            Properties properties = new Properties();
+            properties.putAll(clientProperties);
+            return properties;
+        }
+    }
+
+    /** The validated settings; a one-line IllegalArgumentException when one is wrong. */
+    public static Settings settings(Configuration conf) {
+        validate(conf);
+        Map<String, String> properties = new TreeMap<>();
+        clientProperties(conf).forEach((key, value) -> properties.put((String) key, (String) value));
+        return new Settings(
+                conf.get(BOOTSTRAP_SERVERS),
+                conf.get(TOPIC_INTERACTIONS),
+                conf.get(TOPIC_DEAD_LETTERS),
+                conf.get(TOPIC_MODEL_UPDATES),
+                conf.get(TOPIC_RECOMMENDATIONS),
+                conf.get(GROUP_ID),
+                conf.get(STARTING_OFFSETS),
+                deliveryGuarantee(conf),
+                conf.get(TRANSACTIONAL_ID_PREFIX),
+                conf.get(TRANSACTION_TIMEOUT),
+                conf.get(BROKER_MAX_TRANSACTION_TIMEOUT),
+                Collections.unmodifiableMap(properties));
+    }
+
     /** Checks the settings a job needs before it starts; one-line IllegalArgumentException otherwise. */
     public static void validate(Configuration conf) {
         if (conf.get(TOPIC_INTERACTIONS).isBlank()) {
@@ -128,6 +176,6 @@ public final class KafkaOptions {
         if (conf.get(TRANSACTIONAL_ID_PREFIX).isBlank()) {
             throw new IllegalArgumentException(TRANSACTIONAL_ID_PREFIX.key() + " must not be empty");
         }
-        KafkaInteractions.startingOffsets(conf);
+        KafkaInteractions.startingOffsets(conf.get(STARTING_OFFSETS));
     }
 }

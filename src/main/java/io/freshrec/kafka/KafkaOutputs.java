@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -39,13 +38,13 @@ public final class KafkaOutputs {
     private KafkaOutputs() {}
 
     /** Adds the configured Kafka sinks to the job's outputs. */
-    public static void attach(FreshRecJob.Outputs outputs, Configuration conf) {
-        KafkaOptions.validate(conf);
-        String deadLetters = conf.get(KafkaOptions.TOPIC_DEAD_LETTERS);
+    public static void attach(FreshRecJob.Outputs outputs, Configuration settings) {
+        KafkaOptions.Settings conf = KafkaOptions.settings(settings);
+        String deadLetters = conf.deadLetterTopic();
         if (!deadLetters.isBlank()) {
             sink(outputs.deadLetters, conf, DEAD_LETTER_SINK, new Records<>(deadLetters, null), -1);
         }
-        String models = conf.get(KafkaOptions.TOPIC_MODEL_UPDATES);
+        String models = conf.modelUpdatesTopic();
         if (!models.isBlank()) {
             // The gate commits versions at parallelism 1; its sink runs beside it.
             sink(
@@ -55,7 +54,7 @@ public final class KafkaOutputs {
                     new Records<>(models, new ModelUpdateKey()),
                     outputs.modelUpdates.getParallelism());
         }
-        String recommendations = conf.get(KafkaOptions.TOPIC_RECOMMENDATIONS);
+        String recommendations = conf.recommendationsTopic();
         if (!recommendations.isBlank()) {
             sink(
                     outputs.recommendations,
@@ -67,18 +66,17 @@ public final class KafkaOutputs {
     }
 
     private static <T> void sink(
-            DataStream<T> stream, Configuration conf, String name, Records<T> records, int parallelism) {
-        DeliveryGuarantee guarantee = KafkaOptions.deliveryGuarantee(conf);
-        Properties properties = KafkaOptions.clientProperties(conf);
+            DataStream<T> stream, KafkaOptions.Settings conf, String name, Records<T> records, int parallelism) {
+        Properties properties = conf.properties();
         properties.setProperty(
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                Long.toString(conf.get(KafkaOptions.TRANSACTION_TIMEOUT).toMillis()));
+                Long.toString(conf.transactionTimeout().toMillis()));
         KafkaSink<T> sink = KafkaSink.<T>builder()
-                .setBootstrapServers(conf.get(KafkaOptions.BOOTSTRAP_SERVERS))
+                .setBootstrapServers(conf.bootstrapServers())
                 .setRecordSerializer(records)
-                .setDeliveryGuarantee(guarantee)
+                .setDeliveryGuarantee(conf.delivery())
                 // One prefix per sink: the three sinks of one job must not fence each other.
-                .setTransactionalIdPrefix(conf.get(KafkaOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                .setTransactionalIdPrefix(conf.transactionalIdPrefix() + "-" + name)
                 .setKafkaProducerConfig(properties)
                 .build();
         DataStreamSink<T> added = stream.sinkTo(sink).uid(name).name(name);

@@ -10,6 +10,7 @@ import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CliRun;
+import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import io.freshrec.testing.ServedLists;
 import io.freshrec.versions.VersionRecord;
@@ -158,7 +159,7 @@ class BootstrapCliTest {
 
         // Once the rest has ended every list is scored with the final model of history and rest together.
         ReferenceModel reference = new ReferenceModel(
-                FreshRecOptions.modelConfig(FlinkSettings.load(
+                OracleSettings.of(FlinkSettings.load(
                         Path.of("flink-conf"), settingsMap(), Path.of("").toAbsolutePath())),
                 events);
         try (RecommendationClient lookups = new RecommendationClient(

@@ -10,12 +10,16 @@ import io.freshrec.events.EventType;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.testing.CliRun;
+import io.freshrec.testing.OracleSettings;
+import io.freshrec.testing.ReferenceModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -48,7 +52,7 @@ class EvaluateCommandTest {
                 work.resolve("dead-letters").toString());
     }
 
-    /** 300 interactions of 25 users with 40 items (a popular head), three per second, written out of order. */
+    /** 300 ratings of 25 users for 40 items (a popular head), three per second, written out of order. */
     private static List<Interaction> generated() {
         Random random = new Random(7);
         List<Interaction> events = new ArrayList<>();
@@ -57,8 +61,9 @@ class EvaluateCommandTest {
             events.add(new Interaction(
                     1 + random.nextInt(25),
                     100 + (long) (40 * r * r),
-                    EventType.CLICK,
-                    Double.NaN,
+                    EventType.RATING,
+                    // Ratings of varied weight: few exact ties between FreshRec's scores (baselines count events).
+                    0.5 + random.nextInt(451) / 100.0,
                     START + (n / 3) * 1000L));
         }
         return events;
@@ -116,8 +121,32 @@ class EvaluateCommandTest {
         JsonNode freshrec = models.get(0);
         assertThat(freshrec.get("scored").asLong())
                 .isEqualTo(models.get(1).get("scored").asLong());
-        assertThat(freshrec.get("hits").asLong())
-                .isBetween(1L, freshrec.get("scored").asLong());
+        // Its hits are the independent model's, scored event by event under the settings the run reports.
+        Map<String, String> ran = new HashMap<>();
+        report.get("settings")
+                .fields()
+                .forEachRemaining(
+                        field -> ran.put(field.getKey(), field.getValue().asText()));
+        List<ReferenceModel.Scored> expected = new ReferenceModel(OracleSettings.of(ran), events).prequential(10);
+        long certain =
+                expected.stream().filter(e -> !e.ambiguous() && e.rank() >= 0).count();
+        long ambiguous =
+                expected.stream().filter(ReferenceModel.Scored::ambiguous).count();
+        System.out.printf(
+                "[evaluate] FreshRec %d hits of %d scored; reference %d hits of %d scored, %d decided by a tie%n",
+                freshrec.get("hits").asLong(), freshrec.get("scored").asLong(), certain, expected.size(), ambiguous);
+        assertThat(ambiguous)
+                .as("events a tie decides (none on these ratings: the figures are exact)")
+                .isZero();
+        assertThat(certain).as("hits of the reference").isPositive();
+        assertThat(freshrec.get("scored").asLong()).isEqualTo(expected.size());
+        assertThat(freshrec.get("hits").asLong()).isEqualTo(certain);
+        // NDCG@10: a hit at rank r (from 0) gains 1 / log2(r + 2).
+        double gain = expected.stream()
+                .filter(e -> e.rank() >= 0)
+                .mapToDouble(e -> 1 / (Math.log(e.rank() + 2) / Math.log(2)))
+                .sum();
+        assertThat(freshrec.get("ndcgGainSum").asDouble()).isCloseTo(gain, within(1e-6));
         assertThat(run.out())
                 .contains(String.format(
                         "(%,d hits / %,d scored)",

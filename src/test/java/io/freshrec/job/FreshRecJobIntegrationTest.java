@@ -1,5 +1,6 @@
 package io.freshrec.job;
 
+import static io.freshrec.testing.ServedLists.assertSameItem;
 import static io.freshrec.testing.ServedLists.assertSameList;
 import static io.freshrec.testing.ServedLists.awaitFinalLists;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,7 +9,6 @@ import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.model.ItemSnapshot;
-import io.freshrec.model.ItemState;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.ModelData;
 import io.freshrec.model.Recommendations;
@@ -19,6 +19,7 @@ import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
+import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ParallelTestSource;
 import io.freshrec.testing.ReferenceModel;
 import java.io.ByteArrayInputStream;
@@ -30,7 +31,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -72,7 +72,11 @@ class FreshRecJobIntegrationTest {
     }
 
     private static List<Interaction> synthetic(int count) {
-        SyntheticInteractions world = new SyntheticInteractions(7, 60, 120, 6, START, 20, 20_000, 20, 0.0);
+        return synthetic(count, 120);
+    }
+
+    private static List<Interaction> synthetic(int count, int items) {
+        SyntheticInteractions world = new SyntheticInteractions(7, 60, items, 6, START, 20, 20_000, 20, 0.0);
         List<Interaction> events = new ArrayList<>();
         for (int n = 0; n < count; n++) {
             events.add(world.at(n));
@@ -86,9 +90,62 @@ class FreshRecJobIntegrationTest {
         List<String> records = new ArrayList<>();
         events.forEach(event -> records.add(InteractionParser.toJson(event)));
         CollectingSink<DeadLetter> deadLetters = new CollectingSink<>("clean-dead-letters");
-        runAndCompare(records, events, deadLetters);
+        runAndCompare(settings(), records, events, deadLetters);
         assertThat(deadLetters.received()).isEmpty();
     }
+
+    /**
+     * The shipped defaults (50 neighbours per item, lists of 20, a trending list of 100, a 200 ms publish interval)
+     * on a catalogue of 120 items: neighbour lists are cut, and the cut is compared tie-aware. Only what a
+     * deterministic comparison needs is set: align-to-model, and patience for a late reader.
+     */
+    @Test
+    void shouldServeWhatTheOracleServesWithTheDefaultNeighbourCount() throws Exception {
+        Configuration settings = new Configuration();
+        settings.set(FreshRecOptions.ALIGN_TO_MODEL, true);
+        settings.set(FreshRecOptions.IDLENESS, Duration.ofSeconds(8));
+        List<Interaction> events = synthetic(1500);
+        List<String> records = new ArrayList<>();
+        events.forEach(event -> records.add(InteractionParser.toJson(event)));
+        ReferenceModel reference = new ReferenceModel(OracleSettings.of(settings), events);
+        long truncated = reference.items().stream()
+                .filter(item ->
+                        reference.item(item, Long.MAX_VALUE).cooccurrence.size() > 50)
+                .count();
+        assertThat(truncated).as("items with more than 50 neighbours").isGreaterThan(20);
+        Comparison compared = runAndCompare(settings, records, events, new CollectingSink<>("defaults-dead-letters"));
+        System.out.printf(
+                "[defaults] %d users compared exactly, %d with a tie at a cut; %d items compared, %d cut to 50%n",
+                compared.exact, compared.ambiguous, compared.items, truncated);
+        assertThat(compared.ambiguous).as("users with a tie at a cut").isLessThan(compared.exact / 10);
+    }
+
+    /**
+     * A popularity blend: every candidate gains blend * its trending weight relative to the top trending item, and
+     * trending items the user has not seen compete for the list on popularity alone (never one already seen).
+     */
+    @Test
+    void shouldServeWhatTheOracleServesWithAPopularityBlend() throws Exception {
+        Configuration settings = settings();
+        settings.set(FreshRecOptions.POPULARITY_BLEND, 5.0);
+        // A short history: items a user saw long ago are no neighbour of what they see now, yet may be trending.
+        settings.set(FreshRecOptions.HISTORY_LENGTH, 2);
+        // A catalogue of 3,000 items: most are no neighbour of a user's history, so popularity alone can place one.
+        List<Interaction> events = synthetic(1200, 3000);
+        List<String> records = new ArrayList<>();
+        events.forEach(event -> records.add(InteractionParser.toJson(event)));
+        Comparison compared = runAndCompare(settings, records, events, new CollectingSink<>("blend-dead-letters"));
+        assertThat(compared.ambiguous).isZero();
+        System.out.printf(
+                "[blend] %d users compared, %d lists with an item on popularity alone%n",
+                compared.exact, compared.blendedIn);
+        assertThat(compared.blendedIn)
+                .as("lists where a trending item with no neighbour score took a place")
+                .isPositive();
+    }
+
+    /** How a run compared with the oracle. */
+    private record Comparison(int exact, int ambiguous, int items, int blendedIn) {}
 
     @Test
     void shouldSendHostileRecordsToDeadLettersWhileLookupsKeepMatching() throws Exception {
@@ -122,7 +179,7 @@ class FreshRecJobIntegrationTest {
             injected++;
         }
         CollectingSink<DeadLetter> deadLetters = new CollectingSink<>("hostile-dead-letters");
-        runAndCompare(records, events, deadLetters);
+        runAndCompare(settings(), records, events, deadLetters);
         assertThat(deadLetters.received()).hasSize(injected);
         assertThat(deadLetters.received())
                 .allSatisfy(letter -> assertThat(letter.reason).contains(":"));
@@ -135,9 +192,13 @@ class FreshRecJobIntegrationTest {
         assertThat(payloads).containsAll(expected);
     }
 
-    private void runAndCompare(List<String> records, List<Interaction> events, CollectingSink<DeadLetter> deadLetters)
+    private Comparison runAndCompare(
+            Configuration settings,
+            List<String> records,
+            List<Interaction> events,
+            CollectingSink<DeadLetter> deadLetters)
             throws Exception {
-        FreshRecJob job = new FreshRecJob(settings(), ParallelTestSource.of(records), deadLetters, null);
+        FreshRecJob job = new FreshRecJob(settings, ParallelTestSource.of(records), deadLetters, null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         CollectingSink<ModelUpdate> published = new CollectingSink<>("published-" + deadLetters.hashCode());
@@ -146,15 +207,29 @@ class FreshRecJobIntegrationTest {
         try (RecommendationClient lookups = new RecommendationClient(
                 "localhost", PROXY_PORT, URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(30))) {
             ModelConfig config = job.modelConfig();
-            ReferenceModel reference = new ReferenceModel(config, events);
+            OracleSettings oracle = OracleSettings.of(settings);
+            ReferenceModel reference = new ReferenceModel(oracle, events);
             Map<Long, Recommendations> served = awaitFinalLists(lookups, reference, Duration.ofSeconds(90));
             assertThat(served.keySet()).containsExactlyInAnyOrderElementsOf(reference.users());
             int withNeighbours = 0;
+            int exact = 0;
+            int ambiguous = 0;
+            int blendedIn = 0;
             for (Map.Entry<Long, Recommendations> entry : served.entrySet()) {
                 ReferenceModel.Served expected = reference.recommend(entry.getKey());
+                if (expected.ambiguous) {
+                    // A tie at a cut: the definition leaves open which tied item a bounded list keeps.
+                    ambiguous++;
+                    assertThat(entry.getValue().items).hasSize(expected.items.size());
+                    continue;
+                }
+                exact++;
                 assertSameList(entry.getKey(), entry.getValue(), expected);
                 if (expected.fromTrending < expected.items.size()) {
                     withNeighbours++;
+                }
+                if (expected.fromPopularity > 0) {
+                    blendedIn++;
                 }
             }
             // The comparison must be about learned neighbours, not only the trending fallback.
@@ -163,16 +238,24 @@ class FreshRecJobIntegrationTest {
             // The published model, loaded into the Flink ML servable, scores users as the job served them.
             for (long user : List.of(1L, 2L, 3L, 10L, 20L)) {
                 Recommendations live = served.get(user);
+                if (reference.recommend(user).ambiguous) {
+                    continue;
+                }
                 FreshRecServable servable = servableAt(config, published.received(), live.eventTime);
                 ReferenceModel.Served fromServable =
                         score(servable, reference, user, live.eventTime, live.items.length);
                 assertSameList(user, live, fromServable);
             }
 
-            Optional<ItemState> item = lookups.similarItems(events.get(0).itemId);
-            assertThat(item).isPresent();
-            assertThat(item.get().snapshot.neighbours).isNotEmpty();
+            // Every item's part of the final model, its neighbour list cut to the configured count.
+            int items = 0;
+            for (long item : reference.items()) {
+                assertSameItem(
+                        item, lookups.similarItems(item), reference.item(item, Long.MAX_VALUE), oracle.neighbours);
+                items++;
+            }
             assertThat(lookups.recommendations(987_654_321L)).isEmpty();
+            return new Comparison(exact, ambiguous, items, blendedIn);
         } finally {
             client.cancel().get();
         }

@@ -11,6 +11,7 @@ import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
+import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import java.net.URI;
 import java.nio.file.Path;
@@ -82,7 +83,7 @@ class KeepRunningTest {
         for (int n = 0; n < count; n++) {
             events.add(WORLD.at(n));
         }
-        return new ReferenceModel(FreshRecOptions.modelConfig(settings()), events);
+        return new ReferenceModel(OracleSettings.of(settings()), events);
     }
 
     @Test

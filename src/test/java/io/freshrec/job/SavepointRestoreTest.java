@@ -12,6 +12,7 @@ import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
+import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ParallelTestSource;
 import io.freshrec.testing.ReferenceModel;
 import java.io.IOException;
@@ -82,7 +83,7 @@ class SavepointRestoreTest {
         first.build(env);
         JobClient running = env.executeAsync(FreshRecJob.JOB_NAME);
 
-        ReferenceModel reference = new ReferenceModel(first.modelConfig(), events);
+        ReferenceModel reference = new ReferenceModel(OracleSettings.of(settings()), events);
         Map<Long, Recommendations> before = new HashMap<>();
         Map<Long, ItemState> itemsBefore = new HashMap<>();
         Set<Long> items = new TreeSet<>();

@@ -18,6 +18,7 @@ import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.ModelLookups;
+import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import java.io.DataInputStream;
 import java.io.InputStream;
@@ -204,7 +205,7 @@ class UpgradeSafetyTest {
         long last = canonical.lastEventTime();
 
         // As restored: nothing new read, the watermark back where the savepoint was taken.
-        ReferenceModel restored = new ReferenceModel(canonical.config, canonical.events);
+        ReferenceModel restored = new ReferenceModel(OracleSettings.of(canonical.settings), canonical.events);
         Map<Long, Recommendations> lists = run(canonical, parallelism, List.of(), last, restored);
         assertThat(lists.keySet()).containsExactlyElementsOf(canonical.users());
         assertThat(lists.values().stream()
@@ -221,7 +222,7 @@ class UpgradeSafetyTest {
         }
         List<Interaction> all = new ArrayList<>(canonical.events);
         all.addAll(next);
-        ReferenceModel continued = new ReferenceModel(canonical.config, all);
+        ReferenceModel continued = new ReferenceModel(OracleSettings.of(canonical.settings), all);
         Map<Long, Recommendations> after =
                 run(canonical, parallelism, next, next.get(next.size() - 1).timestamp, continued);
         Set<Long> active = new TreeSet<>();

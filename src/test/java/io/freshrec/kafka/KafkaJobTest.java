@@ -17,6 +17,7 @@ import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.FailOnceAfterCheckpoint;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.KafkaBroker;
+import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -232,7 +233,7 @@ class KafkaJobTest {
         try (RecommendationClient lookups = new RecommendationClient(
                 "localhost", PROXY_PORT, URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(60))) {
             int injected = injectedLater == null ? injectedUpfront : injectedLater.count();
-            ReferenceModel reference = new ReferenceModel(FreshRecOptions.modelConfig(settings), events);
+            ReferenceModel reference = new ReferenceModel(OracleSettings.of(settings), events);
 
             // The model: what serving holds equals the independent fold of the valid input.
             Map<Long, Recommendations> served = awaitFinalLists(lookups, reference, Duration.ofSeconds(120));

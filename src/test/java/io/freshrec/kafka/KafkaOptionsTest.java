@@ -62,7 +62,9 @@ class KafkaOptionsTest {
         for (String value : List.of("committed", "earliest", "latest", "timestamp:1704067200000", "EARLIEST")) {
             Configuration conf = kafka();
             conf.set(KafkaOptions.STARTING_OFFSETS, value);
-            assertThat(KafkaInteractions.startingOffsets(conf)).as(value).isNotNull();
+            assertThat(KafkaInteractions.startingOffsets(conf.get(KafkaOptions.STARTING_OFFSETS)))
+                    .as(value)
+                    .isNotNull();
         }
         for (String value : List.of("beginning", "timestamp:", "timestamp:soon")) {
             Configuration conf = kafka();

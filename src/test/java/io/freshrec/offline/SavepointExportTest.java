@@ -22,6 +22,7 @@ import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CliRun;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
+import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
@@ -125,7 +126,7 @@ class SavepointExportTest {
         for (int n = 0; n < EVENTS; n++) {
             INPUT.add(WORLD.at(n));
         }
-        reference = new ReferenceModel(config, INPUT);
+        reference = new ReferenceModel(OracleSettings.of(settings), INPUT);
 
         FreshRecJob job = new FreshRecJob(
                 settings,

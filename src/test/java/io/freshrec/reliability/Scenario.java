@@ -1,16 +1,15 @@
 package io.freshrec.reliability;
 
 import io.freshrec.events.DeadLetter;
-import io.freshrec.events.InputFormat;
 import io.freshrec.events.Interaction;
-import io.freshrec.events.InteractionParser;
-import io.freshrec.events.ParseResult;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.model.Recommendations;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
+import io.freshrec.testing.OracleInput;
+import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.PacedTestSource;
 import io.freshrec.testing.ReferenceModel;
 import java.time.Duration;
@@ -18,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.configuration.Configuration;
@@ -56,20 +56,19 @@ final class Scenario {
         this.name = name;
         this.records = records;
         this.count = count;
-        InteractionParser parser = new InteractionParser(InputFormat.JSON_LINES);
+        // Which records are valid: the oracle's own reading of the documented input format, not the job's parser.
         int rejected = 0;
         for (long n = 0; n < count; n++) {
-            String record = records.map(n);
-            ParseResult result = parser.parse(record, System.currentTimeMillis());
-            if (result.isValid()) {
-                events.add(result.interaction());
+            Optional<Interaction> valid = OracleInput.valid(records.map(n), System.currentTimeMillis());
+            if (valid.isPresent()) {
+                events.add(valid.get());
             } else {
                 rejected++;
             }
         }
         this.deadLetters = rejected;
         this.settings = settings();
-        this.oracle = new ReferenceModel(FreshRecOptions.modelConfig(settings), events);
+        this.oracle = new ReferenceModel(OracleSettings.of(settings), events);
         this.end = events.stream().mapToLong(event -> event.timestamp).max().orElseThrow();
     }
 

@@ -1,7 +1,6 @@
 package io.freshrec.testing;
 
 import io.freshrec.events.Interaction;
-import io.freshrec.model.ModelConfig;
 import io.freshrec.model.UserHistory;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,13 +26,13 @@ public final class ReferenceModel {
 
     private record Entry(long item, double weight, long time) {}
 
-    private final ModelConfig config;
+    private final OracleSettings config;
     private final List<Increment> increments = new ArrayList<>();
     private final Map<Long, List<Entry>> histories = new HashMap<>();
     private final Map<Long, Set<Long>> seen = new HashMap<>();
     private final Map<Long, Long> lastEventTime = new HashMap<>();
 
-    public ReferenceModel(ModelConfig config, List<Interaction> events) {
+    public ReferenceModel(OracleSettings config, List<Interaction> events) {
         this.config = config;
         List<Interaction> ordered = new ArrayList<>(events);
         // Per user, the job applies events by (time, item, type, value).
@@ -52,7 +51,7 @@ public final class ReferenceModel {
     }
 
     private void apply(Interaction event) {
-        double weight = config.weights.weightOf(event);
+        double weight = config.weightOf(event);
         List<Entry> history = histories.computeIfAbsent(event.userId, u -> new ArrayList<>());
         long t = event.timestamp;
         Entry previous = null;
@@ -75,8 +74,70 @@ public final class ReferenceModel {
         }
         history.add(new Entry(event.itemId, after, t));
         Set<Long> items = seen.computeIfAbsent(event.userId, u -> new LinkedHashSet<>());
-        items.add(event.itemId);
+        boolean seenBefore = !items.add(event.itemId);
         lastEventTime.merge(event.userId, t, Math::max);
+        steps.computeIfAbsent(event.userId, u -> new ArrayList<>())
+                .add(new Step(event, seenBefore, List.copyOf(history), Set.copyOf(items)));
+    }
+
+    /** A user's state right after one of their interactions: what serving holds until the next one. */
+    private record Step(Interaction event, boolean seenBefore, List<Entry> history, Set<Long> seen) {}
+
+    private final Map<Long, List<Step>> steps = new HashMap<>();
+
+    /**
+     * One scored event of the prequential protocol as the job runs it with align-to-model: an interaction of a
+     * user with an earlier one, with an item new to them, looked up in the top {@code k} of the list served after
+     * their previous interaction (scored then, with the model of that moment), or of a fresh list when that one
+     * is older than the maximum staleness.
+     *
+     * @param rank the item's place in the top k, -1 when it is not there
+     * @param ambiguous a tie at a cut the definition leaves open decides whether the item is in the top k
+     */
+    public record Scored(Interaction event, int rank, boolean ambiguous) {}
+
+    /** Every scored event of every user, each user's in the order the job applies them. */
+    public List<Scored> prequential(int k) {
+        List<Scored> scored = new ArrayList<>();
+        for (List<Step> userSteps : steps.values()) {
+            for (int i = 1; i < userSteps.size(); i++) {
+                Step step = userSteps.get(i);
+                if (step.seenBefore) {
+                    continue;
+                }
+                Step before = userSteps.get(i - 1);
+                long previous = before.event.timestamp;
+                long now = step.event.timestamp;
+                Served served = now - previous > config.maxStalenessMs
+                        ? recommend(before.history, before.seen, now, now)
+                        : recommend(before.history, before.seen, previous, previous);
+                int rank = served.items
+                        .subList(0, Math.min(k, served.items.size()))
+                        .indexOf(step.event.itemId);
+                scored.add(new Scored(step.event, rank, served.ambiguous || tiedAtTopK(served, k)));
+            }
+        }
+        return scored;
+    }
+
+    /** Whether the entries at places k and k + 1 rank equal (a learned score, or a fill's trending weight). */
+    private static boolean tiedAtTopK(Served served, int k) {
+        if (served.items.size() <= k) {
+            return false;
+        }
+        int learned = served.items.size() - served.fromTrending;
+        double last;
+        double next;
+        if (k < learned) {
+            last = served.scores.get(k - 1);
+            next = served.scores.get(k);
+        } else if (k - 1 >= learned) {
+            last = served.fillWeights.get(k - 1 - learned);
+            next = served.fillWeights.get(k - learned);
+        } else {
+            return false; // the last learned entry outranks every fill
+        }
+        return Math.abs(last - next) <= TIE * Math.max(Math.abs(last), Double.MIN_NORMAL);
     }
 
     /** Whether an increment at {@code time} is in the model version valid at {@code at}. */
@@ -95,7 +156,11 @@ public final class ReferenceModel {
      * modelAt}; Long.MAX_VALUE: the final model, as served once a finite input has ended.
      */
     public Served recommend(long user, long modelAt) {
-        long now = lastEventTime.get(user);
+        return recommend(histories.get(user), seen.get(user), lastEventTime.get(user), modelAt);
+    }
+
+    /** The list of a user with {@code history} and {@code seenItems}, scored at {@code now}. */
+    private Served recommend(List<Entry> history, Set<Long> seenItems, long now, long modelAt) {
         Map<Long, Double> norm = new HashMap<>();
         Map<Long, Double> trending = new HashMap<>();
         Map<Long, Map<Long, Double>> cooccurrence = new HashMap<>();
@@ -113,15 +178,18 @@ public final class ReferenceModel {
                         .merge(inc.other, inc.amount * decay(now - inc.time, config.similarityHalfLifeMs), Double::sum);
             }
         }
-        Set<Long> seenItems = seen.get(user);
+        Served served = new Served();
         Map<Long, Double> scores = new HashMap<>();
-        for (Entry entry : histories.get(user)) {
+        for (Entry entry : history) {
             Double sourceNorm = norm.get(entry.item);
             Map<Long, Double> row = cooccurrence.get(entry.item);
             if (sourceNorm == null || !(sourceNorm > 0) || row == null) {
                 continue;
             }
             double interest = entry.weight * decay(now - entry.time, config.historyHalfLifeMs);
+            if (tiedAtCut(positive(row), config.neighbours)) {
+                served.ambiguous = true;
+            }
             for (Map.Entry<Long, Double> neighbour : topNeighbours(row)) {
                 long candidate = neighbour.getKey();
                 Double candidateNorm = norm.get(candidate);
@@ -134,24 +202,46 @@ public final class ReferenceModel {
                 scores.merge(candidate, interest * similarity, Double::sum);
             }
         }
+        List<Map.Entry<Long, Double>> popular = new ArrayList<>(trending.entrySet());
+        popular.sort(byValueThenId());
+        int trendingKept = Math.min(config.trendingSize, popular.size());
+        Set<Long> popularityOnly = Set.of();
+        if (tiedAtCut(popular, config.trendingSize)) {
+            served.ambiguous = true;
+        }
+        Set<Long> fillCandidates = new HashSet<>();
+        for (int i = 0; i < trendingKept; i++) {
+            fillCandidates.add(popular.get(i).getKey());
+        }
+        if (config.popularityBlend > 0 && trendingKept > 0 && popular.get(0).getValue() > 0) {
+            // Each candidate gains blend * its popularity relative to the most popular item; every trending item
+            // the user has not seen becomes a candidate on its popularity alone.
+            double top = popular.get(0).getValue();
+            popularityOnly = new HashSet<>();
+            scores.replaceAll((item, score) -> score + config.popularityBlend * trending.getOrDefault(item, 0.0) / top);
+            for (int i = 0; i < trendingKept; i++) {
+                long item = popular.get(i).getKey();
+                if (!seenItems.contains(item) && !scores.containsKey(item)) {
+                    scores.put(item, config.popularityBlend * popular.get(i).getValue() / top);
+                    popularityOnly.add(item);
+                }
+            }
+        }
         List<Map.Entry<Long, Double>> ranked = new ArrayList<>(scores.entrySet());
         ranked.sort(byValueThenId());
-        Served served = new Served();
         for (int i = 0; i < Math.min(config.topN, ranked.size()); i++) {
             served.items.add(ranked.get(i).getKey());
             served.scores.add(ranked.get(i).getValue());
-        }
-        List<Map.Entry<Long, Double>> popular = new ArrayList<>(trending.entrySet());
-        popular.sort(byValueThenId());
-        Set<Long> fillCandidates = new HashSet<>();
-        for (int i = 0; i < Math.min(config.trendingSize, popular.size()); i++) {
-            fillCandidates.add(popular.get(i).getKey());
+            if (popularityOnly.contains(ranked.get(i).getKey())) {
+                served.fromPopularity++;
+            }
         }
         for (int i = 0; i < popular.size() && served.items.size() < config.topN; i++) {
             long item = popular.get(i).getKey();
             if (fillCandidates.contains(item) && !seenItems.contains(item) && !scores.containsKey(item)) {
                 served.items.add(item);
                 served.scores.add(0.0);
+                served.fillWeights.add(popular.get(i).getValue());
                 served.fromTrending++;
             }
         }
@@ -159,11 +249,33 @@ public final class ReferenceModel {
     }
 
     private List<Map.Entry<Long, Double>> topNeighbours(Map<Long, Double> row) {
-        List<Map.Entry<Long, Double>> all = new ArrayList<>(row.entrySet());
-        all.removeIf(entry -> !(entry.getValue() > 0)); // nothing in common: not a neighbour
-        all.sort(byValueThenId());
+        List<Map.Entry<Long, Double>> all = positive(row);
         return all.subList(0, Math.min(config.neighbours, all.size()));
     }
+
+    /** The entries with a positive value (nothing in common: not a neighbour), best first. */
+    private static List<Map.Entry<Long, Double>> positive(Map<Long, Double> row) {
+        List<Map.Entry<Long, Double>> all = new ArrayList<>(row.entrySet());
+        all.removeIf(entry -> !(entry.getValue() > 0));
+        all.sort(byValueThenId());
+        return all;
+    }
+
+    /**
+     * Whether the value at the cut of a list kept to its best {@code kept} (sorted best first) is tied with the
+     * value just outside it: the definition does not say which of the tied entries a bounded list keeps.
+     */
+    static boolean tiedAtCut(List<Map.Entry<Long, Double>> sorted, int kept) {
+        if (sorted.size() <= kept) {
+            return false;
+        }
+        double last = sorted.get(kept - 1).getValue();
+        double next = sorted.get(kept).getValue();
+        return Math.abs(last - next) <= TIE * Math.max(Math.abs(last), Double.MIN_NORMAL);
+    }
+
+    /** Relative difference below which two sums of the same terms in another order count as equal. */
+    public static final double TIE = 1e-9;
 
     private static Comparator<Map.Entry<Long, Double>> byValueThenId() {
         return Comparator.<Map.Entry<Long, Double>>comparingDouble(e -> -e.getValue())
@@ -258,5 +370,14 @@ public final class ReferenceModel {
         public final List<Long> items = new ArrayList<>();
         public final List<Double> scores = new ArrayList<>();
         public int fromTrending;
+        /** The trending weight of each trending fill, in the list's order (what ranks them). */
+        public final List<Double> fillWeights = new ArrayList<>();
+        /** Entries scored by the popularity blend alone (no neighbour of the user's history), trending fill aside. */
+        public int fromPopularity;
+        /**
+         * A neighbour list this user's scores read, or the trending list, was cut between tied values: which of the
+         * tied items a bounded list keeps is not defined, so neither is this list (only with truncation).
+         */
+        public boolean ambiguous;
     }
 }

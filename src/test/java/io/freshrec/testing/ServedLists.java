@@ -7,7 +7,10 @@ import io.freshrec.model.ItemState;
 import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -100,6 +103,15 @@ public final class ServedLists {
 
     /** The item's state as served equals the reference's (no truncation: more neighbour slots than items). */
     public static void assertSameItem(long item, Optional<ItemState> served, ReferenceModel.Item expected) {
+        assertSameItem(item, served, expected, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The item's state as served equals the reference's, its neighbour list cut to the best {@code kept}: every
+     * neighbour served has the reference's co-occurrence with the item, every one better than the cut is served,
+     * and none worse than it; which of several tied at the cut are kept is left open.
+     */
+    public static void assertSameItem(long item, Optional<ItemState> served, ReferenceModel.Item expected, int kept) {
         if (expected == null) {
             assertThat(served).as("item %d", item).isEmpty();
             return;
@@ -117,9 +129,34 @@ public final class ServedLists {
         for (int i = 0; i < state.snapshot.neighbours.length; i++) {
             neighbours.put(state.snapshot.neighbours[i], state.snapshot.cooccurrence[i]);
         }
-        assertThat(neighbours.keySet()).as("neighbours of item %d", item).isEqualTo(expected.cooccurrence.keySet());
-        expected.cooccurrence.forEach((other, value) -> assertThat(neighbours.get(other))
-                .as("co-occurrence of items %d and %d", item, other)
-                .isCloseTo(value, within(1e-9 * Math.max(1, value))));
+        List<Double> values = new ArrayList<>();
+        expected.cooccurrence.values().forEach(value -> {
+            if (value > 0) {
+                values.add(value);
+            }
+        });
+        values.sort(Comparator.reverseOrder());
+        if (values.size() <= kept) {
+            assertThat(neighbours.keySet()).as("neighbours of item %d", item).isEqualTo(expected.cooccurrence.keySet());
+        } else {
+            double cut = values.get(kept - 1);
+            double slack = ReferenceModel.TIE * Math.max(1, cut);
+            assertThat(neighbours).as("neighbours kept of item %d", item).hasSize(kept);
+            expected.cooccurrence.forEach((other, value) -> {
+                if (value > cut + slack) {
+                    assertThat(neighbours).as("neighbours of item %d", item).containsKey(other);
+                }
+            });
+            neighbours.forEach((other, value) -> assertThat(value)
+                    .as("neighbour %d of item %d is within the best %d", other, item, kept)
+                    .isGreaterThanOrEqualTo(cut - slack));
+        }
+        neighbours.forEach((other, value) -> {
+            assertThat(expected.cooccurrence).as("neighbours of item %d", item).containsKey(other);
+            double want = expected.cooccurrence.get(other);
+            assertThat(value)
+                    .as("co-occurrence of items %d and %d", item, other)
+                    .isCloseTo(want, within(1e-9 * Math.max(1, want)));
+        });
     }
 }
