@@ -49,10 +49,20 @@ final class Scenario {
     final long end;
 
     Scenario(String name, List<String> records) throws Exception {
-        this(name, PacedTestSource.records(records), records.size());
+        this(name, PacedTestSource.records(records), records.size(), settings());
+    }
+
+    /** As {@link #Scenario(String, List)} for a job that runs with {@code settings} (the oracle folds with them). */
+    Scenario(String name, List<String> records, Configuration settings) throws Exception {
+        this(name, PacedTestSource.records(records), records.size(), settings);
     }
 
     Scenario(String name, GeneratorFunction<Long, String> records, long count) throws Exception {
+        this(name, records, count, settings());
+    }
+
+    private Scenario(String name, GeneratorFunction<Long, String> records, long count, Configuration settings)
+            throws Exception {
         this.name = name;
         this.records = records;
         this.count = count;
@@ -67,7 +77,7 @@ final class Scenario {
             }
         }
         this.deadLetters = rejected;
-        this.settings = settings();
+        this.settings = settings;
         this.oracle = new ReferenceModel(OracleSettings.of(settings), events);
         this.end = events.stream().mapToLong(event -> event.timestamp).max().orElseThrow();
     }
