@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshrec.testing.CliRun;
+import io.freshrec.testing.TestPorts;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.Socket;
@@ -23,8 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  * chart is an image. No figure is compared with a speed.
  */
 class BenchCommandTest {
-    /** Ports 32068, 32070, 32080, 32082: apart from those of a bench run with the default base (32000). */
-    private static final int PORT_BASE = 32_001;
+    /**
+     * Ports of this class only (TestPorts). The bench takes --port-base + 67 (state server), + 69 (queryable-state
+     * proxy), + 79 (redis) and + 81 (REST): offsets 0, 2, 12 and 14 of the block; 4-5 are its Prometheus ports.
+     */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PORT_BASE = PORTS.first() - 67;
 
     @TempDir
     Path out;
@@ -61,7 +67,9 @@ class BenchCommandTest {
                 "-D",
                 "execution.checkpointing.interval=1s",
                 "-D",
-                "execution.checkpointing.min-pause=200ms");
+                "execution.checkpointing.min-pause=200ms",
+                "-D",
+                "metrics.reporter.prom.port=" + PORTS.range(4, 5));
         assertThat(run.code()).as(run.out() + run.err()).isZero();
         assertThat(run.out())
                 .contains(

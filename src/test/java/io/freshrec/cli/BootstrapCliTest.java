@@ -13,6 +13,7 @@ import io.freshrec.testing.CliRun;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import io.freshrec.testing.ServedLists;
+import io.freshrec.testing.TestPorts;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
 import java.io.PrintWriter;
@@ -43,7 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
  * input fails in one line.
  */
 class BootstrapCliTest {
-    private static final String REST_PORT = "18781";
+    /** Ports of this class only (TestPorts): 0 REST, 1 queryable-state proxy, 2 state server, 3-4 Prometheus. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final String REST_PORT = PORTS.text(0);
     private static final long START = 1_704_067_200_000L;
 
     @TempDir
@@ -66,9 +70,11 @@ class BootstrapCliTest {
                 "-D",
                 "rest.port=" + REST_PORT,
                 "-D",
-                "queryable-state.proxy.ports=9579",
+                "queryable-state.proxy.ports=" + PORTS.port(1),
                 "-D",
-                "queryable-state.server.ports=9577",
+                "queryable-state.server.ports=" + PORTS.port(2),
+                "-D",
+                "metrics.reporter.prom.port=" + PORTS.range(3, 4),
                 "-D",
                 "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
                 "-D",
@@ -163,7 +169,11 @@ class BootstrapCliTest {
                         Path.of("flink-conf"), settingsMap(), Path.of("").toAbsolutePath())),
                 events);
         try (RecommendationClient lookups = new RecommendationClient(
-                "localhost", 9579, URI.create("http://localhost:" + REST_PORT), null, Duration.ofSeconds(60))) {
+                "localhost",
+                PORTS.port(1),
+                URI.create("http://localhost:" + REST_PORT),
+                null,
+                Duration.ofSeconds(60))) {
             ServedLists.awaitLists(
                     lookups, reference, user -> reference.recommend(user, Long.MAX_VALUE), Duration.ofMinutes(3));
         } catch (AssertionError | Exception e) {

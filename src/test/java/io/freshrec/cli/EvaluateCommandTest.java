@@ -12,6 +12,7 @@ import io.freshrec.events.InteractionParser;
 import io.freshrec.testing.CliRun;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
+import io.freshrec.testing.TestPorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * on the same events; bad input fails in one line.
  */
 class EvaluateCommandTest {
+    /** Ports of this class only (TestPorts): 0 REST, 1 queryable-state proxy, 2 state server, 3-4 Prometheus. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
     private static final long START = 1_704_067_200_000L;
 
     @TempDir
@@ -39,11 +43,13 @@ class EvaluateCommandTest {
     private List<String> settings() {
         return List.of(
                 "-D",
-                "rest.port=33000",
+                "rest.port=" + PORTS.port(0),
                 "-D",
-                "queryable-state.proxy.ports=33001",
+                "queryable-state.proxy.ports=" + PORTS.port(1),
                 "-D",
-                "queryable-state.server.ports=33002",
+                "queryable-state.server.ports=" + PORTS.port(2),
+                "-D",
+                "metrics.reporter.prom.port=" + PORTS.range(3, 4),
                 "-D",
                 "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
                 "-D",

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshrec.testing.CliRun;
 import io.freshrec.testing.SharedData;
+import io.freshrec.testing.TestPorts;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (../shared/data/movielens-latest-small/README.md) for the same protocol and the same 100,226 scored events.
  */
 class EvaluateMovieLensTest {
+    /** Ports of this class only (TestPorts): 0 REST, 1 queryable-state proxy, 2 state server, 3-4 Prometheus. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
     private static final Path RATINGS = SharedData.MOVIELENS_SMALL_RATINGS;
     /** Published: prequential recall@10 of running popularity and of cosine co-occurrence over the last 10 items. */
     private static final double REFERENCE_POPULARITY = 0.0464;
@@ -51,11 +55,13 @@ class EvaluateMovieLensTest {
                 "--progress",
                 "15s",
                 "-D",
-                "rest.port=33010",
+                "rest.port=" + PORTS.port(0),
                 "-D",
-                "queryable-state.proxy.ports=33011",
+                "queryable-state.proxy.ports=" + PORTS.port(1),
                 "-D",
-                "queryable-state.server.ports=33012",
+                "queryable-state.server.ports=" + PORTS.port(2),
+                "-D",
+                "metrics.reporter.prom.port=" + PORTS.range(3, 4),
                 "-D",
                 "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
                 "-D",

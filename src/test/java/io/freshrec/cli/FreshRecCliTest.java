@@ -2,6 +2,7 @@ package io.freshrec.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshrec.testing.TestPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -18,10 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
  * running the embedded job from the project's own {@code flink-conf/config.yaml}.
  */
 class FreshRecCliTest {
-    /** Ports of their own, so a FreshRec a developer has running does not interfere. */
-    private static final String REST_PORT = "18381";
+    /**
+     * Ports of this class only (TestPorts), so neither a FreshRec a developer has running nor another build interferes:
+     * 0 REST, 1 queryable-state proxy, 2 state server, 3-4 Prometheus, 5-6 nothing (a job that is not there).
+     */
+    private static final TestPorts.Block PORTS = TestPorts.block();
 
-    private static final String PROXY_PORT = "19369";
+    private static final String REST_PORT = PORTS.text(0);
+
+    private static final String PROXY_PORT = PORTS.text(1);
 
     @TempDir
     Path work;
@@ -49,7 +55,9 @@ class FreshRecCliTest {
                 "-D",
                 "queryable-state.proxy.ports=" + PROXY_PORT,
                 "-D",
-                "queryable-state.server.ports=19367",
+                "queryable-state.server.ports=" + PORTS.port(2),
+                "-D",
+                "metrics.reporter.prom.port=" + PORTS.range(3, 4),
                 "-D",
                 "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
                 "-D",
@@ -191,9 +199,9 @@ class FreshRecCliTest {
                 "--user",
                 "1",
                 "--port",
-                "19999",
+                PORTS.text(5),
                 "--flink-rest",
-                "http://localhost:19998",
+                "http://localhost:" + PORTS.port(6),
                 "--timeout",
                 "1s");
         assertThat(noJob.code).isEqualTo(1);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshrec.testing.KafkaBroker;
+import io.freshrec.testing.TestPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -26,8 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * hold recommendations, model updates and dead letters for read_committed consumers.
  */
 class KafkaCliTest {
-    private static final String REST_PORT = "18681";
-    private static final String PROXY_PORT = "19669";
+    /** Ports of this class only (TestPorts): 0 REST, 1 queryable-state proxy, 2 state server, 3-4 Prometheus. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final String REST_PORT = PORTS.text(0);
+    private static final String PROXY_PORT = PORTS.text(1);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static KafkaBroker broker;
 
@@ -102,7 +106,9 @@ class KafkaCliTest {
                 "-D",
                 "queryable-state.proxy.ports=" + PROXY_PORT,
                 "-D",
-                "queryable-state.server.ports=19667",
+                "queryable-state.server.ports=" + PORTS.port(2),
+                "-D",
+                "metrics.reporter.prom.port=" + PORTS.range(3, 4),
                 "-D",
                 "execution.checkpointing.interval=1 s",
                 "-D",

@@ -3,6 +3,7 @@ package io.freshrec.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.testing.CliRun;
+import io.freshrec.testing.TestPorts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  * lines show them too.
  */
 class PrometheusMetricsTest {
-    private static final int PROMETHEUS_PORT = 9749;
+    /** Ports of this class only (TestPorts): 0 REST, 1 queryable-state proxy, 2 state server, 3 Prometheus. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROMETHEUS_PORT = PORTS.port(3);
     private static final String PREFIX = "flink_taskmanager_job_task_operator_";
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)$");
 
@@ -107,11 +111,11 @@ class PrometheusMetricsTest {
                 "--registry",
                 work.resolve("versions").toString(),
                 "-D",
-                "rest.port=9781",
+                "rest.port=" + PORTS.port(0),
                 "-D",
-                "queryable-state.proxy.ports=9769",
+                "queryable-state.proxy.ports=" + PORTS.port(1),
                 "-D",
-                "queryable-state.server.ports=9767",
+                "queryable-state.server.ports=" + PORTS.port(2),
                 "-D",
                 "metrics.reporter.prom.port=" + PROMETHEUS_PORT,
                 "-D",

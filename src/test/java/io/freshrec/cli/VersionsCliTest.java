@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.testing.JobJar;
+import io.freshrec.testing.TestPorts;
 import io.freshrec.testing.VersionLists;
 import io.freshrec.testing.VersionLists.Served;
 import io.freshrec.versions.DeploymentRecord;
@@ -37,8 +38,14 @@ import org.junit.jupiter.api.io.TempDir;
  * through its REST API exactly as on a cluster, and served lists compared before and after.
  */
 class VersionsCliTest {
-    private static final String REST_PORT = "18581";
-    private static final String PROXY_PORT = "19589";
+    /**
+     * Ports of this class only (TestPorts): 0 REST, 1 queryable-state proxy, 2 state server, 3-4 Prometheus, 5 nothing
+     * (a REST API that is not there).
+     */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final String REST_PORT = PORTS.text(0);
+    private static final String PROXY_PORT = PORTS.text(1);
     private static final String REST = "http://localhost:" + REST_PORT;
     private static final VersionLists LISTS =
             new VersionLists("localhost", Integer.parseInt(PROXY_PORT), URI.create(REST));
@@ -101,7 +108,9 @@ class VersionsCliTest {
                 "-D",
                 "queryable-state.proxy.ports=" + PROXY_PORT,
                 "-D",
-                "queryable-state.server.ports=19587",
+                "queryable-state.server.ports=" + PORTS.port(2),
+                "-D",
+                "metrics.reporter.prom.port=" + PORTS.range(3, 4),
                 "-D",
                 "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
                 "-D",
@@ -431,7 +440,7 @@ class VersionsCliTest {
         Files.createDirectories(work.resolve("savepoints/savepoint-deleted"));
         Files.writeString(work.resolve("savepoints/savepoint-deleted/_metadata"), "x");
         Path jar = JobJar.build(work);
-        String nowhere = "http://localhost:18589";
+        String nowhere = "http://localhost:" + PORTS.port(5);
         assertOneLine(
                 cli("rollback", "--to", "v1", "--registry", registry, "--flink-rest", nowhere, "--jar", jar.toString()),
                 1,

@@ -22,6 +22,7 @@ import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ParallelTestSource;
 import io.freshrec.testing.ReferenceModel;
+import io.freshrec.testing.TestPorts;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -50,10 +51,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * an independent brute-force computation over the same events.
  */
 class FreshRecJobIntegrationTest {
-    private static final int PROXY_PORT = 9169;
+    /** Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROXY_PORT = PORTS.port(0);
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 9167);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, PORTS.port(1));
 
     private static final long START = 1_704_067_200_000L; // 2024-01-01T00:00:00Z
 

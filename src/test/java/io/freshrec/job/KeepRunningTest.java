@@ -13,6 +13,7 @@ import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
+import io.freshrec.testing.TestPorts;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,11 +39,14 @@ import org.junit.jupiter.api.io.TempDir;
  * serves exactly what one job reading all events would.
  */
 class KeepRunningTest {
-    private static final int PROXY_PORT = 19569;
+    /** Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROXY_PORT = PORTS.port(0);
     private static final long START = 1_704_067_200_000L;
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 19567);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, PORTS.port(1));
 
     @TempDir
     Path savepoints;

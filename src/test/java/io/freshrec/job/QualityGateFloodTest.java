@@ -11,6 +11,7 @@ import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.ParallelTestSource;
+import io.freshrec.testing.TestPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,8 +49,11 @@ class QualityGateFloodTest {
     private static final long FLOOD_START = START + 200_000;
     private static final long AFTER_START = START + 240_000;
 
+    /** Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(9669, 9667);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PORTS.port(0), PORTS.port(1));
 
     @TempDir
     Path savepoints;

@@ -20,6 +20,7 @@ import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.ModelLookups;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
+import io.freshrec.testing.TestPorts;
 import java.io.DataInputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -66,7 +67,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * or max parallelism that breaks this breaks the model of every deployment: see docs/operations.md, "Upgrading the job".
  */
 class UpgradeSafetyTest {
-    private static final int PROXY_PORT = 9589;
+    /** Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROXY_PORT = PORTS.port(0);
     static final Path CANONICAL = Path.of("src/test/resources/canonical-savepoints");
     /** Operators whose state is the model; every one must be in every canonical savepoint. */
     private static final List<String> MODEL_OPERATORS = List.of(
@@ -76,7 +80,7 @@ class UpgradeSafetyTest {
             FreshRecState.Uid.SERVING);
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extensionWatchingWatermarks(PROXY_PORT, 9587);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extensionWatchingWatermarks(PROXY_PORT, PORTS.port(1));
 
     @TempDir
     Path work;

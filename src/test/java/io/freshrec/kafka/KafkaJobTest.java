@@ -19,6 +19,7 @@ import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.KafkaBroker;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
+import io.freshrec.testing.TestPorts;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,12 +52,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * against the input, and the served model against {@link ReferenceModel}, an independent fold.
  */
 class KafkaJobTest {
-    private static final int PROXY_PORT = 9469;
+    /** Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROXY_PORT = PORTS.port(0);
     private static final long START = 1_704_067_200_000L; // 2024-01-01T00:00:00Z
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 9467);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, PORTS.port(1));
 
     private static KafkaBroker broker;
 

@@ -24,6 +24,7 @@ import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
+import io.freshrec.testing.TestPorts;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
 import java.net.URI;
@@ -61,7 +62,10 @@ import org.junit.jupiter.api.io.TempDir;
  * independent count of the input gives.
  */
 class SavepointExportTest {
-    private static final int PROXY_PORT = 9369;
+    /** Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROXY_PORT = PORTS.port(0);
     private static final long START = 1_704_067_200_000L;
     private static final int EVENTS = 1500;
     private static final SyntheticInteractions WORLD =
@@ -89,7 +93,7 @@ class SavepointExportTest {
     }
 
     private static Configuration clusterConfiguration() {
-        Configuration conf = FreshRecCluster.configuration(PROXY_PORT, 9367);
+        Configuration conf = FreshRecCluster.configuration(PROXY_PORT, PORTS.port(1));
         conf.setString("state.backend.rocksdb.timer-service.factory", "HEAP");
         return conf;
     }

@@ -20,6 +20,7 @@ import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.ModelLookups;
 import io.freshrec.testing.SharedData;
+import io.freshrec.testing.TestPorts;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
 import java.net.URI;
@@ -58,14 +59,20 @@ import org.junit.jupiter.api.io.TempDir;
  * version counter (served lists carry version numbers) and serving's state.
  */
 class BootstrapTest {
-    private static final int PROXY_PORT = 9569;
+    /**
+     * Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server, 2-3 the bootstrap's
+     * Prometheus.
+     */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROXY_PORT = PORTS.port(0);
     private static final long START = 1_704_067_200_000L;
     private static final Path MOVIELENS = SharedData.MOVIELENS_SMALL_RATINGS;
     private static final long COHORT_USERS = 100_001;
     private static final long COHORT_ITEMS = 200_001;
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extensionWatchingWatermarks(PROXY_PORT, 9567);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extensionWatchingWatermarks(PROXY_PORT, PORTS.port(1));
 
     @TempDir
     Path work;
@@ -210,7 +217,9 @@ class BootstrapTest {
                 "-D",
                 "io.tmp.dirs=" + work.resolve("tmp"),
                 "-D",
-                "metrics.fetcher.update-interval=500"));
+                "metrics.fetcher.update-interval=500",
+                "-D",
+                "metrics.reporter.prom.port=" + PORTS.range(2, 3)));
         settings.forEach((key, value) -> command.addAll(List.of("-D", key + "=" + value)));
         CliRun bootstrap = CliRun.of(command.toArray(String[]::new));
         assertThat(bootstrap.code())

@@ -6,6 +6,7 @@ import io.freshrec.events.InputFormat;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SequenceSource;
 import io.freshrec.sources.SyntheticInteractions;
+import io.freshrec.testing.TestPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -25,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * refuses to print its table then). A clean run reports no restart (EvaluateCommandTest, FreshRecCliTest).
  */
 class EmbeddedRunRestartTest {
+    /** Ports of this class only (TestPorts): 0 REST, 1 queryable-state proxy, 2 state server, 3 Prometheus. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
     private static final int EVENTS = 3000;
     private static final long FAIL_AT = 1500;
     private static final AtomicBoolean FAILED = new AtomicBoolean();
@@ -38,13 +42,13 @@ class EmbeddedRunRestartTest {
                 Path.of("flink-conf"),
                 Map.of(
                         "rest.port",
-                        "33020",
+                        PORTS.text(0),
                         "queryable-state.proxy.ports",
-                        "33021",
+                        PORTS.text(1),
                         "queryable-state.server.ports",
-                        "33022",
+                        PORTS.text(2),
                         "metrics.reporter.prom.port",
-                        "33023",
+                        PORTS.text(3),
                         "execution.checkpointing.dir",
                         work.resolve("checkpoints").toUri().toString(),
                         "execution.checkpointing.interval",

@@ -2,6 +2,7 @@ package io.freshrec.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshrec.testing.TestPorts;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 class FlinkClusterScriptTest {
     private static final Path SCRIPT =
             Path.of("src/main/scripts/flink-cluster.sh").toAbsolutePath();
+    /**
+     * Ports of this class only (TestPorts), in the script's layout: 0 its port base (JobManager +0 to +2, TaskManager
+     * 0 +10 to +12), 3 queryable-state proxy, 4 state server, 5 REST. Nothing binds them here; a busy one is made
+     * busy on purpose.
+     */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROXY_PORT = PORTS.port(3);
 
     @TempDir
     Path dir;
@@ -32,11 +41,10 @@ class FlinkClusterScriptTest {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("FRESHREC_CLUSTER_DIR", dir.resolve("cluster").toString());
-        // Ports of this test only (nothing binds them here; a busy one is made busy on purpose).
-        builder.environment().put("FRESHREC_CLUSTER_REST_PORT", "28083");
-        builder.environment().put("FRESHREC_CLUSTER_PORT_BASE", "26180");
-        builder.environment().put("FRESHREC_CLUSTER_QS_PROXY_PORT", "29071");
-        builder.environment().put("FRESHREC_CLUSTER_QS_SERVER_PORT", "29066");
+        builder.environment().put("FRESHREC_CLUSTER_REST_PORT", PORTS.text(5));
+        builder.environment().put("FRESHREC_CLUSTER_PORT_BASE", PORTS.text(0));
+        builder.environment().put("FRESHREC_CLUSTER_QS_PROXY_PORT", Integer.toString(PROXY_PORT));
+        builder.environment().put("FRESHREC_CLUSTER_QS_SERVER_PORT", PORTS.text(4));
         builder.environment().putAll(env);
         Process process = builder.start();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the script ended").isTrue();
@@ -75,11 +83,12 @@ class FlinkClusterScriptTest {
 
     @Test
     void shouldRefuseABusyPortBeforeCollectingAnything() throws Exception {
-        try (ServerSocket busy = new ServerSocket(29071, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket busy = new ServerSocket(PROXY_PORT, 1, InetAddress.getLoopbackAddress())) {
             assertOneLine(
                     script(Map.of(), "start"),
                     1,
-                    "flink-cluster: port 29071 on 127.0.0.1 is in use (another cluster?); pick others with FRESHREC_CLUSTER_*PORT*");
+                    "flink-cluster: port " + PROXY_PORT
+                            + " on 127.0.0.1 is in use (another cluster?); pick others with FRESHREC_CLUSTER_*PORT*");
         }
         assertThat(dir.resolve("cluster")).doesNotExist();
     }

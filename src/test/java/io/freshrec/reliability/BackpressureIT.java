@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.model.Recommendations;
 import io.freshrec.rest.FlinkRest;
+import io.freshrec.testing.TestPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * job. Backpressure must be visible, checkpoints must keep completing under it, and the result must equal the oracle.
  */
 class BackpressureIT {
-    private static final int BASE = 31060;
+    private static final int BASE = TestPorts.block().first();
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = ReliabilityCluster.extension(BASE);

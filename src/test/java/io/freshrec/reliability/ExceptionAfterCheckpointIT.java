@@ -7,6 +7,7 @@ import io.freshrec.job.FreshRecState;
 import io.freshrec.model.Recommendations;
 import io.freshrec.testing.FailOnceAfterCheckpoint;
 import io.freshrec.testing.PacedTestSource;
+import io.freshrec.testing.TestPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.core.execution.JobClient;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Fault 1: an exception thrown mid-stream after a completed checkpoint; the job restarts from that checkpoint. */
 class ExceptionAfterCheckpointIT {
-    private static final int BASE = 31000;
+    private static final int BASE = TestPorts.block().first();
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = ReliabilityCluster.extension(BASE);

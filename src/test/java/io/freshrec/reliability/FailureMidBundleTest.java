@@ -11,6 +11,7 @@ import io.freshrec.model.UserHistory;
 import io.freshrec.offline.SavepointModel;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.testing.PacedTestSource;
+import io.freshrec.testing.TestPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * once) and exactly, field for field, with the model of the same input run without a failure.
  */
 class FailureMidBundleTest {
-    private static final int BASE = 31080;
+    private static final int BASE = TestPorts.block().first();
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = ReliabilityCluster.extension(BASE);

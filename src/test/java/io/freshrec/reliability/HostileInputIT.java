@@ -10,6 +10,7 @@ import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.ModelLookups;
+import io.freshrec.testing.TestPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and must answer every lookup exactly as a clean run of the valid interactions alone does (and as the oracle says).
  */
 class HostileInputIT {
-    private static final int BASE = 31070;
+    private static final int BASE = TestPorts.block().first();
     private static final int BAD = 1206;
 
     @RegisterExtension

@@ -15,6 +15,7 @@ import io.freshrec.ops.JobAssembly;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.KafkaBroker;
+import io.freshrec.testing.TestPorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,8 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and each bad record once: the checkpointed set, nothing from aborted transactions.
  */
 class KafkaBrokerRestartIT {
-    private static final int BASE = 31050;
-    private static final int BROKER_PORT = 31055; // and 31056 for its controller
+    private static final int BASE = TestPorts.block().first();
+    private static final int BROKER_PORT = BASE + 5; // and BASE + 6 for its controller
     private static final String BOOTSTRAP = "127.0.0.1:" + BROKER_PORT;
     private static final Path BROKER_DIR = Path.of("target", "reliability", "kafka-broker");
     private static final ObjectMapper JSON = new ObjectMapper();

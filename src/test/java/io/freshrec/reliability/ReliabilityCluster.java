@@ -24,8 +24,9 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 /**
  * The MiniCluster of one reliability test class (FreshRecCluster's: RocksDB, queryable state, one TaskManager with
  * two slots) on the ports {@code base} (REST), {@code base + 1} (queryable-state proxy) and {@code base + 2} (state
- * server), with metrics fetched every 500 ms, and the job settings the faults need: checkpoints every 500 ms and a
- * restart strategy that restarts after a failure.
+ * server) of the class's {@link io.freshrec.testing.TestPorts} block (further ports of the block are the class's own,
+ * e.g. KafkaBrokerRestartIT's broker), with metrics fetched every 500 ms, and the job settings the faults need:
+ * checkpoints every 500 ms and a restart strategy that restarts after a failure.
  */
 final class ReliabilityCluster {
     private ReliabilityCluster() {}

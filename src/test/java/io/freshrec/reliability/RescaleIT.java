@@ -3,6 +3,7 @@ package io.freshrec.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.testing.PacedTestSource;
+import io.freshrec.testing.TestPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * mid-stream again, restore at parallelism 2; the last job ends in the oracle's state.
  */
 class RescaleIT {
-    private static final int BASE = 31030;
+    private static final int BASE = TestPorts.block().first();
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = ReliabilityCluster.extension(BASE);

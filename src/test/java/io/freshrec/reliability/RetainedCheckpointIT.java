@@ -3,6 +3,7 @@ package io.freshrec.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.testing.PacedTestSource;
+import io.freshrec.testing.TestPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Fault 3: the job cancelled mid-stream, and a new job resumed from its last retained checkpoint. */
 class RetainedCheckpointIT {
-    private static final int BASE = 31020;
+    private static final int BASE = TestPorts.block().first();
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = ReliabilityCluster.extension(BASE);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.PacedTestSource;
+import io.freshrec.testing.TestPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and never answer with state older than the last checkpoint completed before the kill.
  */
 class TaskManagerLossIT {
-    private static final int BASE = 31010;
+    private static final int BASE = TestPorts.block().first();
     private static final List<Long> WATCHED = List.of(1L, 2L, 3L, 4L, 5L);
 
     @RegisterExtension

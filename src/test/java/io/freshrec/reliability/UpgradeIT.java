@@ -7,6 +7,7 @@ import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.model.Recommendations;
 import io.freshrec.testing.PacedTestSource;
+import io.freshrec.testing.TestPorts;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (Restoring the savepoints of earlier FreshRec releases is UpgradeSafetyTest's part.)
  */
 class UpgradeIT {
-    private static final int BASE = 31040;
+    private static final int BASE = TestPorts.block().first();
     private static final int HOLD = 1000;
 
     @RegisterExtension

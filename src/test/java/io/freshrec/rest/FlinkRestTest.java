@@ -13,6 +13,7 @@ import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.JobJar;
+import io.freshrec.testing.TestPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -33,10 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
  * flink-runtime-web on the classpath it serves /jars as a standalone cluster does).
  */
 class FlinkRestTest {
-    private static final int PROXY_PORT = 19869;
+    /**
+     * Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server, 2 nothing (a REST API
+     * that is not there).
+     */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROXY_PORT = PORTS.port(0);
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 19867);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, PORTS.port(1));
 
     @TempDir
     Path work;
@@ -153,10 +160,11 @@ class FlinkRestTest {
 
     @Test
     void shouldReportUnreachableRestAndUnknownJobsOnOneLine() {
-        FlinkRest nowhere = new FlinkRest(URI.create("http://localhost:18589"));
+        String address = "http://localhost:" + PORTS.port(2);
+        FlinkRest nowhere = new FlinkRest(URI.create(address));
         assertThatThrownBy(() -> nowhere.jobStatus(new JobID().toHexString()))
                 .isInstanceOf(IOException.class)
-                .hasMessageStartingWith("no Flink REST API at http://localhost:18589/");
+                .hasMessageStartingWith("no Flink REST API at " + address + "/");
         assertThatThrownBy(() -> rest().jobStatus(new JobID().toHexString()))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("answered 404")

@@ -10,6 +10,7 @@ import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CollectingSink;
 import io.freshrec.testing.FreshRecCluster;
+import io.freshrec.testing.TestPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -30,11 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
  * that learnt nothing since the last one, retention of the newest, and a failure reported rather than thrown.
  */
 class AutoVersionsTest {
-    private static final int PROXY_PORT = 19969;
+    /** Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server. */
+    private static final TestPorts.Block PORTS = TestPorts.block();
+
+    private static final int PROXY_PORT = PORTS.port(0);
     private static final int EVENTS = 300;
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, 19967);
+    static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, PORTS.port(1));
 
     @TempDir
     Path work;
