@@ -13,6 +13,7 @@ import io.freshrec.ops.FlinkSettings;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.KafkaBroker;
+import io.freshrec.testing.TestPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -54,14 +55,19 @@ import org.junit.jupiter.api.Test;
  * before the suite runs.
  */
 class TaskManagerKillIT {
-    // Own ports and directories: the cluster end-to-end test (28082, 26150+, 29070/29068), a cluster started by hand
-    // (28081, 26100+, 29069/29067) and the other reliability tests (31000-31099) may run meanwhile.
-    private static final int REST_PORT = 33481;
-    private static final int PORT_BASE = 33400;
-    private static final int PROXY_PORT = 33469;
-    private static final int SERVER_PORT = 33467;
-    private static final String PROMETHEUS_PORTS = "33490-33491";
-    private static final int BROKER_PORT = 33455; // and 33456 for its controller
+    /**
+     * Ports of this class only (TestPorts), laid out as the cluster end-to-end test's: the script's port base +0..+2
+     * (JobManager) and +10.. (TaskManager N at +10N), queryable state +3/+4 (TaskManager N: +10N), REST +5,
+     * Prometheus +6..+8, the Kafka broker +24 and its controller +25.
+     */
+    private static final TestPorts.Block PORTS = TestPorts.ports(32);
+
+    private static final int PORT_BASE = PORTS.port(0);
+    private static final int PROXY_PORT = PORTS.port(3);
+    private static final int SERVER_PORT = PORTS.port(4);
+    private static final int REST_PORT = PORTS.port(5);
+    private static final String PROMETHEUS_PORTS = PORTS.range(6, 8);
+    private static final int BROKER_PORT = PORTS.port(24); // and +25 for its controller
     private static final String BOOTSTRAP = "127.0.0.1:" + BROKER_PORT;
     private static final Path WORK =
             Path.of("target", "reliability", "taskmanager-kill").toAbsolutePath();
