@@ -4,6 +4,7 @@
 #
 #   src/main/scripts/kafka-broker.sh start      collect the jars (once), format storage (once), start, create topics
 #   src/main/scripts/kafka-broker.sh stop       stop the broker
+#   src/main/scripts/kafka-broker.sh kill       kill the broker with SIGKILL (a crash: no clean shutdown; data kept)
 #   src/main/scripts/kafka-broker.sh status     is it running, and its topics
 #   src/main/scripts/kafka-broker.sh topics     create FreshRec's topics (idempotent; start does it)
 #   src/main/scripts/kafka-broker.sh consume TOPIC [MAX]   print records (read_committed) with keys, from the start
@@ -157,9 +158,29 @@ stop() {
   rm -f "$PID_FILE"
 }
 
+# Gone, or a zombie its reaper has not collected yet (the broker is orphaned once start returns).
+dead() { ! kill -0 "$1" 2>/dev/null || [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == Z* ]]; }
+
+kill_broker() {
+  if ! running; then
+    echo "Kafka broker is not running."
+    rm -f "$PID_FILE"
+    return
+  fi
+  local pid; pid="$(cat "$PID_FILE")"
+  echo "Killing the Kafka broker (pid $pid) with SIGKILL..."
+  kill -9 "$pid"
+  for _ in $(seq 1 50); do
+    dead "$pid" && { rm -f "$PID_FILE"; echo "Killed."; return; }
+    sleep 0.2
+  done
+  die "pid $pid still alive 10 s after SIGKILL"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  kill) kill_broker ;;
   status)
     if running; then
       echo "Kafka broker running (pid $(cat "$PID_FILE")) on $BOOTSTRAP; topics:"
@@ -176,5 +197,5 @@ case "${1:-}" in
     kafka_java kafka.tools.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" --topic "$2" --from-beginning \
       --isolation-level read_committed --property print.key=true --timeout-ms 10000 ${max[@]+"${max[@]}"} 2>/dev/null || true ;;
   reset) stop; rm -rf "$DIR/data"; echo "Deleted the broker's data." ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -14,14 +14,18 @@ import io.freshrec.model.Recommendations;
 import io.freshrec.ops.JobAssembly;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
+import io.freshrec.testing.CommittedRecords;
 import io.freshrec.testing.FailOnceAfterCheckpoint;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.KafkaBroker;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import io.freshrec.testing.TestPorts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,10 +34,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Predicate;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -44,12 +49,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The job on Kafka, against a real broker (KRaft, in this JVM) and a MiniCluster at parallelism 2:
  * interactions from a two-partition topic, dead letters, model updates and recommendations to their
  * topics through exactly-once sinks. What a read_committed consumer sees is checked record by record
- * against the input, and the served model against {@link ReferenceModel}, an independent fold.
+ * against the input, and the served model against {@link ReferenceModel}, an independent fold. The
+ * topics are read until every expected record has arrived, then, after the job stopped with a
+ * savepoint, on to their end: a duplicate committed at any time shows.
  */
 class KafkaJobTest {
     /** Ports of this class only (TestPorts): 0 the queryable-state proxy, 1 the state server. */
@@ -58,11 +66,16 @@ class KafkaJobTest {
     private static final int PROXY_PORT = PORTS.port(0);
     private static final long START = 1_704_067_200_000L; // 2024-01-01T00:00:00Z
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long the outputs may take to be committed, and to be read to their end. */
+    private static final Duration OUTPUT_TIMEOUT = Duration.ofSeconds(60);
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, PORTS.port(1));
 
     private static KafkaBroker broker;
+
+    @TempDir
+    Path savepoints;
 
     @BeforeAll
     static void startBroker() throws Exception {
@@ -225,7 +238,7 @@ class KafkaJobTest {
         int count() throws Exception;
     }
 
-    private static void runAndCheck(
+    private void runAndCheck(
             StreamExecutionEnvironment env,
             Configuration settings,
             Topics topics,
@@ -234,8 +247,16 @@ class KafkaJobTest {
             Injected injectedLater)
             throws Exception {
         JobClient client = env.executeAsync(FreshRecJob.JOB_NAME);
+        boolean stopped = false;
         try (RecommendationClient lookups = new RecommendationClient(
-                "localhost", PROXY_PORT, URI.create("http://localhost:1"), client.getJobID(), Duration.ofSeconds(60))) {
+                        "localhost",
+                        PROXY_PORT,
+                        URI.create("http://localhost:1"),
+                        client.getJobID(),
+                        Duration.ofSeconds(60));
+                CommittedRecords recReader = new CommittedRecords(broker.bootstrapServers(), topics.recommendations);
+                CommittedRecords letterReader = new CommittedRecords(broker.bootstrapServers(), topics.deadLetters);
+                CommittedRecords modelReader = new CommittedRecords(broker.bootstrapServers(), topics.models)) {
             int injected = injectedLater == null ? injectedUpfront : injectedLater.count();
             ReferenceModel reference = new ReferenceModel(OracleSettings.of(settings), events);
 
@@ -246,23 +267,41 @@ class KafkaJobTest {
                 assertSameList(entry.getKey(), entry.getValue(), reference.recommend(entry.getKey()));
             }
 
-            // Recommendations: one committed record per valid interaction, none lost, none twice.
-            List<ConsumerRecord<byte[], byte[]>> recs =
-                    awaitRecords(topics.recommendations, all -> all.size() >= events.size());
+            // Outputs commit with checkpoints: wait until every expected record is visible to read_committed...
             Map<String, Integer> expectedTimes = new TreeMap<>();
             for (Interaction event : events) {
                 expectedTimes.merge(event.userId + "@" + event.timestamp, 1, Integer::sum);
             }
-            Map<String, Integer> servedTimes = new TreeMap<>();
+            long itemCount =
+                    events.stream().mapToLong(event -> event.itemId).distinct().count();
+            recReader.awaitUntil(all -> eventTimes(all).keySet().containsAll(expectedTimes.keySet()), OUTPUT_TIMEOUT);
+            letterReader.awaitUntil(all -> all.size() >= injected, OUTPUT_TIMEOUT);
+            modelReader.awaitUntil(
+                    all -> all.stream()
+                                    .filter(record -> !isCommit(record))
+                                    .map(KafkaJobTest::key)
+                                    .distinct()
+                                    .count()
+                            >= itemCount,
+                    OUTPUT_TIMEOUT);
+            // ...then end the job (stop-with-savepoint commits its last transactions; nothing writes after it) and
+            // read every topic to its end: all the job ever committed, where a duplicate would show.
+            client.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(2, TimeUnit.MINUTES);
+            stopped = true;
+            List<ConsumerRecord<byte[], byte[]>> recs = recReader.readToEnd(OUTPUT_TIMEOUT);
+            List<ConsumerRecord<byte[], byte[]>> letters = letterReader.readToEnd(OUTPUT_TIMEOUT);
+            List<ConsumerRecord<byte[], byte[]>> models = modelReader.readToEnd(OUTPUT_TIMEOUT);
+
+            // Recommendations: one committed record per valid interaction, none lost, none twice.
             Map<Long, JsonNode> latest = new HashMap<>();
             for (ConsumerRecord<byte[], byte[]> record : recs) {
                 JsonNode list = JSON.readTree(record.value());
                 long user = list.get("userId").asLong();
                 assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(Long.toString(user));
-                servedTimes.merge(user + "@" + list.get("eventTime").asLong(), 1, Integer::sum);
                 latest.put(user, list);
             }
-            assertThat(servedTimes)
+            assertThat(eventTimes(recs))
                     .as("(user, event time) of every committed recommendation record")
                     .isEqualTo(expectedTimes);
             for (Map.Entry<Long, Recommendations> entry : served.entrySet()) {
@@ -274,24 +313,12 @@ class KafkaJobTest {
             }
 
             // Dead letters: each injected poison pill exactly once, with a reason.
-            List<ConsumerRecord<byte[], byte[]>> letters =
-                    awaitRecords(topics.deadLetters, all -> all.size() >= injected);
             assertThat(letters).hasSize(injected);
             for (ConsumerRecord<byte[], byte[]> record : letters) {
                 assertThat(JSON.readTree(record.value()).get("reason").asText()).contains(":");
             }
 
             // Model updates: every item published, no (item, version time) twice, commits numbered 1..n once each.
-            long itemCount =
-                    events.stream().mapToLong(event -> event.itemId).distinct().count();
-            List<ConsumerRecord<byte[], byte[]>> models = awaitRecords(
-                    topics.models,
-                    all -> all.stream()
-                                    .filter(record -> !isCommit(record))
-                                    .map(KafkaJobTest::key)
-                                    .distinct()
-                                    .count()
-                            >= itemCount);
             Set<String> itemVersions = new HashSet<>();
             Set<Long> commits = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> record : models) {
@@ -324,8 +351,28 @@ class KafkaJobTest {
                             .max()
                             .orElseThrow());
         } finally {
-            client.cancel().get();
+            if (!stopped) {
+                client.cancel().get(1, TimeUnit.MINUTES);
+            }
         }
+    }
+
+    /** How many records each (user, event time) has among recommendation records. */
+    private static Map<String, Integer> eventTimes(List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<String, Integer> times = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                JsonNode list = JSON.readTree(record.value());
+                times.merge(
+                        list.get("userId").asLong() + "@"
+                                + list.get("eventTime").asLong(),
+                        1,
+                        Integer::sum);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return times;
     }
 
     private static boolean isCommit(ConsumerRecord<byte[], byte[]> record) {
@@ -334,24 +381,6 @@ class KafkaJobTest {
 
     private static String key(ConsumerRecord<byte[], byte[]> record) {
         return new String(record.key(), StandardCharsets.UTF_8);
-    }
-
-    /** Reads a topic until {@code done} holds (outputs commit with checkpoints), then once more to catch extras. */
-    private static List<ConsumerRecord<byte[], byte[]>> awaitRecords(
-            String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        List<ConsumerRecord<byte[], byte[]>> records = broker.readCommitted(topic, Duration.ofSeconds(10));
-        while (!done.test(records)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("records of " + topic + " not committed in time (have " + records.size()
-                        + "): " + broker.endOffsets(topic));
-            }
-            Thread.sleep(500);
-            records = broker.readCommitted(topic, Duration.ofSeconds(10));
-        }
-        // Two more checkpoint intervals: anything committed late (a duplicate) would show now.
-        Thread.sleep(1500);
-        return broker.readCommitted(topic, Duration.ofSeconds(10));
     }
 
     private static List<Long> toList(long[] values) {

@@ -49,6 +49,7 @@ final class ExactlyOnce {
                     applied.lost(),
                     applied.duplicated(),
                     deadLetters,
+                    restarts,
                     lookupsAgainSeconds);
             assertThat(applied)
                     .as("events applied by the users' histories")

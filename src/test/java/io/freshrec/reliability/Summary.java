@@ -12,17 +12,23 @@ import java.util.Locale;
 
 /**
  * The suite's summary table, one row per fault, in {@code target/reliability/summary.tsv}: what was injected, how
- * many valid events, how many of them the model lost or applied twice, the dead letters counted, and how long
- * lookups took to answer again after the fault ("-" where the test does not measure it).
+ * many valid events, how many of them the model lost or applied twice, the dead letters counted, how many times the
+ * job restarted, and how long lookups took to answer again after the fault ("-" where the test does not measure it).
  */
 final class Summary {
     static final Path FILE = Path.of("target", "reliability", "summary.tsv");
-    static final String HEADER = "fault\tevents\tlost\tduplicated\tdead letters\tlookups again after (s)";
+    static final String HEADER = "fault\tevents\tlost\tduplicated\tdead letters\trestarts\tlookups again after (s)";
 
     private Summary() {}
 
     static synchronized void record(
-            String fault, long events, long lost, long duplicated, long deadLetters, Double lookupsAgainSeconds) {
+            String fault,
+            long events,
+            long lost,
+            long duplicated,
+            long deadLetters,
+            long restarts,
+            Double lookupsAgainSeconds) {
         String row = String.join(
                 "\t",
                 fault,
@@ -30,6 +36,7 @@ final class Summary {
                 Long.toString(lost),
                 Long.toString(duplicated),
                 Long.toString(deadLetters),
+                Long.toString(restarts),
                 lookupsAgainSeconds == null ? "-" : String.format(Locale.ROOT, "%.1f", lookupsAgainSeconds));
         try {
             Files.createDirectories(FILE.getParent());
