@@ -13,7 +13,9 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,9 +89,13 @@ class BenchCommandTest {
         List<Integer> parallelisms = new ArrayList<>();
         for (JsonNode job : bench.path("throughput").path("job")) {
             parallelisms.add(job.path("parallelism").asInt());
-            assertThat(job.path("eventsPerSecond").asDouble()).isPositive();
             assertThat(job.path("events").asLong()).isPositive();
-            assertThat(job.path("percentOfCeiling").asDouble()).isPositive();
+            // The rate is the events counted over the window measured, and its share of the ceiling is that rate's.
+            double rate =
+                    job.path("events").asLong() / job.path("windowSeconds").asDouble();
+            assertThat(job.path("eventsPerSecond").asDouble()).isCloseTo(rate, within(1e-9 * rate));
+            assertThat(job.path("percentOfCeiling").asDouble())
+                    .isCloseTo(100 * rate / ceiling.path("eventsPerSecond").asDouble(), within(1e-9 * rate));
             // Checkpoints happened inside every measuring window.
             assertThat(job.path("checkpoints").path("completed").asInt()).isPositive();
             assertThat(job.path("checkpoints").path("stateBytesMean").asDouble())
@@ -151,8 +157,29 @@ class BenchCommandTest {
         assertThat(state.path("users").asLong()).isPositive();
         assertThat(state.path("items").asLong()).isPositive();
         assertThat(state.path("checkpointBytes").asLong()).isPositive();
-        assertThat(state.path("bytesPerUser").asDouble()).isPositive();
-        assertThat(state.path("bytesPerItem").asDouble()).isPositive();
+        // State per user is user-history's and serving's bytes over the users; per item, item-model's over the items.
+        long userBytes = 0;
+        long itemBytes = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it =
+                        state.path("bytesByOperator").fields();
+                it.hasNext(); ) {
+            Map.Entry<String, JsonNode> operator = it.next();
+            if (operator.getKey().startsWith("user-history")
+                    || operator.getKey().startsWith("serving")) {
+                userBytes += operator.getValue().asLong();
+            } else if (operator.getKey().startsWith("item-model")) {
+                itemBytes += operator.getValue().asLong();
+            }
+        }
+        assertThat(userBytes).isPositive();
+        assertThat(itemBytes).isPositive();
+        assertThat(state.path("bytesPerUser").asDouble())
+                .isCloseTo((double) userBytes / state.path("users").asLong(), within(1e-9 * userBytes));
+        assertThat(state.path("bytesPerItem").asDouble())
+                .isCloseTo((double) itemBytes / state.path("items").asLong(), within(1e-9 * itemBytes));
+        // Every key looked up has a list (a missing one fails the phase), so there are at most as many as users.
+        assertThat(lookups.path("keys").asLong())
+                .isLessThanOrEqualTo(state.path("users").asLong());
         assertThat(state.path("savepointBytes").asLong()).isPositive();
         assertThat(state.path("restoreSeconds").asDouble()).isPositive();
         List<String> operators = new ArrayList<>();
