@@ -82,7 +82,10 @@ public final class KafkaBroker implements AutoCloseable {
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Every committed record of {@code topic}, in partition order, as a read_committed consumer sees it. */
+    /**
+     * Every committed record of {@code topic} up to its end offsets as of the call (read after the writers stopped:
+     * the whole output), as a read_committed consumer sees it; fails when that takes longer than {@code timeout}.
+     */
     public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, Duration quiet) {
         return readCommitted(bootstrapServers, topic, quiet);
     }
@@ -106,7 +109,12 @@ public final class KafkaBroker implements AutoCloseable {
             // The last stable offsets: everything committed so far, nothing still open.
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             long deadline = System.nanoTime() + quiet.toNanos();
-            while (!reached(consumer, end.keySet(), end) && System.nanoTime() < deadline) {
+            while (!reached(consumer, end.keySet(), end)) {
+                if (System.nanoTime() > deadline) {
+                    // Never a partial read passed off as the topic's content.
+                    throw new AssertionError("did not read " + topic + " to its end offsets " + end + " within " + quiet
+                            + " (read " + records.size() + ")");
+                }
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
         }
