@@ -7,10 +7,9 @@ import io.freshrec.job.FreshRecOptions;
 import io.freshrec.kafka.KafkaInteractions;
 import io.freshrec.kafka.KafkaOptions;
 import io.freshrec.sources.InteractionSource;
+import io.freshrec.sources.RecordFile;
 import io.freshrec.sources.SyntheticInteractions;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -158,16 +157,15 @@ public final class SourceOptions {
     private static long[] firstUsers(Path file, InputFormat format, int count) throws IOException {
         InteractionParser parser = new InteractionParser(format);
         Set<Long> users = new LinkedHashSet<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int read = 0;
-            while ((line = reader.readLine()) != null && users.size() < count && read++ < 10_000) {
+        int[] read = {0};
+        RecordFile.scan(file, (offset, length, line) -> {
+            if (users.size() < count && read[0]++ < 10_000) {
                 ParseResult result = parser.parse(line, Long.MAX_VALUE / 2);
                 if (result.isValid()) {
                     users.add(result.interaction().userId);
                 }
             }
-        }
+        });
         return users.stream().mapToLong(Long::longValue).toArray();
     }
 }

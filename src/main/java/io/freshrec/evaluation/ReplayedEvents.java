@@ -5,6 +5,8 @@ import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.events.ParseResult;
 import io.freshrec.sources.FileReplay;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,24 +38,27 @@ public final class ReplayedEvents {
 
     /** @param nowMs the clock future timestamps are judged by (the job uses its wall clock) */
     public static ReplayedEvents load(Path file, InputFormat format, long nowMs) {
-        FileReplay replay = FileReplay.load(file, format);
-        InteractionParser parser = new InteractionParser(format);
-        List<Interaction> events = new ArrayList<>(replay.size());
-        Set<Long> items = new HashSet<>();
-        Set<Long> users = new HashSet<>();
-        long deadLetters = 0;
-        for (int i = 0; i < replay.size(); i++) {
-            ParseResult result = parser.parse(replay.line(i), nowMs);
-            if (result.isValid()) {
-                Interaction event = result.interaction();
-                events.add(event);
-                items.add(event.itemId);
-                users.add(event.userId);
-            } else {
-                deadLetters++;
+        try (FileReplay replay = FileReplay.load(file, format)) {
+            InteractionParser parser = new InteractionParser(format);
+            List<Interaction> events = new ArrayList<>(replay.size());
+            Set<Long> items = new HashSet<>();
+            Set<Long> users = new HashSet<>();
+            long deadLetters = 0;
+            for (int i = 0; i < replay.size(); i++) {
+                ParseResult result = parser.parse(replay.line(i), nowMs);
+                if (result.isValid()) {
+                    Interaction event = result.interaction();
+                    events.add(event);
+                    items.add(event.itemId);
+                    users.add(event.userId);
+                } else {
+                    deadLetters++;
+                }
             }
+            return new ReplayedEvents(events, replay.size(), deadLetters, items.size(), users.size());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close " + file + ": " + e.getMessage(), e);
         }
-        return new ReplayedEvents(events, replay.size(), deadLetters, items.size(), users.size());
     }
 
     /** The most distinct items any one user has: a seen-items limit at least this large forgets nothing. */

@@ -20,6 +20,8 @@ public final class InteractionParser implements Serializable {
 
     /** Records larger than this are rejected unread. */
     public static final int MAX_PAYLOAD_CHARS = 64 * 1024;
+    /** U+FFFD, the replacement character. */
+    private static final char REPLACEMENT = '\uFFFD';
     /** Earliest accepted event time: 1990-01-01T00:00:00Z. */
     public static final long MIN_TIMESTAMP_MS = 631_152_000_000L;
     /** How far in the future (beyond the parser's clock) an event may claim to be. */
@@ -49,6 +51,10 @@ public final class InteractionParser implements Serializable {
         }
         if (raw.length() > MAX_PAYLOAD_CHARS) {
             return ParseResult.rejected("too-large: " + raw.length() + " chars > " + MAX_PAYLOAD_CHARS);
+        }
+        if (raw.indexOf(REPLACEMENT) >= 0) {
+            // What a UTF-8 decoder puts where bytes were not UTF-8 (files and Kafka records are decoded that way).
+            return ParseResult.rejected("bad-encoding: record is not valid UTF-8 (or holds U+FFFD)");
         }
         switch (format) {
             case JSON_LINES:

@@ -4,11 +4,8 @@ import io.freshrec.events.InputFormat;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.events.ParseResult;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
@@ -47,12 +44,11 @@ public final class HistorySummary {
         InteractionParser parser = new InteractionParser(format);
         Set<Long> users = new HashSet<>();
         Set<Long> items = new HashSet<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
+        try {
+            RecordFile.scan(file, (offset, length, line) -> {
                 // Exactly the records the replay emits (FileReplay): no blank lines, no header.
                 if (line.isBlank() || format.isHeader(line)) {
-                    continue;
+                    return;
                 }
                 summary.records++;
                 ParseResult result = parser.parse(line, nowMs);
@@ -71,7 +67,7 @@ public final class HistorySummary {
                 if (summary.records % PROGRESS_EVERY == 0) {
                     progress.accept(summary.records);
                 }
-            }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }

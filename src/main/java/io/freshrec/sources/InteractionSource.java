@@ -173,6 +173,13 @@ public final class InteractionSource {
         }
 
         @Override
+        public void close() throws Exception {
+            if (replay != null) {
+                replay.close();
+            }
+        }
+
+        @Override
         public String map(Long index) throws InterruptedException {
             int i = (int) (long) index;
             if (speedup > 0) {

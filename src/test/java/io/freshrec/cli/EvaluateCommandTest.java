@@ -13,8 +13,10 @@ import io.freshrec.testing.CliRun;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import io.freshrec.testing.TestPorts;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -89,6 +91,13 @@ class EvaluateCommandTest {
         shuffled.add(120, "not json at all");
         Path file = work.resolve("events.jsonl");
         Files.write(file, shuffled);
+        // A line with a byte that is not UTF-8: one dead letter (bad-encoding), not a failed replay.
+        Files.write(
+                file,
+                ("{\"user\": 1, \"item\": 2, \"type\": \"click\", \"note\": \"\u00ff")
+                        .getBytes(StandardCharsets.ISO_8859_1),
+                StandardOpenOption.APPEND);
+        Files.write(file, ("\", \"ts\": " + START + "}\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
         Path json = work.resolve("report.json");
 
         List<String> args = new ArrayList<>(
@@ -98,7 +107,7 @@ class EvaluateCommandTest {
 
         assertThat(run.code()).as(run.out() + run.err()).isZero();
         assertThat(run.out())
-                .contains("302 records: 300 interactions of 25 users with ")
+                .contains("303 records: 300 interactions of 25 users with ")
                 .contains("Baseline running popularity ...", "Baseline cosine co-occurrence, last 10 ...")
                 .containsPattern("Finished \\(FINISHED\\) after .* 300 events")
                 .containsPattern("\\| model +\\| recall@10 \\| NDCG@10 \\| +coverage \\| scored events \\|")
@@ -106,13 +115,13 @@ class EvaluateCommandTest {
                         "\\| FreshRec +\\| +0\\.\\d{4} \\| +0\\.\\d{4} \\| 0\\.\\d{4} \\(\\d+ of \\d+\\) \\| +\\d+ \\|")
                 .containsPattern("\\| running popularity +\\|")
                 .containsPattern("\\| cosine co-occurrence, last 10 +\\|")
-                .contains("2 records are dead letters");
+                .contains("3 records are dead letters");
 
         JsonNode report = new ObjectMapper().readTree(json.toFile());
         Set<Long> items = new HashSet<>();
         events.forEach(event -> items.add(event.itemId));
         assertThat(report.get("interactions").asLong()).isEqualTo(300);
-        assertThat(report.get("deadLetters").asLong()).isEqualTo(2);
+        assertThat(report.get("deadLetters").asLong()).isEqualTo(3);
         assertThat(report.get("catalogue").asLong()).isEqualTo(items.size());
         JsonNode models = report.get("models");
         assertThat(models).hasSize(3);

@@ -60,6 +60,7 @@ class OracleInputTest {
                 "{\"user\":1,\"item\":2,\"type\":7,\"ts\":" + ts + "}",
                 "{\"user\":1,\"item\":2,\"type\":\"click\",\"ts\":" + ts + ",\"extra\":[1,2]}",
                 "   ",
+                "{\"user\":1,\"item\":2,\"type\":\"click\",\"ts\":" + ts + ",\"note\":\"caf\uFFFD\"}",
                 "{\"user\":1,\"item\":2,\"type\":\"click\",\"ts\":" + ts + ",\"pad\":\"" + "x".repeat(65_400) + "\"}",
                 "{\"user\":1,\"item\":2,\"type\":\"click\",\"ts\":" + ts + ",\"pad\":\"" + "x".repeat(65_500) + "\"}");
         long accepted = records.stream()

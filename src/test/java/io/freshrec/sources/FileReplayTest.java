@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshrec.events.InputFormat;
+import io.freshrec.events.InteractionParser;
+import io.freshrec.events.ParseResult;
 import io.freshrec.testing.SharedData;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -194,6 +197,51 @@ class FileReplayTest {
                 .hasMessageContaining("nope.csv");
         assertThatThrownBy(() -> FileReplay.count(missing, InputFormat.MOVIELENS_CSV))
                 .isInstanceOf(UncheckedIOException.class);
+    }
+
+    @Test
+    void shouldReplayEveryLineAroundBytesThatAreNotUtf8AndMarkOnlyThatRecord() throws IOException {
+        // CRLF line ends, a multi-byte character, a stray 0xFF byte and a truncated 3-byte sequence, no final newline.
+        byte[] bytes = concat(
+                "{\"user\":1,\"item\":10,\"type\":\"view\",\"ts\":1704067203000,\"note\":\"caf\u00e9\"}\r\n",
+                "{\"user\":2,\"item\":20,\"type\":\"view\",\"ts\":1704067201000,\"note\":\"",
+                new byte[] {(byte) 0xFF},
+                "\"}\n",
+                "{\"user\":3,\"item\":30,\"type\":\"view\",\"ts\":1704067202000,\"note\":\"",
+                new byte[] {(byte) 0xE2, (byte) 0x82},
+                "\"}\n",
+                "{\"user\":4,\"item\":40,\"type\":\"view\",\"ts\":1704067200500}");
+        Path file = dir.resolve("events.jsonl");
+        Files.write(file, bytes);
+
+        assertThat(FileReplay.count(file, InputFormat.JSON_LINES)).isEqualTo(4);
+        try (FileReplay replay = FileReplay.load(file, InputFormat.JSON_LINES)) {
+            // The two bad lines have no readable time (the parser refuses them): last, in file order.
+            assertThat(lines(replay))
+                    .containsExactly(
+                            "{\"user\":4,\"item\":40,\"type\":\"view\",\"ts\":1704067200500}",
+                            "{\"user\":1,\"item\":10,\"type\":\"view\",\"ts\":1704067203000,\"note\":\"caf\u00e9\"}",
+                            "{\"user\":2,\"item\":20,\"type\":\"view\",\"ts\":1704067201000,\"note\":\"\uFFFD\"}",
+                            "{\"user\":3,\"item\":30,\"type\":\"view\",\"ts\":1704067202000,\"note\":\"\uFFFD\"}");
+            assertThat(replay.timestamp(2)).isEqualTo(Long.MAX_VALUE);
+            assertThat(replay.timestamp(3)).isEqualTo(Long.MAX_VALUE);
+            // Read again, out of order: each record comes from its own place in the file.
+            assertThat(replay.line(1)).contains("caf\u00e9");
+            assertThat(replay.line(0)).endsWith("\"ts\":1704067200500}");
+        }
+        ParseResult bad = new InteractionParser(InputFormat.JSON_LINES)
+                .parse(
+                        "{\"user\":2,\"item\":20,\"type\":\"view\",\"ts\":1704067201000,\"note\":\"\uFFFD\"}",
+                        1704067300000L);
+        assertThat(bad.reason()).startsWith("bad-encoding: ");
+    }
+
+    private static byte[] concat(Object... parts) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Object part : parts) {
+            out.write(part instanceof byte[] raw ? raw : ((String) part).getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
     }
 
     @Test

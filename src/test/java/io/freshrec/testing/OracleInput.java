@@ -29,8 +29,8 @@ public final class OracleInput {
 
     /** The interaction a record stands for, or empty when the documented rules make it a dead letter. */
     public static Optional<Interaction> valid(String record, long nowMs) {
-        if (record == null || record.isBlank() || record.length() > 64 * 1024) {
-            return Optional.empty();
+        if (record == null || record.isBlank() || record.length() > 64 * 1024 || record.contains("\uFFFD")) {
+            return Optional.empty(); // U+FFFD: where a decoder met bytes that are not UTF-8
         }
         JsonNode node;
         try {
