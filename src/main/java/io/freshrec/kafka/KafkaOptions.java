@@ -156,6 +156,30 @@ public final class KafkaOptions {
                 Collections.unmodifiableMap(properties));
     }
 
+    /** The checkpoint timeout a job with exactly-once sinks gets when its settings name none (Flink's is 10 min). */
+    public static final Duration DEFAULT_CHECKPOINT_TIMEOUT = Duration.ofMinutes(3);
+
+    /**
+     * An exactly-once sink's transaction is open from one checkpoint until the next completes and commits it: at most
+     * the checkpoint interval and minimum pause plus one checkpoint, which the checkpoint timeout bounds. Past the
+     * transaction timeout the broker aborts the transaction and what it held is lost at commit, so a slow checkpoint
+     * must time out (and the job retry) first. One-line IllegalArgumentException when it could not.
+     */
+    public static void checkTransactionWindow(
+            Settings kafka, Duration checkpointTimeout, Duration interval, Duration minPause) {
+        if (kafka.delivery() != DeliveryGuarantee.EXACTLY_ONCE) {
+            return;
+        }
+        Duration open = checkpointTimeout.plus(interval).plus(minPause);
+        if (kafka.transactionTimeout().compareTo(open) <= 0) {
+            throw new IllegalArgumentException(TRANSACTION_TIMEOUT.key() + " "
+                    + TimeUtils.formatWithHighestUnit(kafka.transactionTimeout())
+                    + " must exceed the longest a transaction can stay open, execution.checkpointing.timeout + "
+                    + "interval + min-pause (" + TimeUtils.formatWithHighestUnit(open)
+                    + "): lower the checkpoint timeout or raise the transaction timeout");
+        }
+    }
+
     /** Checks the settings a job needs before it starts; one-line IllegalArgumentException otherwise. */
     public static void validate(Configuration conf) {
         if (conf.get(TOPIC_INTERACTIONS).isBlank()) {

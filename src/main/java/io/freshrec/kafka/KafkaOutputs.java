@@ -7,13 +7,17 @@ import io.freshrec.job.FreshRecJob;
 import io.freshrec.job.ModelUpdate;
 import io.freshrec.model.Recommendations;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
+import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -40,6 +44,17 @@ public final class KafkaOutputs {
     /** Adds the configured Kafka sinks to the job's outputs. */
     public static void attach(FreshRecJob.Outputs outputs, Configuration settings) {
         KafkaOptions.Settings conf = KafkaOptions.settings(settings);
+        CheckpointConfig checkpoints =
+                outputs.recommendations.getExecutionEnvironment().getCheckpointConfig();
+        if (conf.delivery() == DeliveryGuarantee.EXACTLY_ONCE
+                && !settings.contains(CheckpointingOptions.CHECKPOINTING_TIMEOUT)) {
+            checkpoints.setCheckpointTimeout(KafkaOptions.DEFAULT_CHECKPOINT_TIMEOUT.toMillis());
+        }
+        KafkaOptions.checkTransactionWindow(
+                conf,
+                Duration.ofMillis(checkpoints.getCheckpointTimeout()),
+                Duration.ofMillis(Math.max(0, checkpoints.getCheckpointInterval())),
+                Duration.ofMillis(checkpoints.getMinPauseBetweenCheckpoints()));
         String deadLetters = conf.deadLetterTopic();
         if (!deadLetters.isBlank()) {
             sink(outputs.deadLetters, conf, DEAD_LETTER_SINK, new Records<>(deadLetters, null), -1);

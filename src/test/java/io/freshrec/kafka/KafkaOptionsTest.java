@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshrec.events.InputFormat;
+import io.freshrec.ops.JobAssembly;
 import io.freshrec.sources.InteractionWatermarks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -140,5 +142,50 @@ class KafkaOptionsTest {
                 .isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
         assertThat(timestamps.extractTimestamp("garbage", 0L)).isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
         assertThat(timestamps.extractTimestamp("", 0L)).isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
+    }
+
+    @Test
+    void shouldRefuseACheckpointTimeoutThatCouldOutliveAnExactlyOnceTransaction() {
+        KafkaOptions.Settings kafka = KafkaOptions.settings(kafka());
+        // Flink's default checkpoint timeout (10 min) equals the default transaction timeout: refused, in one line.
+        assertThatThrownBy(() -> KafkaOptions.checkTransactionWindow(
+                        kafka, Duration.ofMinutes(10), Duration.ofSeconds(10), Duration.ofSeconds(2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("freshrec.kafka.transaction-timeout 10 min must exceed the longest a transaction can stay "
+                        + "open, execution.checkpointing.timeout + interval + min-pause (612 s): lower the checkpoint "
+                        + "timeout or raise the transaction timeout");
+        KafkaOptions.checkTransactionWindow(
+                kafka, Duration.ofMinutes(3), Duration.ofSeconds(10), Duration.ofSeconds(2));
+        Configuration atLeastOnce = kafka();
+        atLeastOnce.setString("freshrec.kafka.delivery-guarantee", "at-least-once");
+        KafkaOptions.checkTransactionWindow(
+                KafkaOptions.settings(atLeastOnce), Duration.ofHours(1), Duration.ZERO, Duration.ZERO);
+    }
+
+    @Test
+    void shouldGiveAJobWithExactlyOnceSinksACheckpointTimeoutBelowItsTransactionTimeout() {
+        // Unset: the assembled job's checkpoints time out after 3 min, not Flink's 10.
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        JobAssembly.build(env, kafka(), KafkaInteractions.source(kafka()), null);
+        assertThat(env.getCheckpointConfig().getCheckpointTimeout())
+                .isEqualTo(Duration.ofMinutes(3).toMillis());
+
+        // Set too long by the user: the job is refused before it starts.
+        Configuration slow = kafka();
+        slow.setString("execution.checkpointing.timeout", "15 min");
+        slow.setString("freshrec.kafka.broker-max-transaction-timeout", "1 h");
+        slow.setString("freshrec.kafka.transaction-timeout", "15 min");
+        StreamExecutionEnvironment slowEnv = StreamExecutionEnvironment.getExecutionEnvironment(slow);
+        assertThatThrownBy(() -> JobAssembly.build(slowEnv, slow, KafkaInteractions.source(slow), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("freshrec.kafka.transaction-timeout 15 min must exceed");
+
+        // Set within the window: kept.
+        Configuration quick = kafka();
+        quick.setString("execution.checkpointing.timeout", "1 min");
+        StreamExecutionEnvironment quickEnv = StreamExecutionEnvironment.getExecutionEnvironment(quick);
+        JobAssembly.build(quickEnv, quick, KafkaInteractions.source(quick), null);
+        assertThat(quickEnv.getCheckpointConfig().getCheckpointTimeout())
+                .isEqualTo(Duration.ofMinutes(1).toMillis());
     }
 }
