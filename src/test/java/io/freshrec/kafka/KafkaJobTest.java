@@ -21,8 +21,6 @@ import io.freshrec.testing.KafkaBroker;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import io.freshrec.testing.TestPorts;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -274,7 +272,11 @@ class KafkaJobTest {
             }
             long itemCount =
                     events.stream().mapToLong(event -> event.itemId).distinct().count();
-            recReader.awaitUntil(all -> eventTimes(all).keySet().containsAll(expectedTimes.keySet()), OUTPUT_TIMEOUT);
+            recReader.awaitUntil(
+                    all -> CommittedRecords.listsByUserAndEventTime(all)
+                            .keySet()
+                            .containsAll(expectedTimes.keySet()),
+                    OUTPUT_TIMEOUT);
             letterReader.awaitUntil(all -> all.size() >= injected, OUTPUT_TIMEOUT);
             modelReader.awaitUntil(
                     all -> all.stream()
@@ -301,7 +303,7 @@ class KafkaJobTest {
                 assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(Long.toString(user));
                 latest.put(user, list);
             }
-            assertThat(eventTimes(recs))
+            assertThat(CommittedRecords.listsByUserAndEventTime(recs))
                     .as("(user, event time) of every committed recommendation record")
                     .isEqualTo(expectedTimes);
             for (Map.Entry<Long, Recommendations> entry : served.entrySet()) {
@@ -355,24 +357,6 @@ class KafkaJobTest {
                 client.cancel().get(1, TimeUnit.MINUTES);
             }
         }
-    }
-
-    /** How many records each (user, event time) has among recommendation records. */
-    private static Map<String, Integer> eventTimes(List<ConsumerRecord<byte[], byte[]>> records) {
-        Map<String, Integer> times = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            try {
-                JsonNode list = JSON.readTree(record.value());
-                times.merge(
-                        list.get("userId").asLong() + "@"
-                                + list.get("eventTime").asLong(),
-                        1,
-                        Integer::sum);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return times;
     }
 
     private static boolean isCommit(ConsumerRecord<byte[], byte[]> record) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.freshrec.model.Recommendations;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
+import io.freshrec.testing.ClusterPids;
 import io.freshrec.testing.TestPorts;
 import io.freshrec.testing.VersionLists;
 import io.freshrec.testing.VersionLists.Served;
@@ -58,6 +59,7 @@ class StandaloneClusterE2ETest {
     private static final URI REST = URI.create("http://127.0.0.1:" + REST_PORT);
     private static final Path WORK = Path.of("target/cluster-e2e").toAbsolutePath();
     private static final Path CLUSTER = WORK.resolve("flink-cluster");
+    private static final ClusterPids PIDS = new ClusterPids(CLUSTER);
     private static final Path REGISTRY = WORK.resolve("versions");
     private static final Path JAR = Path.of("target/freshrec.jar").toAbsolutePath();
     private static final Path SCRIPT =
@@ -116,8 +118,8 @@ class StandaloneClusterE2ETest {
                         "queryable-state.enable: 'true'",
                         "freshrec.model.history-length: 8",
                         "io.tmp.dirs: " + CLUSTER.resolve("tmp"));
-        long jobManager = pid("jobmanager");
-        long taskManager = pid("taskmanager-0");
+        long jobManager = PIDS.pid("jobmanager");
+        long taskManager = PIDS.pid("taskmanager-0");
         assertThat(ProcessHandle.of(jobManager)).get().matches(ProcessHandle::isAlive);
         assertThat(ProcessHandle.of(taskManager)).get().matches(ProcessHandle::isAlive);
 
@@ -210,7 +212,7 @@ class StandaloneClusterE2ETest {
         Result killed = script("kill-taskmanager");
         assertThat(killed.code).as(killed.out).isZero();
         assertThat(killed.out).contains("Killed TaskManager 0 (pid " + taskManager + ") with SIGKILL");
-        awaitExit(taskManager);
+        ClusterPids.awaitExit(taskManager);
         Result replaced = script("start-taskmanager");
         assertThat(replaced.code).as(replaced.out).isZero();
         assertThat(replaced.out).contains("TaskManager 0 registered");
@@ -229,7 +231,7 @@ class StandaloneClusterE2ETest {
                         (restartingAt - killedAt) / 1e3,
                         seconds(begin, registered),
                         seconds(begin, running)));
-        assertThat(pid("taskmanager-0")).isNotEqualTo(taskManager);
+        assertThat(PIDS.pid("taskmanager-0")).isNotEqualTo(taskManager);
         // Exactly-once state: the recovered job serves the lists it served before the kill.
         assertThat(awaitLists(second, lists2, Duration.ofMinutes(1))).isEqualTo(lists2);
 
@@ -301,44 +303,10 @@ class StandaloneClusterE2ETest {
     /** Stops the cluster with the script; whatever still runs afterwards is killed by its recorded pid. */
     private static void stopCluster() throws Exception {
         Result stopped = script("stop");
-        Path pids = CLUSTER.resolve("pids");
-        if (Files.isDirectory(pids)) {
-            try (Stream<Path> files = Files.list(pids)) {
-                for (Path file : files.toList()) {
-                    long pid = Long.parseLong(Files.readString(file).trim());
-                    ProcessHandle.of(pid).filter(StandaloneClusterE2ETest::ours).ifPresent(process -> {
-                        System.out.println("killing leftover cluster process " + pid);
-                        process.destroyForcibly();
-                    });
-                }
-            }
-        }
+        PIDS.killLeftovers();
         assertThat(stopped.code).as(stopped.out).isZero();
         Result status = script("status");
         assertThat(status.code).as(status.out).isEqualTo(3);
-    }
-
-    /** A process of this test's cluster (a recycled pid is someone else's). */
-    private static boolean ours(ProcessHandle process) {
-        return process.isAlive()
-                && process.info()
-                        .arguments()
-                        .map(args -> String.join(" ", args))
-                        .filter(args -> args.contains(CLUSTER.resolve("conf").toString()))
-                        .isPresent();
-    }
-
-    private static long pid(String process) throws IOException {
-        return Long.parseLong(Files.readString(CLUSTER.resolve("pids").resolve(process + ".pid"))
-                .trim());
-    }
-
-    private static void awaitExit(long pid) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            assertThat(System.nanoTime()).as("process %d gone", pid).isLessThan(deadline);
-            Thread.sleep(50);
-        }
     }
 
     // ---- the job ----

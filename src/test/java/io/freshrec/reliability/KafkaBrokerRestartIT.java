@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.freshrec.events.EventType;
 import io.freshrec.events.InputFormat;
-import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.kafka.KafkaInteractions;
@@ -19,7 +17,6 @@ import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.KafkaBroker;
 import io.freshrec.testing.TestPorts;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -225,19 +222,7 @@ class KafkaBrokerRestartIT {
         // sentinels themselves stay pending (nothing moves the watermark past them), so they are not in the oracle.
         long sentinelTime = scenario.end + Duration.ofHours(1).toMillis();
         try (KafkaProducer<byte[], byte[]> producer = KafkaBroker.producer(BOOTSTRAP)) {
-            for (int partition = 0; partition < 2; partition++) {
-                Interaction sentinel = new Interaction();
-                sentinel.userId = 1_000_000 + partition;
-                sentinel.itemId = 1_000_000;
-                sentinel.type = EventType.VIEW;
-                sentinel.timestamp = sentinelTime;
-                producer.send(new ProducerRecord<>(
-                        interactions,
-                        partition,
-                        null,
-                        InteractionParser.toJson(sentinel).getBytes(StandardCharsets.UTF_8)));
-            }
-            producer.flush();
+            KafkaBroker.sendSentinels(producer, interactions, 2, sentinelTime);
         }
 
         try (RecommendationClient lookups = ReliabilityCluster.lookups(BASE, job.getJobID(), Duration.ofSeconds(30))) {
@@ -261,7 +246,10 @@ class KafkaBrokerRestartIT {
         try (CommittedRecords listReader = new CommittedRecords(BOOTSTRAP, recommendations);
                 CommittedRecords letterReader = new CommittedRecords(BOOTSTRAP, deadLetterTopic)) {
             listReader.awaitUntil(
-                    all -> eventTimes(all).keySet().containsAll(expectedLists.keySet()), Duration.ofMinutes(2));
+                    all -> CommittedRecords.listsByUserAndEventTime(all)
+                            .keySet()
+                            .containsAll(expectedLists.keySet()),
+                    Duration.ofMinutes(2));
             letterReader.awaitUntil(all -> all.size() >= scenario.deadLetters, Duration.ofMinutes(1));
             restartsSeen = ExactlyOnce.restarts(rest, id);
             savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
@@ -274,7 +262,7 @@ class KafkaBrokerRestartIT {
                 "[reliability] %s: job restarts %d; committed lists %d, dead letters %d%n",
                 scenario.name, restartsSeen, lists.size(), letters.size());
         new ExactlyOnce.Outcome(applied, deadLetters, restartsSeen, savepoint).record(fault, scenario, null);
-        Map<String, Integer> committedLists = eventTimes(lists);
+        Map<String, Integer> committedLists = CommittedRecords.listsByUserAndEventTime(lists);
         assertThat(surplus(committedLists, expectedLists))
                 .as("lists committed more often than their event arrived (user@event time=surplus)")
                 .isEmpty();
@@ -328,24 +316,6 @@ class KafkaBrokerRestartIT {
         } catch (IOException e) {
             return "exception history unreadable: " + e.getMessage();
         }
-    }
-
-    /** How many recommendation records each (user, event time) has. */
-    private static Map<String, Integer> eventTimes(List<ConsumerRecord<byte[], byte[]>> records) {
-        Map<String, Integer> times = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            try {
-                JsonNode list = JSON.readTree(record.value());
-                times.merge(
-                        list.get("userId").asLong() + "@"
-                                + list.get("eventTime").asLong(),
-                        1,
-                        Integer::sum);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return times;
     }
 
     /** What {@code counts} holds beyond {@code expected}, key by key. */

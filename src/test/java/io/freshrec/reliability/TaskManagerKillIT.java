@@ -3,15 +3,14 @@ package io.freshrec.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.freshrec.events.EventType;
 import io.freshrec.events.InputFormat;
-import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.kafka.KafkaOptions;
 import io.freshrec.ops.FlinkSettings;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
+import io.freshrec.testing.ClusterPids;
 import io.freshrec.testing.KafkaBroker;
 import io.freshrec.testing.TestPorts;
 import java.io.IOException;
@@ -72,6 +71,7 @@ class TaskManagerKillIT {
     private static final Path WORK =
             Path.of("target", "reliability", "taskmanager-kill").toAbsolutePath();
     private static final Path CLUSTER = WORK.resolve("flink-cluster");
+    private static final ClusterPids PIDS = new ClusterPids(CLUSTER);
     private static final Path BROKER = WORK.resolve("kafka-broker");
     private static final Path SAVEPOINTS = WORK.resolve("savepoints");
     private static final Path JAR = Path.of("target", "freshrec.jar").toAbsolutePath();
@@ -161,14 +161,14 @@ class TaskManagerKillIT {
         try (RecommendationClient lookups = lookups(id, Duration.ofSeconds(2))) {
             // The kill: after a completed checkpoint, with records read since (to be replayed) and records to come.
             long inFlight = awaitKillPoint(id, producer, records.size());
-            long pid = pid("taskmanager-0");
+            long pid = PIDS.pid("taskmanager-0");
             long killedAt = System.currentTimeMillis();
             int sentAtKill = producer.sent.get();
             Result killed = cluster("kill-taskmanager");
             producer.killed.countDown();
             assertThat(killed.code).as(killed.out).isZero();
             assertThat(killed.out).contains("Killed TaskManager 0 (pid " + pid + ") with SIGKILL");
-            awaitExit(pid);
+            ClusterPids.awaitExit(pid);
             long newTaskManagerAt = System.currentTimeMillis();
             Result replaced = cluster("start-taskmanager");
             assertThat(replaced.code).as(replaced.out).isZero();
@@ -346,19 +346,7 @@ class TaskManagerKillIT {
                         }
                     }
                 }
-                for (int partition = 0; partition < 2; partition++) {
-                    Interaction sentinel = new Interaction();
-                    sentinel.userId = 1_000_000 + partition;
-                    sentinel.itemId = 1_000_000;
-                    sentinel.type = EventType.VIEW;
-                    sentinel.timestamp = sentinelTime;
-                    producer.send(new ProducerRecord<>(
-                            topic,
-                            partition,
-                            null,
-                            InteractionParser.toJson(sentinel).getBytes(StandardCharsets.UTF_8)));
-                }
-                producer.flush();
+                KafkaBroker.sendSentinels(producer, topic, 2, sentinelTime);
             } catch (InterruptedException stopped) {
                 Thread.currentThread().interrupt();
             } catch (Throwable e) {
@@ -403,44 +391,10 @@ class TaskManagerKillIT {
     /** Stops the cluster and the broker with their scripts; cluster processes still running are killed by pid. */
     private static void stopAll() throws Exception {
         Result stopped = cluster("stop");
-        Path pids = CLUSTER.resolve("pids");
-        if (Files.isDirectory(pids)) {
-            try (Stream<Path> files = Files.list(pids)) {
-                for (Path file : files.toList()) {
-                    long pid = Long.parseLong(Files.readString(file).trim());
-                    ProcessHandle.of(pid).filter(TaskManagerKillIT::ours).ifPresent(process -> {
-                        System.out.println("killing leftover cluster process " + pid);
-                        process.destroyForcibly();
-                    });
-                }
-            }
-        }
+        PIDS.killLeftovers();
         Result broker = broker("stop");
         assertThat(stopped.code).as(stopped.out).isZero();
         assertThat(broker.code).as(broker.out).isZero();
-    }
-
-    /** A process of this test's cluster (a recycled pid is someone else's). */
-    private static boolean ours(ProcessHandle process) {
-        return process.isAlive()
-                && process.info()
-                        .arguments()
-                        .map(args -> String.join(" ", args))
-                        .filter(args -> args.contains(CLUSTER.resolve("conf").toString()))
-                        .isPresent();
-    }
-
-    private static long pid(String process) throws IOException {
-        return Long.parseLong(Files.readString(CLUSTER.resolve("pids").resolve(process + ".pid"))
-                .trim());
-    }
-
-    private static void awaitExit(long pid) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            assertThat(System.nanoTime()).as("process %d gone", pid).isLessThan(deadline);
-            Thread.sleep(50);
-        }
     }
 
     private static Result cluster(String... args) throws Exception {

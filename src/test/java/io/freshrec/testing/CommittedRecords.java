@@ -1,11 +1,16 @@
 package io.freshrec.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -21,6 +26,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * is found because the reading goes on until the end of the output, not for a while.
  */
 public final class CommittedRecords implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<TopicPartition> partitions = new ArrayList<>();
@@ -88,6 +95,24 @@ public final class CommittedRecords implements AutoCloseable {
         } catch (RuntimeException e) {
             return "unknown: " + e;
         }
+    }
+
+    /** How many recommendation records (JSON lists) each "user@eventTime" has among {@code records}. */
+    public static Map<String, Integer> listsByUserAndEventTime(List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<String, Integer> times = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                JsonNode list = JSON.readTree(record.value());
+                times.merge(
+                        list.get("userId").asLong() + "@"
+                                + list.get("eventTime").asLong(),
+                        1,
+                        Integer::sum);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return times;
     }
 
     @Override

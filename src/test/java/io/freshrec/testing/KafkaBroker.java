@@ -1,12 +1,14 @@
 package io.freshrec.testing;
 
+import io.freshrec.events.EventType;
+import io.freshrec.events.Interaction;
+import io.freshrec.events.InteractionParser;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
@@ -16,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -74,6 +77,24 @@ public final class KafkaBroker implements AutoCloseable {
         return producer(bootstrapServers);
     }
 
+    /**
+     * Sends one interaction at {@code time} (long after the input) to each of {@code partitions} partitions of
+     * {@code topic} and flushes: every partition's watermark then moves past the input's last event. The sentinels
+     * themselves stay pending (nothing moves the watermark past them), so they are in no oracle.
+     */
+    public static void sendSentinels(KafkaProducer<byte[], byte[]> producer, String topic, int partitions, long time) {
+        for (int partition = 0; partition < partitions; partition++) {
+            Interaction sentinel = new Interaction();
+            sentinel.userId = 1_000_000 + partition;
+            sentinel.itemId = 1_000_000;
+            sentinel.type = EventType.VIEW;
+            sentinel.timestamp = time;
+            producer.send(new ProducerRecord<>(
+                    topic, partition, null, InteractionParser.toJson(sentinel).getBytes(StandardCharsets.UTF_8)));
+        }
+        producer.flush();
+    }
+
     /** A producer (acks all) of any broker, e.g. one in its own process. */
     public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
         Properties props = new Properties();
@@ -93,32 +114,9 @@ public final class KafkaBroker implements AutoCloseable {
     /** As {@link #readCommitted(String, Duration)}, from any broker. */
     public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
             String bootstrapServers, String topic, Duration quiet) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            consumer.partitionsFor(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            // The last stable offsets: everything committed so far, nothing still open.
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + quiet.toNanos();
-            while (!reached(consumer, end.keySet(), end)) {
-                if (System.nanoTime() > deadline) {
-                    // Never a partial read passed off as the topic's content.
-                    throw new AssertionError("did not read " + topic + " to its end offsets " + end + " within " + quiet
-                            + " (read " + records.size() + ")");
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+        try (CommittedRecords records = new CommittedRecords(bootstrapServers, topic)) {
+            return records.readToEnd(quiet);
         }
-        return records;
     }
 
     /** End offsets per partition as read_uncommitted and read_committed consumers see them: they differ while a transaction is open. */
@@ -140,16 +138,6 @@ public final class KafkaBroker implements AutoCloseable {
             }
         }
         return text.toString();
-    }
-
-    private static boolean reached(
-            KafkaConsumer<?, ?> consumer, Collection<TopicPartition> partitions, Map<TopicPartition, Long> end) {
-        for (TopicPartition partition : partitions) {
-            if (consumer.position(partition) < end.get(partition)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override
