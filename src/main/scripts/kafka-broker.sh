@@ -140,13 +140,18 @@ start() {
   echo "Kafka is ready: bootstrap servers $BOOTSTRAP"
 }
 
-stop() {
+# The running broker's pid; otherwise says so, forgets a stale pid file and returns 1.
+broker_pid() {
   if ! running; then
     echo "Kafka broker is not running."
     rm -f "$PID_FILE"
-    return
+    return 1
   fi
-  local pid; pid="$(cat "$PID_FILE")"
+  cat "$PID_FILE"
+}
+
+stop() {
+  local pid; pid="$(broker_pid)" || { echo "$pid"; return; }
   echo "Stopping the Kafka broker (pid $pid)..."
   kill "$pid"
   for _ in $(seq 1 30); do
@@ -162,12 +167,7 @@ stop() {
 dead() { ! kill -0 "$1" 2>/dev/null || [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == Z* ]]; }
 
 kill_broker() {
-  if ! running; then
-    echo "Kafka broker is not running."
-    rm -f "$PID_FILE"
-    return
-  fi
-  local pid; pid="$(cat "$PID_FILE")"
+  local pid; pid="$(broker_pid)" || { echo "$pid"; return; }
   echo "Killing the Kafka broker (pid $pid) with SIGKILL..."
   kill -9 "$pid"
   for _ in $(seq 1 50); do

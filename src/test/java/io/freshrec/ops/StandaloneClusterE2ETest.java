@@ -7,7 +7,7 @@ import io.freshrec.model.Recommendations;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.ClusterPids;
-import io.freshrec.testing.TestPorts;
+import io.freshrec.testing.ClusterPorts;
 import io.freshrec.testing.VersionLists;
 import io.freshrec.testing.VersionLists.Served;
 import io.freshrec.versions.DeploymentRecord;
@@ -45,17 +45,13 @@ import org.junit.jupiter.api.Test;
  * {@code mvn -B -Pcluster-e2e verify}. Prints a timing table and writes it to target/cluster-e2e/report.txt.
  */
 class StandaloneClusterE2ETest {
-    /**
-     * Ports of this class only (TestPorts; a cluster started by hand, another build or another test may run meanwhile),
-     * in the script's layout with room for TaskManagers 0 and 1: 0 its port base (JobManager +0 to +2, TaskManager N
-     * +10+10N to +12+10N), 3 queryable-state proxy and 4 state server (TaskManager N: +10N), 5 REST, 6-8 Prometheus.
-     */
-    private static final TestPorts.Block PORTS = TestPorts.ports(32);
+    /** Ports of this class only (a cluster started by hand, another build or another test may run meanwhile). */
+    private static final ClusterPorts PORTS = new ClusterPorts();
 
-    private static final int PORT_BASE = PORTS.port(0);
-    private static final int PROXY_PORT = PORTS.port(3);
-    private static final int SERVER_PORT = PORTS.port(4);
-    private static final int REST_PORT = PORTS.port(5);
+    private static final int PORT_BASE = PORTS.portBase;
+    private static final int PROXY_PORT = PORTS.proxy;
+    private static final int SERVER_PORT = PORTS.server;
+    private static final int REST_PORT = PORTS.rest;
     private static final URI REST = URI.create("http://127.0.0.1:" + REST_PORT);
     private static final Path WORK = Path.of("target/cluster-e2e").toAbsolutePath();
     private static final Path CLUSTER = WORK.resolve("flink-cluster");
@@ -95,14 +91,9 @@ class StandaloneClusterE2ETest {
     private void runScenario() throws Exception {
         // 1. The cluster: a JobManager and a TaskManager, REST answering, the TaskManager registered.
         long begin = System.nanoTime();
-        Result started = script(
-                "start",
-                "-D",
-                "taskmanager.memory.process.size=1600m",
-                "-D",
-                "taskmanager.memory.managed.size=256m",
-                "-D",
-                "metrics.reporter.prom.port=" + PORTS.range(6, 8));
+        List<String> start = new ArrayList<>(List.of("start"));
+        start.addAll(PORTS.startSettings());
+        Result started = script(start.toArray(String[]::new));
         time("cluster start (JobManager + TaskManager JVMs, REST up, TaskManager registered)", begin);
         assertThat(started.code).as(started.out).isZero();
         assertThat(started.out)

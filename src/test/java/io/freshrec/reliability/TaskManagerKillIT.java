@@ -11,8 +11,8 @@ import io.freshrec.ops.FlinkSettings;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.ClusterPids;
+import io.freshrec.testing.ClusterPorts;
 import io.freshrec.testing.KafkaBroker;
-import io.freshrec.testing.TestPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -54,19 +54,14 @@ import org.junit.jupiter.api.Test;
  * before the suite runs.
  */
 class TaskManagerKillIT {
-    /**
-     * Ports of this class only (TestPorts), laid out as the cluster end-to-end test's: the script's port base +0..+2
-     * (JobManager) and +10.. (TaskManager N at +10N), queryable state +3/+4 (TaskManager N: +10N), REST +5,
-     * Prometheus +6..+8, the Kafka broker +24 and its controller +25.
-     */
-    private static final TestPorts.Block PORTS = TestPorts.ports(32);
+    /** Ports of this class only, in the script's layout (ClusterPorts); the Kafka broker at +24, its controller +25. */
+    private static final ClusterPorts PORTS = new ClusterPorts();
 
-    private static final int PORT_BASE = PORTS.port(0);
-    private static final int PROXY_PORT = PORTS.port(3);
-    private static final int SERVER_PORT = PORTS.port(4);
-    private static final int REST_PORT = PORTS.port(5);
-    private static final String PROMETHEUS_PORTS = PORTS.range(6, 8);
-    private static final int BROKER_PORT = PORTS.port(24); // and +25 for its controller
+    private static final int PORT_BASE = PORTS.portBase;
+    private static final int PROXY_PORT = PORTS.proxy;
+    private static final int SERVER_PORT = PORTS.server;
+    private static final int REST_PORT = PORTS.rest;
+    private static final int BROKER_PORT = PORTS.block.port(24);
     private static final String BOOTSTRAP = "127.0.0.1:" + BROKER_PORT;
     private static final Path WORK =
             Path.of("target", "reliability", "taskmanager-kill").toAbsolutePath();
@@ -107,16 +102,9 @@ class TaskManagerKillIT {
         assertThat(reset.code).as(reset.out).isZero();
         Result broker = broker("start");
         assertThat(broker.code).as(broker.out).isZero();
-        Result cluster = cluster(
-                "start",
-                "-D",
-                "taskmanager.memory.process.size=1600m",
-                "-D",
-                "taskmanager.memory.managed.size=256m",
-                "-D",
-                "metrics.fetcher.update-interval=500",
-                "-D",
-                "metrics.reporter.prom.port=" + PROMETHEUS_PORTS);
+        List<String> start = new ArrayList<>(List.of("start", "-D", "metrics.fetcher.update-interval=500"));
+        start.addAll(PORTS.startSettings());
+        Result cluster = cluster(start.toArray(String[]::new));
         assertThat(cluster.code).as(cluster.out).isZero();
     }
 
