@@ -6,6 +6,7 @@ import io.freshrec.model.ItemState;
 import io.freshrec.model.Recommendations;
 import io.freshrec.rest.FlinkRest;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -27,7 +28,11 @@ import org.apache.flink.queryablestate.client.QueryableStateClient;
  * deadline: right after a (re)start lookups fail for a moment while state locations register.
  */
 public final class RecommendationClient implements AutoCloseable {
-    private final QueryableStateClient client;
+    private final InetAddress proxyAddress;
+    private final int proxyPort;
+    /** Replaced after a connection failure: see {@link #renew}. */
+    private volatile QueryableStateClient client;
+
     private final FlinkRest rest;
     private final String proxy;
     private final Duration timeout;
@@ -44,12 +49,12 @@ public final class RecommendationClient implements AutoCloseable {
     public RecommendationClient(String proxyHost, int proxyPort, URI restUrl, JobID jobId, Duration timeout)
             throws LookupException {
         try {
-            this.client = new QueryableStateClient(proxyHost, proxyPort);
+            this.proxyAddress = InetAddress.getByName(proxyHost);
         } catch (UnknownHostException e) {
             throw new LookupException("unknown host " + proxyHost);
         }
-        // Without it, POJO state values fail to deserialize.
-        this.client.setExecutionConfig(new ExecutionConfig());
+        this.proxyPort = proxyPort;
+        this.client = newClient();
         this.rest = new FlinkRest(restUrl);
         this.proxy = proxyHost + ":" + proxyPort;
         this.timeout = timeout;
@@ -98,8 +103,8 @@ public final class RecommendationClient implements AutoCloseable {
             }
             if (job != null) {
                 long remaining = Math.max(1, deadline - System.nanoTime());
-                CompletableFuture<ValueState<V>> future =
-                        client.getKvState(job, stateName, key, Types.LONG, descriptor);
+                QueryableStateClient used = client;
+                CompletableFuture<ValueState<V>> future = used.getKvState(job, stateName, key, Types.LONG, descriptor);
                 try {
                     V value = future.get(remaining, TimeUnit.NANOSECONDS).value();
                     return Optional.ofNullable(value);
@@ -113,6 +118,9 @@ public final class RecommendationClient implements AutoCloseable {
                                 "lookup of " + what + " " + key + " failed: " + firstLine(text), e.getCause());
                     }
                     lastProblem = firstLine(text);
+                    if (connectionFailed(text)) {
+                        renew(used);
+                    }
                     if (!fixedJob) {
                         jobId = null; // the job may run under a new id now (restarted from a savepoint): ask again
                     }
@@ -137,6 +145,34 @@ public final class RecommendationClient implements AutoCloseable {
                 jobId = null;
             }
         }
+    }
+
+    private QueryableStateClient newClient() {
+        QueryableStateClient fresh = new QueryableStateClient(proxyAddress, proxyPort);
+        // Without it, POJO state values fail to deserialize.
+        fresh.setExecutionConfig(new ExecutionConfig());
+        return fresh;
+    }
+
+    /**
+     * Replaces {@code failed} with a fresh Flink client, once however many lookups saw it fail. Flink's client keeps a
+     * connection attempt that failed at once (a refused connect on loopback can fail before the client registers its
+     * clean-up) in its connection table for good: every later request to the proxy fails with the old error although
+     * the proxy listens again (RecommendationClientTest). A TaskManager restart must not leave a long-lived client blind.
+     */
+    private synchronized void renew(QueryableStateClient failed) {
+        if (client == failed) {
+            client = newClient();
+            failed.shutdownAndHandle();
+        }
+    }
+
+    /** A failure to reach the proxy at all (as opposed to an answer from it). */
+    private static boolean connectionFailed(String text) {
+        return text.contains("Connection refused")
+                || text.contains("ConnectException")
+                || text.contains("ClosedChannel")
+                || text.contains("Connection reset");
     }
 
     private static boolean retryable(String text) {
@@ -189,7 +225,7 @@ public final class RecommendationClient implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         client.shutdownAndWait();
     }
 }

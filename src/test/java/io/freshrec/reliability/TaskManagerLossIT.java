@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.job.FreshRecJob;
 import io.freshrec.serving.RecommendationClient;
+import io.freshrec.testing.FlinkTestLog;
 import io.freshrec.testing.PacedTestSource;
 import io.freshrec.testing.TestPorts;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -83,14 +86,7 @@ class TaskManagerLossIT {
                 mini.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
                 // The state a restore starts from: the last checkpoint completed before the kill.
                 checkpointAt = latestCheckpointTriggered(mini, jobId);
-                // In this JVM the dead TaskManager's queryable-state proxy and server release their fixed ports a
-                // moment
-                // after it is gone (Netty's graceful shutdown); a new TaskManager that starts before cannot bind them.
-                // (A killed TaskManager process frees them at once: StandaloneClusterE2ETest.)
-                awaitPortFree(BASE + 1);
-                awaitPortFree(BASE + 2);
-                newTaskManagerAt = System.currentTimeMillis();
-                mini.startTaskManager();
+                newTaskManagerAt = startTaskManagerWithProxy(mini);
                 awaitAnswers(loop, newTaskManagerAt, Duration.ofSeconds(30));
                 Thread.sleep(3000);
                 seen = loop.lookups();
@@ -160,6 +156,40 @@ class TaskManagerLossIT {
         assertThat(outcome.restarts()).as("restarts").isGreaterThanOrEqualTo(1);
         // The seconds from the new TaskManager to the first answer are a figure (the summary table reports them),
         // not a contract: the contract is that lookups answer again at all, within awaitAnswers' deadline above.
+    }
+
+    /**
+     * Starts a new TaskManager in this JVM once the dead one's fixed ports are free, and returns when its
+     * queryable-state proxy listens (the time it was started). The dead TaskManager's proxy and server release their
+     * ports a moment after it is gone (Netty's graceful shutdown), and a TaskManager whose proxy cannot bind starts
+     * without one (Flink logs "Failed to start the Queryable State Client Proxy" and goes on), so a lookup failure after
+     * this point is the job's or the client's, not the test's set-up. (A killed TaskManager process frees its ports at
+     * once: StandaloneClusterE2ETest, TaskManagerKillIT.)
+     */
+    private static long startTaskManagerWithProxy(MiniCluster mini) throws Exception {
+        awaitPortFree(BASE + 1);
+        awaitPortFree(BASE + 2);
+        long startedAt = System.currentTimeMillis();
+        mini.startTaskManager();
+        assertThat(listensWithin(BASE + 1, Duration.ofSeconds(15)))
+                .as(
+                        "the new TaskManager's queryable-state proxy listens on %d; Flink logged: %s",
+                        BASE + 1, FlinkTestLog.linesContaining("Queryable State", 5))
+                .isTrue();
+        return startedAt;
+    }
+
+    private static boolean listensWithin(int port, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                return true;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        return false;
     }
 
     private static void awaitPortFree(int port) throws Exception {
