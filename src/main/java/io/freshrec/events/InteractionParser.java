@@ -24,8 +24,10 @@ public final class InteractionParser implements Serializable {
     private static final char REPLACEMENT = '\uFFFD';
     /** Earliest accepted event time: 1990-01-01T00:00:00Z. */
     public static final long MIN_TIMESTAMP_MS = 631_152_000_000L;
-    /** How far in the future (beyond the parser's clock) an event may claim to be. */
-    public static final long MAX_FUTURE_MS = 24L * 3600 * 1000;
+    /** How far in the future (beyond the parser's clock) an event may claim to be, unless configured. */
+    public static final long DEFAULT_MAX_FUTURE_MS = 5L * 60 * 1000;
+    /** How far behind the parser's clock a live event may be, unless configured (0: no bound, as for replays). */
+    public static final long DEFAULT_MAX_LAG_MS = 30L * 60 * 1000;
     /** Ratings above this are out of range (MovieLens uses 0.5..5, others up to 10). */
     public static final double MAX_RATING = 10.0;
     /** Largest accepted numeric payload of a non-rating event (for example a quantity). */
@@ -34,18 +36,47 @@ public final class InteractionParser implements Serializable {
     private static final Pattern DECIMAL = Pattern.compile("-?\\d{1,9}(\\.\\d{1,9})?");
 
     private final InputFormat format;
+    private final long maxFutureMs;
+    private final long maxLagMs;
     private transient ObjectMapper mapper;
 
+    /** A parser for replays: events up to {@link #DEFAULT_MAX_FUTURE_MS} ahead of the clock, however old. */
     public InteractionParser(InputFormat format) {
+        this(format, DEFAULT_MAX_FUTURE_MS, 0);
+    }
+
+    /**
+     * @param maxFutureMs how far ahead of the clock an event may be ({@code bad-timestamp} beyond)
+     * @param maxLagMs how far behind the clock an event may be ({@code too-old} beyond); 0: no bound (replays)
+     */
+    public InteractionParser(InputFormat format, long maxFutureMs, long maxLagMs) {
+        if (maxFutureMs < 0 || maxLagMs < 0) {
+            throw new IllegalArgumentException("event-time bounds must not be negative");
+        }
         this.format = format;
+        this.maxFutureMs = maxFutureMs;
+        this.maxLagMs = maxLagMs;
+    }
+
+    public long maxFutureMs() {
+        return maxFutureMs;
+    }
+
+    /** 0: no bound. */
+    public long maxLagMs() {
+        return maxLagMs;
     }
 
     public InputFormat format() {
         return format;
     }
 
-    /** Parses one record; {@code nowMs} is the wall clock used to reject events from the future. */
+    /** Parses one record; {@code nowMs} is the wall clock the event-time bounds are measured from. */
     public ParseResult parse(String raw, long nowMs) {
+        return parse(raw, nowMs, true);
+    }
+
+    private ParseResult parse(String raw, long nowMs, boolean boundLag) {
         if (raw == null || raw.isBlank()) {
             return ParseResult.rejected("empty: record has no content");
         }
@@ -58,13 +89,13 @@ public final class InteractionParser implements Serializable {
         }
         switch (format) {
             case JSON_LINES:
-                return parseJson(raw, nowMs);
+                return parseJson(raw, nowMs, boundLag);
             case MOVIELENS_TSV:
-                return parseDelimited(raw, "\t", nowMs);
+                return parseDelimited(raw, "\t", nowMs, boundLag);
             case MOVIELENS_CSV:
-                return parseDelimited(raw, ",", nowMs);
+                return parseDelimited(raw, ",", nowMs, boundLag);
             case MOVIELENS_DAT:
-                return parseDelimited(raw, "::", nowMs);
+                return parseDelimited(raw, "::", nowMs, boundLag);
             default:
                 throw new IllegalStateException("unhandled format " + format);
         }
@@ -75,11 +106,11 @@ public final class InteractionParser implements Serializable {
      * Long.MAX_VALUE} when it has none (such records sort last and become dead letters).
      */
     public long timestampOf(String raw) {
-        ParseResult result = parse(raw, Long.MAX_VALUE - MAX_FUTURE_MS);
+        ParseResult result = parse(raw, Long.MAX_VALUE - maxFutureMs, false);
         return result.isValid() ? result.interaction().timestamp : Long.MAX_VALUE;
     }
 
-    private ParseResult parseDelimited(String raw, String delimiter, long nowMs) {
+    private ParseResult parseDelimited(String raw, String delimiter, long nowMs, boolean boundLag) {
         String[] fields = raw.trim().split(Pattern.quote(delimiter), -1);
         if (fields.length != 4) {
             return ParseResult.rejected("malformed-line: expected 4 fields separated by '"
@@ -107,7 +138,7 @@ public final class InteractionParser implements Serializable {
         if (seconds > Long.MAX_VALUE / 1000 || seconds < 0) {
             return ParseResult.rejected("bad-timestamp: " + seconds + " s is out of range");
         }
-        return validate(new Interaction(user, item, EventType.RATING, rating, seconds * 1000), nowMs);
+        return validate(new Interaction(user, item, EventType.RATING, rating, seconds * 1000), nowMs, boundLag);
     }
 
     private static Long parseId(String text) {
@@ -119,7 +150,7 @@ public final class InteractionParser implements Serializable {
         }
     }
 
-    private ParseResult parseJson(String raw, long nowMs) {
+    private ParseResult parseJson(String raw, long nowMs, boolean boundLag) {
         JsonNode node;
         try {
             node = mapper().readTree(raw);
@@ -177,7 +208,7 @@ public final class InteractionParser implements Serializable {
         } else {
             return ParseResult.rejected("wrong-type: ts must be epoch milliseconds or an ISO-8601 string");
         }
-        return validate(event, nowMs);
+        return validate(event, nowMs, boundLag);
     }
 
     private static String readId(JsonNode node, String field) {
@@ -195,12 +226,17 @@ public final class InteractionParser implements Serializable {
     }
 
     /** Range checks shared by every format. */
-    private static ParseResult validate(Interaction event, long nowMs) {
+    private ParseResult validate(Interaction event, long nowMs, boolean boundLag) {
         if (event.timestamp < MIN_TIMESTAMP_MS) {
             return ParseResult.rejected("bad-timestamp: " + event.timestamp + " ms is before 1990");
         }
-        if (event.timestamp > nowMs + MAX_FUTURE_MS) {
-            return ParseResult.rejected("bad-timestamp: " + event.timestamp + " ms is more than a day in the future");
+        if (event.timestamp > nowMs + maxFutureMs) {
+            return ParseResult.rejected("bad-timestamp: " + event.timestamp + " ms is more than "
+                    + Durations.text(maxFutureMs) + " ahead of the clock");
+        }
+        if (boundLag && maxLagMs > 0 && event.timestamp < nowMs - maxLagMs) {
+            return ParseResult.rejected("too-old: " + event.timestamp + " ms is more than " + Durations.text(maxLagMs)
+                    + " behind the clock");
         }
         if (event.type == EventType.RATING) {
             if (!event.hasValue()) {

@@ -52,6 +52,8 @@ abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     private transient KeyedBundle<IN> bundle;
     private transient StreamRecord<OUT> reuse;
     private transient Counter spilledRecords;
+    /** The last watermark, for the lag gauge (read by the metrics thread). */
+    private transient volatile long watermarkSeen;
 
     BundledKeyedOperator(int maxBundleSize) {
         Preconditions.checkArgument(maxBundleSize >= 1, "the bundle bound must be at least 1, was %s", maxBundleSize);
@@ -82,6 +84,11 @@ abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         reuse = new StreamRecord<>(null);
         spilledRecords = getMetricGroup().counter(MetricNames.SPILLED_RECORDS);
         getMetricGroup().gauge(MetricNames.BUNDLED_RECORDS, () -> bundle.size());
+        watermarkSeen = Long.MIN_VALUE;
+        getMetricGroup().gauge(MetricNames.WATERMARK_LAG_MS, () -> {
+            long watermark = watermarkSeen;
+            return watermark == Long.MIN_VALUE ? -1L : Math.max(0L, System.currentTimeMillis() - watermark);
+        });
     }
 
     protected final long currentWatermark() {
@@ -113,6 +120,7 @@ abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     @Override
     public void processWatermark(Watermark mark) throws Exception {
         long watermark = mark.getTimestamp();
+        watermarkSeen = watermark;
         // Keys with spilled records (and expiry timers) first: their timers take the key's bundled records too.
         timeServiceManager.advanceWatermark(mark);
         List<Long> keys = bundle.keysDueBy(watermark);

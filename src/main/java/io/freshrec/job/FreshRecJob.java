@@ -39,6 +39,9 @@ public final class FreshRecJob {
     private final int bundleMaxSize;
     private final Duration outOfOrderness;
     private final Duration idleness;
+    private final long maxLagMs;
+    private final long maxFutureMs;
+    private final long watermarkLagAlertMs;
     private final QualityBreaker.Settings breaker;
     private final long driftWindowMs;
     private final InteractionSource source;
@@ -64,6 +67,9 @@ public final class FreshRecJob {
         this.bundleMaxSize = job.bundleMaxSize();
         this.outOfOrderness = job.outOfOrderness();
         this.idleness = job.idleness();
+        this.maxLagMs = job.maxLag().toMillis();
+        this.maxFutureMs = job.maxFuture().toMillis();
+        this.watermarkLagAlertMs = job.watermarkLagAlert().toMillis();
         this.breaker = FreshRecOptions.breakerSettings(settings);
         this.driftWindowMs = FreshRecOptions.driftWindowMs(settings);
         this.source = source;
@@ -109,6 +115,14 @@ public final class FreshRecJob {
     }
 
     /**
+     * The job's parser: events more than max-future ahead of the clock are rejected, and from a live source those more
+     * than max-lag behind it (replays of history are never too old).
+     */
+    InteractionParser parser() {
+        return new InteractionParser(source.format(), maxFutureMs, source.isLive() ? maxLagMs : 0);
+    }
+
+    /**
      * Source -> parse -> watermarks, with the job's type and key-group settings on {@code env}: the front of the
      * job's graph, also the front of the bench's engine floor (which must cost exactly what the job's does).
      */
@@ -128,8 +142,7 @@ public final class FreshRecJob {
         }
 
         SingleOutputStreamOperator<Interaction> parsed = raw.process(
-                        new ParseFunction(new InteractionParser(source.format()), driftWindowMs),
-                        FreshRecState.INTERACTION)
+                        new ParseFunction(parser(), driftWindowMs), FreshRecState.INTERACTION)
                 .uid(FreshRecState.Uid.PARSE)
                 .name(FreshRecState.Uid.PARSE)
                 .setParallelism(raw.getParallelism());
@@ -171,7 +184,7 @@ public final class FreshRecJob {
                 .transform(
                         FreshRecState.Uid.USER_HISTORY,
                         EdgeTypes.ITEM_UPDATE,
-                        new UserHistoryOperator(config, bundleMaxSize))
+                        new UserHistoryOperator(config, bundleMaxSize, source.isLive() ? watermarkLagAlertMs : 0))
                 .uid(FreshRecState.Uid.USER_HISTORY)
                 .name(FreshRecState.Uid.USER_HISTORY);
 

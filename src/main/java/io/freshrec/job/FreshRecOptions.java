@@ -1,12 +1,15 @@
 package io.freshrec.job;
 
+import io.freshrec.events.Durations;
 import io.freshrec.events.EventType;
+import io.freshrec.events.InteractionParser;
 import io.freshrec.model.EventWeights;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.QualityBreaker;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -20,6 +23,9 @@ public final class FreshRecOptions {
     private FreshRecOptions() {}
 
     private static final ModelConfig DEFAULTS = new ModelConfig();
+
+    /** The state TTLs must be at least this many times {@link #MAX_FUTURE}. */
+    public static final int TTL_PER_MAX_FUTURE = 10;
 
     public static final ConfigOption<Integer> HISTORY_LENGTH = ConfigOptions.key("freshrec.model.history-length")
             .intType()
@@ -128,6 +134,27 @@ public final class FreshRecOptions {
             .defaultValue(Duration.ofSeconds(5))
             .withDescription("After this long without events, event time is assumed to pass at wall-clock pace "
                     + "(a split that never had events is marked idle instead).");
+    public static final ConfigOption<Duration> MAX_LAG = ConfigOptions.key("freshrec.watermark.max-lag")
+            .durationType()
+            .defaultValue(Duration.ofMillis(InteractionParser.DEFAULT_MAX_LAG_MS))
+            .withDescription(
+                    "Live sources only (Kafka, the wall-clock generator): an event more than this behind the "
+                            + "wall clock is a dead letter too-old and does not move event time, so a partition that keeps "
+                            + "receiving old events cannot hold the whole job back. 0 turns the bound off: for a backfill "
+                            + "from Kafka, or to catch up after an outage longer than the bound. File replays are never bounded.");
+    public static final ConfigOption<Duration> MAX_FUTURE = ConfigOptions.key("freshrec.watermark.max-future")
+            .durationType()
+            .defaultValue(Duration.ofMillis(InteractionParser.DEFAULT_MAX_FUTURE_MS))
+            .withDescription("An event more than this ahead of the wall clock is a dead letter bad-timestamp (one "
+                    + "such event would move its partition's event time ahead by as much). The state TTLs must be "
+                    + "at least " + TTL_PER_MAX_FUTURE + " times this.");
+    public static final ConfigOption<Duration> WATERMARK_LAG_ALERT = ConfigOptions.key(
+                    "freshrec.monitoring.watermark-lag-alert")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(1))
+            .withDescription("Live sources only: when event time (the watermark at user-history) falls this far "
+                    + "behind the wall clock, an alert is printed (and counted in watermarkLagAlerts), and another "
+                    + "when it is back; 0: no alert. The lag itself is the gauge watermarkLagMs.");
     public static final ConfigOption<Boolean> TRACK_SERVED_ITEMS = ConfigOptions.key("freshrec.eval.track-served-items")
             .booleanType()
             .defaultValue(false)
@@ -197,7 +224,10 @@ public final class FreshRecOptions {
             long refreshIntervalMs,
             int bundleMaxSize,
             Duration outOfOrderness,
-            Duration idleness) {}
+            Duration idleness,
+            Duration maxLag,
+            Duration maxFuture,
+            Duration watermarkLagAlert) {}
 
     /** The job's settings outside the model, validated; IllegalArgumentException with a one-line message. */
     public static JobSettings jobSettings(Configuration conf) {
@@ -213,6 +243,19 @@ public final class FreshRecOptions {
         if (bundleMaxSize < 1) {
             throw new IllegalArgumentException(BUNDLE_MAX_SIZE.key() + " must be at least 1");
         }
+        Duration maxLag = nonNegative(conf, MAX_LAG);
+        Duration maxFuture = nonNegative(conf, MAX_FUTURE);
+        Duration lagAlert = nonNegative(conf, WATERMARK_LAG_ALERT);
+        // An event up to max-future ahead moves event time ahead by as much: state that lives hardly longer would
+        // expire at once.
+        for (ConfigOption<Duration> ttl : List.of(USER_TTL, ITEM_TTL)) {
+            Duration value = conf.get(ttl);
+            if (value.compareTo(maxFuture.multipliedBy(TTL_PER_MAX_FUTURE)) < 0) {
+                throw new IllegalArgumentException(ttl.key() + " (" + Durations.text(value.toMillis())
+                        + ") must be at least " + TTL_PER_MAX_FUTURE + " x " + MAX_FUTURE.key() + " ("
+                        + Durations.text(maxFuture.toMillis()) + "): lower " + MAX_FUTURE.key() + " or raise the TTL");
+            }
+        }
         return new JobSettings(
                 recallWindow,
                 conf.get(ALIGN_TO_MODEL),
@@ -220,7 +263,18 @@ public final class FreshRecOptions {
                 refreshIntervalMs,
                 bundleMaxSize,
                 conf.get(OUT_OF_ORDERNESS),
-                conf.get(IDLENESS));
+                conf.get(IDLENESS),
+                maxLag,
+                maxFuture,
+                lagAlert);
+    }
+
+    private static Duration nonNegative(Configuration conf, ConfigOption<Duration> option) {
+        Duration value = conf.get(option);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(option.key() + " must not be negative");
+        }
+        return value;
     }
 
     /** The quality breaker's settings; IllegalArgumentException with a one-line message. */

@@ -34,6 +34,11 @@ public final class MetricNames {
 
     // user-history
     public static final String LATE_EVENTS = "lateEvents";
+    /** Wall clock minus the operator's watermark, ms (user-history, item-model); -1 before the first watermark. */
+    public static final String WATERMARK_LAG_MS = "watermarkLagMs";
+    /** Watermark-lag alerts raised and cleared (user-history, live sources). */
+    public static final String WATERMARK_LAG_ALERTS = "watermarkLagAlerts";
+
     public static final String USERS_CREATED = "usersCreated";
     public static final String NEW_USERS_PER_SECOND = "newUsersPerSecond";
     public static final String USERS_EXPIRED = "usersExpired";

@@ -3,6 +3,7 @@ package io.freshrec.job;
 import io.freshrec.events.Interaction;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.UserHistory;
+import io.freshrec.model.WatermarkLagAlert;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -29,6 +30,8 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
             .thenComparingDouble(e -> e.value);
 
     private final ModelConfig config;
+    private final long watermarkLagAlertMs;
+    private transient WatermarkLagAlert lagAlert;
     private transient ValueState<UserHistory> history;
     private transient Counter lateEvents;
     private transient Counter usersCreated;
@@ -40,8 +43,17 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
 
     /** @param maxBundleSize records buffered in memory before they are moved to state */
     public UserHistoryOperator(ModelConfig config, int maxBundleSize) {
+        this(config, maxBundleSize, 0);
+    }
+
+    /**
+     * @param watermarkLagAlertMs raise an alert when the watermark falls this far behind the wall clock (a live
+     *     source); 0: none
+     */
+    public UserHistoryOperator(ModelConfig config, int maxBundleSize, long watermarkLagAlertMs) {
         super(maxBundleSize);
         this.config = config;
+        this.watermarkLagAlertMs = watermarkLagAlertMs;
     }
 
     @Override
@@ -62,6 +74,23 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
         usersCreated = getMetricGroup().counter(MetricNames.USERS_CREATED);
         getMetricGroup().meter(MetricNames.NEW_USERS_PER_SECOND, new MeterView(usersCreated, 5));
         usersExpired = getMetricGroup().counter(MetricNames.USERS_EXPIRED);
+        // One subtask speaks for the job: every subtask sees the same watermark.
+        if (watermarkLagAlertMs > 0 && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+            lagAlert = new WatermarkLagAlert(watermarkLagAlertMs);
+            Counter alerts = getMetricGroup().counter(MetricNames.WATERMARK_LAG_ALERTS);
+            long every = Math.max(1000, Math.min(10_000, watermarkLagAlertMs / 4));
+            getProcessingTimeService()
+                    .scheduleWithFixedDelay(
+                            now -> {
+                                String alert = lagAlert.check(currentWatermark(), System.currentTimeMillis());
+                                if (alert != null) {
+                                    alerts.inc();
+                                    System.err.println(alert);
+                                }
+                            },
+                            every,
+                            every);
+        }
     }
 
     @Override

@@ -1,16 +1,15 @@
 package io.freshrec.kafka;
 
 import io.freshrec.events.InputFormat;
+import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.job.MetricNames;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.InteractionWatermarks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -50,12 +49,17 @@ public final class KafkaInteractions {
                 .setProperties(properties)
                 .build();
         InputFormat format = InputFormat.JSON_LINES;
+        FreshRecOptions.JobSettings job = FreshRecOptions.jobSettings(conf);
+        // The job's own parser with its bounds: a too-old or far-future record moves no partition's event time.
+        InteractionParser parser = new InteractionParser(
+                format, job.maxFuture().toMillis(), job.maxLag().toMillis());
         return new InteractionSource(
-                source,
-                SOURCE_NAME,
-                0,
-                format,
-                watermarks(format, conf.get(FreshRecOptions.OUT_OF_ORDERNESS), conf.get(FreshRecOptions.IDLENESS)));
+                        source,
+                        SOURCE_NAME,
+                        0,
+                        format,
+                        InteractionWatermarks.forRawRecords(parser, job.outOfOrderness(), job.idleness()))
+                .live();
     }
 
     /** Where a job without checkpointed offsets starts reading. */
@@ -79,11 +83,6 @@ public final class KafkaInteractions {
         }
         throw new IllegalArgumentException(KafkaOptions.STARTING_OFFSETS.key() + ": '" + setting
                 + "' is not one of committed, earliest, latest, timestamp:EPOCH_MS");
-    }
-
-    /** Per-partition event-time watermarks over raw records; unparseable records do not move them. */
-    static WatermarkStrategy<String> watermarks(InputFormat format, Duration outOfOrderness, Duration idleness) {
-        return InteractionWatermarks.forRawRecords(format, outOfOrderness, idleness);
     }
 
     /**

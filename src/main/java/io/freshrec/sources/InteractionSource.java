@@ -26,6 +26,7 @@ public final class InteractionSource {
     private final int parallelism;
     private final InputFormat format;
     private final WatermarkStrategy<String> watermarks;
+    private final boolean live;
 
     public InteractionSource(Source<String, ?, ?> source, String name, int parallelism, InputFormat format) {
         this(source, name, parallelism, format, null);
@@ -42,11 +43,35 @@ public final class InteractionSource {
             int parallelism,
             InputFormat format,
             WatermarkStrategy<String> watermarks) {
+        this(source, name, parallelism, format, watermarks, false);
+    }
+
+    private InteractionSource(
+            Source<String, ?, ?> source,
+            String name,
+            int parallelism,
+            InputFormat format,
+            WatermarkStrategy<String> watermarks,
+            boolean live) {
         this.source = source;
         this.name = name;
         this.parallelism = parallelism;
         this.format = format;
         this.watermarks = watermarks;
+        this.live = live;
+    }
+
+    /**
+     * This source as a live stream (Kafka, the wall-clock generator): its events are stamped about when they happen,
+     * so the job bounds how far behind the clock one may be ({@code freshrec.watermark.max-lag}). Replays are not live.
+     */
+    public InteractionSource live() {
+        return new InteractionSource(source, name, parallelism, format, watermarks, true);
+    }
+
+    /** Whether {@link #live()}. */
+    public boolean isLive() {
+        return live;
     }
 
     /**
@@ -70,11 +95,12 @@ public final class InteractionSource {
                 ratePerSecond > 0 ? RateLimiterStrategy.perSecond(ratePerSecond) : RateLimiterStrategy.noOp();
         GeneratorFunction<Long, String> lines =
                 wallClock ? index -> world.lineAt(index, System.currentTimeMillis()) : world::lineAt;
-        return new InteractionSource(
+        InteractionSource generator = new InteractionSource(
                 new SequenceSource<>(lines, count, rate, keepRunning, Types.STRING),
                 GENERATOR,
                 1,
                 InputFormat.JSON_LINES);
+        return wallClock ? generator.live() : generator;
     }
 
     /**

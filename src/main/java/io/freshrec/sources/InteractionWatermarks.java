@@ -37,8 +37,17 @@ public final class InteractionWatermarks<T> implements WatermarkGenerator<T> {
      */
     public static WatermarkStrategy<String> forRawRecords(
             InputFormat format, Duration outOfOrderness, Duration idleness) {
+        return forRawRecords(new InteractionParser(format), outOfOrderness, idleness);
+    }
+
+    /**
+     * As {@link #forRawRecords(InputFormat, Duration, Duration)}, timestamped by {@code parser} (the job's, with its
+     * event-time bounds): a record it rejects, too old or too far ahead, does not move event time.
+     */
+    public static WatermarkStrategy<String> forRawRecords(
+            InteractionParser parser, Duration outOfOrderness, Duration idleness) {
         return WatermarkStrategy.<String>forGenerator(context -> new InteractionWatermarks<>(outOfOrderness, idleness))
-                .withTimestampAssigner(new RawTimestamps(format));
+                .withTimestampAssigner(new RawTimestamps(parser));
     }
 
     public InteractionWatermarks(Duration outOfOrderness, Duration idleAfter) {
@@ -84,18 +93,18 @@ public final class InteractionWatermarks<T> implements WatermarkGenerator<T> {
      */
     public static final class RawTimestamps implements SerializableTimestampAssigner<String> {
         private static final long serialVersionUID = 1L;
-        private final InputFormat format;
-        private transient InteractionParser parser;
+        private final InteractionParser parser;
 
         public RawTimestamps(InputFormat format) {
-            this.format = format;
+            this(new InteractionParser(format));
+        }
+
+        public RawTimestamps(InteractionParser parser) {
+            this.parser = parser;
         }
 
         @Override
         public long extractTimestamp(String raw, long recordTimestamp) {
-            if (parser == null) {
-                parser = new InteractionParser(format);
-            }
             ParseResult result = parser.parse(raw, System.currentTimeMillis());
             return result.isValid() ? result.interaction().timestamp : NO_TIMESTAMP;
         }

@@ -66,8 +66,8 @@ class ConfigurationDocsTest {
                         KafkaOptions.BOOTSTRAP_SERVERS.key(),
                         VersionOptions.RETAIN.key());
         FreshRecOptions.WEIGHTS.values().forEach(option -> assertThat(keys).contains(option.key()));
-        // 33 in FreshRecOptions (4 of them derived from EventType), 11 in KafkaOptions, 3 in VersionOptions.
-        assertThat(keys).hasSize(47);
+        // 36 in FreshRecOptions (4 of them derived from EventType), 11 in KafkaOptions, 3 in VersionOptions.
+        assertThat(keys).hasSize(50);
     }
 
     @Test

@@ -157,6 +157,13 @@ class OptionMappingTest {
                         c -> j.apply(c).outOfOrderness(),
                         Duration.ofMillis(250)),
                 row("freshrec.watermark.idleness", "7 s", c -> j.apply(c).idleness(), Duration.ofSeconds(7)),
+                row("freshrec.watermark.max-lag", "2 h", c -> j.apply(c).maxLag(), Duration.ofHours(2)),
+                row("freshrec.watermark.max-future", "90 s", c -> j.apply(c).maxFuture(), Duration.ofSeconds(90)),
+                row(
+                        "freshrec.monitoring.watermark-lag-alert",
+                        "3 min",
+                        c -> j.apply(c).watermarkLagAlert(),
+                        Duration.ofMinutes(3)),
                 row("freshrec.eval.track-served-items", "true", c -> j.apply(c).trackServedItems(), true),
                 row("freshrec.eval.rolling-window", "555", c -> j.apply(c).recallWindow(), 555),
                 row("freshrec.gate.quality.enabled", "false", c -> b.apply(c).enabled, false),

@@ -2,6 +2,7 @@ package io.freshrec.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.List;
@@ -20,7 +21,8 @@ class InteractionParserTest {
     /** The parser's wall clock in every test: 2024-01-31T12:00:00Z. */
     private static final long NOW = Instant.parse("2024-01-31T12:00:00Z").toEpochMilli();
 
-    private static final long DAY_MS = 24L * 60 * 60 * 1000;
+    /** The documented default of freshrec.watermark.max-future. */
+    private static final long FIVE_MINUTES_MS = 5L * 60 * 1000;
     /** 1990-01-01T00:00:00Z, computed independently of the parser's constant. */
     private static final long START_OF_1990 =
             Instant.parse("1990-01-01T00:00:00Z").toEpochMilli();
@@ -376,13 +378,68 @@ class InteractionParserTest {
     }
 
     @Test
-    void shouldAcceptEventUpToOneDayInTheFutureAndRejectLater() {
-        assertThat(json(line("1", "2", "\"view\"", Long.toString(NOW + DAY_MS))).isValid())
+    void shouldAcceptEventUpToFiveMinutesAheadOfTheClockByDefaultAndRejectLater() {
+        assertThat(json(line("1", "2", "\"view\"", Long.toString(NOW + FIVE_MINUTES_MS)))
+                        .isValid())
                 .isTrue();
 
-        ParseResult result = json(line("1", "2", "\"view\"", Long.toString(NOW + DAY_MS + 1)));
+        ParseResult result = json(line("1", "2", "\"view\"", Long.toString(NOW + FIVE_MINUTES_MS + 1)));
         assertThat(result.isValid()).isFalse();
-        assertThat(result.reasonCategory()).isEqualTo("bad-timestamp");
+        assertThat(result.reason())
+                .isEqualTo(
+                        "bad-timestamp: " + (NOW + FIVE_MINUTES_MS + 1) + " ms is more than 5 min ahead of the clock");
+    }
+
+    @Test
+    void shouldBoundTheFutureAsConfigured() {
+        InteractionParser hour = new InteractionParser(InputFormat.JSON_LINES, 3_600_000L, 0);
+        assertThat(hour.parse(line("1", "2", "\"view\"", Long.toString(NOW + 3_600_000L)), NOW)
+                        .isValid())
+                .isTrue();
+        assertThat(hour.parse(line("1", "2", "\"view\"", Long.toString(NOW + 3_600_001L)), NOW)
+                        .reason())
+                .endsWith("more than 1 h ahead of the clock");
+        InteractionParser none = new InteractionParser(InputFormat.JSON_LINES, 0, 0);
+        assertThat(none.parse(line("1", "2", "\"view\"", Long.toString(NOW)), NOW)
+                        .isValid())
+                .isTrue();
+        assertThat(none.parse(line("1", "2", "\"view\"", Long.toString(NOW + 1)), NOW)
+                        .reasonCategory())
+                .isEqualTo("bad-timestamp");
+    }
+
+    @Test
+    void shouldRejectEventsFurtherBehindTheClockThanTheLagBoundAsTooOld() {
+        InteractionParser live = new InteractionParser(InputFormat.JSON_LINES, FIVE_MINUTES_MS, 1_800_000L);
+        assertThat(live.parse(line("1", "2", "\"view\"", Long.toString(NOW - 1_800_000L)), NOW)
+                        .isValid())
+                .isTrue();
+        ParseResult old = live.parse(line("1", "2", "\"view\"", Long.toString(NOW - 1_800_001L)), NOW);
+        assertThat(old.isValid()).isFalse();
+        assertThat(old.reason())
+                .isEqualTo("too-old: " + (NOW - 1_800_001L) + " ms is more than 30 min behind the clock");
+        // MovieLens lines too, and an old valid event of 2001.
+        assertThat(new InteractionParser(InputFormat.MOVIELENS_CSV, FIVE_MINUTES_MS, 1_800_000L)
+                        .parse("1,2,4.0,978307200", NOW)
+                        .reasonCategory())
+                .isEqualTo("too-old");
+    }
+
+    @Test
+    void shouldNotBoundTheLagOfAReplayNorOfTheTimestampsItSortsBy() {
+        String old = line("1", "2", "\"view\"", "\"2001-01-01T00:00:00Z\"");
+        assertThat(json(old).isValid()).as("the replay parser").isTrue();
+        InteractionParser live = new InteractionParser(InputFormat.JSON_LINES, FIVE_MINUTES_MS, 60_000L);
+        assertThat(live.parse(old, NOW).reasonCategory()).isEqualTo("too-old");
+        assertThat(live.timestampOf(old)).isEqualTo(978_307_200_000L);
+    }
+
+    @Test
+    void shouldRefuseNegativeBounds() {
+        assertThatThrownBy(() -> new InteractionParser(InputFormat.JSON_LINES, -1, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new InteractionParser(InputFormat.JSON_LINES, 0, -1))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -411,13 +468,13 @@ class InteractionParserTest {
     }
 
     @Test
-    void shouldRejectIsoTimestampBefore1990AndMoreThanADayAhead() {
+    void shouldRejectIsoTimestampBefore1990AndMoreThanFiveMinutesAhead() {
         assertThat(json(line("1", "2", "\"view\"", "\"1989-12-31T23:59:59Z\"")).reasonCategory())
                 .isEqualTo("bad-timestamp");
-        assertThat(json(line("1", "2", "\"view\"", "\"2024-02-01T12:00:00.001Z\""))
+        assertThat(json(line("1", "2", "\"view\"", "\"2024-01-31T12:05:00.001Z\""))
                         .reasonCategory())
                 .isEqualTo("bad-timestamp");
-        assertThat(json(line("1", "2", "\"view\"", "\"2024-02-01T12:00:00Z\"")).isValid())
+        assertThat(json(line("1", "2", "\"view\"", "\"2024-01-31T12:05:00Z\"")).isValid())
                 .isTrue();
     }
 

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshrec.events.InputFormat;
+import io.freshrec.job.FreshRecOptions;
 import io.freshrec.ops.JobAssembly;
+import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.InteractionWatermarks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -142,6 +145,30 @@ class KafkaOptionsTest {
                 .isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
         assertThat(timestamps.extractTimestamp("garbage", 0L)).isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
         assertThat(timestamps.extractTimestamp("", 0L)).isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
+    }
+
+    @Test
+    void shouldBeALiveSourceWhosePartitionsIgnoreEventsTooFarBehindOrAheadOfTheClock() throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(KafkaOptions.BOOTSTRAP_SERVERS, "127.0.0.1:1");
+        conf.set(FreshRecOptions.MAX_LAG, Duration.ofMinutes(10));
+        InteractionSource source = KafkaInteractions.source(conf);
+        assertThat(source.isLive()).isTrue();
+        TimestampAssigner<String> timestamps = source.sourceWatermarks().createTimestampAssigner(null);
+        long now = System.currentTimeMillis();
+        String recent = "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + (now - 60_000) + "}";
+        String old = "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + (now - 11 * 60_000) + "}";
+        String ahead = "{\"user\":1,\"item\":2,\"type\":\"view\",\"ts\":" + (now + 6 * 60_000) + "}";
+        assertThat(timestamps.extractTimestamp(recent, 0L)).isEqualTo(now - 60_000);
+        assertThat(timestamps.extractTimestamp(old, 0L)).isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
+        assertThat(timestamps.extractTimestamp(ahead, 0L)).isEqualTo(InteractionWatermarks.NO_TIMESTAMP);
+        // With the bound off (a backfill), an old event moves event time again.
+        conf.set(FreshRecOptions.MAX_LAG, Duration.ZERO);
+        assertThat(KafkaInteractions.source(conf)
+                        .sourceWatermarks()
+                        .createTimestampAssigner(null)
+                        .extractTimestamp(old, 0L))
+                .isEqualTo(now - 11 * 60_000);
     }
 
     @Test

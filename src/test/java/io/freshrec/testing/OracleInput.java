@@ -23,7 +23,8 @@ public final class OracleInput {
     /** 1990-01-01T00:00:00Z. */
     private static final long EARLIEST = Instant.parse("1990-01-01T00:00:00Z").toEpochMilli();
 
-    private static final long DAY_MS = 24L * 3600 * 1000;
+    /** docs/model.md: at most 5 min ahead of the clock (the default of freshrec.watermark.max-future). */
+    private static final long MAX_AHEAD_MS = 5L * 60 * 1000;
 
     private OracleInput() {}
 
@@ -45,7 +46,7 @@ public final class OracleInput {
         Long item = id(node.get("item"));
         EventType type = type(node.get("type"));
         Long ts = timestamp(node.get("ts"));
-        if (user == null || item == null || type == null || ts == null || ts < EARLIEST || ts > nowMs + DAY_MS) {
+        if (user == null || item == null || type == null || ts == null || ts < EARLIEST || ts > nowMs + MAX_AHEAD_MS) {
             return Optional.empty();
         }
         JsonNode valueNode = node.get("value");
