@@ -1,6 +1,7 @@
 package io.freshrec.cli;
 
 import io.freshrec.kafka.LoadGenerator;
+import io.freshrec.ops.Secrets;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
 import java.io.PrintWriter;
@@ -123,7 +124,7 @@ final class ProduceCommand implements Callable<Integer> {
                         seed, users, items, rate > 0 ? rate : 10_000, System.currentTimeMillis())
                 .withBadRecordRate(badRate);
         Properties properties = new Properties();
-        properties.putAll(producerProperties);
+        producerProperties.forEach((key, value) -> properties.put(key, Secrets.resolve("-X " + key, value)));
         LoadGenerator generator = new LoadGenerator(kafka, topic, properties, world, out);
         out.printf(
                 "Producing to %s on %s at %s (Ctrl-C stops)...%n",

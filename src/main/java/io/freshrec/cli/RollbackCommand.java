@@ -1,6 +1,7 @@
 package io.freshrec.cli;
 
 import io.freshrec.model.Recommendations;
+import io.freshrec.ops.Secrets;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.LookupException;
 import io.freshrec.serving.RecommendationClient;
@@ -13,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -86,6 +88,13 @@ final class RollbackCommand implements Callable<Integer> {
                     version.id + " does not record how to start the job (its job was not started by "
                             + "freshrec run or submit); start it yourself: freshrec submit --savepoint "
                             + version.savepoint + " ...");
+        }
+        List<String> redacted = Secrets.redactedKeys(version.programArgs);
+        if (!redacted.isEmpty()) {
+            throw new FreshRecCli.CommandFailure(version.id + "'s job was started with " + redacted.get(0)
+                    + " given by value, which the registry does not keep; start it yourself with the secret as a"
+                    + " reference: freshrec submit --savepoint " + version.savepoint + " -D " + redacted.get(0)
+                    + "=${env:NAME} ...");
         }
         Path jobJar = jar != null ? jar : version.jar != null ? Path.of(version.jar) : Path.of("target/freshrec.jar");
         if (!Files.isRegularFile(jobJar)) {

@@ -1,6 +1,7 @@
 package io.freshrec.cli;
 
 import io.freshrec.ops.EmbeddedRun;
+import io.freshrec.ops.Secrets;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.versions.AutoVersions;
@@ -102,7 +103,8 @@ final class RunCommand implements Callable<Integer> {
                 deployment.flinkRest = new FlinkRest(rest).base().toString();
                 deployment.embedded = true;
                 deployment.jar = ownJar();
-                deployment.programArgs = programArgs;
+                // A secret given by value stays in this process: the registry keeps "<redacted>" in its place.
+                deployment.programArgs = Secrets.redactArgs(programArgs);
                 deployment.parallelism = parallelism;
                 deployment.submittedAt = Instant.now().toString();
                 deployment.continuing(version);

@@ -1,5 +1,6 @@
 package io.freshrec.cli;
 
+import io.freshrec.ops.Secrets;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.versions.Deployments;
 import io.freshrec.versions.VersionRecord;
@@ -79,6 +80,13 @@ final class SubmitCommand implements Callable<Integer> {
         }
         if (parallelism != null && parallelism < 1) {
             throw new IllegalArgumentException("--parallelism must be at least 1");
+        }
+        List<String> byValue = Secrets.givenByValue(configOptions.overrides);
+        if (!byValue.isEmpty()) {
+            // Program arguments travel to Flink's REST API and into the version registry: no place for a secret.
+            throw new IllegalArgumentException("-D " + byValue.get(0) + " holds a secret by value, which would travel"
+                    + " in the job's program arguments; reference it instead: -D " + byValue.get(0)
+                    + "=${env:NAME} (resolved from the JobManager's environment), or a Kafka config provider");
         }
         if (!Files.isRegularFile(jar)) {
             throw new FreshRecCli.CommandFailure(

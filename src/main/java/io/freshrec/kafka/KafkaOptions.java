@@ -1,5 +1,6 @@
 package io.freshrec.kafka;
 
+import io.freshrec.ops.Secrets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Locale;
@@ -129,9 +130,11 @@ public final class KafkaOptions {
             Duration brokerMaxTransactionTimeout,
             Map<String, String> clientProperties) {
         /** The client properties as a fresh {@link Properties} the caller may add to. */
+        /** The client properties, {@code ${env:NAME}} references resolved from this process's environment. */
         public Properties properties() {
             Properties properties = new Properties();
-            properties.putAll(clientProperties);
+            clientProperties.forEach(
+                    (key, value) -> properties.put(key, Secrets.resolve(PROPERTIES_PREFIX + key, value)));
             return properties;
         }
     }

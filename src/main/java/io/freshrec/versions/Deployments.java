@@ -1,5 +1,6 @@
 package io.freshrec.versions;
 
+import io.freshrec.ops.Secrets;
 import io.freshrec.rest.FlinkRest;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ public final class Deployments {
         deployment.jobId = jobId;
         deployment.flinkRest = rest.base().toString();
         deployment.jar = jar.toAbsolutePath().normalize().toString();
-        deployment.programArgs = programArgs;
+        deployment.programArgs = Secrets.redactArgs(programArgs);
         deployment.parallelism = parallelism;
         deployment.submittedAt = Instant.now().toString();
         deployment.continuing(from);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,81 @@ class FreshRecCliTest {
             // Never leave the embedded run (and its ports) behind for the next test.
             run.get(90, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void shouldWriteNoSecretGivenToRunToAnyFileOrOutput() throws Exception {
+        String jaas = "jaas-" + UUID.randomUUID();
+        String keyPassword = "key-" + UUID.randomUUID();
+        Result finished = cli(runArgs(
+                        "--events",
+                        "600",
+                        "--rate",
+                        "0",
+                        "--users",
+                        "50",
+                        "--items",
+                        "100",
+                        "--bad-rate",
+                        "0.02",
+                        "-D",
+                        "freshrec.kafka.properties.sasl.jaas.config=org.apache.kafka.common.security.plain."
+                                + "PlainLoginModule required username=\"app\" password=\"" + jaas + "\";",
+                        "-D",
+                        "freshrec.kafka.properties.ssl.key.password=" + keyPassword,
+                        "-D",
+                        "freshrec.kafka.properties.sasl.client.callback.handler.class=${env:HANDLER}")
+                .toArray(String[]::new));
+        assertThat(finished.code).as(finished.err).isZero();
+        assertThat(finished.out + finished.err).doesNotContain(jaas).doesNotContain(keyPassword);
+
+        // Every file the run wrote (version registry, checkpoints, dead letters, temporary files) and the log of
+        // the Flink cluster it ran in.
+        List<Path> written;
+        try (var files = Files.walk(work)) {
+            written = files.filter(Files::isRegularFile).toList();
+        }
+        assertThat(written).as("files the run wrote").hasSizeGreaterThan(3);
+        List<Path> scanned = new ArrayList<>(written);
+        Path log = Path.of("target", "test-logs", "tests.log");
+        if (Files.isRegularFile(log)) {
+            scanned.add(log);
+        }
+        for (Path file : scanned) {
+            String content = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(content).as("%s", file).doesNotContain(jaas).doesNotContain(keyPassword);
+        }
+        String registry = Files.readString(work.resolve("versions").resolve("versions.json"));
+        assertThat(registry)
+                .contains("freshrec.kafka.properties.sasl.jaas.config=<redacted>")
+                .contains("freshrec.kafka.properties.ssl.key.password=<redacted>")
+                .as("a reference is no secret: kept")
+                .contains("freshrec.kafka.properties.sasl.client.callback.handler.class=${env:HANDLER}");
+    }
+
+    @Test
+    void shouldRefuseToSubmitASecretByValue() {
+        Result submitted = cli(
+                "submit",
+                "--jar",
+                work.resolve("none.jar").toString(),
+                "-D",
+                "freshrec.kafka.properties.ssl.truststore.password=hunter2");
+        assertThat(submitted.code).isEqualTo(2);
+        assertThat(submitted.err.trim())
+                .isEqualTo("freshrec: -D freshrec.kafka.properties.ssl.truststore.password holds a secret by value,"
+                        + " which would travel in the job's program arguments; reference it instead: -D"
+                        + " freshrec.kafka.properties.ssl.truststore.password=${env:NAME} (resolved from the"
+                        + " JobManager's environment), or a Kafka config provider")
+                .doesNotContain("hunter2");
+        // By reference it gets as far as the jar.
+        Result referenced = cli(
+                "submit",
+                "--jar",
+                work.resolve("none.jar").toString(),
+                "-D",
+                "freshrec.kafka.properties.ssl.truststore.password=${env:TRUSTSTORE_PASSWORD}");
+        assertThat(referenced.err.trim()).startsWith("freshrec: no job jar at");
     }
 
     private void lookUpWhileRunning(CompletableFuture<Result> run) throws Exception {

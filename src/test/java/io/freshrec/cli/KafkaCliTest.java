@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.freshrec.testing.KafkaBroker;
+import io.freshrec.testing.KafkaBrokerExtension;
 import io.freshrec.testing.TestPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,27 +33,21 @@ class KafkaCliTest {
     private static final String REST_PORT = PORTS.text(0);
     private static final String PROXY_PORT = PORTS.text(1);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static KafkaBroker broker;
+
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @TempDir
     Path work;
 
     @BeforeAll
-    static void startBroker() throws Exception {
-        broker = KafkaBroker.start();
+    static void createTopics() throws Exception {
         for (String topic : List.of(
                 "freshrec-interactions",
                 "freshrec-dead-letters",
                 "freshrec-model-updates",
                 "freshrec-recommendations")) {
-            broker.createTopic(topic, 2, Map.of());
-        }
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
+            KAFKA.broker().createTopic(topic, 2, Map.of());
         }
     }
 
@@ -71,7 +65,7 @@ class KafkaCliTest {
         Result produced = cli(
                 "produce",
                 "--kafka",
-                broker.bootstrapServers(),
+                KAFKA.broker().bootstrapServers(),
                 "--events",
                 "4000",
                 "--rate",
@@ -94,7 +88,7 @@ class KafkaCliTest {
                 "--flink-conf",
                 "flink-conf",
                 "--kafka",
-                broker.bootstrapServers(),
+                KAFKA.broker().bootstrapServers(),
                 "--kafka-starting-offsets",
                 "earliest",
                 "--duration",
@@ -114,7 +108,12 @@ class KafkaCliTest {
                 "-D",
                 "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
                 "-D",
-                "io.tmp.dirs=" + work.resolve("tmp")));
+                "io.tmp.dirs=" + work.resolve("tmp"),
+                // This test's own registry and dead letters, not the checkout's savepoints/ and target/.
+                "--registry",
+                work.resolve("versions").toString(),
+                "--dead-letters",
+                work.resolve("dead-letters").toString()));
         try {
             Result recommend = null;
             for (int attempt = 0;
@@ -145,7 +144,7 @@ class KafkaCliTest {
         }
 
         List<ConsumerRecord<byte[], byte[]>> lists =
-                broker.readCommitted("freshrec-recommendations", Duration.ofSeconds(20));
+                KAFKA.broker().readCommitted("freshrec-recommendations", Duration.ofSeconds(20));
         assertThat(lists).isNotEmpty();
         JsonNode list = JSON.readTree(lists.get(0).value());
         assertThat(new String(lists.get(0).key())).isEqualTo(list.get("userId").asText());
@@ -155,12 +154,13 @@ class KafkaCliTest {
                                 JSON.readTree(record.value()).get("items").size())
                         .isGreaterThan(0));
         List<String> updateKeys = new ArrayList<>();
-        broker.readCommitted("freshrec-model-updates", Duration.ofSeconds(20))
+        KAFKA.broker()
+                .readCommitted("freshrec-model-updates", Duration.ofSeconds(20))
                 .forEach(r -> updateKeys.add(new String(r.key())));
         assertThat(updateKeys).contains("commit").anyMatch(key -> key.matches("\\d+"));
         // About 1% of the generated records are malformed on purpose: each became a dead letter with its reason.
         List<ConsumerRecord<byte[], byte[]>> letters =
-                broker.readCommitted("freshrec-dead-letters", Duration.ofSeconds(20));
+                KAFKA.broker().readCommitted("freshrec-dead-letters", Duration.ofSeconds(20));
         assertThat(letters).hasSizeBetween(10, 100);
         assertThat(JSON.readTree(letters.get(0).value()).get("reason").asText()).contains(":");
     }

@@ -445,6 +445,19 @@ class VersionsCliTest {
                 cli("rollback", "--to", "v1", "--registry", registry, "--flink-rest", nowhere, "--jar", jar.toString()),
                 1,
                 "freshrec: no Flink REST API at " + nowhere + "/ (is the job running?)");
+        // A job run with a secret by value: the registry kept "<redacted>", which a rollback must not submit.
+        VersionRecord withSecret = new VersionRecord();
+        withSecret.kind = VersionRecord.MANUAL;
+        withSecret.savepoint = gone.savepoint;
+        withSecret.programArgs = List.of("-D", "freshrec.kafka.properties.ssl.key.password=<redacted>");
+        new VersionRegistry(registry()).add(withSecret);
+        assertOneLine(
+                cli("rollback", "--to", "v2", "--registry", registry, "--flink-rest", nowhere, "--jar", jar.toString()),
+                1,
+                "freshrec: v2's job was started with freshrec.kafka.properties.ssl.key.password given by value,"
+                        + " which the registry does not keep; start it yourself with the secret as a reference:"
+                        + " freshrec submit --savepoint " + gone.savepoint
+                        + " -D freshrec.kafka.properties.ssl.key.password=${env:NAME} ...");
         assertOneLine(
                 cli("savepoint", "--registry", registry, "--flink-rest", nowhere),
                 1,

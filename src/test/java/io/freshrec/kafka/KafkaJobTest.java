@@ -17,7 +17,7 @@ import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.CommittedRecords;
 import io.freshrec.testing.FailOnceAfterCheckpoint;
 import io.freshrec.testing.FreshRecCluster;
-import io.freshrec.testing.KafkaBroker;
+import io.freshrec.testing.KafkaBrokerExtension;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import io.freshrec.testing.TestPorts;
@@ -43,8 +43,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,32 +68,21 @@ class KafkaJobTest {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = FreshRecCluster.extension(PROXY_PORT, PORTS.port(1));
 
-    private static KafkaBroker broker;
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @TempDir
     Path savepoints;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = KafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     /** Topics and ids of one test. */
     private record Topics(String interactions, String deadLetters, String models, String recommendations) {
         static Topics create(String name) throws Exception {
             Topics topics = new Topics(
                     name + "-interactions", name + "-dead-letters", name + "-model-updates", name + "-recommendations");
-            broker.createTopic(topics.interactions, 2, Map.of());
-            broker.createTopic(topics.deadLetters, 1, Map.of());
-            broker.createTopic(topics.models, 2, Map.of("cleanup.policy", "compact"));
-            broker.createTopic(topics.recommendations, 2, Map.of("cleanup.policy", "compact"));
+            KAFKA.broker().createTopic(topics.interactions, 2, Map.of());
+            KAFKA.broker().createTopic(topics.deadLetters, 1, Map.of());
+            KAFKA.broker().createTopic(topics.models, 2, Map.of("cleanup.policy", "compact"));
+            KAFKA.broker().createTopic(topics.recommendations, 2, Map.of("cleanup.policy", "compact"));
             return topics;
         }
     }
@@ -110,7 +97,7 @@ class KafkaJobTest {
         settings.set(FreshRecOptions.PUBLISH_INTERVAL, Duration.ofMillis(500));
         settings.set(FreshRecOptions.OUT_OF_ORDERNESS, Duration.ofMillis(100));
         settings.set(FreshRecOptions.IDLENESS, Duration.ofSeconds(3));
-        settings.set(KafkaOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        settings.set(KafkaOptions.BOOTSTRAP_SERVERS, KAFKA.broker().bootstrapServers());
         settings.set(KafkaOptions.TOPIC_INTERACTIONS, topics.interactions);
         settings.set(KafkaOptions.TOPIC_DEAD_LETTERS, topics.deadLetters);
         settings.set(KafkaOptions.TOPIC_MODEL_UPDATES, topics.models);
@@ -155,7 +142,7 @@ class KafkaJobTest {
     private static int produce(String topic, List<Interaction> events, int from, int to) throws Exception {
         List<byte[]> pills = poisonPills();
         int injected = 0;
-        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+        try (KafkaProducer<byte[], byte[]> producer = KAFKA.broker().producer()) {
             for (int i = from; i < to; i++) {
                 Interaction event = events.get(i);
                 byte[] key = Long.toString(event.userId).getBytes(StandardCharsets.UTF_8);
@@ -254,9 +241,12 @@ class KafkaJobTest {
                         URI.create("http://localhost:1"),
                         client.getJobID(),
                         Duration.ofSeconds(60));
-                CommittedRecords recReader = new CommittedRecords(broker.bootstrapServers(), topics.recommendations);
-                CommittedRecords letterReader = new CommittedRecords(broker.bootstrapServers(), topics.deadLetters);
-                CommittedRecords modelReader = new CommittedRecords(broker.bootstrapServers(), topics.models)) {
+                CommittedRecords recReader =
+                        new CommittedRecords(KAFKA.broker().bootstrapServers(), topics.recommendations);
+                CommittedRecords letterReader =
+                        new CommittedRecords(KAFKA.broker().bootstrapServers(), topics.deadLetters);
+                CommittedRecords modelReader =
+                        new CommittedRecords(KAFKA.broker().bootstrapServers(), topics.models)) {
             int injected = injectedLater == null ? injectedUpfront : injectedLater.count();
             ReferenceModel reference = new ReferenceModel(OracleSettings.of(settings), events);
 

@@ -215,4 +215,22 @@ class KafkaOptionsTest {
         assertThat(quickEnv.getCheckpointConfig().getCheckpointTimeout())
                 .isEqualTo(Duration.ofMinutes(1).toMillis());
     }
+
+    @Test
+    void shouldResolveEnvironmentReferencesInClientPropertiesOnlyWhenTheyAreBuilt() {
+        Configuration conf = new Configuration();
+        conf.set(KafkaOptions.BOOTSTRAP_SERVERS, "127.0.0.1:1");
+        conf.setString(KafkaOptions.PROPERTIES_PREFIX + "sasl.jaas.config", "x password=\"${env:PATH}\";");
+        KafkaOptions.Settings settings = KafkaOptions.settings(conf);
+        assertThat(settings.properties().getProperty("sasl.jaas.config"))
+                .isEqualTo("x password=\"" + System.getenv("PATH") + "\";");
+        assertThat(settings.toString()).as("the settings keep the reference").doesNotContain(System.getenv("PATH"));
+
+        conf.setString(KafkaOptions.PROPERTIES_PREFIX + "ssl.key.password", "${env:FRESHREC_TEST_UNSET_VARIABLE}");
+        assertThatThrownBy(() -> KafkaOptions.settings(conf).properties())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "freshrec.kafka.properties.ssl.key.password: environment variable"
+                                + " FRESHREC_TEST_UNSET_VARIABLE is not set (referenced as ${env:FRESHREC_TEST_UNSET_VARIABLE})");
+    }
 }

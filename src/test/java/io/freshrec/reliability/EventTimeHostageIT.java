@@ -13,6 +13,7 @@ import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.KafkaBroker;
+import io.freshrec.testing.KafkaBrokerExtension;
 import io.freshrec.testing.TestPorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,9 +31,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,22 +52,11 @@ class EventTimeHostageIT {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = ReliabilityCluster.extension(BASE);
 
-    private static KafkaBroker broker;
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @TempDir
     Path savepoints;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = KafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @AfterEach
     void cancelJobs() throws Exception {
@@ -77,6 +65,7 @@ class EventTimeHostageIT {
 
     @Test
     void shouldLearnFromTheLiveStreamWhileOnePartitionReceivesOnlyOldEvents() throws Exception {
+        KafkaBroker broker = KAFKA.broker();
         // A live stream: 2,000 records over 100 s of event time, ending about 8 min before now (within the default
         // 30 min bound), about 1% of them malformed.
         long start = System.currentTimeMillis() - Duration.ofMinutes(10).toMillis();
