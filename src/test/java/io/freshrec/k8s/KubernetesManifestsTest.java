@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.freshrec.cli.FreshRecCli;
 import io.freshrec.cli.FreshRecJobMain;
 import io.freshrec.job.FreshRecOptions;
+import io.freshrec.ops.Secrets;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -45,6 +46,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.HighAvailabilityOptions;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.QueryableStateOptions;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -84,7 +86,8 @@ class KubernetesManifestsTest {
     private static List<Manifests.Document> documents;
     private static FlinkDeployment deployment;
     private static Service service;
-    private static NetworkPolicy networkPolicy;
+    private static NetworkPolicy taskManagerPolicy;
+    private static NetworkPolicy jobManagerPolicy;
     private static PersistentVolumeClaim claim;
     private static Configuration clusterConf;
 
@@ -101,9 +104,28 @@ class KubernetesManifestsTest {
         }
         deployment = only(parsed, FlinkDeployment.class);
         service = only(parsed, Service.class);
-        networkPolicy = only(parsed, NetworkPolicy.class);
+        List<NetworkPolicy> policies = parsed.stream()
+                .filter(NetworkPolicy.class::isInstance)
+                .map(NetworkPolicy.class::cast)
+                .toList();
+        assertThat(policies).as("NetworkPolicy manifests in k8s/").hasSize(2);
+        taskManagerPolicy = selecting(policies, KubernetesUtils.getTaskManagerSelectors(clusterId()));
+        jobManagerPolicy = selecting(policies, KubernetesUtils.getJobManagerSelectors(clusterId()));
         claim = only(parsed, PersistentVolumeClaim.class);
         clusterConf = Configuration.fromMap(deployment.getSpec().getFlinkConfiguration());
+    }
+
+    /** The policy whose pod selector is exactly {@code labels}. */
+    private static NetworkPolicy selecting(List<NetworkPolicy> policies, Map<String, String> labels) {
+        List<NetworkPolicy> found = policies.stream()
+                .filter(policy ->
+                        labels.equals(policy.getSpec().getPodSelector().getMatchLabels()))
+                .toList();
+        assertThat(found).as("NetworkPolicy selecting %s", labels).hasSize(1);
+        assertThat(found.get(0).getSpec().getPodSelector().getMatchExpressions())
+                .isNullOrEmpty();
+        assertThat(found.get(0).getSpec().getPolicyTypes()).containsExactly("Ingress");
+        return found.get(0);
     }
 
     private static <T extends HasMetadata> T only(List<HasMetadata> parsed, Class<T> type) {
@@ -119,8 +141,8 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void everyManifestIsOneOfTheFourDeployedKindsWithAUniqueName() {
-        assertThat(documents).hasSize(4);
+    void everyManifestIsOneOfTheDeployedKindsWithAUniqueName() {
+        assertThat(documents).hasSize(5);
         Set<String> names = new LinkedHashSet<>();
         for (Manifests.Document document : documents) {
             String name = document.tree().path("metadata").path("name").asText();
@@ -365,52 +387,145 @@ class KubernetesManifestsTest {
         return Integer.parseInt(clusterConf.get(QueryableStateOptions.PROXY_PORT_RANGE));
     }
 
+    /** The namespace the manifests are applied to (they name none), and the one Prometheus runs in. */
+    private static final String HERE = "default";
+
+    private static final String MONITORING = "monitoring";
+
     @Test
     void networkPolicyCoversTheTaskManagersAndAdmitsOnlyLookupClientsToTheProxy() {
-        assertThat(networkPolicy.getSpec().getPodSelector().getMatchLabels())
-                .isEqualTo(KubernetesUtils.getTaskManagerSelectors(clusterId()));
-        assertThat(networkPolicy.getSpec().getPodSelector().getMatchExpressions())
-                .isNullOrEmpty();
-        assertThat(networkPolicy.getSpec().getPolicyTypes()).containsExactly("Ingress");
-
         Map<String, String> jobManager = KubernetesUtils.getJobManagerSelectors(clusterId());
         Map<String, String> taskManager = KubernetesUtils.getTaskManagerSelectors(clusterId());
         Map<String, String> client = Map.of("freshrec-client", "true", "app", "dashboard");
         Map<String, String> stranger = Map.of("app", "dashboard");
         Map<String, String> otherFlinkCluster = KubernetesUtils.getTaskManagerSelectors("other-job");
+        Map<String, String> prometheus = Map.of("app.kubernetes.io/name", "prometheus");
         int stateServerPort = Integer.parseInt(clusterConf.get(QueryableStateOptions.SERVER_PORT_RANGE));
         int taskManagerRpc = Constants.TASK_MANAGER_RPC_PORT;
 
         // Flink's own traffic into the TaskManagers is untouched.
-        assertThat(admits(jobManager, taskManagerRpc)).isTrue();
-        assertThat(admits(taskManager, taskManagerRpc)).isTrue();
-        assertThat(admits(taskManager, stateServerPort)).isTrue();
+        assertThat(admits(taskManagerPolicy, HERE, jobManager, taskManagerRpc)).isTrue();
+        assertThat(admits(taskManagerPolicy, HERE, taskManager, taskManagerRpc)).isTrue();
+        assertThat(admits(taskManagerPolicy, HERE, taskManager, stateServerPort))
+                .isTrue();
         // Lookup clients reach the proxy and nothing else; everybody else reaches nothing.
-        assertThat(admits(client, proxyPort())).isTrue();
-        assertThat(admits(client, stateServerPort)).isFalse();
-        assertThat(admits(client, taskManagerRpc)).isFalse();
-        assertThat(admits(stranger, proxyPort())).isFalse();
-        assertThat(admits(otherFlinkCluster, proxyPort())).isFalse();
+        assertThat(admits(taskManagerPolicy, HERE, client, proxyPort())).isTrue();
+        assertThat(admits(taskManagerPolicy, HERE, client, stateServerPort)).isFalse();
+        assertThat(admits(taskManagerPolicy, HERE, client, taskManagerRpc)).isFalse();
+        assertThat(admits(taskManagerPolicy, HERE, stranger, proxyPort())).isFalse();
+        assertThat(admits(taskManagerPolicy, HERE, otherFlinkCluster, proxyPort()))
+                .isFalse();
+        // A labelled pod of another namespace is no client; Prometheus scrapes the metrics port and only that.
+        assertThat(admits(taskManagerPolicy, "elsewhere", client, proxyPort())).isFalse();
+        assertThat(admits(taskManagerPolicy, MONITORING, prometheus, metricsPort()))
+                .isTrue();
+        assertThat(admits(taskManagerPolicy, MONITORING, prometheus, proxyPort()))
+                .isFalse();
+        assertThat(admits(taskManagerPolicy, HERE, stranger, metricsPort())).isFalse();
+    }
+
+    @Test
+    void jobManagerPolicyAdmitsFlinkTheOperatorAndLookupClientsToRestAndPrometheusToMetricsOnly() {
+        Map<String, String> taskManager = KubernetesUtils.getTaskManagerSelectors(clusterId());
+        Map<String, String> operator = Map.of("app.kubernetes.io/name", "flink-kubernetes-operator");
+        Map<String, String> client = Map.of("freshrec-client", "true");
+        Map<String, String> stranger = Map.of("app", "dashboard");
+        Map<String, String> otherFlinkCluster = KubernetesUtils.getTaskManagerSelectors("other-job");
+        Map<String, String> prometheus = Map.of("app.kubernetes.io/name", "prometheus");
+        int rest = Constants.REST_PORT;
+        int rpc = JobManagerOptions.PORT.defaultValue();
+        int blob = Constants.BLOB_SERVER_PORT;
+
+        assertThat(admits(jobManagerPolicy, HERE, taskManager, rpc)).isTrue();
+        assertThat(admits(jobManagerPolicy, HERE, taskManager, blob)).isTrue();
+        assertThat(admits(jobManagerPolicy, HERE, operator, rest)).isTrue();
+        assertThat(admits(jobManagerPolicy, HERE, client, rest)).isTrue();
+        // REST only: neither the operator nor a client reaches RPC or the blob server.
+        for (Map<String, String> restOnly : List.of(operator, client)) {
+            assertThat(admits(jobManagerPolicy, HERE, restOnly, rpc)).isFalse();
+            assertThat(admits(jobManagerPolicy, HERE, restOnly, blob)).isFalse();
+            assertThat(admits(jobManagerPolicy, HERE, restOnly, metricsPort())).isFalse();
+        }
+        // Every other pod, here or in another namespace, reaches nothing; Prometheus only the metrics port.
+        for (int port : List.of(rest, rpc, blob, metricsPort())) {
+            assertThat(admits(jobManagerPolicy, HERE, stranger, port)).isFalse();
+            assertThat(admits(jobManagerPolicy, HERE, otherFlinkCluster, port)).isFalse();
+            assertThat(admits(jobManagerPolicy, "elsewhere", client, port)).isFalse();
+            assertThat(admits(jobManagerPolicy, "elsewhere", operator, port)).isFalse();
+        }
+        assertThat(admits(jobManagerPolicy, MONITORING, prometheus, metricsPort()))
+                .isTrue();
+        assertThat(admits(jobManagerPolicy, MONITORING, prometheus, rest)).isFalse();
+        // The ports the policy names are the deployment's own.
+        assertThat(clusterConf.getString("metrics.reporter.prom.port", null))
+                .isEqualTo(Integer.toString(metricsPort()));
+    }
+
+    @Test
+    void kafkaCredentialsComeFromASecretAndNoSettingHoldsASecretByValue() {
+        FlinkDeploymentSpec spec = deployment.getSpec();
+        spec.getFlinkConfiguration()
+                .forEach((key, value) -> assertThat(!Secrets.isSensitive(key) || Secrets.isReference(value))
+                        .as("%s holds a secret by value", key)
+                        .isTrue());
+        var container = spec.getPodTemplate().getSpec().getContainers().get(0);
+        Map<String, io.fabric8.kubernetes.api.model.EnvVar> env = new HashMap<>();
+        container.getEnv().forEach(variable -> env.put(variable.getName(), variable));
+        assertThat(env).containsKeys("KAFKA_USERNAME", "KAFKA_PASSWORD");
+        for (io.fabric8.kubernetes.api.model.EnvVar variable : container.getEnv()) {
+            assertThat(variable.getValue())
+                    .as("%s by value", variable.getName())
+                    .isNull();
+            var secret = variable.getValueFrom().getSecretKeyRef();
+            assertThat(secret.getName()).isEqualTo("freshrec-kafka");
+            // The built-in generator needs no Kafka: the deployment starts without the Secret.
+            assertThat(secret.getOptional()).isTrue();
+        }
+    }
+
+    private static int metricsPort() {
+        return Integer.parseInt(clusterConf.getString("metrics.reporter.prom.port", "-1"));
     }
 
     /**
-     * Whether the policy admits TCP from a pod with these labels in the same namespace to this port of a
-     * selected pod (Kubernetes semantics: rules are OR-ed; within a rule, any peer and any port; an empty
-     * list means all). Peers other than plain pod selectors are rejected, as this policy should have none.
+     * Whether {@code policy} admits TCP from a pod with these labels in {@code namespace} to this port of a
+     * selected pod in {@link #HERE} (Kubernetes semantics: rules are OR-ed; within a rule, any peer and any port; an
+     * empty list means all; a peer with only a pod selector means pods of the policy's namespace, with only a
+     * namespace selector every pod of those namespaces, with both the pods of those namespaces it selects). Namespaces
+     * carry their name as the label kubernetes.io/metadata.name, as Kubernetes sets it; IP blocks and match
+     * expressions are rejected, as these policies should have none.
      */
-    private static boolean admits(Map<String, String> sourceLabels, int port) {
-        for (NetworkPolicyIngressRule rule : networkPolicy.getSpec().getIngress()) {
+    private static boolean admits(NetworkPolicy policy, String namespace, Map<String, String> sourceLabels, int port) {
+        Map<String, String> namespaceLabels = Map.of("kubernetes.io/metadata.name", namespace);
+        for (NetworkPolicyIngressRule rule : policy.getSpec().getIngress()) {
             assertThat(rule.getFrom())
                     .as("a rule without 'from' admits every source")
                     .isNotEmpty();
             boolean peerMatches = false;
             for (NetworkPolicyPeer peer : rule.getFrom()) {
                 assertThat(peer.getIpBlock()).isNull();
-                assertThat(peer.getNamespaceSelector()).isNull();
-                assertThat(peer.getPodSelector().getMatchExpressions()).isNullOrEmpty();
-                peerMatches |= sourceLabels
-                        .entrySet()
-                        .containsAll(peer.getPodSelector().getMatchLabels().entrySet());
+                boolean namespaceMatches;
+                if (peer.getNamespaceSelector() == null) {
+                    namespaceMatches = namespace.equals(HERE);
+                } else {
+                    assertThat(peer.getNamespaceSelector().getMatchExpressions())
+                            .isNullOrEmpty();
+                    assertThat(peer.getNamespaceSelector().getMatchLabels())
+                            .as("a namespace selector without labels selects every namespace")
+                            .isNotEmpty();
+                    namespaceMatches = namespaceLabels
+                            .entrySet()
+                            .containsAll(
+                                    peer.getNamespaceSelector().getMatchLabels().entrySet());
+                }
+                boolean podMatches = true;
+                if (peer.getPodSelector() != null) {
+                    assertThat(peer.getPodSelector().getMatchExpressions()).isNullOrEmpty();
+                    podMatches = sourceLabels
+                            .entrySet()
+                            .containsAll(peer.getPodSelector().getMatchLabels().entrySet());
+                }
+                peerMatches |= namespaceMatches && podMatches;
             }
             boolean portMatches = rule.getPorts() == null || rule.getPorts().isEmpty();
             for (NetworkPolicyPort allowed : rule.getPorts() == null ? List.<NetworkPolicyPort>of() : rule.getPorts()) {
