@@ -37,6 +37,7 @@ SAVEPOINTS="$(absolute "${FRESHREC_CLUSTER_SAVEPOINTS:-savepoints}")"
 SOURCE_CONF="$(absolute "${FRESHREC_FLINK_CONF:-flink-conf}")"
 MVN="${FRESHREC_MVN:-mvn}"
 LIB="$DIR/lib"
+METRICS_JAR="$ROOT/target/freshrec-metrics.jar"
 CONF="$DIR/conf"
 LOGS="$DIR/log"
 PIDS="$DIR/pids"
@@ -182,11 +183,13 @@ launch() { # name, main class, jvm options, arguments...
   shift 3
   local java_opts
   java_opts="$(setting env.java.opts.all)"
+  [ -f "$METRICS_JAR" ] || die "no $METRICS_JAR (FreshRec's loopback Prometheus reporter); build it: mvn -q -DskipTests package"
   mkdir -p "$DIR/plugins"
   # exec: the recorded pid is the JVM's, and no shell between holds this script's output open.
   # shellcheck disable=SC2086 # the JVM options are words
+  # FreshRec's loopback Prometheus reporter (flink-conf: metrics.reporter.prom.factory.class) beside Flink's jars.
   (cd "$ROOT" && export FLINK_CONF_DIR="$CONF" FLINK_PLUGINS_DIR="$DIR/plugins" && exec nohup java $jvm $java_opts -Dlog.file="$LOGS/$name.log" \
-    -Dlog4j.configurationFile="file:$CONF/log4j.properties" -cp "$LIB/*" "$main" --configDir "$CONF" "$@" \
+    -Dlog4j.configurationFile="file:$CONF/log4j.properties" -cp "$LIB/*:$METRICS_JAR" "$main" --configDir "$CONF" "$@" \
     < /dev/null > "$LOGS/$name.out" 2>&1) &
   echo $! > "$(pid_file "$name")"
 }

@@ -3,6 +3,7 @@ package io.freshrec.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.testing.CliRun;
+import io.freshrec.testing.ListeningSockets;
 import io.freshrec.testing.TestPorts;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -135,6 +136,9 @@ class PrometheusMetricsTest {
                 Map<String, Double> latest = scrape();
                 metrics = latest.isEmpty() ? metrics : latest; // a scrape can time out on a loaded machine
             }
+            // Loopback only: the socket serving /metrics is bound to 127.0.0.1, not to every interface (Flink's own
+            // reporter binds *:port).
+            assertThat(ListeningSockets.addresses(PROMETHEUS_PORT)).containsExactly("127.0.0.1");
         } finally {
             CliRun finished = run.get(120, TimeUnit.SECONDS);
             assertThat(finished.code()).as(finished.err()).isZero();

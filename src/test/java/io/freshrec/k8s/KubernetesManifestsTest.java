@@ -318,9 +318,19 @@ class KubernetesManifestsTest {
                     .isTrue();
             assertThat((Object) clusterConf.get(option)).as(option.key()).isEqualTo(embedded.get(option));
         }
-        // The same metrics: the Prometheus reporter and RocksDB's state-size estimates.
+        // The same metrics: a Prometheus reporter (Flink's own in the pods, where Prometheus scrapes the pod address
+        // behind the NetworkPolicies; locally FreshRec's, the same reporter bound to loopback) and RocksDB's
+        // state-size estimates.
+        assertThat(clusterConf.toMap())
+                .containsEntry(
+                        "metrics.reporter.prom.factory.class",
+                        org.apache.flink.metrics.prometheus.PrometheusReporterFactory.class.getName());
+        assertThat(embedded.toMap())
+                .containsEntry(
+                        "metrics.reporter.prom.factory.class",
+                        io.freshrec.ops.metrics.BoundPrometheusReporterFactory.class.getName())
+                .containsEntry("metrics.reporter.prom.host", "127.0.0.1");
         for (String key : List.of(
-                "metrics.reporter.prom.factory.class",
                 "state.backend.rocksdb.metrics.estimate-live-data-size",
                 "state.backend.rocksdb.metrics.estimate-num-keys",
                 "state.backend.rocksdb.metrics.total-sst-files-size")) {

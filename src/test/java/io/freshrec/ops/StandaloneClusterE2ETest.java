@@ -8,6 +8,7 @@ import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.testing.ClusterPids;
 import io.freshrec.testing.ClusterPorts;
+import io.freshrec.testing.ListeningSockets;
 import io.freshrec.testing.VersionLists;
 import io.freshrec.testing.VersionLists.Served;
 import io.freshrec.versions.DeploymentRecord;
@@ -113,6 +114,13 @@ class StandaloneClusterE2ETest {
         long taskManager = PIDS.pid("taskmanager-0");
         assertThat(ProcessHandle.of(jobManager)).get().matches(ProcessHandle::isAlive);
         assertThat(ProcessHandle.of(taskManager)).get().matches(ProcessHandle::isAlive);
+        // Each JVM serves Prometheus on a port of the range, on loopback only (FreshRec's reporter, from
+        // target/freshrec-metrics.jar on the cluster's classpath).
+        List<String> prometheus = new ArrayList<>();
+        for (int offset = 6; offset <= 8; offset++) {
+            prometheus.addAll(ListeningSockets.addresses(PORTS.block.port(offset)));
+        }
+        assertThat(prometheus).containsExactly("127.0.0.1", "127.0.0.1");
 
         // 2. Submit the packaged jar through REST with the CLI; the model stops changing after 5,000 events.
         begin = System.nanoTime();
