@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.WebOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,6 +62,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--savepoint", paramLabel = "PATH", description = "Start from this savepoint.")
     String savepoint;
 
+    @Option(
+            names = "--allow-submit",
+            description = "Let the embedded run's REST API accept job jars, as submit and rollback to it need. Off by"
+                    + " default: anything that reaches its port (a web page by DNS rebinding too) could run code.")
+    boolean allowSubmit;
+
     @Mixin
     RegistryOptions registryOptions;
 
@@ -73,6 +80,10 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--from and --savepoint exclude each other");
         }
         Configuration conf = configOptions.load();
+        if (!conf.contains(WebOptions.SUBMIT_ENABLE)) {
+            // Jar upload and run are code execution for whoever reaches the REST port: only when asked for.
+            conf.set(WebOptions.SUBMIT_ENABLE, allowSubmit);
+        }
         Duration interval = VersionOptions.interval(conf);
         int retain = VersionOptions.retain(conf);
         VersionRegistry registry = new VersionRegistry(registryOptions.directory(conf));

@@ -332,7 +332,21 @@ public final class FlinkRest {
                         HttpRequest.BodyPublishers.ofFile(jar),
                         HttpRequest.BodyPublishers.ofString(tail)))
                 .build();
-        String filename = send(request).path("filename").asText();
+        String filename;
+        try {
+            filename = send(request).path("filename").asText();
+        } catch (IOException e) {
+            // Flink without web.submit.enable answers "400: POST request not allowed" (404 where no handler exists).
+            String message = e.getMessage() == null ? "" : e.getMessage();
+            if (message.contains("jars/upload answered 404")
+                    || (message.contains("jars/upload answered 400") && message.contains("not allowed"))) {
+                throw new IOException(
+                        "the Flink REST API at " + base + " does not accept job jars"
+                                + " (web.submit.enable: false); start the embedded run with --allow-submit",
+                        e);
+            }
+            throw e;
+        }
         // The answer names the stored file; its last path element is the jar's id.
         return filename.substring(filename.replace('\\', '/').lastIndexOf('/') + 1);
     }

@@ -2,9 +2,14 @@ package io.freshrec.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshrec.testing.JobJar;
 import io.freshrec.testing.TestPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -183,6 +188,29 @@ class FreshRecCliTest {
         Result similar = cli(concat(new String[] {"similar", "--item", item, "--k", "3"}, lookup));
         assertThat(similar.code).as(similar.err).isZero();
         assertThat(similar.out).contains("item " + item + ": norm");
+
+        // The REST API of a run without --allow-submit takes no job jar, and answers other origins' scripts only
+        // for the local web UI's origin.
+        Result submitted = cli(
+                "submit",
+                "--flink-rest",
+                "http://localhost:" + REST_PORT,
+                "--jar",
+                JobJar.build(work).toString(),
+                "--registry",
+                work.resolve("versions").toString());
+        assertThat(submitted.code).isEqualTo(1);
+        assertThat(submitted.err.trim())
+                .isEqualTo(
+                        "freshrec: the Flink REST API at http://localhost:" + REST_PORT + "/ does not accept job jars"
+                                + " (web.submit.enable: false); start the embedded run with --allow-submit");
+        HttpResponse<String> config = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + REST_PORT + "/config"))
+                                .header("Origin", "http://attacker.example")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(config.headers().allValues("Access-Control-Allow-Origin")).containsExactly("http://localhost:8081");
 
         Result unknown = cli(concat(new String[] {"recommend", "--user", "987654321"}, lookup));
         assertThat(unknown.code).isEqualTo(1);

@@ -120,8 +120,13 @@ class VersionsCliTest {
     }
 
     private List<String> run(String... extra) {
-        List<String> args = new ArrayList<>(
-                List.of("run", "--progress", "2s", "--registry", registry().toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "run",
+                "--progress",
+                "2s",
+                "--allow-submit",
+                "--registry",
+                registry().toString()));
         args.addAll(settings());
         args.addAll(List.of(extra));
         return args;

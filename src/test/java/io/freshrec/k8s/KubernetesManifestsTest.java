@@ -338,6 +338,9 @@ class KubernetesManifestsTest {
                     .as(key)
                     .containsEntry(key, embedded.toMap().get(key));
         }
+        // An application cluster's REST API takes no jars: the job is in the image.
+        assertThat(clusterConf.get(org.apache.flink.configuration.WebOptions.SUBMIT_ENABLE))
+                .isFalse();
         // The settings the job's state and lookups depend on, spelled out.
         assertThat(clusterConf.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
         assertThat(clusterConf.get(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER))
