@@ -34,8 +34,11 @@ die() { echo "kafka-broker: $*" >&2; exit 1; }
 [[ "$PORT" =~ ^[0-9]+$ ]] && (( PORT > 0 && PORT < 65535 )) || die "bad port '$PORT' (FRESHREC_KAFKA_PORT)"
 [[ "$PARTITIONS" =~ ^[1-9][0-9]*$ ]] || die "bad partition count '$PARTITIONS' (FRESHREC_KAFKA_PARTITIONS)"
 
+# The marker names what the jars are for: Kafka's version and the log4j one (a change of either collects anew).
+MARKER=".complete-$KAFKA_VERSION-log4j-$LOG4J_VERSION-tools"
+
 ensure_lib() {
-  [ -f "$LIB/.complete-$KAFKA_VERSION" ] && return
+  [ -f "$LIB/$MARKER" ] && return
   echo "Collecting Kafka $KAFKA_VERSION broker jars into $LIB (once)..."
   mkdir -p "$DIR"
   cat > "$DIR/pom.xml" <<POM
@@ -47,6 +50,7 @@ ensure_lib() {
   <packaging>pom</packaging>
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J_VERSION</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-1.2-api</artifactId><version>$LOG4J_VERSION</version></dependency>
@@ -56,7 +60,7 @@ POM
   rm -rf "$LIB"
   "$MVN" -q -B -f "$DIR/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
     -DoutputDirectory="$LIB" -DincludeScope=runtime || die "could not collect the broker's jars with Maven"
-  touch "$LIB/.complete-$KAFKA_VERSION"
+  touch "$LIB/$MARKER"
 }
 
 running() { [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
@@ -100,7 +104,7 @@ topic() { # name, extra configs...
   local name="$1"; shift
   local args=()
   for config in "$@"; do args+=(--config "$config"); done
-  kafka_java kafka.admin.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
     --topic "$name" --partitions "$PARTITIONS" --replication-factor 1 ${args[@]+"${args[@]}"} >/dev/null
   echo "  topic $name"
 }
@@ -184,7 +188,7 @@ case "${1:-}" in
   status)
     if running; then
       echo "Kafka broker running (pid $(cat "$PID_FILE")) on $BOOTSTRAP; topics:"
-      kafka_java kafka.admin.TopicCommand --bootstrap-server "$BOOTSTRAP" --list | sed 's/^/  /'
+      kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list | sed 's/^/  /'
     else
       echo "Kafka broker is not running."; exit 3
     fi ;;
@@ -194,7 +198,7 @@ case "${1:-}" in
     running || die "the broker is not running (start it first)"
     max=()
     [ -n "${3:-}" ] && max=(--max-messages "$3")
-    kafka_java kafka.tools.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" --topic "$2" --from-beginning \
+    kafka_java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" --topic "$2" --from-beginning \
       --isolation-level read_committed --property print.key=true --timeout-ms 10000 ${max[@]+"${max[@]}"} 2>/dev/null || true ;;
   reset) stop; rm -rf "$DIR/data"; echo "Deleted the broker's data." ;;
   *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;

@@ -38,7 +38,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     public static KafkaBroker start() throws Exception {
         KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                        .setCoResident(true)
+                        .setCombined(true)
                         .setNumBrokerNodes(1)
                         .setNumControllerNodes(1)
                         .build())
