@@ -53,13 +53,13 @@ done
 # ---- jars and configuration ----
 
 ensure_lib() {
-  [ -f "$LIB/.complete-$FLINK_VERSION" ] && return
+  [ -f "$LIB/.complete-$FLINK_VERSION-log4j-$LOG4J_VERSION" ] && return
   echo "Collecting the Flink $FLINK_VERSION cluster jars into $LIB (once; src/main/cluster/pom.xml)..."
   rm -rf "$LIB"
   "$MVN" -q -B -f "$ROOT/src/main/cluster/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
     -Dflink.version="$FLINK_VERSION" -Dlog4j.version="$LOG4J_VERSION" -DoutputDirectory="$LIB" -DincludeScope=runtime \
     || die "could not collect the cluster's jars with Maven (see the output above)"
-  touch "$LIB/.complete-$FLINK_VERSION"
+  touch "$LIB/.complete-$FLINK_VERSION-log4j-$LOG4J_VERSION"
   echo "  $(ls "$LIB"/*.jar | wc -l) jars, $(du -sh "$LIB" | cut -f1)"
 }
 

@@ -53,7 +53,7 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(
             names = "--jar",
             description =
-                    "Job jar to start the version with. Default: the one recorded with it, else target/freshrec.jar.")
+                    "Job jar to start the version with. Default: the one recorded with it, else target/freshrec-cluster.jar.")
     Path jar;
 
     @Mixin
@@ -96,7 +96,8 @@ final class RollbackCommand implements Callable<Integer> {
                     + " reference: freshrec submit --savepoint " + version.savepoint + " -D " + redacted.get(0)
                     + "=${env:NAME} ...");
         }
-        Path jobJar = jar != null ? jar : version.jar != null ? Path.of(version.jar) : Path.of("target/freshrec.jar");
+        Path jobJar =
+                jar != null ? jar : version.jar != null ? Path.of(version.jar) : Path.of("target/freshrec-cluster.jar");
         if (!Files.isRegularFile(jobJar)) {
             throw new FreshRecCli.CommandFailure(
                     "no job jar at " + jobJar + " (build it: mvn -q -DskipTests package; or pass --jar)");

@@ -27,7 +27,10 @@ final class SubmitCommand implements Callable<Integer> {
     @Mixin
     FlinkRestOptions flinkRest;
 
-    @Option(names = "--jar", defaultValue = "target/freshrec.jar", description = "Job jar. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--jar",
+            defaultValue = "target/freshrec-cluster.jar",
+            description = "Job jar (without the Flink runtime the cluster provides). Default: ${DEFAULT-VALUE}.")
     Path jar;
 
     @Option(names = "--parallelism", description = "Job parallelism. Default: the cluster's.")

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Test;
  * TaskManager (separate JVMs, Maven-resolved Flink 1.20.0 jars), the CLI submits the packaged jar through REST,
  * lookups go through the TaskManager's queryable-state proxy, a version is taken, the model moves on, the
  * TaskManager is killed with SIGKILL and replaced (the job recovers from its checkpoint and serves the same lists),
- * and a rollback brings back exactly the lists of the version. Needs target/freshrec.jar: run it with
+ * and a rollback brings back exactly the lists of the version. Needs target/freshrec.jar (the CLI) and
+ * target/freshrec-cluster.jar (the job it submits, submit's default jar): run it with
  * {@code mvn -B -Pcluster-e2e verify}. Prints a timing table and writes it to target/cluster-e2e/report.txt.
  */
 class StandaloneClusterE2ETest {
@@ -58,7 +59,11 @@ class StandaloneClusterE2ETest {
     private static final Path CLUSTER = WORK.resolve("flink-cluster");
     private static final ClusterPids PIDS = new ClusterPids(CLUSTER);
     private static final Path REGISTRY = WORK.resolve("versions");
-    private static final Path JAR = Path.of("target/freshrec.jar").toAbsolutePath();
+    /** The job jar for clusters (submit's default): no Flink runtime inside, the cluster's own classes run it. */
+    private static final Path JAR = Path.of("target/freshrec-cluster.jar").toAbsolutePath();
+    /** The CLI: the jar with everything, as a user runs it. */
+    private static final Path CLI = Path.of("target/freshrec.jar").toAbsolutePath();
+
     private static final Path SCRIPT =
             Path.of("src/main/scripts/flink-cluster.sh").toAbsolutePath();
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(4);
@@ -78,6 +83,16 @@ class StandaloneClusterE2ETest {
         assertThat(JAR)
                 .as("the packaged job jar (mvn -B -Pcluster-e2e verify builds it first)")
                 .isRegularFile();
+        assertThat(CLI).isRegularFile();
+        // The cluster's Flink runs it: none of Flink's runtime inside, and a small share of the embedded run's jar.
+        try (var jar = new java.util.jar.JarFile(JAR.toFile())) {
+            assertThat(jar.getEntry("org/apache/flink/runtime/jobgraph/JobGraph.class"))
+                    .isNull();
+            assertThat(jar.getEntry("io/freshrec/cli/FreshRecJobMain.class")).isNotNull();
+            assertThat(jar.getEntry("org/apache/flink/connector/kafka/source/KafkaSource.class"))
+                    .isNotNull();
+        }
+        assertThat(Files.size(JAR)).isLessThan(Files.size(CLI) / 2);
         prepareWorkDirectory();
         boolean passed = false;
         try {
@@ -389,7 +404,7 @@ class StandaloneClusterE2ETest {
 
     private static Result freshrec(List<String> args) throws Exception {
         List<String> command = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", CLI.toString()));
         command.addAll(args);
         return run(new ProcessBuilder(command), "freshrec " + String.join(" ", args));
     }

@@ -50,7 +50,7 @@ import org.junit.jupiter.api.Test;
  * from its checkpointed offsets. After the whole input, every user's served list and every item's state equal the
  * oracle's, every user's history applied each event once, and the job restarted.
  *
- * <p>Needs target/freshrec.jar as built from the current classes: {@code mvn -B -Preliability verify} builds it
+ * <p>Needs target/freshrec-cluster.jar (the job for clusters) as built from the current classes: {@code mvn -B -Preliability verify} builds it
  * before the suite runs.
  */
 class TaskManagerKillIT {
@@ -69,7 +69,7 @@ class TaskManagerKillIT {
     private static final ClusterPids PIDS = new ClusterPids(CLUSTER);
     private static final Path BROKER = WORK.resolve("kafka-broker");
     private static final Path SAVEPOINTS = WORK.resolve("savepoints");
-    private static final Path JAR = Path.of("target", "freshrec.jar").toAbsolutePath();
+    private static final Path JAR = Path.of("target", "freshrec-cluster.jar").toAbsolutePath();
     private static final Path CLUSTER_SCRIPT =
             Path.of("src/main/scripts/flink-cluster.sh").toAbsolutePath();
     private static final Path BROKER_SCRIPT =
