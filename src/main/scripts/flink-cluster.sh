@@ -8,6 +8,8 @@
 #   src/main/scripts/flink-cluster.sh status     what runs: processes, registered TaskManagers, slots, jobs
 #   src/main/scripts/flink-cluster.sh start-taskmanager      start one more TaskManager and wait until it registers
 #   src/main/scripts/flink-cluster.sh kill-taskmanager [N]   kill -9 TaskManager N (default: the first running one)
+#   src/main/scripts/flink-cluster.sh kill-jobmanager        kill -9 the JobManager (without HA its jobs are lost:
+#                                                            start again, then `freshrec resume`)
 #   src/main/scripts/flink-cluster.sh logs [NAME [LINES]]    the end of each log, or of one (jobmanager, taskmanager-0)
 #
 # Environment (defaults in brackets):
@@ -344,6 +346,15 @@ kill_taskmanager() {
   echo "Killed TaskManager $n (pid $pid) with SIGKILL"
 }
 
+kill_jobmanager() {
+  local pid
+  pid="$(live_pid jobmanager)" || die "the JobManager is not running"
+  kill -9 "$pid"
+  rm -f "$(pid_file jobmanager)"
+  echo "Killed the JobManager (pid $pid) with SIGKILL; its jobs are lost (no HA): start the cluster again, then"
+  echo "resume the last job from its newest retained checkpoint: java -jar target/freshrec.jar resume --flink-rest $REST"
+}
+
 stop() {
   local any=0
   for n in $(running_taskmanagers); do any=1; stop_process "taskmanager-$n"; done
@@ -413,6 +424,7 @@ case "$command" in
   status) status ;;
   start-taskmanager) start_taskmanager ;;
   kill-taskmanager) kill_taskmanager "${1:-}" ;;
+  kill-jobmanager) kill_jobmanager ;;
   logs) logs "${1:-}" "${2:-}" ;;
   *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;
 esac

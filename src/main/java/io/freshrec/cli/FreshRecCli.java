@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             StopCommand.class,
             VersionsCommand.class,
             RollbackCommand.class,
+            ResumeCommand.class,
             InspectCommand.class,
             ExportCommand.class,
             BootstrapCommand.class,

@@ -1,10 +1,7 @@
 package io.freshrec.cli;
 
-import io.freshrec.model.Recommendations;
 import io.freshrec.ops.Secrets;
 import io.freshrec.rest.FlinkRest;
-import io.freshrec.serving.LookupException;
-import io.freshrec.serving.RecommendationClient;
 import io.freshrec.versions.Deployments;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
@@ -13,12 +10,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.flink.api.common.JobID;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,21 +51,7 @@ final class RollbackCommand implements Callable<Integer> {
     Path jar;
 
     @Mixin
-    ProxyOptions proxy;
-
-    @Option(
-            names = "--user",
-            defaultValue = "1",
-            description = "User looked up to see that lookups answer. Default: ${DEFAULT-VALUE}.")
-    long probeUser;
-
-    // Not the lookup commands' --timeout (10s for one lookup): the whole rollback, until the restored job answers.
-    @Option(
-            names = "--timeout",
-            defaultValue = "120s",
-            converter = DurationConverter.class,
-            description = "How long the restored job may take until lookups answer. Default: ${DEFAULT-VALUE}.")
-    Duration timeout;
+    AwaitLookups lookups;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -79,7 +59,7 @@ final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        proxy.checkPort();
+        lookups.proxy.checkPort();
         String format = target.formatType();
         VersionRegistry registry = registryOptions.registry();
         VersionRecord version = Rollbacks.existingVersion(registry, to);
@@ -143,7 +123,7 @@ final class RollbackCommand implements Callable<Integer> {
             restored = deployments.start(jarId, jobJar, version.programArgs, version.parallelism, version, null);
             out.printf("Job %s started from %s%n", restored, version.id);
             out.flush();
-            flink.awaitRunning(restored, timeout);
+            flink.awaitRunning(restored, lookups.timeout);
             running2 = System.nanoTime();
         } catch (IOException e) {
             throw new FreshRecCli.CommandFailure("the job did not start from " + version.id + ": " + e.getMessage()
@@ -152,8 +132,11 @@ final class RollbackCommand implements Callable<Integer> {
         } finally {
             deployments.discard(jarId);
         }
-        Duration left = timeout.minusNanos(System.nanoTime() - begin);
-        String answer = awaitLookups(restored, left.isNegative() ? Duration.ofSeconds(1) : left);
+        String answer = lookups.await(
+                target.jobOptions.rest(),
+                restored,
+                lookups.left(begin),
+                "the job runs from " + to + " but lookups do not answer");
         long answered = System.nanoTime();
         out.printf("Lookups answer again: %s%n", answer);
         out.printf(
@@ -166,23 +149,5 @@ final class RollbackCommand implements Callable<Integer> {
                 (answered - running2) / 1e9,
                 (uploaded - begin) / 1e9);
         return 0;
-    }
-
-    /** Retries the probe lookup on the new job until it answers (an answer may be "no such user"). */
-    private String awaitLookups(String job, Duration within) {
-        try (RecommendationClient lookups = new RecommendationClient(
-                proxy.host, proxy.port, target.jobOptions.rest(), JobID.fromHexString(job), within)) {
-            Optional<Recommendations> recs = lookups.recommendations(probeUser);
-            return recs.map(list -> String.format(
-                            Locale.ROOT,
-                            "user %d has %d items (model v%d)",
-                            probeUser,
-                            list.items.length,
-                            list.modelVersion))
-                    .orElse("user " + probeUser + " is not known to this version");
-        } catch (LookupException e) {
-            throw new FreshRecCli.CommandFailure(
-                    "the job runs from " + to + " but lookups do not answer: " + e.getMessage());
-        }
     }
 }

@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -401,8 +402,17 @@ public final class FlinkRest {
         } catch (JsonProcessingException e) {
             throw new IOException(
                     "Flink REST " + request.uri() + " did not answer with JSON (is this a Flink REST API?)", e);
-        } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new IOException("no Flink REST API at " + base + " (is the job running?)", e);
+        } catch (IOException e) {
+            // A refused connection shows as a ConnectException or a ClosedChannelException, maybe wrapped, depending
+            // on when the JDK's client notices.
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof ConnectException
+                        || cause instanceof HttpConnectTimeoutException
+                        || cause instanceof ClosedChannelException) {
+                    throw new IOException("no Flink REST API at " + base + " (is the job running?)", e);
+                }
+            }
+            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

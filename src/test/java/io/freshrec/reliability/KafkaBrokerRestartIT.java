@@ -31,8 +31,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -120,17 +118,7 @@ class KafkaBrokerRestartIT {
         settings.set(KafkaOptions.TOPIC_DEAD_LETTERS, prefix + "dead-letters");
         settings.set(KafkaOptions.TOPIC_MODEL_UPDATES, prefix + "model-updates");
         settings.set(KafkaOptions.TOPIC_RECOMMENDATIONS, prefix + "recommendations");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", BOOTSTRAP))) {
-            admin.createTopics(List.of(
-                            new NewTopic(prefix + "interactions", 2, (short) 1),
-                            new NewTopic(prefix + "dead-letters", 2, (short) 1),
-                            new NewTopic(prefix + "model-updates", 2, (short) 1)
-                                    .configs(Map.of("cleanup.policy", "compact")),
-                            new NewTopic(prefix + "recommendations", 2, (short) 1)
-                                    .configs(Map.of("cleanup.policy", "compact"))))
-                    .all()
-                    .get(1, TimeUnit.MINUTES);
-        }
+        KafkaBroker.createJobTopics(BOOTSTRAP, prefix, 2);
         // Client timeouts short enough that the outage which fails the job lasts seconds, not minutes: a
         // transactional producer blocks in initTransactions (the sinks start a transaction per checkpoint, and abort
         // lingering ones on start), commitTransaction and metadata waits for max.block.ms (default 60 s), and a

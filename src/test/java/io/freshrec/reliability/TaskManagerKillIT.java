@@ -3,6 +3,7 @@ package io.freshrec.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.freshrec.cli.FreshRecCli;
 import io.freshrec.events.InputFormat;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.job.FreshRecOptions;
@@ -14,6 +15,8 @@ import io.freshrec.testing.ClusterPids;
 import io.freshrec.testing.ClusterPorts;
 import io.freshrec.testing.KafkaBroker;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -189,26 +192,183 @@ class TaskManagerKillIT {
                     .as("restored after the kill: %s", restored)
                     .isGreaterThanOrEqualTo(killedAt);
 
-            producer.await(Duration.ofMinutes(2));
-            long watermark = producer.sentinelTime
-                    - settings.get(FreshRecOptions.OUT_OF_ORDERNESS).toMillis()
-                    - 1;
-            try (RecommendationClient waiting = lookups(id, Duration.ofSeconds(30))) {
-                ExactlyOnce.awaitOracle(waiting, scenario, watermark, Duration.ofMinutes(3));
-            }
-            long deadLetters = ExactlyOnce.awaitTotals(
-                    flink, id, scenario.events.size() + 2, scenario.deadLetters, Duration.ofSeconds(60));
-            long restarts = ExactlyOnce.restarts(flink, id);
-            String trigger = flink.stopWithSavepoint(id, SAVEPOINTS.toUri().toString(), "CANONICAL");
-            String savepoint = flink.awaitSavepoint(id, trigger, Duration.ofMinutes(2));
-            ExactlyOnce.Applied applied = ExactlyOnce.appliedEvents(savepoint, scenario);
-            System.out.printf("[reliability] job restarts after the SIGKILL: %d%n", restarts);
-            new ExactlyOnce.Outcome(applied, deadLetters, restarts, savepoint)
-                    .record("9 TaskManager process killed with SIGKILL mid-stream (Kafka)", scenario, seconds);
+            long restarts = finish(
+                    id,
+                    producer,
+                    settings,
+                    scenario,
+                    "9 TaskManager process killed with SIGKILL mid-stream (Kafka)",
+                    seconds);
             assertThat(restarts).as("restarts").isGreaterThanOrEqualTo(1);
         } finally {
             producer.interrupt();
         }
+    }
+
+    /**
+     * Fault 13: the JobManager process killed with SIGKILL mid-stream. The cluster has no HA, so its job is gone; the
+     * cluster is started again and {@code freshrec resume} starts the job the version registry recorded, from its
+     * newest retained checkpoint. The model ends as the oracle's, every event applied once, every bad record one dead
+     * letter; the seconds from the resume command to the first answer are the row's figure.
+     */
+    @Test
+    void shouldResumeFromTheNewestRetainedCheckpointWhenTheJobManagerProcessIsKilledMidStream() throws Exception {
+        String name = "jobmanager-kill";
+        Map<String, String> overrides = new LinkedHashMap<>(Scenario.settings().toMap());
+        overrides.put(FreshRecOptions.IDLENESS.key(), "1 h");
+        overrides.put(FreshRecOptions.MAX_LAG.key(), "0 ms");
+        overrides.put(KafkaOptions.GROUP_ID.key(), name);
+        overrides.put(KafkaOptions.TRANSACTIONAL_ID_PREFIX.key(), name);
+        // Topics of its own: the other fault's records are not this job's input.
+        overrides.put(KafkaOptions.TOPIC_INTERACTIONS.key(), name + "-interactions");
+        overrides.put(KafkaOptions.TOPIC_DEAD_LETTERS.key(), name + "-dead-letters");
+        overrides.put(KafkaOptions.TOPIC_MODEL_UPDATES.key(), name + "-model-updates");
+        overrides.put(KafkaOptions.TOPIC_RECOMMENDATIONS.key(), name + "-recommendations");
+        overrides.put("execution.checkpointing.interval", "1 s");
+        overrides.put("execution.checkpointing.min-pause", "500 ms");
+        KafkaBroker.createJobTopics(BOOTSTRAP, name + "-", 2);
+        Configuration settings = FlinkSettings.load(
+                CLUSTER.resolve("conf"), overrides, Path.of("").toAbsolutePath());
+        List<String> records = Scenario.syntheticRecords(28, 3000, 0.01, Scenario.START);
+        Scenario scenario = new Scenario(name, records, settings);
+        String topic = settings.get(KafkaOptions.TOPIC_INTERACTIONS);
+        Path registry = WORK.resolve("versions");
+        String rest = "http://127.0.0.1:" + REST_PORT;
+
+        // Submitted as a user does, so the version registry records how to start it.
+        List<String> submit = new ArrayList<>(List.of(
+                "submit",
+                "--flink-rest",
+                rest,
+                "--jar",
+                JAR.toString(),
+                "--registry",
+                registry.toString(),
+                "--parallelism",
+                "2",
+                "--kafka",
+                BOOTSTRAP,
+                "--kafka-starting-offsets",
+                "earliest",
+                "--dead-letters",
+                WORK.resolve("dead-letters-" + name).toString()));
+        overrides.forEach((key, value) -> submit.addAll(List.of("-D", key + "=" + value)));
+        CliRun submitted = freshrec(submit);
+        assertThat(submitted.code).as(submitted.err).isZero();
+        List<String> active = flink.activeJobs();
+        assertThat(active).hasSize(1);
+        String first = active.get(0);
+        flink.awaitRunning(first, Duration.ofMinutes(2));
+
+        Producer producer =
+                new Producer(topic, records, scenario.end + Duration.ofHours(1).toMillis());
+        producer.start();
+        try {
+            long inFlight = awaitKillPoint(first, producer, records.size(), name);
+            long pid = PIDS.pid("jobmanager");
+            long killedAt = System.currentTimeMillis();
+            int sentAtKill = producer.sent.get();
+            Result killed = cluster("kill-jobmanager");
+            producer.killed.countDown();
+            assertThat(killed.code).as(killed.out).isZero();
+            assertThat(killed.out).contains("Killed the JobManager (pid " + pid + ") with SIGKILL");
+            ClusterPids.awaitExit(pid);
+            List<String> start = new ArrayList<>(List.of("start", "-D", "metrics.fetcher.update-interval=500"));
+            start.addAll(PORTS.startSettings());
+            Result restarted = cluster(start.toArray(String[]::new));
+            assertThat(restarted.code).as(restarted.out).isZero();
+            assertThat(flink.activeJobs())
+                    .as("jobs after the JobManager came back (no HA)")
+                    .isEmpty();
+
+            long resumedAt = System.currentTimeMillis();
+            CliRun resumed = freshrec(List.of(
+                    "resume",
+                    "--flink-rest",
+                    rest,
+                    "--registry",
+                    registry.toString(),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    String.valueOf(PROXY_PORT),
+                    "--timeout",
+                    "3m"));
+            long answeredAt = System.currentTimeMillis();
+            assertThat(resumed.code).as(resumed.err).isZero();
+            assertThat(resumed.out)
+                    .contains("Resuming job " + first + " on " + rest + "/ from its checkpoint ")
+                    .contains("Lookups answer again: user 1 has");
+            double seconds = (answeredAt - resumedAt) / 1000.0;
+            List<String> now = flink.activeJobs();
+            assertThat(now).hasSize(1);
+            String id = now.get(0);
+            JsonNode restored =
+                    flink.get("jobs/" + id + "/checkpoints").path("latest").path("restored");
+            System.out.printf(
+                    "[reliability] JobManager SIGKILL after %d of %d records sent, ~%d read after the last completed"
+                            + " checkpoint; resumed from %s; lookups again %.1f s after resume began (%.1f s after the"
+                            + " kill)%n",
+                    sentAtKill,
+                    records.size(),
+                    inFlight,
+                    restored.path("external_path").asText(),
+                    seconds,
+                    (answeredAt - killedAt) / 1000.0);
+            assertThat(restored.path("external_path").asText())
+                    .as("restored from the first job's retained checkpoint: %s", restored)
+                    .contains(first + "/chk-");
+
+            finish(
+                    id,
+                    producer,
+                    settings,
+                    scenario,
+                    "13 JobManager process killed (SIGKILL), `resume` from checkpoint",
+                    seconds);
+        } finally {
+            producer.interrupt();
+        }
+    }
+
+    /**
+     * The end of both faults: the rest of the records sent, the job of {@code id} in the oracle's state with every
+     * event and bad record counted once, stopped with a savepoint whose histories applied each event once; the
+     * summary row recorded. Returns the job's restarts.
+     */
+    private long finish(
+            String id, Producer producer, Configuration settings, Scenario scenario, String fault, double seconds)
+            throws Exception {
+        producer.await(Duration.ofMinutes(2));
+        long watermark = producer.sentinelTime
+                - settings.get(FreshRecOptions.OUT_OF_ORDERNESS).toMillis()
+                - 1;
+        try (RecommendationClient waiting = lookups(id, Duration.ofSeconds(30))) {
+            ExactlyOnce.awaitOracle(waiting, scenario, watermark, Duration.ofMinutes(3));
+        }
+        // The two sentinels are events too (pending, in no history).
+        long deadLetters = ExactlyOnce.awaitTotals(
+                flink, id, scenario.events.size() + 2, scenario.deadLetters, Duration.ofSeconds(60));
+        long restarts = ExactlyOnce.restarts(flink, id);
+        String trigger = flink.stopWithSavepoint(id, SAVEPOINTS.toUri().toString(), "CANONICAL");
+        String savepoint = flink.awaitSavepoint(id, trigger, Duration.ofMinutes(2));
+        ExactlyOnce.Applied applied = ExactlyOnce.appliedEvents(savepoint, scenario);
+        System.out.printf("[reliability] %s: job restarts %d%n", scenario.name, restarts);
+        new ExactlyOnce.Outcome(applied, deadLetters, restarts, savepoint).record(fault, scenario, seconds);
+        return restarts;
+    }
+
+    private record CliRun(int code, String out, String err) {}
+
+    /** A freshrec command in this JVM, as a user types it. */
+    private static CliRun freshrec(List<String> args) {
+        System.out.println("$ freshrec " + String.join(" ", args));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = FreshRecCli.execute(
+                new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
+        (out + err.toString()).lines().forEach(line -> System.out.println("  | " + line));
+        return new CliRun(code, out.toString(), err.toString());
     }
 
     /**
@@ -217,6 +377,10 @@ class TaskManagerKillIT {
      * restore must read them again. Returns how many it read past them.
      */
     private long awaitKillPoint(String id, Producer producer, int total) throws Exception {
+        return awaitKillPoint(id, producer, total, GROUP_ID);
+    }
+
+    private long awaitKillPoint(String id, Producer producer, int total, String group) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         long read = 0;
         long committed = 0;
@@ -231,7 +395,7 @@ class TaskManagerKillIT {
                 Map<String, FlinkRest.Aggregate> totals =
                         flink.metrics(id, List.of("parse.eventsTotal", "parse.deadLettersTotal"));
                 read = totals.values().stream().mapToLong(t -> (long) t.sum).sum();
-                committed = committedOffsets();
+                committed = committedOffsets(group);
                 if (read - committed >= 50) {
                     return read - committed;
                 }
@@ -246,9 +410,9 @@ class TaskManagerKillIT {
     }
 
     /** The job's offsets committed to the broker, summed over the partitions. */
-    private static long committedOffsets() throws Exception {
+    private static long committedOffsets(String group) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", BOOTSTRAP))) {
-            Map<?, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(GROUP_ID)
+            Map<?, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata()
                     .get(10, TimeUnit.SECONDS);
             return offsets.values().stream()

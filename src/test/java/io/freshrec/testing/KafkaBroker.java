@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
@@ -93,6 +94,24 @@ public final class KafkaBroker implements AutoCloseable {
                     topic, partition, null, InteractionParser.toJson(sentinel).getBytes(StandardCharsets.UTF_8)));
         }
         producer.flush();
+    }
+
+    /**
+     * The job's four topics named {@code prefix} + interactions, dead-letters, model-updates and recommendations (the
+     * last two compacted, as kafka-broker.sh makes them), with {@code partitions} partitions, on any broker.
+     */
+    public static void createJobTopics(String bootstrapServers, String prefix, int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            admin.createTopics(List.of(
+                            new NewTopic(prefix + "interactions", partitions, (short) 1),
+                            new NewTopic(prefix + "dead-letters", partitions, (short) 1),
+                            new NewTopic(prefix + "model-updates", partitions, (short) 1)
+                                    .configs(Map.of("cleanup.policy", "compact")),
+                            new NewTopic(prefix + "recommendations", partitions, (short) 1)
+                                    .configs(Map.of("cleanup.policy", "compact"))))
+                    .all()
+                    .get(1, TimeUnit.MINUTES);
+        }
     }
 
     /** A producer (acks all) of any broker, e.g. one in its own process. */
