@@ -90,6 +90,9 @@ public final class Bench {
             if (options.phases.contains("history")) {
                 historyLengths();
             }
+            if (options.phases.contains("soak")) {
+                soak();
+            }
         } finally {
             result.machine.seconds = (System.nanoTime() - startedNanos) / 1e9;
             result.machine.uptimeAfter = Uptime.text();
@@ -103,6 +106,9 @@ public final class Bench {
         JSON.writeValue(json.toFile(), result);
         Path png = options.out.resolve("bench.png");
         BenchChart.write(result, png);
+        if (options.phases.contains("soak")) {
+            BenchChart.writeSoak(result, options.out.resolve("soak.png"));
+        }
         BenchTable.print(result, out);
         out.printf("%nWrote %s and %s (%.0f s in all).%n", json, png, result.machine.seconds);
         out.flush();
@@ -110,6 +116,144 @@ public final class Bench {
     }
 
     // ---- phases ----
+
+    /**
+     * The soak: half of the maximum load (wall-clock event times, 0.1% bad records, a fixed catalogue and user base)
+     * for {@link BenchOptions#soakDuration}; every {@link BenchOptions#soakInterval} the heap after a full GC, the
+     * RocksDB directories, the last checkpoint's duration and size, freshness p99, dead letters per minute and the
+     * rate. Once warm ({@link BenchOptions#soakWarmup}) no series may trend upward by more than its tolerance
+     * ({@link SoakTrend}): a quarter of its mean, or a floor for series near zero.
+     */
+    private void soak() throws Exception {
+        BenchResult.JobThroughput max = result.throughput.job.stream()
+                .max(Comparator.comparingInt((BenchResult.JobThroughput t) -> t.parallelism))
+                .orElseThrow(() -> new IllegalStateException(
+                        "the soak runs at half of the measured maximum: needs the" + " throughput phase"));
+        BenchResult.Soak soak = result.soak;
+        double rate = Math.max(1, Math.floor(max.eventsPerSecond / 2));
+        soak.targetRate = rate;
+        soak.parallelism = max.parallelism;
+        soak.minutes = options.soakDuration.toMillis() / 60_000.0;
+        soak.warmupMinutes = options.soakWarmup.toMillis() / 60_000.0;
+        soak.badRate = 0.001;
+        phase(
+                "Soak: %,.0f events/s (half of the maximum, 0.1%% bad records) at parallelism %d for %s, sampled every %s,"
+                        + " judged after %s",
+                rate,
+                max.parallelism,
+                seconds(options.soakDuration),
+                seconds(options.soakInterval),
+                seconds(options.soakWarmup));
+        Configuration conf = conf(Map.of(CoreOptions.DEFAULT_PARALLELISM.key(), Integer.toString(max.parallelism)));
+        // Users and items fixed (no new item every few events): growth would be the input's, not a leak.
+        SyntheticInteractions world = new SyntheticInteractions(
+                options.seed,
+                options.users,
+                options.items,
+                20,
+                System.currentTimeMillis(),
+                rate,
+                10 * 60_000L,
+                Integer.MAX_VALUE,
+                soak.badRate);
+        long count = (long) Math.ceil(rate * (options.soakDuration.toMillis() / 1e3 + 60));
+        InteractionSource source = InteractionSource.generator(world, count, rate, true, true);
+        Path tmp = work.resolve("tmp");
+        try (JobRun job =
+                JobRun.start("soak", conf, source, work.resolve("dead-letters"), null, out, options.progress)) {
+            awaitFlowing(job);
+            long begin = System.nanoTime();
+            long end = begin + options.soakDuration.toNanos();
+            double[] lastCount = {System.nanoTime(), job.sum(MetricNames.PARSE_EVENTS)};
+            double lastDead = job.sum(MetricNames.PARSE_DEAD_LETTERS);
+            while (System.nanoTime() < end) {
+                sleep(job, Duration.ofNanos(Math.min(options.soakInterval.toNanos(), end - System.nanoTime())));
+                BenchResult.SoakSample sample = new BenchResult.SoakSample();
+                sample.minute = (System.nanoTime() - begin) / 60e9;
+                double[] now = job.freshSample(MetricNames.PARSE_EVENTS);
+                sample.eventsPerSecond = (now[1] - lastCount[1]) / ((now[0] - lastCount[0]) / 1e9);
+                lastCount = now;
+                double dead = job.sum(MetricNames.PARSE_DEAD_LETTERS);
+                sample.deadLettersPerMinute = (dead - lastDead) / (options.soakInterval.toMillis() / 60_000.0);
+                lastDead = dead;
+                System.gc();
+                sample.heapAfterGcMb =
+                        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (double) (1 << 20);
+                sample.rocksDbMb = directorySize(tmp.toString()) / (double) (1 << 20);
+                List<JsonNode> completed = job.completedCheckpoints();
+                JsonNode latest = completed.isEmpty() ? null : completed.get(completed.size() - 1);
+                sample.checkpointSeconds = latest == null
+                        ? Double.NaN
+                        : latest.path("end_to_end_duration").asDouble() / 1e3;
+                sample.checkpointMb = latest == null
+                        ? Double.NaN
+                        : latest.path("checkpointed_size").asDouble() / (1 << 20);
+                var p99 = job.metric(MetricNames.SERVING_FRESHNESS_P99);
+                sample.freshnessP99Ms = p99 == null || !Double.isFinite(p99.max) ? Double.NaN : p99.max;
+                soak.samples.add(sample);
+                out.printf(
+                        Locale.ROOT,
+                        "    [%4.1f min] %,.0f events/s | heap after GC %.0f MB | RocksDB %.0f MB | checkpoint %.2f s,"
+                                + " %.1f MB | freshness p99 %.0f ms | dead letters %.1f/min%n",
+                        sample.minute,
+                        sample.eventsPerSecond,
+                        sample.heapAfterGcMb,
+                        sample.rocksDbMb,
+                        sample.checkpointSeconds,
+                        sample.checkpointMb,
+                        sample.freshnessP99Ms,
+                        sample.deadLettersPerMinute);
+                out.flush();
+            }
+        }
+        judgeSoak(soak);
+    }
+
+    /** The verdict of every soak series over the samples taken once warm. */
+    static void judgeSoak(BenchResult.Soak soak) {
+        List<BenchResult.SoakSample> warm = soak.samples.stream()
+                .filter(s -> s.minute >= soak.warmupMinutes)
+                .toList();
+        double[] minutes = warm.stream().mapToDouble(s -> s.minute).toArray();
+        record Series(
+                String name,
+                String unit,
+                java.util.function.ToDoubleFunction<BenchResult.SoakSample> value,
+                double floor) {}
+        // Floors: what no one would call a trend (a few MB of heap or disk, a quarter second, 50 ms, 5 letters).
+        List<Series> series = List.of(
+                new Series("heap after GC", "MB", s -> s.heapAfterGcMb, 64),
+                new Series("RocksDB size", "MB", s -> s.rocksDbMb, 64),
+                new Series("checkpoint duration", "s", s -> s.checkpointSeconds, 0.25),
+                new Series("checkpoint size", "MB", s -> s.checkpointMb, 8),
+                new Series("freshness p99", "ms", s -> s.freshnessP99Ms, 50),
+                new Series("dead letters", "/min", s -> s.deadLettersPerMinute, 5));
+        soak.verdicts.clear();
+        boolean passed = !warm.isEmpty();
+        for (Series one : series) {
+            SoakTrend.Verdict v = SoakTrend.judge(
+                    one.name(),
+                    one.unit(),
+                    minutes,
+                    warm.stream().mapToDouble(one.value()).toArray(),
+                    0.25,
+                    one.floor());
+            BenchResult.SoakVerdict verdict = new BenchResult.SoakVerdict();
+            verdict.series = v.series();
+            verdict.unit = v.unit();
+            verdict.samples = v.samples();
+            verdict.first = v.first();
+            verdict.last = v.last();
+            verdict.mean = v.mean();
+            verdict.slopePerMinute = v.slopePerMinute();
+            verdict.rise = v.rise();
+            verdict.allowed = v.allowed();
+            verdict.holds = v.holds();
+            soak.verdicts.add(verdict);
+            passed &= v.holds();
+        }
+        soak.passed = passed;
+    }
 
     private void ceiling(Configuration base) {
         phase(

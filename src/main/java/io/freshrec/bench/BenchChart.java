@@ -48,6 +48,62 @@ final class BenchChart {
 
     private BenchChart() {}
 
+    /**
+     * soak.png: each soak series as a share of its mean once warm (100% = its mean), over the minutes of the soak; the
+     * warm-up is shaded out by starting the axis at 0 and marking where judging begins in the subtitle.
+     */
+    static void writeSoak(BenchResult r, Path png) throws IOException {
+        BenchResult.Soak soak = r.soak;
+        XYSeriesCollection all = new XYSeriesCollection();
+        List<java.util.function.ToDoubleFunction<BenchResult.SoakSample>> values = List.of(
+                s -> s.heapAfterGcMb,
+                s -> s.rocksDbMb,
+                s -> s.checkpointSeconds,
+                s -> s.checkpointMb,
+                s -> s.freshnessP99Ms,
+                s -> s.deadLettersPerMinute);
+        for (int i = 0; i < values.size() && i < soak.verdicts.size(); i++) {
+            BenchResult.SoakVerdict verdict = soak.verdicts.get(i);
+            XYSeries series = new XYSeries(String.format(
+                    Locale.ROOT,
+                    "%s (mean %.1f %s%s)",
+                    verdict.series,
+                    verdict.mean,
+                    verdict.unit,
+                    verdict.holds ? "" : ", TRENDS UP"));
+            for (BenchResult.SoakSample sample : soak.samples) {
+                double value = values.get(i).applyAsDouble(sample);
+                if (Double.isFinite(value) && verdict.mean != 0 && Double.isFinite(verdict.mean)) {
+                    series.add(sample.minute, 100 * value / verdict.mean);
+                }
+            }
+            all.addSeries(series);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                String.format(
+                        Locale.ROOT,
+                        "Soak: %,.0f events/s for %.0f min (%s)",
+                        soak.targetRate,
+                        soak.minutes,
+                        soak.passed ? "nothing trends upward once warm" : "a series trends upward"),
+                "minutes",
+                "% of the series' warm mean",
+                all,
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false);
+        chart.getXYPlot().setRenderer(lines(0));
+        chart.addSubtitle(new TextTitle(
+                String.format(
+                        Locale.ROOT,
+                        "judged from minute %.1f: a fitted rise over a quarter of the mean (or a small floor) fails",
+                        soak.warmupMinutes),
+                new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
+        style(chart);
+        ImageIO.write(chart.createBufferedImage(PANEL_WIDTH * 2, PANEL_HEIGHT), "png", png.toFile());
+    }
+
     static void write(BenchResult r, Path png) throws IOException {
         List<JFreeChart> charts =
                 List.of(throughput(r), freshness(r), latency(r), lookupRate(r), growth(r), historyLength(r));

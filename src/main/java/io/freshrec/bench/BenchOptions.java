@@ -39,12 +39,21 @@ public final class BenchOptions {
     /** REST base+81, queryable-state proxy base+69 and server base+67, Redis base+79. */
     public int portBase = 32_000;
 
+    /** The soak: how long, how often it samples, and from when its series are judged. */
+    public Duration soakDuration = Duration.ofMinutes(30);
+
+    public Duration soakInterval = Duration.ofMinutes(1);
+    public Duration soakWarmup = Duration.ofMinutes(5);
+
     public Duration progress = Duration.ofSeconds(5);
     public boolean keepState;
     /** The phases to run: ceiling, throughput (the job and the engine floor), freshness (with lookups, state and restore), growth, history. */
     public Set<String> phases = new LinkedHashSet<>(PHASES);
 
     public static final List<String> PHASES = List.of("ceiling", "throughput", "freshness", "growth", "history");
+
+    /** Phases run only when named (--only): the soak takes half an hour by default. */
+    public static final List<String> OPTIONAL_PHASES = List.of("soak");
 
     /** About two minutes: every phase, small sizes. */
     public static BenchOptions quick() {
@@ -63,6 +72,9 @@ public final class BenchOptions {
         o.historyLengths = List.of(8, 32);
         o.historyEvents = 8_000;
         o.parallelisms = List.of(1, 2);
+        o.soakDuration = Duration.ofSeconds(90);
+        o.soakInterval = Duration.ofSeconds(10);
+        o.soakWarmup = Duration.ofSeconds(20);
         return o;
     }
 }

@@ -15,6 +15,7 @@ public class BenchResult {
     public State state = new State();
     public Growth growth = new Growth();
     public List<HistoryLength> historyLength = new ArrayList<>();
+    public Soak soak = new Soak();
     public List<Target> targets = new ArrayList<>();
     public List<String> notes = new ArrayList<>();
 
@@ -208,6 +209,46 @@ public class BenchResult {
         public long userHistoryBytes;
         public long checkpointBytes;
         public double checkpointDurationMs;
+    }
+
+    /** A long run at half of the maximum load with 0.1% bad records, sampled every interval. */
+    public static class Soak {
+        public double targetRate;
+        public int parallelism;
+        public double minutes;
+        public double warmupMinutes;
+        public double badRate;
+        public List<SoakSample> samples = new ArrayList<>();
+        public List<SoakVerdict> verdicts = new ArrayList<>();
+        /** Every series holds once warm. */
+        public boolean passed;
+    }
+
+    public static class SoakSample {
+        public double minute;
+        public double eventsPerSecond;
+        /** Heap used right after a full GC, of the JVM the embedded job runs in. */
+        public double heapAfterGcMb;
+        /** The RocksDB working directories (io.tmp.dirs). */
+        public double rocksDbMb;
+
+        public double checkpointSeconds;
+        public double checkpointMb;
+        public double freshnessP99Ms;
+        public double deadLettersPerMinute;
+    }
+
+    public static class SoakVerdict {
+        public String series;
+        public String unit;
+        public int samples;
+        public double first;
+        public double last;
+        public double mean;
+        public double slopePerMinute;
+        public double rise;
+        public double allowed;
+        public boolean holds;
     }
 
     public static class Target {

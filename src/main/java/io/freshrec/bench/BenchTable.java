@@ -42,6 +42,9 @@ final class BenchTable {
         if (s.phases.contains("history")) {
             historyLength(r, out);
         }
+        if (s.phases.contains("soak")) {
+            soak(r, out);
+        }
         out.println();
         out.println("| target | goal | measured | met |");
         out.println("| --- | --- | --- | --- |");
@@ -191,6 +194,39 @@ final class BenchTable {
         }
         for (String skipped : g.skipped) {
             out.println("  " + skipped);
+        }
+    }
+
+    private static void soak(BenchResult r, PrintWriter out) {
+        BenchResult.Soak soak = r.soak;
+        out.println();
+        out.printf(
+                Locale.ROOT,
+                "Soak: %,.0f events/s at parallelism %d for %.0f min, %.1f%% bad records; judged from minute %.1f on"
+                        + " (a series fails when its fitted rise over the warm span exceeds a quarter of its mean, or"
+                        + " its floor): %s%n",
+                soak.targetRate,
+                soak.parallelism,
+                soak.minutes,
+                soak.badRate * 100,
+                soak.warmupMinutes,
+                soak.passed ? "PASSED" : "FAILED");
+        out.println(
+                "| series | first | last | mean (warm) | slope per min | rise over the warm span | allowed | holds |");
+        out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        for (BenchResult.SoakVerdict v : soak.verdicts) {
+            out.printf(
+                    Locale.ROOT,
+                    "| %s (%s) | %.2f | %.2f | %.2f | %+.3f | %+.2f | %.2f | %s |%n",
+                    v.series,
+                    v.unit,
+                    v.first,
+                    v.last,
+                    v.mean,
+                    v.slopePerMinute,
+                    v.rise,
+                    v.allowed,
+                    v.holds ? "yes" : "NO");
         }
     }
 

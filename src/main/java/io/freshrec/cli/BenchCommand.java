@@ -125,8 +125,23 @@ final class BenchCommand implements Callable<Integer> {
             paramLabel = "PHASE",
             description =
                     "Run only these phases: ceiling, throughput (the job and the engine floor at each parallelism), freshness (with lookups, state, savepoint and restore; "
-                            + "needs throughput), growth, history. Default: all.")
+                            + "needs throughput), growth, history, soak (half an hour at half load: needs throughput; only when named)."
+                            + " Default: all but soak.")
     List<String> only;
+
+    @Option(
+            names = "--soak",
+            converter = DurationConverter.class,
+            description =
+                    "Length of the soak phase (--only throughput,soak; default 30min; quick 90s), sampled every minute"
+                            + " (--soak-interval; quick 10s).")
+    Duration soak;
+
+    @Option(
+            names = "--soak-interval",
+            converter = DurationConverter.class,
+            description = "How often the soak samples (default 1min; quick 10s).")
+    Duration soakInterval;
 
     @Option(names = "--keep-state", description = "Keep checkpoints, savepoints and Redis' directory under OUT/work.")
     boolean keepState;
@@ -190,6 +205,14 @@ final class BenchCommand implements Callable<Integer> {
         if (historyEvents != null) {
             o.historyEvents = positive(historyEvents, "--history-events");
         }
+        if (soak != null) {
+            o.soakDuration = nonZero(soak, "--soak");
+            // Judged from a sixth of the way in: the first minutes fill caches, state and the JIT.
+            o.soakWarmup = soak.dividedBy(6);
+        }
+        if (soakInterval != null) {
+            o.soakInterval = nonZero(soakInterval, "--soak-interval");
+        }
         if (portBase != null) {
             if (portBase < 1024 || portBase > 65_400) {
                 throw new IllegalArgumentException("--port-base must be in [1024, 65400]");
@@ -198,14 +221,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (only != null) {
             for (String phase : only) {
-                if (!BenchOptions.PHASES.contains(phase)) {
-                    throw new IllegalArgumentException(
-                            "--only: unknown phase '" + phase + "' (" + String.join(", ", BenchOptions.PHASES) + ")");
+                if (!BenchOptions.PHASES.contains(phase) && !BenchOptions.OPTIONAL_PHASES.contains(phase)) {
+                    throw new IllegalArgumentException("--only: unknown phase '" + phase + "' ("
+                            + String.join(", ", BenchOptions.PHASES) + ", "
+                            + String.join(", ", BenchOptions.OPTIONAL_PHASES) + ")");
                 }
             }
-            if (only.contains("freshness") && !only.contains("throughput")) {
+            if ((only.contains("freshness") || only.contains("soak")) && !only.contains("throughput")) {
                 throw new IllegalArgumentException(
-                        "--only freshness needs throughput too (it runs at half of the measured maximum)");
+                        "--only freshness and soak need throughput too (they run at half of the measured maximum)");
             }
             o.phases = new LinkedHashSet<>(only);
         }

@@ -9,6 +9,8 @@ import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
 import io.freshrec.sources.SyntheticInteractions;
 import io.freshrec.testing.TestPorts;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -133,5 +135,60 @@ class BenchPhasesTest {
                     .isInstanceOf(ExecutionException.class)
                     .hasRootCauseMessage("no list for user 424242");
         }
+    }
+
+    @Test
+    void shouldJudgeTheSoakOnlyOnceWarmAndNameTheSeriesThatGrows() throws Exception {
+        BenchResult result = new BenchResult();
+        result.settings.phases = List.of("soak");
+        BenchResult.Soak soak = result.soak;
+        soak.targetRate = 7000;
+        soak.parallelism = 2;
+        soak.minutes = 30;
+        soak.warmupMinutes = 5;
+        soak.badRate = 0.001;
+        for (int minute = 1; minute <= 30; minute++) {
+            BenchResult.SoakSample sample = new BenchResult.SoakSample();
+            sample.minute = minute;
+            sample.eventsPerSecond = 7000;
+            // The heap fills during the warm-up, then stays; RocksDB keeps growing by 20 MB a minute.
+            sample.heapAfterGcMb = minute < 5 ? 100 * minute : 500 + (minute % 2) * 10;
+            sample.rocksDbMb = 100 + 20 * minute;
+            sample.checkpointSeconds = 0.4;
+            sample.checkpointMb = 12;
+            sample.freshnessP99Ms = minute == 10 ? Double.NaN : 180;
+            sample.deadLettersPerMinute = 420;
+            soak.samples.add(sample);
+        }
+
+        Bench.judgeSoak(soak);
+
+        assertThat(soak.verdicts)
+                .extracting(v -> v.series)
+                .containsExactly(
+                        "heap after GC",
+                        "RocksDB size",
+                        "checkpoint duration",
+                        "checkpoint size",
+                        "freshness p99",
+                        "dead letters");
+        assertThat(soak.verdicts)
+                .filteredOn(v -> !v.holds)
+                .extracting(v -> v.series)
+                .containsExactly("RocksDB size");
+        assertThat(soak.verdicts.get(0).samples).as("warm samples only").isEqualTo(26);
+        assertThat(soak.verdicts.get(4).samples).as("a missing sample left out").isEqualTo(25);
+        assertThat(soak.verdicts.get(1).rise).isCloseTo(20 * 25, within(1e-6));
+        assertThat(soak.passed).isFalse();
+
+        StringWriter table = new StringWriter();
+        BenchTable.print(result, new PrintWriter(table));
+        assertThat(table.toString())
+                .contains("Soak: 7,000 events/s at parallelism 2 for 30 min, 0.1% bad records; judged from minute 5.0")
+                .contains("FAILED")
+                .contains("| RocksDB size (MB) | 200.00 | 700.00 |");
+        Path png = work.resolve("soak.png");
+        BenchChart.writeSoak(result, png);
+        assertThat(javax.imageio.ImageIO.read(png.toFile()).getWidth()).isPositive();
     }
 }

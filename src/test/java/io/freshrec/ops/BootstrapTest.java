@@ -125,6 +125,8 @@ class BootstrapTest {
         settings.put(FreshRecOptions.OUT_OF_ORDERNESS.key(), "100 ms");
         settings.put(FreshRecOptions.USER_TTL.key(), userTtl + " ms");
         settings.put(FreshRecOptions.ITEM_TTL.key(), itemTtl + " ms");
+        // TTLs of seconds (expiry within a short replay of 2024): the bound on future events must be ten times less.
+        settings.put(FreshRecOptions.MAX_FUTURE.key(), "1 s");
 
         Outcome outcome = bootstrapAndCompare(records, InputFormat.JSON_LINES, null, split, settings);
 
