@@ -233,7 +233,9 @@ public class BenchResult {
         public double rocksDbMb;
 
         public double checkpointSeconds;
+        /** The state the last checkpoint holds (REST state_size; not an incremental checkpoint's upload). */
         public double checkpointMb;
+
         public double freshnessP99Ms;
         public double deadLettersPerMinute;
     }

@@ -202,7 +202,7 @@ final class BenchTable {
         out.println();
         out.printf(
                 Locale.ROOT,
-                "Soak: %,.0f events/s at parallelism %d for %.0f min, %.1f%% bad records; judged from minute %.1f on"
+                "Soak: %,.0f events/s at parallelism %d for %.1f min, %.1f%% bad records; judged from minute %.1f on"
                         + " (a series fails when its fitted rise over the warm span exceeds a quarter of its mean, or"
                         + " its floor): %s%n",
                 soak.targetRate,

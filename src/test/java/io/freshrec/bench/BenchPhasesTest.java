@@ -184,7 +184,8 @@ class BenchPhasesTest {
         StringWriter table = new StringWriter();
         BenchTable.print(result, new PrintWriter(table));
         assertThat(table.toString())
-                .contains("Soak: 7,000 events/s at parallelism 2 for 30 min, 0.1% bad records; judged from minute 5.0")
+                .contains(
+                        "Soak: 7,000 events/s at parallelism 2 for 30.0 min, 0.1% bad records; judged from minute 5.0")
                 .contains("FAILED")
                 .contains("| RocksDB size (MB) | 200.00 | 700.00 |");
         Path png = work.resolve("soak.png");
