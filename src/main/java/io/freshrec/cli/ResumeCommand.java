@@ -156,7 +156,12 @@ final class ResumeCommand implements Callable<Integer> {
             String key = entry.path("key").asText();
             if (key.equals("execution.checkpointing.dir") || key.equals("state.checkpoints.dir")) {
                 String value = entry.path("value").asText();
-                return value.contains("://") ? Path.of(URI.create(value)) : Path.of(value);
+                if (!value.contains(":") || value.startsWith("file:")) {
+                    return value.startsWith("file:") ? Path.of(URI.create(value)) : Path.of(value);
+                }
+                throw new FreshRecCli.CommandFailure(
+                        "the cluster keeps its checkpoints at " + value
+                                + ", which resume cannot list from here; pass --checkpoints with a local or mounted path of it");
             }
         }
         throw new FreshRecCli.CommandFailure(
