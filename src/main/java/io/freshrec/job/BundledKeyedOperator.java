@@ -1,5 +1,6 @@
 package io.freshrec.job;
 
+import io.freshrec.model.NewIdRateAlert;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -46,6 +47,9 @@ abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
      */
     static final int DEFAULT_MAX_BUNDLE_SIZE = 100_000;
 
+    /** How often the new-id rate is checked (wall clock). */
+    static final long NEW_ID_CHECK_MS = 5_000;
+
     private final int maxBundleSize;
     protected transient InternalTimerService<VoidNamespace> timers;
     private transient ListState<IN> pending;
@@ -89,6 +93,31 @@ abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
             long watermark = watermarkSeen;
             return watermark == Long.MIN_VALUE ? -1L : Math.max(0L, System.currentTimeMillis() - watermark);
         });
+    }
+
+    /**
+     * Raises a new-id alert (a line on standard error, counted in {@code newIdAlerts}) when ids counted by {@code
+     * created} arrive faster than {@code perSecond} job-wide over a minute; 0: never. One subtask speaks for the job and
+     * estimates the job's rate as its own times the parallelism (keys are spread evenly by hash).
+     */
+    protected final void alertOnNewIds(Counter created, String what, int perSecond) {
+        if (perSecond <= 0 || getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() != 0) {
+            return;
+        }
+        int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+        NewIdRateAlert alert = new NewIdRateAlert(what, perSecond);
+        Counter alerts = getMetricGroup().counter(MetricNames.NEW_ID_ALERTS);
+        getProcessingTimeService()
+                .scheduleWithFixedDelay(
+                        now -> {
+                            String line = alert.check(created.getCount() * parallelism, System.currentTimeMillis());
+                            if (line != null) {
+                                alerts.inc();
+                                System.err.println(line);
+                            }
+                        },
+                        NEW_ID_CHECK_MS,
+                        NEW_ID_CHECK_MS);
     }
 
     protected final long currentWatermark() {

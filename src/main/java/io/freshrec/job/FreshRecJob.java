@@ -42,6 +42,8 @@ public final class FreshRecJob {
     private final long maxLagMs;
     private final long maxFutureMs;
     private final long watermarkLagAlertMs;
+    private final int maxServingItems;
+    private final int newIdRateAlert;
     private final QualityBreaker.Settings breaker;
     private final long driftWindowMs;
     private final InteractionSource source;
@@ -70,6 +72,8 @@ public final class FreshRecJob {
         this.maxLagMs = job.maxLag().toMillis();
         this.maxFutureMs = job.maxFuture().toMillis();
         this.watermarkLagAlertMs = job.watermarkLagAlert().toMillis();
+        this.maxServingItems = job.maxServingItems();
+        this.newIdRateAlert = job.newIdRateAlert();
         this.breaker = FreshRecOptions.breakerSettings(settings);
         this.driftWindowMs = FreshRecOptions.driftWindowMs(settings);
         this.source = source;
@@ -184,13 +188,18 @@ public final class FreshRecJob {
                 .transform(
                         FreshRecState.Uid.USER_HISTORY,
                         EdgeTypes.ITEM_UPDATE,
-                        new UserHistoryOperator(config, bundleMaxSize, source.isLive() ? watermarkLagAlertMs : 0))
+                        new UserHistoryOperator(config, bundleMaxSize, source.isLive() ? watermarkLagAlertMs : 0)
+                                .alertOnNewIdsAbove(source.isLive() ? newIdRateAlert : 0))
                 .uid(FreshRecState.Uid.USER_HISTORY)
                 .name(FreshRecState.Uid.USER_HISTORY);
 
         SingleOutputStreamOperator<Void> itemModel = itemUpdates
                 .keyBy(update -> update.item, Types.LONG)
-                .transform(FreshRecState.Uid.ITEM_MODEL, Types.VOID, new ItemModelOperator(config, bundleMaxSize))
+                .transform(
+                        FreshRecState.Uid.ITEM_MODEL,
+                        Types.VOID,
+                        new ItemModelOperator(config, bundleMaxSize)
+                                .alertOnNewIdsAbove(source.isLive() ? newIdRateAlert : 0))
                 .uid(FreshRecState.Uid.ITEM_MODEL)
                 .name(FreshRecState.Uid.ITEM_MODEL);
 
@@ -210,7 +219,8 @@ public final class FreshRecJob {
                 .process(
                         new ServingFunction(
                                         config, recallWindow, alignToModel, refreshIntervalMs, breaker, driftWindowMs)
-                                .trackServedItems(trackServedItems),
+                                .trackServedItems(trackServedItems)
+                                .maxItems(maxServingItems),
                         FreshRecState.RECOMMENDATIONS)
                 .uid(FreshRecState.Uid.SERVING)
                 .name(FreshRecState.Uid.SERVING);
@@ -225,7 +235,9 @@ public final class FreshRecJob {
                 .name(FreshRecState.Uid.QUALITY_ALERT_SINK);
 
         DataStream<DeadLetter> deadLetters = parsed.getSideOutput(FreshRecState.DEAD_LETTERS)
-                .union(gate.getSideOutput(FreshRecState.REJECTED_SNAPSHOTS));
+                .union(
+                        itemUpdates.getSideOutput(FreshRecState.DEAD_LETTERS),
+                        gate.getSideOutput(FreshRecState.REJECTED_SNAPSHOTS));
         if (deadLetterSink != null) {
             deadLetters
                     .sinkTo(deadLetterSink)

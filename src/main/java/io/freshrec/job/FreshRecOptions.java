@@ -39,6 +39,19 @@ public final class FreshRecOptions {
             .intType()
             .defaultValue(DEFAULTS.neighbours)
             .withDescription("Neighbour candidates kept per item (by decayed co-occurrence).");
+    public static final ConfigOption<Integer> MAX_COOCCURRENCES = ConfigOptions.key("freshrec.model.max-cooccurrences")
+            .intType()
+            .defaultValue(DEFAULTS.maxCooccurrences)
+            .withDescription(
+                    "Co-occurrence entries kept per item (its RocksDB map). When an item holds more, entries "
+                            + "below freshrec.model.cooccurrence-prune-below are dropped, then the weakest until three quarters "
+                            + "remain; neighbours are never among them. 0: no bound (a hot item's map grows with the catalogue).");
+    public static final ConfigOption<Double> COOCCURRENCE_PRUNE_BELOW = ConfigOptions.key(
+                    "freshrec.model.cooccurrence-prune-below")
+            .doubleType()
+            .defaultValue(DEFAULTS.cooccurrencePruneBelow)
+            .withDescription("Co-occurrence entries decayed below this value are dropped when an item's map is "
+                    + "pruned (one view paired with a fresh history item adds 1.0).");
     public static final ConfigOption<Integer> TRENDING_SIZE = ConfigOptions.key("freshrec.model.trending-size")
             .intType()
             .defaultValue(DEFAULTS.trendingSize)
@@ -117,6 +130,27 @@ public final class FreshRecOptions {
             .durationType()
             .defaultValue(Duration.ofMillis(DEFAULTS.itemTtlMs))
             .withDescription("Items idle this long in event time are forgotten.");
+    public static final ConfigOption<Integer> USER_RATE_LIMIT = ConfigOptions.key("freshrec.input.user-rate-limit")
+            .intType()
+            .defaultValue(DEFAULTS.userRateLimit)
+            .withDescription("Events one user may add per minute of event time: bursts up to this many, refilled at "
+                    + "this many per minute; the excess are dead letters rate-limited (counted in rateLimited). No "
+                    + "person sustains the default (200 a second): it stops scrapers and replayed logs posing as one "
+                    + "user; a site paced by people can set far less (600 drops no MovieLens rating). 0: no limit.");
+    public static final ConfigOption<Integer> MAX_SERVING_ITEMS = ConfigOptions.key("freshrec.serving.max-items")
+            .intType()
+            .defaultValue(250_000)
+            .withDescription("Items each serving subtask holds in its copy of the model (about 1.2 KB each at 50 "
+                    + "neighbours, on the heap of every serving subtask). Beyond it the least trending item is evicted "
+                    + "(counted in servingItemsEvicted) and comes back with its next snapshot: a catalogue or a flood of "
+                    + "new ids larger than the heap degrades recommendations of the rarest items instead of crashing.");
+    public static final ConfigOption<Integer> NEW_ID_RATE_ALERT = ConfigOptions.key(
+                    "freshrec.monitoring.new-id-rate-alert")
+            .intType()
+            .defaultValue(5_000)
+            .withDescription("Alert (a 'freshrec new-id alert' line, counted in newIdAlerts) when new users or new "
+                    + "items arrive faster than this many per second, job-wide, over a minute: a flood of made-up ids. "
+                    + "The rates are the newUsersPerSecond and newItemsPerSecond metrics. 0: no alert.");
     public static final ConfigOption<Integer> BUNDLE_MAX_SIZE = ConfigOptions.key("freshrec.bundle.max-size")
             .intType()
             .defaultValue(BundledKeyedOperator.DEFAULT_MAX_BUNDLE_SIZE)
@@ -227,7 +261,9 @@ public final class FreshRecOptions {
             Duration idleness,
             Duration maxLag,
             Duration maxFuture,
-            Duration watermarkLagAlert) {}
+            Duration watermarkLagAlert,
+            int maxServingItems,
+            int newIdRateAlert) {}
 
     /** The job's settings outside the model, validated; IllegalArgumentException with a one-line message. */
     public static JobSettings jobSettings(Configuration conf) {
@@ -246,6 +282,14 @@ public final class FreshRecOptions {
         Duration maxLag = nonNegative(conf, MAX_LAG);
         Duration maxFuture = nonNegative(conf, MAX_FUTURE);
         Duration lagAlert = nonNegative(conf, WATERMARK_LAG_ALERT);
+        int maxServingItems = conf.get(MAX_SERVING_ITEMS);
+        if (maxServingItems < 1) {
+            throw new IllegalArgumentException(MAX_SERVING_ITEMS.key() + " must be at least 1");
+        }
+        int newIdRateAlert = conf.get(NEW_ID_RATE_ALERT);
+        if (newIdRateAlert < 0) {
+            throw new IllegalArgumentException(NEW_ID_RATE_ALERT.key() + " must not be negative");
+        }
         // An event up to max-future ahead moves event time ahead by as much: state that lives hardly longer would
         // expire at once.
         for (ConfigOption<Duration> ttl : List.of(USER_TTL, ITEM_TTL)) {
@@ -266,7 +310,9 @@ public final class FreshRecOptions {
                 conf.get(IDLENESS),
                 maxLag,
                 maxFuture,
-                lagAlert);
+                lagAlert,
+                maxServingItems,
+                newIdRateAlert);
     }
 
     private static Duration nonNegative(Configuration conf, ConfigOption<Duration> option) {
@@ -319,6 +365,9 @@ public final class FreshRecOptions {
         c.maxStalenessMs = conf.get(MAX_STALENESS).toMillis();
         c.userTtlMs = conf.get(USER_TTL).toMillis();
         c.itemTtlMs = conf.get(ITEM_TTL).toMillis();
+        c.maxCooccurrences = conf.get(MAX_COOCCURRENCES);
+        c.cooccurrencePruneBelow = conf.get(COOCCURRENCE_PRUNE_BELOW);
+        c.userRateLimit = conf.get(USER_RATE_LIMIT);
         return c.validate();
     }
 }

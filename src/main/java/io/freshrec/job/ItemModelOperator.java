@@ -1,5 +1,6 @@
 package io.freshrec.job;
 
+import io.freshrec.model.CooccurrencePruning;
 import io.freshrec.model.DecayedValue;
 import io.freshrec.model.ItemState;
 import io.freshrec.model.ModelConfig;
@@ -42,6 +43,7 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
             Comparator.<ItemUpdate>comparingLong(u -> u.versionTime).thenComparing(APPLY_ORDER);
 
     private final ModelConfig config;
+    private int newIdRateAlert;
     private transient ValueState<ItemState> items;
     private transient MapState<Long, DecayedValue> cooccurrence;
     private transient Counter itemsCreated;
@@ -50,6 +52,7 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
     private transient CheckpointedCount itemsHeld;
 
     private transient Counter publications;
+    private transient Counter cooccurrencesPruned;
     private transient Counter lateUpdates;
 
     public ItemModelOperator(ModelConfig config) {
@@ -89,16 +92,24 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
         itemsHeld.snapshot();
     }
 
+    /** Alert when more than {@code perSecond} new items a second arrive (live sources); 0: never. */
+    public ItemModelOperator alertOnNewIdsAbove(int perSecond) {
+        this.newIdRateAlert = perSecond;
+        return this;
+    }
+
     @Override
     public void open() throws Exception {
         super.open();
         items = getPartitionedState(FreshRecState.itemState());
         cooccurrence = getPartitionedState(FreshRecState.cooccurrence());
         itemsCreated = getMetricGroup().counter(MetricNames.ITEMS_CREATED);
+        alertOnNewIds(itemsCreated, "items", newIdRateAlert);
         getMetricGroup().meter(MetricNames.NEW_ITEMS_PER_SECOND, new MeterView(itemsCreated, 5));
         itemsExpired = getMetricGroup().counter(MetricNames.ITEMS_EXPIRED);
         publications = getMetricGroup().counter(MetricNames.PUBLICATIONS);
         lateUpdates = getMetricGroup().counter(MetricNames.LATE_UPDATES);
+        cooccurrencesPruned = getMetricGroup().counter(MetricNames.COOCCURRENCES_PRUNED);
         getMetricGroup().gauge(MetricNames.ITEMS, () -> itemsHeld.get());
     }
 
@@ -139,6 +150,13 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
                 publications.inc();
                 step.putAll(version);
                 version.clear();
+                if (state.cooccurrences < 0 || CooccurrencePruning.due(state.cooccurrences, config.maxCooccurrences)) {
+                    // At a version's end, on the whole map: the same whether versions are applied one by one or
+                    // together (a restore regroups them).
+                    cooccurrence.putAll(step);
+                    step.clear();
+                    prune(state);
+                }
             }
         }
         cooccurrence.putAll(step);
@@ -177,6 +195,39 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
     }
 
     /**
+     * Counts the item's map when it was not counted yet, and prunes it when it holds more than the bound
+     * ({@link CooccurrencePruning}).
+     */
+    private void prune(ItemState state) throws Exception {
+        int n = 0;
+        long[] keys = new long[Math.max(16, state.cooccurrences)];
+        double[] values = new double[keys.length];
+        for (Map.Entry<Long, DecayedValue> entry : cooccurrence.entries()) {
+            if (n == keys.length) {
+                keys = Arrays.copyOf(keys, n * 2);
+                values = Arrays.copyOf(values, n * 2);
+            }
+            keys[n] = entry.getKey();
+            values[n++] = entry.getValue().valueAt(state.snapshot.time, config.similarityHalfLifeMs);
+        }
+        state.cooccurrences = n;
+        if (!CooccurrencePruning.due(n, config.maxCooccurrences)) {
+            return;
+        }
+        int[] drop = CooccurrencePruning.select(
+                Arrays.copyOf(keys, n),
+                Arrays.copyOf(values, n),
+                state.snapshot.neighbours,
+                config.maxCooccurrences,
+                config.cooccurrencePruneBelow);
+        for (int index : drop) {
+            cooccurrence.remove(keys[index]);
+        }
+        state.cooccurrences -= drop.length;
+        cooccurrencesPruned.inc(drop.length);
+    }
+
+    /**
      * @param version the co-occurrences this version has changed so far
      * @param step those earlier versions of this step changed (not yet written to the map)
      */
@@ -200,6 +251,9 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
                     }
                     if (value == null) {
                         value = new DecayedValue();
+                        if (state.cooccurrences >= 0) {
+                            state.cooccurrences++; // a new entry of the map
+                        }
                     }
                     version.put(other, value);
                 }

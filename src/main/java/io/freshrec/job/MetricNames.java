@@ -20,6 +20,8 @@ public final class MetricNames {
     public static final String DEAD_LETTERS_TOTAL = "deadLettersTotal";
     /** A group with one counter per dead-letter reason. */
     public static final String DEAD_LETTER_REASON = "deadLetterReason";
+    /** The dead-letter reason (and its counter in user-history's reason group) of events over the user rate limit. */
+    public static final String RATE_LIMITED_REASON = "rate-limited";
 
     public static final String POPULARITY_SHIFT = "popularityShift";
 
@@ -39,6 +41,9 @@ public final class MetricNames {
     /** Watermark-lag alerts raised and cleared (user-history, live sources). */
     public static final String WATERMARK_LAG_ALERTS = "watermarkLagAlerts";
 
+    /** New-id alerts raised and cleared (user-history: users, item-model: items; live sources). */
+    public static final String NEW_ID_ALERTS = "newIdAlerts";
+
     public static final String USERS_CREATED = "usersCreated";
     public static final String NEW_USERS_PER_SECOND = "newUsersPerSecond";
     public static final String USERS_EXPIRED = "usersExpired";
@@ -49,6 +54,9 @@ public final class MetricNames {
     public static final String ITEMS_EXPIRED = "itemsExpired";
     public static final String PUBLICATIONS = "publications";
     public static final String LATE_UPDATES = "lateUpdates";
+    /** Co-occurrence entries dropped from items' maps by pruning (item-model). */
+    public static final String COOCCURRENCES_PRUNED = "cooccurrencesPruned";
+
     public static final String ITEMS = "items";
 
     // model-gate (MODEL_VERSION is also served by serving: the version it scores with)
@@ -68,6 +76,8 @@ public final class MetricNames {
     public static final String NDCG_ROLLING = "ndcgRolling";
     public static final String PREQUENTIAL_NDCG_GAIN_TOTAL = "prequentialNdcgGainTotal";
     public static final String MODEL_ITEMS = "modelItems";
+    /** Items serving evicted from its copy of the model because it held freshrec.serving.max-items (a gauge). */
+    public static final String SERVING_ITEMS_EVICTED = "servingItemsEvicted";
     /** A histogram: Flink's REST API serves it as {@code freshnessMs_median}, {@code _p99}, {@code _count}... */
     public static final String FRESHNESS_MS = "freshnessMs";
 

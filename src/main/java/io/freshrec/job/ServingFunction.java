@@ -81,6 +81,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     public static final String ACC_SERVED_ITEMS = "prequential-served-items";
 
     private boolean trackServedItems;
+    private int maxItems = Integer.MAX_VALUE;
     private transient ServedItems servedItems;
     /** NDCG gains are kept in operator state as integers in millionths. */
     private static final double GAIN_SCALE = 1e6;
@@ -142,6 +143,15 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         return this;
     }
 
+    /** Items this subtask's copy of the model holds at most; the least trending is evicted beyond it. */
+    public ServingFunction maxItems(int items) {
+        if (items < 1) {
+            throw new IllegalArgumentException("max items must be at least 1");
+        }
+        this.maxItems = items;
+        return this;
+    }
+
     @Override
     public void open(Configuration parameters) {
         scorer = new Scorer(config);
@@ -176,6 +186,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         metrics.gauge(MetricNames.PREQUENTIAL_NDCG_GAIN_TOTAL, () -> modelGainMicros.get() / GAIN_SCALE);
         metrics.gauge(MetricNames.MODEL_VERSION, () -> published.newestVersion());
         metrics.gauge(MetricNames.MODEL_ITEMS, () -> published.items());
+        metrics.gauge(MetricNames.SERVING_ITEMS_EVICTED, () -> published.evictions());
         freshness = metrics.histogram(MetricNames.FRESHNESS_MS, new DescriptiveStatisticsHistogram(10_000));
         candidateRecall = new RecallTracker(recallWindow);
         trend = new QualityTrend(trendWindowMs);
@@ -411,7 +422,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         // A job started with the breaker disabled serves the newest model whatever the version it restores said.
         breaker = restored.size() == 1 && breakerSettings.enabled ? restored.get(0) : new QualityBreaker();
         frozenVersion = breaker.pinnedVersion;
-        published = new ServingModel(config, alignToModel);
+        published = new ServingModel(config, alignToModel, maxItems);
         published.restore(context.getOperatorStateStore());
     }
 

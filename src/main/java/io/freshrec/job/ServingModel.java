@@ -4,6 +4,8 @@ import io.freshrec.model.CompactModel;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.ModelView;
 import io.freshrec.model.TrendingList;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.OperatorStateStore;
@@ -23,19 +25,37 @@ final class ServingModel {
 
     private volatile int items;
 
+    private volatile long evictions;
+
     ServingModel(ModelConfig config, boolean alignToModel) {
-        this.compact = new CompactModel(config);
+        this(config, alignToModel, Integer.MAX_VALUE);
+    }
+
+    /** @param maxItems items held at most: beyond it the least trending is evicted (and comes back when published) */
+    ServingModel(ModelConfig config, boolean alignToModel, int maxItems) {
+        this.compact = new CompactModel(config, maxItems);
         this.alignToModel = alignToModel;
     }
 
-    /** Rebuilds the compact copy from the broadcast state a job (re)starts with. */
+    /**
+     * Rebuilds the compact copy from the broadcast state a job (re)starts with; a state holding more items than this
+     * model may (the bound was lowered) loses its least trending ones.
+     */
     void restore(OperatorStateStore store) throws Exception {
-        for (Map.Entry<Long, ItemVersions> entry :
-                store.getBroadcastState(FreshRecState.MODEL_ITEMS).entries()) {
+        BroadcastState<Long, ItemVersions> itemState = store.getBroadcastState(FreshRecState.MODEL_ITEMS);
+        List<Long> evicted = new ArrayList<>();
+        for (Map.Entry<Long, ItemVersions> entry : itemState.entries()) {
             ItemVersions versions = entry.getValue();
             int newest = versions.times.length - 1;
-            compact.put(entry.getKey(), versions.times[newest], versions.snapshots[newest], versions);
+            long gone = compact.put(entry.getKey(), versions.times[newest], versions.snapshots[newest], versions);
+            if (gone != CompactModel.NONE_EVICTED) {
+                evicted.add(gone);
+            }
         }
+        for (long item : evicted) {
+            itemState.remove(item);
+        }
+        evictions = compact.evictions();
         items = compact.size();
         // The version a restored job serves, before any new version arrives.
         ModelVersion log = store.getBroadcastState(FreshRecState.MODEL_VERSION).get(0);
@@ -95,9 +115,18 @@ final class ServingModel {
                 itemState.put(item, versions);
             }
             int newest = versions.times.length - 1;
-            compact.put(item, versions.times[newest], versions.snapshots[newest], versions);
+            long evicted = compact.put(item, versions.times[newest], versions.snapshots[newest], versions);
+            if (evicted != CompactModel.NONE_EVICTED) {
+                itemState.remove(evicted); // the model was full: its least trending item goes
+                evictions = compact.evictions();
+            }
         }
         items = compact.size();
+    }
+
+    /** Items evicted because the model was full (this subtask, since the job started). */
+    long evictions() {
+        return evictions;
     }
 
     /** The model as of event time {@code at} (Long.MAX_VALUE: the newest). */

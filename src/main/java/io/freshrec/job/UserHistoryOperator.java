@@ -1,12 +1,16 @@
 package io.freshrec.job;
 
+import io.freshrec.events.DeadLetter;
 import io.freshrec.events.Interaction;
+import io.freshrec.events.InteractionParser;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.UserHistory;
+import io.freshrec.model.UserRateLimit;
 import io.freshrec.model.WatermarkLagAlert;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.metrics.Counter;
@@ -30,12 +34,16 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
             .thenComparingDouble(e -> e.value);
 
     private final ModelConfig config;
+    private int newIdRateAlert;
     private final long watermarkLagAlertMs;
     private transient WatermarkLagAlert lagAlert;
     private transient ValueState<UserHistory> history;
     private transient Counter lateEvents;
     private transient Counter usersCreated;
     private transient Counter usersExpired;
+    private transient Counter rateLimited;
+    private transient Counter deadLetters;
+    private transient LongCounter deadLettersTotal;
 
     public UserHistoryOperator(ModelConfig config) {
         this(config, DEFAULT_MAX_BUNDLE_SIZE);
@@ -66,14 +74,27 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
         return event.timestamp;
     }
 
+    /** Alert when more than {@code perSecond} new users a second arrive (live sources); 0: never. */
+    public UserHistoryOperator alertOnNewIdsAbove(int perSecond) {
+        this.newIdRateAlert = perSecond;
+        return this;
+    }
+
     @Override
     public void open() throws Exception {
         super.open();
         history = getPartitionedState(FreshRecState.userHistory());
         lateEvents = getMetricGroup().counter(MetricNames.LATE_EVENTS);
         usersCreated = getMetricGroup().counter(MetricNames.USERS_CREATED);
+        alertOnNewIds(usersCreated, "users", newIdRateAlert);
         getMetricGroup().meter(MetricNames.NEW_USERS_PER_SECOND, new MeterView(usersCreated, 5));
         usersExpired = getMetricGroup().counter(MetricNames.USERS_EXPIRED);
+        rateLimited =
+                getMetricGroup().addGroup(MetricNames.DEAD_LETTER_REASON).counter(MetricNames.RATE_LIMITED_REASON);
+        deadLetters = getMetricGroup().counter(MetricNames.DEAD_LETTERS);
+        // The job's dead-letter total (an accumulator merged by name with parse's).
+        deadLettersTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ParseFunction.ACC_DEAD_LETTERS, deadLettersTotal);
         // One subtask speaks for the job: every subtask sees the same watermark.
         if (watermarkLagAlertMs > 0 && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
             lagAlert = new WatermarkLagAlert(watermarkLagAlertMs);
@@ -116,6 +137,10 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
                 current = new UserHistory();
                 usersCreated.inc();
             }
+            if (!UserRateLimit.admit(current, event.timestamp, config.userRateLimit)) {
+                refuse(event);
+                continue;
+            }
             apply(event, current);
         }
         history.update(current);
@@ -134,6 +159,21 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
             history.clear();
             usersExpired.inc();
         }
+    }
+
+    /** An event over its user's rate limit: a dead letter with the event as its payload (in the input's JSON). */
+    private void refuse(Interaction event) {
+        rateLimited.inc();
+        deadLetters.inc();
+        deadLettersTotal.add(1L);
+        emit(
+                FreshRecState.DEAD_LETTERS,
+                DeadLetter.ofRecord(
+                        MetricNames.RATE_LIMITED_REASON + ": user " + event.userId + " over " + config.userRateLimit
+                                + " events a minute (freshrec.input.user-rate-limit)",
+                        InteractionParser.toJson(event),
+                        System.currentTimeMillis()),
+                event.timestamp);
     }
 
     private void apply(Interaction event, UserHistory current) {

@@ -1,5 +1,6 @@
 package io.freshrec.model;
 
+import it.unimi.dsi.fastutil.doubles.DoubleHeapIndirectPriorityQueue;
 import it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap;
 import java.util.Arrays;
 
@@ -25,6 +26,9 @@ public final class CompactModel {
     /** Version time of a snapshot that is always current (an in-memory model has no versions). */
     public static final long ALWAYS = Long.MIN_VALUE;
 
+    /** What {@link #put} returns when it evicted no item. */
+    public static final long NONE_EVICTED = Long.MIN_VALUE;
+
     private final ModelConfig config;
     private final double targetExponent;
     private final Long2IntOpenHashMap slots = new Long2IntOpenHashMap();
@@ -38,10 +42,45 @@ public final class CompactModel {
     private int freeCount;
     private int highWater;
 
+    /** Items held at most (Integer.MAX_VALUE: no bound). */
+    private final int maxItems;
+    /**
+     * By slot, the item's trending weight as a time-free key: {@code ln(trending) + time x ln 2 / half-life}. Every
+     * trending weight decays at the same rate, so this orders items exactly as their weights at any common time do;
+     * -infinity for an item without trending weight or without a current snapshot.
+     */
+    private double[] trendingKey;
+    /** Slots by trending key, least first: the item a full model evicts. Null without a bound. */
+    private DoubleHeapIndirectPriorityQueue leastTrending;
+
+    private long evictions;
+
     public CompactModel(ModelConfig config) {
+        this(config, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxItems items held at most: beyond it {@link #put} evicts the least trending item (the one with the
+     *     smallest trending weight; an item whose newest version withdrew it first)
+     */
+    public CompactModel(ModelConfig config, int maxItems) {
+        if (maxItems < 1) {
+            throw new IllegalArgumentException("maxItems must be at least 1");
+        }
         this.config = config;
         this.targetExponent = 1 - config.normExponent;
+        this.maxItems = maxItems;
         slots.defaultReturnValue(-1);
+        if (maxItems != Integer.MAX_VALUE) {
+            // Slots are reused, and an item beyond the bound is evicted as it comes: at most maxItems + 1 slots.
+            trendingKey = new double[maxItems + 1];
+            leastTrending = new DoubleHeapIndirectPriorityQueue(trendingKey, maxItems + 1);
+        }
+    }
+
+    /** Items evicted because the model was full, since it was made. */
+    public long evictions() {
+        return evictions;
     }
 
     /** The slot of {@code item}, or -1 when the model does not hold it. */
@@ -73,9 +112,10 @@ public final class CompactModel {
      * @param older the item's versions, read when a reader asks for a time before {@code versionTime}; may be null
      *     when there are none
      */
-    public void put(long item, long versionTime, ItemSnapshot snapshot, Versions older) {
+    public long put(long item, long versionTime, ItemSnapshot snapshot, Versions older) {
         int slot = slots.get(item);
-        if (slot < 0) {
+        boolean added = slot < 0;
+        if (added) {
             slot = freeCount > 0 ? freeSlots[--freeCount] : highWater++;
             ensureCapacity(slot + 1);
             slots.put(item, slot);
@@ -85,6 +125,30 @@ public final class CompactModel {
         newestVersionTime[slot] = versionTime;
         versions[slot] = older;
         refresh(slot);
+        if (leastTrending == null) {
+            return NONE_EVICTED;
+        }
+        trendingKey[slot] = trendingKey(snapshot);
+        if (added) {
+            leastTrending.enqueue(slot);
+        } else {
+            leastTrending.changed(slot);
+        }
+        if (slots.size() <= maxItems) {
+            return NONE_EVICTED;
+        }
+        long evicted = ids[leastTrending.first()];
+        remove(evicted);
+        evictions++;
+        return evicted;
+    }
+
+    /** @return the item's eviction key (see {@link #trendingKey}) */
+    private double trendingKey(ItemSnapshot snapshot) {
+        if (snapshot == null || !(snapshot.trending > 0)) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        return Math.log(snapshot.trending) + snapshot.time * (Math.log(2) / config.trendingHalfLifeMs);
     }
 
     /** Re-reads the scoring figures of an item's newest snapshot after it changed in place. */
@@ -113,6 +177,9 @@ public final class CompactModel {
         }
         newest[slot] = null;
         versions[slot] = null;
+        if (leastTrending != null) {
+            leastTrending.remove(slot);
+        }
         if (freeCount == freeSlots.length) {
             freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
         }

@@ -15,6 +15,11 @@ public class ItemState {
     public long lastVersionTime = Long.MIN_VALUE;
 
     public long publications;
+    /**
+     * Entries in the item's co-occurrence map (kept by the item-model operator); -1: not counted yet (state written
+     * before the count existed: counted on the item's next update).
+     */
+    public int cooccurrences = -1;
 
     public ItemState() {}
 
@@ -22,6 +27,7 @@ public class ItemState {
         ItemState state = new ItemState();
         state.snapshot.item = item;
         state.snapshot.time = time;
+        state.cooccurrences = 0;
         return state;
     }
 

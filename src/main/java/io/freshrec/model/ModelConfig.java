@@ -45,6 +45,19 @@ public final class ModelConfig implements Serializable {
     /** Items idle this long (event time) are forgotten. */
     public long itemTtlMs = Duration.ofDays(365).toMillis();
 
+    /**
+     * Co-occurrence entries kept per item; above it the weakest are pruned (see {@link CooccurrencePruning}); 0 = no
+     * bound.
+     */
+    public int maxCooccurrences = 2000;
+    /** Co-occurrence entries whose decayed value falls below this are pruned whenever an item's map is swept. */
+    public double cooccurrencePruneBelow = 1e-3;
+    /**
+     * Events one user may add per minute of event time (a token bucket: bursts up to this, refilled at this rate per
+     * minute); the excess are dead letters {@code rate-limited}. 0 = no limit.
+     */
+    public int userRateLimit = 12_000;
+
     public EventWeights weights = new EventWeights();
 
     /** An independent copy (the weights too). */
@@ -64,6 +77,9 @@ public final class ModelConfig implements Serializable {
         copy.maxStalenessMs = maxStalenessMs;
         copy.userTtlMs = userTtlMs;
         copy.itemTtlMs = itemTtlMs;
+        copy.maxCooccurrences = maxCooccurrences;
+        copy.cooccurrencePruneBelow = cooccurrencePruneBelow;
+        copy.userRateLimit = userRateLimit;
         copy.weights = weights.copy();
         return copy;
     }
@@ -85,6 +101,13 @@ public final class ModelConfig implements Serializable {
         require(publishIntervalMs >= 1, "freshrec.model.publish-interval must be >= 1 ms");
         require(maxStalenessMs >= 0, "freshrec.serving.max-staleness must be >= 0");
         require(userTtlMs > 0 && itemTtlMs > 0, "freshrec.state.user-ttl and item-ttl must be > 0");
+        require(
+                maxCooccurrences == 0 || (maxCooccurrences >= 2 * neighbours && maxCooccurrences <= 10_000_000),
+                "freshrec.model.max-cooccurrences must be 0 (no bound) or in [2 x freshrec.model.neighbours, 10000000]");
+        require(
+                cooccurrencePruneBelow >= 0 && Double.isFinite(cooccurrencePruneBelow),
+                "freshrec.model.cooccurrence-prune-below must be >= 0");
+        require(userRateLimit >= 0, "freshrec.input.user-rate-limit must be >= 0");
         String weightProblem = weights.problem();
         require(weightProblem == null, weightProblem);
         return this;

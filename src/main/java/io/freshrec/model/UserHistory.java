@@ -14,6 +14,10 @@ public class UserHistory {
 
     public long lastEventTime;
     public long events;
+    /** Events the user may still add now under the rate limit ({@link UserRateLimit}), as of {@link #rateTime}. */
+    public double rateAllowance;
+    /** Event time the allowance is stated at; Long.MIN_VALUE: never limited yet (a full allowance). */
+    public long rateTime = Long.MIN_VALUE;
 
     public UserHistory() {}
 
@@ -94,6 +98,8 @@ public class UserHistory {
         copy.times = times.clone();
         copy.lastEventTime = lastEventTime;
         copy.events = events;
+        copy.rateAllowance = rateAllowance;
+        copy.rateTime = rateTime;
         return copy;
     }
 }

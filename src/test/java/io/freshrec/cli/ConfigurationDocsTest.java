@@ -67,7 +67,7 @@ class ConfigurationDocsTest {
                         VersionOptions.RETAIN.key());
         FreshRecOptions.WEIGHTS.values().forEach(option -> assertThat(keys).contains(option.key()));
         // 36 in FreshRecOptions (4 of them derived from EventType), 11 in KafkaOptions, 3 in VersionOptions.
-        assertThat(keys).hasSize(50);
+        assertThat(keys).hasSize(55);
     }
 
     @Test

@@ -151,6 +151,25 @@ class OptionMappingTest {
                 row("freshrec.state.user-ttl", "100 d", c -> m.apply(c).userTtlMs, 8_640_000_000L),
                 row("freshrec.state.item-ttl", "200 d", c -> m.apply(c).itemTtlMs, 17_280_000_000L),
                 row("freshrec.bundle.max-size", "777", c -> j.apply(c).bundleMaxSize(), 777),
+                model(
+                        "freshrec.model.max-cooccurrences",
+                        "1500",
+                        c -> m.apply(c).maxCooccurrences,
+                        1500,
+                        o -> o.maxCooccurrences),
+                row("freshrec.model.cooccurrence-prune-below", "0.25", c -> m.apply(c).cooccurrencePruneBelow, 0.25),
+                model(
+                        "freshrec.input.user-rate-limit",
+                        "300",
+                        c -> m.apply(c).userRateLimit,
+                        300,
+                        o -> o.userRateLimit),
+                row("freshrec.serving.max-items", "4321", c -> j.apply(c).maxServingItems(), 4321),
+                row(
+                        "freshrec.monitoring.new-id-rate-alert",
+                        "77",
+                        c -> j.apply(c).newIdRateAlert(),
+                        77),
                 row(
                         "freshrec.watermark.out-of-orderness",
                         "250 ms",

@@ -25,6 +25,10 @@ public final class OracleSettings {
     public final double popularityBlend;
     public final long publishIntervalMs;
     public final long maxStalenessMs;
+    /** Co-occurrence entries per item before pruning: the oracle does not prune, and refuses a scenario that would. */
+    public final int maxCooccurrences;
+    /** Events per user per minute of event time (a token bucket), 0: none. */
+    public final int userRateLimit;
 
     private final Map<String, Double> fixedWeights = new HashMap<>();
     private final double ratingBase;
@@ -42,6 +46,8 @@ public final class OracleSettings {
         popularityBlend = decimal(raw, "freshrec.model.popularity-blend", 0.0);
         publishIntervalMs = millis(raw, "freshrec.model.publish-interval", 200);
         maxStalenessMs = millis(raw, "freshrec.serving.max-staleness", 60_000);
+        maxCooccurrences = integer(raw, "freshrec.model.max-cooccurrences", 2000);
+        userRateLimit = integer(raw, "freshrec.input.user-rate-limit", 12_000);
         fixedWeights.put("view", decimal(raw, "freshrec.model.weight.view", 1.0));
         fixedWeights.put("click", decimal(raw, "freshrec.model.weight.click", 2.0));
         fixedWeights.put("add-to-cart", decimal(raw, "freshrec.model.weight.add-to-cart", 4.0));

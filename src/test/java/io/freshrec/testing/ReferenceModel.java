@@ -42,8 +42,67 @@ public final class ReferenceModel {
                 .thenComparing(e -> e.type)
                 .thenComparingDouble(e -> e.value));
         for (Interaction event : ordered) {
-            apply(event);
+            if (admitted(event)) {
+                apply(event);
+            } else {
+                rateLimited.add(event);
+            }
         }
+        if (config.maxCooccurrences > 0) {
+            Map<Long, Set<Long>> pairs = new HashMap<>();
+            for (Increment inc : increments) {
+                if (inc.other >= 0) {
+                    pairs.computeIfAbsent(inc.item, i -> new HashSet<>()).add(inc.other);
+                }
+            }
+            for (Map.Entry<Long, Set<Long>> row : pairs.entrySet()) {
+                if (row.getValue().size() > config.maxCooccurrences) {
+                    throw new IllegalStateException("item " + row.getKey() + " co-occurs with "
+                            + row.getValue().size() + " items: the job prunes its map beyond "
+                            + config.maxCooccurrences + " and this oracle does not model pruning;"
+                            + " set freshrec.model.max-cooccurrences higher for this scenario");
+                }
+            }
+        }
+    }
+
+    /** Per user: the allowance of the rate limit and the event time it is stated at. */
+    private final Map<Long, double[]> allowances = new HashMap<>();
+
+    private final List<Interaction> rateLimited = new ArrayList<>();
+
+    /**
+     * The documented rate limit (docs/model.md), written out here: a bucket of {@code limit} events per user, full at
+     * the user's first event, refilled at {@code limit} per 60,000 ms of event time since the latest event so far; an
+     * event takes one, and is refused when less than one is left.
+     */
+    private boolean admitted(Interaction event) {
+        int limit = config.userRateLimit;
+        if (limit <= 0) {
+            return true;
+        }
+        double[] bucket = allowances.get(event.userId);
+        double allowance;
+        if (bucket == null) {
+            bucket = new double[] {0, event.timestamp};
+            allowances.put(event.userId, bucket);
+            allowance = limit;
+        } else {
+            long latest = (long) bucket[1];
+            allowance = Math.min(limit, bucket[0] + Math.max(0, event.timestamp - latest) * (limit / 60_000.0));
+        }
+        bucket[1] = Math.max((long) bucket[1], event.timestamp);
+        if (allowance < 1.0) {
+            bucket[0] = allowance;
+            return false;
+        }
+        bucket[0] = allowance - 1.0;
+        return true;
+    }
+
+    /** The events the rate limit refused (the job's dead letters rate-limited), in the order they were applied. */
+    public List<Interaction> rateLimited() {
+        return List.copyOf(rateLimited);
     }
 
     private double decay(long dt, long halfLife) {

@@ -82,6 +82,8 @@ final class EdgeIO {
         writeLongs(history.times, out);
         out.writeLong(history.lastEventTime);
         out.writeLong(history.events);
+        out.writeDouble(history.rateAllowance);
+        out.writeLong(history.rateTime);
     }
 
     static UserHistory readHistory(DataInputView in) throws IOException {
@@ -94,6 +96,8 @@ final class EdgeIO {
         history.times = readLongs(in);
         history.lastEventTime = in.readLong();
         history.events = in.readLong();
+        history.rateAllowance = in.readDouble();
+        history.rateTime = in.readLong();
         return history;
     }
 
@@ -107,6 +111,8 @@ final class EdgeIO {
         copy.times = copy(from.times);
         copy.lastEventTime = from.lastEventTime;
         copy.events = from.events;
+        copy.rateAllowance = from.rateAllowance;
+        copy.rateTime = from.rateTime;
         return copy;
     }
 
