@@ -53,10 +53,15 @@ public final class CooccurrencePruning {
             return byValue != 0 ? byValue : Long.compare(items[b], items[a]);
         });
         int drop = Math.max(0, n - keep(max));
-        while (drop < candidates && !(strength(values[order[drop]]) >= below)) {
+        while (drop < candidates && weak(values[order[drop]], below)) {
             drop++;
         }
         return Arrays.copyOf(order, Math.min(drop, candidates));
+    }
+
+    /** Under the threshold, or nothing in common (zero, or a value no healthy map holds). */
+    private static boolean weak(double value, double below) {
+        return !(value > 0) || value < below;
     }
 
     /** NaN and negative values (never in a healthy map) count as nothing in common: the first to go. */

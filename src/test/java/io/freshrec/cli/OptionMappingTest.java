@@ -157,7 +157,12 @@ class OptionMappingTest {
                         c -> m.apply(c).maxCooccurrences,
                         1500,
                         o -> o.maxCooccurrences),
-                row("freshrec.model.cooccurrence-prune-below", "0.25", c -> m.apply(c).cooccurrencePruneBelow, 0.25),
+                model(
+                        "freshrec.model.cooccurrence-prune-below",
+                        "0.25",
+                        c -> m.apply(c).cooccurrencePruneBelow,
+                        0.25,
+                        o -> o.cooccurrencePruneBelow),
                 model(
                         "freshrec.input.user-rate-limit",
                         "300",

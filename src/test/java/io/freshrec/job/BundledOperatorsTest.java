@@ -109,11 +109,23 @@ class BundledOperatorsTest {
             return (S) Proxy.newProxyInstance(
                     getClass().getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
                         counts.merge(descriptor.getName() + "." + method.getName(), 1, Integer::sum);
+                        Object result;
                         try {
-                            return method.invoke(state, args);
+                            result = method.invoke(state, args);
                         } catch (InvocationTargetException e) {
                             throw e.getCause();
                         }
+                        if (result instanceof Iterable<?> stored
+                                && method.getName().equals("get")) {
+                            // What a list read deserialised: counted as "state.records".
+                            List<Object> records = new ArrayList<>();
+                            stored.forEach(records::add);
+                            if (!records.isEmpty()) {
+                                counts.merge(descriptor.getName() + ".records", records.size(), Integer::sum);
+                            }
+                            return records;
+                        }
+                        return result;
                     });
         }
     }
@@ -447,5 +459,38 @@ class BundledOperatorsTest {
                         unbounded.extractOutputValues(),
                         sideOutput(unbounded, FreshRecState.PROFILE_UPDATES),
                         new TreeMap<>()));
+    }
+
+    // ---- (c) a bursty user's pending list is read once, not once per watermark step ----
+
+    @Test
+    void shouldReadABurstyUsersPendingListOnceHoweverManyWatermarkStepsItSpans() throws Exception {
+        CountingUserHistory operator = new CountingUserHistory(config());
+        var harness = userHistory(operator, null);
+        // One user, 3,000 events spread over 300 distinct times, all waiting when a barrier moves them to state.
+        int events = 3000;
+        for (int i = 0; i < events; i++) {
+            long time = 1000 + 10 * (i % 300);
+            harness.processElement(new Interaction(USER, 100 + i % 11, EventType.VIEW, Double.NaN, time), time);
+        }
+        barrier(harness);
+        assertThat(operator.accesses.counts).containsOnly(entry("pending-events.addAll", 1));
+        operator.accesses.counts.clear();
+
+        // 300 watermark steps, each making a tenth of a second of them due.
+        for (int step = 1; step <= 300; step++) {
+            harness.processWatermark(1000 + 10 * step - 10);
+        }
+
+        // Every event applied once, in order; the stored events read once (the first due timer takes the list and
+        // keeps what is not due yet in memory; the later timers find it empty), never re-read per step: linear in
+        // the burst, not quadratic (300 x 3,000 records before bundles).
+        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).hasSize(events);
+        assertThat(operator.accesses.counts.get("pending-events.records")).isEqualTo(events);
+        assertThat(operator.accesses.counts.get("pending-events.clear")).isEqualTo(1);
+        assertThat(operator.accesses.counts.getOrDefault("pending-events.addAll", 0)
+                        + operator.accesses.counts.getOrDefault("pending-events.update", 0))
+                .isZero();
+        assertThat(operator.accesses.counts.get("history.value")).isEqualTo(300);
     }
 }

@@ -148,6 +148,43 @@ class FreshRecJobIntegrationTest {
                 .isPositive();
     }
 
+    /**
+     * One bot and hot items: a rate limit the most active users exceed, and co-occurrence maps bounded far below the
+     * catalogue, so that pruning drops pairs that later co-occur again. The oracle writes both rules out on its own
+     * (docs/model.md): every list and item equals it, and the dead letters are exactly the events it refused.
+     */
+    @Test
+    void shouldServeWhatTheOracleServesWithPrunedMapsAndARateLimitedUser() throws Exception {
+        Configuration settings = settings();
+        settings.set(FreshRecOptions.NEIGHBOURS, 10);
+        settings.set(FreshRecOptions.MAX_COOCCURRENCES, 24);
+        settings.set(FreshRecOptions.USER_RATE_LIMIT, 60);
+        List<Interaction> events = synthetic(1500);
+        List<String> records = new ArrayList<>();
+        events.forEach(event -> records.add(InteractionParser.toJson(event)));
+        ReferenceModel reference = new ReferenceModel(OracleSettings.of(settings), events);
+        assertThat(reference.prunedPairs()).as("pairs pruned").isGreaterThan(500);
+        assertThat(reference.rateLimited()).as("events over the rate limit").hasSizeGreaterThan(30);
+
+        CollectingSink<DeadLetter> deadLetters = new CollectingSink<>("bot-dead-letters");
+        Comparison compared = runAndCompare(settings, records, events, deadLetters);
+
+        System.out.printf(
+                "[bot and hot items] %d users compared exactly, %d with a tie at a cut; %d pairs pruned, %d events"
+                        + " rate-limited%n",
+                compared.exact,
+                compared.ambiguous,
+                reference.prunedPairs(),
+                reference.rateLimited().size());
+        assertThat(compared.ambiguous).as("users with a tie at a cut").isLessThan(compared.exact / 10);
+        assertThat(deadLetters.received())
+                .allSatisfy(letter -> assertThat(letter.reason).startsWith("rate-limited: user "))
+                .extracting(letter -> letter.payload)
+                .containsExactlyInAnyOrderElementsOf(reference.rateLimited().stream()
+                        .map(InteractionParser::toJson)
+                        .toList());
+    }
+
     /** How a run compared with the oracle. */
     private record Comparison(int exact, int ambiguous, int items, int blendedIn) {}
 

@@ -171,6 +171,65 @@ class CompactModelTest {
         assertThat(snapshot.normPowerAt(T, 1 - config.normExponent, config)).isEqualTo(after);
     }
 
+    @Test
+    void shouldEvictTheLeastTrendingItemWhenFullAgainstABruteForce() {
+        ModelConfig config = new ModelConfig();
+        config.trendingHalfLifeMs = 3_600_000;
+        int max = 50;
+        CompactModel compact = new CompactModel(config, max);
+        Map<Long, ItemSnapshot> held = new HashMap<>();
+        Random random = new Random(5);
+        long now = T;
+        int evictions = 0;
+        for (int step = 0; step < 5_000; step++) {
+            now += random.nextInt(60_000);
+            long item = random.nextInt(200);
+            ItemSnapshot snapshot = random.nextInt(25) == 0 ? null : bare(item, now, 1.0);
+            if (snapshot != null) {
+                // Distinct weights, some items with none.
+                snapshot.trending = random.nextInt(10) == 0 ? 0.0 : random.nextDouble() * 100;
+            }
+            held.put(item, snapshot);
+            long evicted = compact.put(item, now, snapshot, null);
+            if (held.size() <= max) {
+                assertThat(evicted).isEqualTo(CompactModel.NONE_EVICTED);
+                continue;
+            }
+            evictions++;
+            // The evicted item had the smallest trending weight of all held at this moment (decayed to now).
+            long at = now;
+            double least = held.values().stream()
+                    .mapToDouble(s -> weightAt(s, at, config))
+                    .min()
+                    .orElseThrow();
+            assertThat(weightAt(held.get(evicted), at, config))
+                    .as("step %d", step)
+                    .isEqualTo(least);
+            held.remove(evicted);
+            assertThat(compact.slot(evicted)).isEqualTo(-1);
+        }
+        assertThat(compact.size()).isEqualTo(max).isEqualTo(held.size());
+        for (long item : held.keySet()) {
+            assertThat(compact.slot(item)).isNotNegative();
+        }
+        assertThat(compact.evictions()).isEqualTo(evictions).isGreaterThan(1_000);
+    }
+
+    @Test
+    void shouldKeepEveryItemWithoutABound() {
+        CompactModel compact = new CompactModel(new ModelConfig());
+        for (long item = 0; item < 10_000; item++) {
+            assertThat(compact.put(item, 0, bare(item, T, 1.0), null)).isEqualTo(CompactModel.NONE_EVICTED);
+        }
+        assertThat(compact.size()).isEqualTo(10_000);
+        assertThat(compact.evictions()).isZero();
+    }
+
+    /** The trending weight decayed to {@code now}; 0 for a withdrawn item (null). */
+    private static double weightAt(ItemSnapshot snapshot, long now, ModelConfig config) {
+        return snapshot == null ? 0.0 : Decay.at(snapshot.trending, snapshot.time, now, config.trendingHalfLifeMs);
+    }
+
     private static void assertSame(Recommendations actual, Recommendations expected) {
         assertThat(actual.items).as("items").containsExactly(expected.items);
         assertThat(actual.scores)

@@ -25,8 +25,10 @@ public final class OracleSettings {
     public final double popularityBlend;
     public final long publishIntervalMs;
     public final long maxStalenessMs;
-    /** Co-occurrence entries per item before pruning: the oracle does not prune, and refuses a scenario that would. */
+    /** Co-occurrence entries per item before pruning; 0: none. */
     public final int maxCooccurrences;
+    /** Entries under this go whenever an item's map is pruned. */
+    public final double cooccurrencePruneBelow;
     /** Events per user per minute of event time (a token bucket), 0: none. */
     public final int userRateLimit;
 
@@ -47,6 +49,7 @@ public final class OracleSettings {
         publishIntervalMs = millis(raw, "freshrec.model.publish-interval", 200);
         maxStalenessMs = millis(raw, "freshrec.serving.max-staleness", 60_000);
         maxCooccurrences = integer(raw, "freshrec.model.max-cooccurrences", 2000);
+        cooccurrencePruneBelow = decimal(raw, "freshrec.model.cooccurrence-prune-below", 1e-3);
         userRateLimit = integer(raw, "freshrec.input.user-rate-limit", 12_000);
         fixedWeights.put("view", decimal(raw, "freshrec.model.weight.view", 1.0));
         fixedWeights.put("click", decimal(raw, "freshrec.model.weight.click", 2.0));

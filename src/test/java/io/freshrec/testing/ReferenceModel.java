@@ -48,22 +48,7 @@ public final class ReferenceModel {
                 rateLimited.add(event);
             }
         }
-        if (config.maxCooccurrences > 0) {
-            Map<Long, Set<Long>> pairs = new HashMap<>();
-            for (Increment inc : increments) {
-                if (inc.other >= 0) {
-                    pairs.computeIfAbsent(inc.item, i -> new HashSet<>()).add(inc.other);
-                }
-            }
-            for (Map.Entry<Long, Set<Long>> row : pairs.entrySet()) {
-                if (row.getValue().size() > config.maxCooccurrences) {
-                    throw new IllegalStateException("item " + row.getKey() + " co-occurs with "
-                            + row.getValue().size() + " items: the job prunes its map beyond "
-                            + config.maxCooccurrences + " and this oracle does not model pruning;"
-                            + " set freshrec.model.max-cooccurrences higher for this scenario");
-                }
-            }
-        }
+        prune();
     }
 
     /** Per user: the allowance of the rate limit and the event time it is stated at. */
@@ -98,6 +83,106 @@ public final class ReferenceModel {
         }
         bucket[0] = allowance - 1.0;
         return true;
+    }
+
+    /**
+     * Per item and other item: the version times at which the item's co-occurrence map dropped the pair (pruning):
+     * the pair's increments up to such a version count no more in any version from it on.
+     */
+    private final Map<Long, Map<Long, List<Long>>> prunedAt = new HashMap<>();
+
+    /** The event time of the model version an increment at {@code time} is part of. */
+    private long versionOf(long time) {
+        return (Math.floorDiv(time, config.publishIntervalMs) + 1) * config.publishIntervalMs;
+    }
+
+    /**
+     * The documented pruning (docs/model.md), written out: after each version in which an item changed, if its map
+     * holds more than max-cooccurrences pairs, every pair outside its top neighbours goes when its value is under
+     * cooccurrence-prune-below, and the weakest go (smaller value, then larger id) until three quarters of the bound
+     * remain.
+     */
+    private void prune() {
+        int max = config.maxCooccurrences;
+        if (max <= 0) {
+            return;
+        }
+        Map<Long, List<Increment>> byItem = new HashMap<>();
+        for (Increment inc : increments) {
+            byItem.computeIfAbsent(inc.item, i -> new ArrayList<>()).add(inc);
+        }
+        for (Map.Entry<Long, List<Increment>> entry : byItem.entrySet()) {
+            long item = entry.getKey();
+            List<Increment> all = new ArrayList<>(entry.getValue());
+            all.sort(Comparator.comparingLong((Increment inc) -> versionOf(inc.time)));
+            // other -> {value, time}: the pair's sum stated at its latest increment
+            Map<Long, double[]> row = new HashMap<>();
+            long itemTime = Long.MIN_VALUE;
+            for (int i = 0; i < all.size(); i++) {
+                Increment inc = all.get(i);
+                itemTime = Math.max(itemTime, inc.time);
+                if (inc.other >= 0) {
+                    double[] pair = row.computeIfAbsent(inc.other, o -> new double[] {0, inc.time});
+                    long latest = Math.max((long) pair[1], inc.time);
+                    pair[0] = pair[0] * decay(latest - (long) pair[1], config.similarityHalfLifeMs)
+                            + inc.amount * decay(latest - inc.time, config.similarityHalfLifeMs);
+                    pair[1] = latest;
+                }
+                boolean versionEnds = i == all.size() - 1 || versionOf(all.get(i + 1).time) != versionOf(inc.time);
+                if (versionEnds && row.size() > max) {
+                    long at = itemTime;
+                    Map<Long, Double> values = new HashMap<>();
+                    row.forEach((other, pair) ->
+                            values.put(other, pair[0] * decay(at - (long) pair[1], config.similarityHalfLifeMs)));
+                    Set<Long> neighbours = new HashSet<>();
+                    for (Map.Entry<Long, Double> best : topNeighbours(values)) {
+                        neighbours.add(best.getKey());
+                    }
+                    List<Map.Entry<Long, Double>> weakestFirst = new ArrayList<>(values.entrySet());
+                    weakestFirst.removeIf(e -> neighbours.contains(e.getKey()));
+                    weakestFirst.sort(Comparator.<Map.Entry<Long, Double>>comparingDouble(
+                                    e -> e.getValue() > 0 ? e.getValue() : 0.0)
+                            .thenComparing(e -> -e.getKey()));
+                    int mustGo = row.size() - (max - max / 4);
+                    for (int k = 0; k < weakestFirst.size(); k++) {
+                        Map.Entry<Long, Double> weak = weakestFirst.get(k);
+                        if (k < mustGo || !(weak.getValue() > 0) || weak.getValue() < config.cooccurrencePruneBelow) {
+                            row.remove(weak.getKey());
+                            prunedAt.computeIfAbsent(item, x -> new HashMap<>())
+                                    .computeIfAbsent(weak.getKey(), x -> new ArrayList<>())
+                                    .add(versionOf(inc.time));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether pruning dropped a pair increment from the model version valid at {@code modelAt}. */
+    private boolean pruned(Increment inc, long modelAt) {
+        Map<Long, List<Long>> ofItem = prunedAt.get(inc.item);
+        List<Long> times = ofItem == null ? null : ofItem.get(inc.other);
+        if (times == null) {
+            return false;
+        }
+        long version = versionOf(inc.time);
+        for (long at : times) {
+            if (at >= version && at <= modelAt) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Pairs dropped by pruning over the whole input (the job's cooccurrencesPruned). */
+    public long prunedPairs() {
+        long total = 0;
+        for (Map<Long, List<Long>> ofItem : prunedAt.values()) {
+            for (List<Long> times : ofItem.values()) {
+                total += times.size();
+            }
+        }
+        return total;
     }
 
     /** The events the rate limit refused (the job's dead letters rate-limited), in the order they were applied. */
@@ -231,7 +316,7 @@ public final class ReferenceModel {
                 norm.merge(
                         inc.item, inc.normIncrement * decay(now - inc.time, config.similarityHalfLifeMs), Double::sum);
                 trending.merge(inc.item, inc.amount * decay(now - inc.time, config.trendingHalfLifeMs), Double::sum);
-            } else {
+            } else if (!pruned(inc, modelAt)) {
                 cooccurrence
                         .computeIfAbsent(inc.item, i -> new HashMap<>())
                         .merge(inc.other, inc.amount * decay(now - inc.time, config.similarityHalfLifeMs), Double::sum);
@@ -374,7 +459,7 @@ public final class ReferenceModel {
             if (inc.other < 0) {
                 found.norm += inc.normIncrement * decay(time - inc.time, config.similarityHalfLifeMs);
                 found.trending += inc.amount * decay(time - inc.time, config.trendingHalfLifeMs);
-            } else {
+            } else if (!pruned(inc, modelAt)) {
                 found.cooccurrence.merge(
                         inc.other, inc.amount * decay(time - inc.time, config.similarityHalfLifeMs), Double::sum);
             }
