@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.freshrec.job.FreshRecOptions;
 import io.freshrec.model.Recommendations;
 import io.freshrec.model.UserHistory;
 import io.freshrec.offline.SavepointModel;
@@ -17,6 +18,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -53,7 +55,7 @@ final class ExactlyOnce {
                     lookupsAgainSeconds);
             assertThat(applied)
                     .as("events applied by the users' histories")
-                    .isEqualTo(new Applied(scenario.events.size(), 0, 0));
+                    .isEqualTo(new Applied(scenario.appliedEvents(), 0, 0));
         }
     }
 
@@ -89,10 +91,22 @@ final class ExactlyOnce {
      */
     static void awaitOracle(RecommendationClient lookups, Scenario scenario, long watermark, Duration timeout)
             throws Exception {
+        awaitOracle(lookups, scenario, scenario.users(), scenario.items(), watermark, timeout);
+    }
+
+    /** As {@link #awaitOracle(RecommendationClient, Scenario, long, Duration)} for some users and items only. */
+    static void awaitOracle(
+            RecommendationClient lookups,
+            Scenario scenario,
+            Collection<Long> users,
+            Collection<Long> itemIds,
+            long watermark,
+            Duration timeout)
+            throws Exception {
         Map<Long, ReferenceModel.Served> lists = new TreeMap<>();
-        scenario.users().forEach(user -> lists.put(user, scenario.oracle.recommend(user)));
+        users.forEach(user -> lists.put(user, scenario.oracle.recommend(user)));
         Map<Long, ReferenceModel.Item> items = new TreeMap<>();
-        scenario.items().forEach(item -> items.put(item, scenario.oracle.item(item, watermark)));
+        itemIds.forEach(item -> items.put(item, scenario.oracle.item(item, watermark)));
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -105,7 +119,11 @@ final class ExactlyOnce {
                     assertSameList(expected.getKey(), served.get(), expected.getValue());
                 }
                 for (Map.Entry<Long, ReferenceModel.Item> expected : items.entrySet()) {
-                    assertSameItem(expected.getKey(), lookups.similarItems(expected.getKey()), expected.getValue());
+                    assertSameItem(
+                            expected.getKey(),
+                            lookups.similarItems(expected.getKey()),
+                            expected.getValue(),
+                            scenario.settings.get(FreshRecOptions.NEIGHBOURS));
                 }
                 return;
             } catch (AssertionError notYet) {

@@ -126,6 +126,11 @@ final class Scenario {
                 new CollectingSink<Recommendations>(name + "-" + run + "-served"));
     }
 
+    /** Valid events the users' histories apply: all but those over the rate limit. */
+    long appliedEvents() {
+        return events.size() - oracle.rateLimited().size();
+    }
+
     Set<Long> users() {
         return oracle.users();
     }
@@ -138,6 +143,9 @@ final class Scenario {
     Map<Long, Long> eventsPerUser() {
         Map<Long, Long> counts = new HashMap<>();
         events.forEach(event -> counts.merge(event.userId, 1L, Long::sum));
+        // Events over the user rate limit are dead letters, not history.
+        oracle.rateLimited().forEach(event -> counts.merge(event.userId, -1L, Long::sum));
+        counts.values().removeIf(count -> count == 0);
         return counts;
     }
 }

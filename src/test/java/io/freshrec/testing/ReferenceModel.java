@@ -174,12 +174,20 @@ public final class ReferenceModel {
         return false;
     }
 
-    /** Pairs dropped by pruning over the whole input (the job's cooccurrencesPruned). */
+    /** Pairs dropped by pruning over the whole input. */
     public long prunedPairs() {
+        return prunedPairs(Long.MAX_VALUE);
+    }
+
+    /**
+     * Pairs dropped by pruning in the model versions up to event time {@code watermark} (the job's
+     * cooccurrencesPruned once its watermark is there: later versions are not applied yet).
+     */
+    public long prunedPairs(long watermark) {
         long total = 0;
         for (Map<Long, List<Long>> ofItem : prunedAt.values()) {
             for (List<Long> times : ofItem.values()) {
-                total += times.size();
+                total += times.stream().filter(at -> at <= watermark).count();
             }
         }
         return total;
