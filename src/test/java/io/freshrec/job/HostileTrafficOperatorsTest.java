@@ -163,6 +163,35 @@ class HostileTrafficOperatorsTest {
         assertThat(sideOutput(harness, FreshRecState.DEAD_LETTERS)).isEmpty();
     }
 
+    // ---- a flood of new ids: the alert ----
+
+    @Test
+    void shouldRaiseTheNewIdAlertWhenNewUsersArriveFasterThanTheThreshold() throws Exception {
+        var harness = open(new UserHistoryOperator(limited(0)).alertOnNewIdsAbove(100), event -> event.userId, null);
+        harness.setProcessingTime(BundledKeyedOperator.NEW_ID_CHECK_MS); // the first check: nothing yet
+        for (int i = 0; i < 2_000; i++) {
+            harness.processElement(view(1_000_000 + i, 5, 1_000), 1_000);
+        }
+        harness.processWatermark(2_000);
+        Thread.sleep(20); // the rate is over wall-clock time: 2,000 users in a few ms is far above 100 a second
+        harness.setProcessingTime(2 * BundledKeyedOperator.NEW_ID_CHECK_MS);
+        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isEqualTo(1);
+        // Raised once: a later check with no new users clears it only below half, after the minute has passed.
+        harness.setProcessingTime(3 * BundledKeyedOperator.NEW_ID_CHECK_MS);
+        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldStayQuietWithoutAThreshold() throws Exception {
+        var harness = open(new UserHistoryOperator(limited(0)), event -> event.userId, null);
+        for (int i = 0; i < 2_000; i++) {
+            harness.processElement(view(1_000_000 + i, 5, 1_000), 1_000);
+        }
+        harness.processWatermark(2_000);
+        harness.setProcessingTime(3 * BundledKeyedOperator.NEW_ID_CHECK_MS);
+        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isZero();
+    }
+
     // ---- one hot item: its co-occurrence map stays bounded ----
 
     private static ModelConfig pruned(int max, double below) {

@@ -44,6 +44,12 @@ final class ReliabilityCluster {
         return conf;
     }
 
+    /** {@code conf} with the managed memory flink-conf/config.yaml gives RocksDB. */
+    static Configuration withShippedManagedMemory(Configuration conf) {
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, SHIPPED.get(TaskManagerOptions.MANAGED_MEMORY_SIZE));
+        return conf;
+    }
+
     static MiniClusterExtension extension(int base) {
         return FreshRecCluster.extension(configuration(base));
     }

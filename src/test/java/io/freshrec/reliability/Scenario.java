@@ -61,7 +61,7 @@ final class Scenario {
         this(name, records, count, settings());
     }
 
-    private Scenario(String name, GeneratorFunction<Long, String> records, long count, Configuration settings)
+    Scenario(String name, GeneratorFunction<Long, String> records, long count, Configuration settings)
             throws Exception {
         this.name = name;
         this.records = records;
