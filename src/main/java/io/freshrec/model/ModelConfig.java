@@ -49,7 +49,7 @@ public final class ModelConfig implements Serializable {
      * Co-occurrence entries kept per item; above it the weakest are pruned (see {@link CooccurrencePruning}); 0 = no
      * bound.
      */
-    public int maxCooccurrences = 2000;
+    public int maxCooccurrences = 1000;
     /** Co-occurrence entries whose decayed value falls below this are pruned whenever an item's map is swept. */
     public double cooccurrencePruneBelow = 1e-3;
     /**
