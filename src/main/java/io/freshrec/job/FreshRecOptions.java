@@ -41,11 +41,11 @@ public final class FreshRecOptions {
             .withDescription("Neighbour candidates kept per item (by decayed co-occurrence).");
     public static final ConfigOption<Integer> MAX_COOCCURRENCES = ConfigOptions.key("freshrec.model.max-cooccurrences")
             .intType()
-            .defaultValue(DEFAULTS.maxCooccurrences)
-            .withDescription(
-                    "Co-occurrence entries kept per item (its RocksDB map). When an item holds more, entries "
-                            + "below freshrec.model.cooccurrence-prune-below are dropped, then the weakest until three quarters "
-                            + "remain; neighbours are never among them. 0: no bound (a hot item's map grows with the catalogue).");
+            .noDefaultValue()
+            .withDescription("Co-occurrence entries kept per item (its RocksDB map). When an item holds more, entries "
+                    + "below freshrec.model.cooccurrence-prune-below are dropped, then the weakest until three quarters "
+                    + "remain; neighbours are never among them. At least 2 x freshrec.model.neighbours; 0: no bound (a "
+                    + "hot item's map grows with the catalogue). Default: 20 x freshrec.model.neighbours (1,000).");
     public static final ConfigOption<Double> COOCCURRENCE_PRUNE_BELOW = ConfigOptions.key(
                     "freshrec.model.cooccurrence-prune-below")
             .doubleType()
@@ -139,9 +139,9 @@ public final class FreshRecOptions {
                     + "user; a site paced by people can set far less (600 drops no MovieLens rating). 0: no limit.");
     public static final ConfigOption<Integer> MAX_SERVING_ITEMS = ConfigOptions.key("freshrec.serving.max-items")
             .intType()
-            .defaultValue(250_000)
+            .defaultValue(200_000)
             .withDescription("Items each serving subtask holds in its copy of the model (about 1.2 KB each at 50 "
-                    + "neighbours, on the heap of every serving subtask). Beyond it the least trending item is evicted "
+                    + "neighbours, measured, on the heap of every serving subtask: 200,000 are about 240 MB each). Beyond it the least trending item is evicted "
                     + "(counted in servingItemsEvicted) and comes back with its next snapshot: a catalogue or a flood of "
                     + "new ids larger than the heap degrades recommendations of the rarest items instead of crashing.");
     public static final ConfigOption<Integer> NEW_ID_RATE_ALERT = ConfigOptions.key(
@@ -365,7 +365,7 @@ public final class FreshRecOptions {
         c.maxStalenessMs = conf.get(MAX_STALENESS).toMillis();
         c.userTtlMs = conf.get(USER_TTL).toMillis();
         c.itemTtlMs = conf.get(ITEM_TTL).toMillis();
-        c.maxCooccurrences = conf.get(MAX_COOCCURRENCES);
+        c.maxCooccurrences = conf.getOptional(MAX_COOCCURRENCES).orElse(-1);
         c.cooccurrencePruneBelow = conf.get(COOCCURRENCE_PRUNE_BELOW);
         c.userRateLimit = conf.get(USER_RATE_LIMIT);
         return c.validate();

@@ -150,7 +150,8 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
                 publications.inc();
                 step.putAll(version);
                 version.clear();
-                if (state.cooccurrences < 0 || CooccurrencePruning.due(state.cooccurrences, config.maxCooccurrences)) {
+                if (state.cooccurrences < 0
+                        || CooccurrencePruning.due(state.cooccurrences, config.cooccurrenceBound())) {
                     // At a version's end, on the whole map: the same whether versions are applied one by one or
                     // together (a restore regroups them).
                     cooccurrence.putAll(step);
@@ -211,14 +212,14 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
             values[n++] = entry.getValue().valueAt(state.snapshot.time, config.similarityHalfLifeMs);
         }
         state.cooccurrences = n;
-        if (!CooccurrencePruning.due(n, config.maxCooccurrences)) {
+        if (!CooccurrencePruning.due(n, config.cooccurrenceBound())) {
             return;
         }
         int[] drop = CooccurrencePruning.select(
                 Arrays.copyOf(keys, n),
                 Arrays.copyOf(values, n),
                 state.snapshot.neighbours,
-                config.maxCooccurrences,
+                config.cooccurrenceBound(),
                 config.cooccurrencePruneBelow);
         for (int index : drop) {
             cooccurrence.remove(keys[index]);

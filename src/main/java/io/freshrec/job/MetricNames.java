@@ -96,6 +96,8 @@ public final class MetricNames {
     public static final String PARSE_EVENTS_TOTAL = qualified(Uid.PARSE, EVENTS_TOTAL);
     public static final String PARSE_DEAD_LETTERS_TOTAL = qualified(Uid.PARSE, DEAD_LETTERS_TOTAL);
     public static final String PARSE_POPULARITY_SHIFT = qualified(Uid.PARSE, POPULARITY_SHIFT);
+    public static final String USER_HISTORY_RATE_LIMITED =
+            qualified(Uid.USER_HISTORY, DEAD_LETTER_REASON + "." + RATE_LIMITED_REASON);
     public static final String USER_HISTORY_NEW_USERS_PER_SECOND = qualified(Uid.USER_HISTORY, NEW_USERS_PER_SECOND);
     public static final String ITEM_MODEL_ITEMS = qualified(Uid.ITEM_MODEL, ITEMS);
     public static final String ITEM_MODEL_NEW_ITEMS_PER_SECOND = qualified(Uid.ITEM_MODEL, NEW_ITEMS_PER_SECOND);

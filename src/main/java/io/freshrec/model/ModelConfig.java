@@ -47,9 +47,9 @@ public final class ModelConfig implements Serializable {
 
     /**
      * Co-occurrence entries kept per item; above it the weakest are pruned (see {@link CooccurrencePruning}); 0 = no
-     * bound.
+     * bound; -1 (the default) = {@link #COOCCURRENCES_PER_NEIGHBOUR} x {@link #neighbours}.
      */
-    public int maxCooccurrences = 1000;
+    public int maxCooccurrences = -1;
     /** Co-occurrence entries whose decayed value falls below this are pruned whenever an item's map is swept. */
     public double cooccurrencePruneBelow = 1e-3;
     /**
@@ -59,6 +59,14 @@ public final class ModelConfig implements Serializable {
     public int userRateLimit = 12_000;
 
     public EventWeights weights = new EventWeights();
+
+    /** The default bound of an item's co-occurrence map, per neighbour kept: 1,000 entries at 50 neighbours. */
+    public static final int COOCCURRENCES_PER_NEIGHBOUR = 20;
+
+    /** The bound of an item's co-occurrence map in force: 0 for none. */
+    public int cooccurrenceBound() {
+        return maxCooccurrences < 0 ? COOCCURRENCES_PER_NEIGHBOUR * neighbours : maxCooccurrences;
+    }
 
     /** An independent copy (the weights too). */
     public ModelConfig copy() {
@@ -102,7 +110,9 @@ public final class ModelConfig implements Serializable {
         require(maxStalenessMs >= 0, "freshrec.serving.max-staleness must be >= 0");
         require(userTtlMs > 0 && itemTtlMs > 0, "freshrec.state.user-ttl and item-ttl must be > 0");
         require(
-                maxCooccurrences == 0 || (maxCooccurrences >= 2 * neighbours && maxCooccurrences <= 10_000_000),
+                maxCooccurrences == -1
+                        || maxCooccurrences == 0
+                        || (maxCooccurrences >= 2 * neighbours && maxCooccurrences <= 10_000_000),
                 "freshrec.model.max-cooccurrences must be 0 (no bound) or in [2 x freshrec.model.neighbours, 10000000]");
         require(
                 cooccurrencePruneBelow >= 0 && Double.isFinite(cooccurrencePruneBelow),

@@ -43,7 +43,8 @@ final class ProgressReport {
             MetricNames.SERVING_QUALITY_BASELINE,
             MetricNames.PARSE_POPULARITY_SHIFT,
             MetricNames.USER_HISTORY_NEW_USERS_PER_SECOND,
-            MetricNames.ITEM_MODEL_NEW_ITEMS_PER_SECOND);
+            MetricNames.ITEM_MODEL_NEW_ITEMS_PER_SECOND,
+            MetricNames.USER_HISTORY_RATE_LIMITED);
 
     private final PrintWriter out;
     private long lastReport = System.nanoTime();
@@ -67,14 +68,15 @@ final class ProgressReport {
             summary.events = (long) sum(m, MetricNames.PARSE_EVENTS);
             double rate = (summary.events - previousEvents) / ((now - lastReport) / 1e9);
             lastReport = now;
-            summary.deadLetters = (long) sum(m, MetricNames.PARSE_DEAD_LETTERS);
+            long rateLimited = (long) sum(m, MetricNames.USER_HISTORY_RATE_LIMITED);
+            summary.deadLetters = (long) sum(m, MetricNames.PARSE_DEAD_LETTERS) + rateLimited;
             summary.hits = (long) sum(m, MetricNames.SERVING_PREQUENTIAL_HITS);
             summary.scored = (long) sum(m, MetricNames.SERVING_PREQUENTIAL_SCORED);
             // The model's figures (restored with it: after a rollback they continue from the version), the rate
             // of this job.
             double scoredTotal = sum(m, MetricNames.SERVING_PREQUENTIAL_SCORED_TOTAL);
             out.printf(
-                    "[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d | "
+                    "[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d%s | "
                             + "freshness p50 %s p99 %s%n",
                     (System.nanoTime() - started) / 1e9,
                     (long) sum(m, MetricNames.PARSE_EVENTS_TOTAL),
@@ -82,7 +84,8 @@ final class ProgressReport {
                     (long) sum(m, MetricNames.SERVING_USERS),
                     (long) sum(m, MetricNames.ITEM_MODEL_ITEMS),
                     (long) max(m, MetricNames.MODEL_GATE_MODEL_VERSION),
-                    (long) sum(m, MetricNames.PARSE_DEAD_LETTERS_TOTAL),
+                    (long) sum(m, MetricNames.PARSE_DEAD_LETTERS_TOTAL) + rateLimited,
+                    rateLimited > 0 ? String.format(" (%,d rate-limited)", rateLimited) : "",
                     millis(max(m, MetricNames.SERVING_FRESHNESS_MEDIAN)),
                     millis(max(m, MetricNames.SERVING_FRESHNESS_P99)));
             out.printf(

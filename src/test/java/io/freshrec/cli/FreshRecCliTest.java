@@ -2,10 +2,16 @@ package io.freshrec.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshrec.events.EventType;
+import io.freshrec.events.Interaction;
 import io.freshrec.testing.JobJar;
+import io.freshrec.testing.OracleSettings;
+import io.freshrec.testing.ReferenceModel;
 import io.freshrec.testing.TestPorts;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -275,6 +283,50 @@ class FreshRecCliTest {
         assertThat(result.out)
                 .containsPattern(
                         "Finished \\(FINISHED\\) after [\\d.]+ s: 600 events .*, 1 dead letters, prequential recall@10 0\\.\\d{4}");
+    }
+
+    @Test
+    void shouldCountEventsOverTheUserRateLimitAmongTheDeadLettersOfARun() throws Exception {
+        // One user rating every second for 10 minutes against a limit of 30 a minute, and one bad line.
+        Path ratings = work.resolve("bot.data");
+        StringBuilder lines = new StringBuilder();
+        List<Interaction> events = new ArrayList<>();
+        long second = 900_000_000L;
+        for (int i = 0; i < 600; i++) {
+            int item = 1 + i % 40;
+            lines.append(7)
+                    .append('\t')
+                    .append(item)
+                    .append("\t4\t")
+                    .append(second + i)
+                    .append('\n');
+            events.add(new Interaction(7, item, EventType.RATING, 4, (second + i) * 1000));
+        }
+        lines.append("oops\tthis\tis\tbad\n");
+        Files.writeString(ratings, lines);
+        long refused = new ReferenceModel(OracleSettings.of(Map.of("freshrec.input.user-rate-limit", "30")), events)
+                .rateLimited()
+                .size();
+        assertThat(refused).isBetween(200L, 300L);
+
+        Result result = cli(runArgs("--input", ratings.toString(), "-D", "freshrec.input.user-rate-limit=30")
+                .toArray(String[]::new));
+
+        assertThat(result.code).as(result.err).isZero();
+        assertThat(result.out).contains("Finished (FINISHED) after", "600 events", (refused + 1) + " dead letters");
+        try (Stream<Path> files = Files.walk(work.resolve("dead"))) {
+            String written = files.filter(Files::isRegularFile)
+                    .map(file -> {
+                        try {
+                            return Files.readString(file);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    })
+                    .reduce("", String::concat);
+            assertThat(written.split("rate-limited: user 7 over 30 events a minute", -1))
+                    .hasSize((int) refused + 1);
+        }
     }
 
     @Test

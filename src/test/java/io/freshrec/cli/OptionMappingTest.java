@@ -154,7 +154,7 @@ class OptionMappingTest {
                 model(
                         "freshrec.model.max-cooccurrences",
                         "1500",
-                        c -> m.apply(c).maxCooccurrences,
+                        c -> m.apply(c).cooccurrenceBound(),
                         1500,
                         o -> o.maxCooccurrences),
                 model(

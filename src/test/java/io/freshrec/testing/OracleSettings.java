@@ -48,7 +48,8 @@ public final class OracleSettings {
         popularityBlend = decimal(raw, "freshrec.model.popularity-blend", 0.0);
         publishIntervalMs = millis(raw, "freshrec.model.publish-interval", 200);
         maxStalenessMs = millis(raw, "freshrec.serving.max-staleness", 60_000);
-        maxCooccurrences = integer(raw, "freshrec.model.max-cooccurrences", 1000);
+        // Documented default: 20 pairs per neighbour kept.
+        maxCooccurrences = integer(raw, "freshrec.model.max-cooccurrences", 20 * neighbours);
         cooccurrencePruneBelow = decimal(raw, "freshrec.model.cooccurrence-prune-below", 1e-3);
         userRateLimit = integer(raw, "freshrec.input.user-rate-limit", 12_000);
         fixedWeights.put("view", decimal(raw, "freshrec.model.weight.view", 1.0));
