@@ -110,7 +110,8 @@ abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         getProcessingTimeService()
                 .scheduleWithFixedDelay(
                         now -> {
-                            String line = alert.check(created.getCount() * parallelism, System.currentTimeMillis());
+                            // (now: the processing-time service's clock, the wall clock outside tests)
+                            String line = alert.check(created.getCount() * parallelism, now);
                             if (line != null) {
                                 alerts.inc();
                                 System.err.println(line);

@@ -30,6 +30,12 @@ public final class NewIdRateAlert {
         this.threshold = threshold;
     }
 
+    private long secondCheckTime() {
+        var it = checks.iterator();
+        it.next();
+        return it.next()[0];
+    }
+
     public boolean raised() {
         return raised;
     }
@@ -37,17 +43,18 @@ public final class NewIdRateAlert {
     /**
      * Checks the count of ids created so far ({@code created}, ever growing) at wall-clock time {@code nowMs}; returns
      * the line to report when the alert is raised or cleared by this check, else null. The rate is over the last minute
-     * once a minute of checks is there (over what there is before).
+     * (from the newest check at least a minute old); nothing is said before a minute of checks is there.
      */
     public String check(long created, long nowMs) {
         checks.addLast(new long[] {nowMs, created});
-        while (checks.size() > 2 && checks.peekFirst()[0] < nowMs - WINDOW_MS) {
+        // Keep the newest check at least a minute old as the window's start.
+        while (checks.size() > 2 && secondCheckTime() <= nowMs - WINDOW_MS) {
             checks.removeFirst();
         }
         long[] first = checks.peekFirst();
         long spanMs = nowMs - first[0];
-        if (spanMs <= 0) {
-            return null;
+        if (spanMs < WINDOW_MS) {
+            return null; // a minute of checks first: a job starting on a live stream sees every active id as new
         }
         double rate = (created - first[1]) * 1000.0 / spanMs;
         if (!raised && rate > threshold) {

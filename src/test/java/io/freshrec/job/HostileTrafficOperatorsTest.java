@@ -167,18 +167,22 @@ class HostileTrafficOperatorsTest {
 
     @Test
     void shouldRaiseTheNewIdAlertWhenNewUsersArriveFasterThanTheThreshold() throws Exception {
-        var harness = open(new UserHistoryOperator(limited(0)).alertOnNewIdsAbove(100), event -> event.userId, null);
-        harness.setProcessingTime(BundledKeyedOperator.NEW_ID_CHECK_MS); // the first check: nothing yet
+        var harness = open(new UserHistoryOperator(limited(0)).alertOnNewIdsAbove(10), event -> event.userId, null);
+        long check = BundledKeyedOperator.NEW_ID_CHECK_MS;
+        harness.setProcessingTime(check); // the first check: nothing yet
         for (int i = 0; i < 2_000; i++) {
             harness.processElement(view(1_000_000 + i, 5, 1_000), 1_000);
         }
         harness.processWatermark(2_000);
-        Thread.sleep(20); // the rate is over wall-clock time: 2,000 users in a few ms is far above 100 a second
-        harness.setProcessingTime(2 * BundledKeyedOperator.NEW_ID_CHECK_MS);
+        // Within the first minute nothing is said (every id of a live stream is new to a job that just started).
+        harness.setProcessingTime(check + 55_000);
+        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isZero();
+        // A minute of checks: 2,000 new users in it, 33 a second against 10: raised once.
+        harness.setProcessingTime(check + 60_000);
         assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isEqualTo(1);
-        // Raised once: a later check with no new users clears it only below half, after the minute has passed.
-        harness.setProcessingTime(3 * BundledKeyedOperator.NEW_ID_CHECK_MS);
-        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isEqualTo(1);
+        // No new users for a minute and more: cleared, once.
+        harness.setProcessingTime(check + 300_000);
+        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isEqualTo(2);
     }
 
     @Test

@@ -28,7 +28,9 @@ class NewIdRateAlertTest {
             }
         }
         assertThat(lines).isEqualTo(1);
-        assertThat(raised).startsWith("freshrec new-id alert: about").contains("new users a second", "max-items");
+        assertThat(raised)
+                .startsWith("freshrec new-id alert: about")
+                .contains("new users a second over the last 60 s", "max-items");
         assertThat(alert.raised()).isTrue();
         // Back to 400 a second: cleared once the minute's rate is under 500, once.
         String cleared = null;
@@ -42,6 +44,17 @@ class NewIdRateAlertTest {
         }
         assertThat(cleared).startsWith("freshrec new-id alert cleared: 400 new users a second");
         assertThat(alert.raised()).isFalse();
+    }
+
+    @Test
+    void shouldSayNothingBeforeAMinuteOfChecks() {
+        NewIdRateAlert alert = new NewIdRateAlert("items", 100);
+        assertThat(alert.check(0, 0)).isNull();
+        // A burst at the start (a job starting on a live stream): 50,000 in the first 55 s.
+        assertThat(alert.check(50_000, 55_000)).isNull();
+        assertThat(alert.raised()).isFalse();
+        // Past a minute, the rate over it counts: 50,000 / 60 s.
+        assertThat(alert.check(50_000, 60_000)).contains("about 833 new items a second over the last 60 s");
     }
 
     @Test
