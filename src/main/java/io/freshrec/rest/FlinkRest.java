@@ -17,11 +17,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,7 +39,10 @@ public final class FlinkRest {
     private final URI base;
     private final HttpClient http;
     private final Map<String, List<String>> verticesByJob = new HashMap<>();
-    private final Map<String, List<String>> metricsByVertex = new HashMap<>();
+    private final Map<String, Set<String>> metricsByVertex = new HashMap<>();
+    private final Map<String, Long> metricsListedAt = new HashMap<>();
+    /** How often a vertex's list of metrics may be read again when a name asked for is missing from it. */
+    static final long METRIC_LIST_REFRESH_MS = 2_000;
 
     public FlinkRest(URI base) {
         String text = base.toString();
@@ -92,23 +97,34 @@ public final class FlinkRest {
             for (JsonNode vertex : get("jobs/" + jobId).path("vertices")) {
                 vertices.add(vertex.path("id").asText());
             }
-            verticesByJob.put(jobId, vertices);
+            // A job just submitted may not list its vertices yet: ask again next time rather than keep none.
+            if (!vertices.isEmpty()) {
+                verticesByJob.put(jobId, vertices);
+            }
         }
         Map<String, Aggregate> values = new HashMap<>();
         for (String vertex : vertices) {
             String path = "jobs/" + jobId + "/vertices/" + vertex + "/subtasks/metrics";
-            // Asking for a metric a vertex lacks empties the whole answer: ask only for those it has.
-            // Operators register their metrics once, so the list is kept as soon as it names any.
-            List<String> available = metricsByVertex.get(vertex);
-            if (available == null) {
-                available = new ArrayList<>();
+            // Asking for a metric a vertex lacks empties the whole answer: ask only for those it has. Its list is
+            // read again when a name asked for is not in it (metrics register as operators start, some only on first
+            // use, such as a dead-letter reason), at most every METRIC_LIST_REFRESH_MS.
+            Set<String> known = metricsByVertex.get(vertex);
+            long now = System.nanoTime();
+            Long listed = metricsListedAt.get(vertex);
+            if (known == null
+                    || (!known.containsAll(names)
+                            && (listed == null || now - listed > METRIC_LIST_REFRESH_MS * 1_000_000L))) {
+                known = new HashSet<>();
                 for (JsonNode metric : get(path)) {
-                    if (names.contains(metric.path("id").asText())) {
-                        available.add(metric.path("id").asText());
-                    }
+                    known.add(metric.path("id").asText());
                 }
-                if (!available.isEmpty()) {
-                    metricsByVertex.put(vertex, available);
+                metricsByVertex.put(vertex, known);
+                metricsListedAt.put(vertex, now);
+            }
+            List<String> available = new ArrayList<>();
+            for (String name : names) {
+                if (known.contains(name)) {
+                    available.add(name);
                 }
             }
             if (available.isEmpty()) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.freshrec.cli.FreshRecJobMain;
 import io.freshrec.events.DeadLetter;
 import io.freshrec.job.FreshRecJob;
+import io.freshrec.job.MetricNames;
 import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.InteractionSource;
@@ -19,6 +20,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
@@ -94,6 +96,44 @@ class FlinkRestTest {
                 .message()
                 .doesNotContain("\n")
                 .doesNotContain("\tat ");
+    }
+
+    /**
+     * One client asked for metrics as soon as the job is submitted (before it may list its vertices or its operators
+     * their metrics), then for other metrics of the same vertex: it used to keep the first, empty or partial, answer
+     * for good (a test waiting for progress saw 0 events of a job that had read them all).
+     */
+    @Test
+    void shouldReadMetricsAskedForRightAfterSubmissionAndOtherMetricsOfTheSameVertexLater() throws Exception {
+        SyntheticInteractions world = new SyntheticInteractions(5, 20, 40, 4, 1_704_067_200_000L, 20, 20_000, 20, 0.0);
+        FreshRecJob job = new FreshRecJob(
+                new Configuration(),
+                InteractionSource.generator(world, 300, 0, false, true),
+                new CollectingSink<DeadLetter>("rest-metrics-dead-letters"),
+                null);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        job.build(env);
+        String jobId = env.executeAsync(FreshRecJob.JOB_NAME).getJobID().toHexString();
+        FlinkRest rest = rest();
+        try {
+            rest.metrics(jobId, List.of(MetricNames.PARSE_EVENTS)); // at once: whatever the job lists by now
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            Map<String, FlinkRest.Aggregate> seen = Map.of();
+            while (!(seen.containsKey(MetricNames.PARSE_EVENTS) && seen.get(MetricNames.PARSE_EVENTS).sum == 300)) {
+                assertThat(System.nanoTime())
+                        .as("parse.events reaches 300: %s", seen)
+                        .isLessThan(deadline);
+                Thread.sleep(200);
+                seen = rest.metrics(jobId, List.of(MetricNames.PARSE_EVENTS));
+            }
+            // Another metric of the same vertex, through the same client.
+            assertThat(rest.metrics(jobId, List.of(MetricNames.PARSE_EVENTS_TOTAL)))
+                    .containsKey(MetricNames.PARSE_EVENTS_TOTAL);
+        } finally {
+            rest.cancel(jobId);
+            rest.awaitTerminal(jobId, Duration.ofSeconds(30));
+        }
     }
 
     @Test
