@@ -59,18 +59,24 @@ class FlinkRestTest {
         FreshRecCluster.cancelActiveJobs(CLUSTER);
     }
 
-    @Test
-    void shouldTakeASavepointThenStopWithOne() throws Exception {
-        SyntheticInteractions world = new SyntheticInteractions(3, 20, 40, 4, 1_704_067_200_000L, 20, 20_000, 20, 0.0);
+    /** Submits the job reading {@code events} events of a small generator world of {@code seed}, kept running. */
+    private static String submit(long seed, int events, String deadLetters) throws Exception {
+        SyntheticInteractions world =
+                new SyntheticInteractions(seed, 20, 40, 4, 1_704_067_200_000L, 20, 20_000, 20, 0.0);
         FreshRecJob job = new FreshRecJob(
                 new Configuration(),
-                InteractionSource.generator(world, 200, 0, false, true),
-                new CollectingSink<DeadLetter>("rest-dead-letters"),
+                InteractionSource.generator(world, events, 0, false, true),
+                new CollectingSink<DeadLetter>(deadLetters),
                 null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         job.build(env);
-        String jobId = env.executeAsync(FreshRecJob.JOB_NAME).getJobID().toHexString();
+        return env.executeAsync(FreshRecJob.JOB_NAME).getJobID().toHexString();
+    }
+
+    @Test
+    void shouldTakeASavepointThenStopWithOne() throws Exception {
+        String jobId = submit(3, 200, "rest-dead-letters");
         FlinkRest rest = rest();
         rest.awaitRunning(jobId, Duration.ofSeconds(60));
         assertThat(rest.findRunningJob(FreshRecJob.JOB_NAME)).contains(jobId);
@@ -105,16 +111,7 @@ class FlinkRestTest {
      */
     @Test
     void shouldReadMetricsAskedForRightAfterSubmissionAndOtherMetricsOfTheSameVertexLater() throws Exception {
-        SyntheticInteractions world = new SyntheticInteractions(5, 20, 40, 4, 1_704_067_200_000L, 20, 20_000, 20, 0.0);
-        FreshRecJob job = new FreshRecJob(
-                new Configuration(),
-                InteractionSource.generator(world, 300, 0, false, true),
-                new CollectingSink<DeadLetter>("rest-metrics-dead-letters"),
-                null);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        job.build(env);
-        String jobId = env.executeAsync(FreshRecJob.JOB_NAME).getJobID().toHexString();
+        String jobId = submit(5, 300, "rest-metrics-dead-letters");
         FlinkRest rest = rest();
         try {
             rest.metrics(jobId, List.of(MetricNames.PARSE_EVENTS)); // at once: whatever the job lists by now
