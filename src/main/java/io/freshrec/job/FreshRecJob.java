@@ -32,18 +32,9 @@ public final class FreshRecJob {
     public static final int DEFAULT_MAX_PARALLELISM = 128;
 
     private final ModelConfig config;
-    private final int recallWindow;
-    private final boolean alignToModel;
-    private final boolean trackServedItems;
-    private final long refreshIntervalMs;
-    private final int bundleMaxSize;
-    private final Duration outOfOrderness;
-    private final Duration idleness;
-    private final long maxLagMs;
-    private final long maxFutureMs;
-    private final long watermarkLagAlertMs;
-    private final int maxServingItems;
-    private final int newIdRateAlert;
+    /** The settings outside the model, read once (one place maps the keys: {@link FreshRecOptions#jobSettings}). */
+    private final FreshRecOptions.JobSettings job;
+
     private final QualityBreaker.Settings breaker;
     private final long driftWindowMs;
     private final InteractionSource source;
@@ -61,19 +52,7 @@ public final class FreshRecJob {
             Sink<DeadLetter> deadLetterSink,
             Sink<Recommendations> recommendationSink) {
         this.config = FreshRecOptions.modelConfig(settings);
-        FreshRecOptions.JobSettings job = FreshRecOptions.jobSettings(settings);
-        this.recallWindow = job.recallWindow();
-        this.alignToModel = job.alignToModel();
-        this.trackServedItems = job.trackServedItems();
-        this.refreshIntervalMs = job.refreshIntervalMs();
-        this.bundleMaxSize = job.bundleMaxSize();
-        this.outOfOrderness = job.outOfOrderness();
-        this.idleness = job.idleness();
-        this.maxLagMs = job.maxLag().toMillis();
-        this.maxFutureMs = job.maxFuture().toMillis();
-        this.watermarkLagAlertMs = job.watermarkLagAlert().toMillis();
-        this.maxServingItems = job.maxServingItems();
-        this.newIdRateAlert = job.newIdRateAlert();
+        this.job = FreshRecOptions.jobSettings(settings);
         this.breaker = FreshRecOptions.breakerSettings(settings);
         this.driftWindowMs = FreshRecOptions.driftWindowMs(settings);
         this.source = source;
@@ -123,7 +102,10 @@ public final class FreshRecJob {
      * than max-lag behind it (replays of history are never too old).
      */
     InteractionParser parser() {
-        return new InteractionParser(source.format(), maxFutureMs, source.isLive() ? maxLagMs : 0);
+        return new InteractionParser(
+                source.format(),
+                job.maxFuture().toMillis(),
+                source.isLive() ? job.maxLag().toMillis() : 0);
     }
 
     /**
@@ -156,8 +138,8 @@ public final class FreshRecJob {
             // Watermarks come from the source, per split (a Kafka partition): parsing keeps the timestamps.
             timed = parsed;
         } else {
-            Duration bound = outOfOrderness;
-            Duration idleAfter = idleness;
+            Duration bound = job.outOfOrderness();
+            Duration idleAfter = job.idleness();
             WatermarkStrategy<Interaction> watermarks = WatermarkStrategy.<Interaction>forGenerator(
                             context -> new InteractionWatermarks<>(bound, idleAfter))
                     .withTimestampAssigner((event, previous) -> event.timestamp);
@@ -188,8 +170,13 @@ public final class FreshRecJob {
                 .transform(
                         FreshRecState.Uid.USER_HISTORY,
                         EdgeTypes.ITEM_UPDATE,
-                        new UserHistoryOperator(config, bundleMaxSize, source.isLive() ? watermarkLagAlertMs : 0)
-                                .alertOnNewIdsAbove(source.isLive() ? newIdRateAlert : 0))
+                        new UserHistoryOperator(
+                                        config,
+                                        job.bundleMaxSize(),
+                                        source.isLive()
+                                                ? job.watermarkLagAlert().toMillis()
+                                                : 0)
+                                .alertOnNewIdsAbove(source.isLive() ? job.newIdRateAlert() : 0))
                 .uid(FreshRecState.Uid.USER_HISTORY)
                 .name(FreshRecState.Uid.USER_HISTORY);
 
@@ -198,8 +185,8 @@ public final class FreshRecJob {
                 .transform(
                         FreshRecState.Uid.ITEM_MODEL,
                         Types.VOID,
-                        new ItemModelOperator(config, bundleMaxSize)
-                                .alertOnNewIdsAbove(source.isLive() ? newIdRateAlert : 0))
+                        new ItemModelOperator(config, job.bundleMaxSize())
+                                .alertOnNewIdsAbove(source.isLive() ? job.newIdRateAlert() : 0))
                 .uid(FreshRecState.Uid.ITEM_MODEL)
                 .name(FreshRecState.Uid.ITEM_MODEL);
 
@@ -218,9 +205,14 @@ public final class FreshRecJob {
                 .connect(model)
                 .process(
                         new ServingFunction(
-                                        config, recallWindow, alignToModel, refreshIntervalMs, breaker, driftWindowMs)
-                                .trackServedItems(trackServedItems)
-                                .maxItems(maxServingItems),
+                                        config,
+                                        job.recallWindow(),
+                                        job.alignToModel(),
+                                        job.refreshIntervalMs(),
+                                        breaker,
+                                        driftWindowMs)
+                                .trackServedItems(job.trackServedItems())
+                                .maxItems(job.maxServingItems()),
                         FreshRecState.RECOMMENDATIONS)
                 .uid(FreshRecState.Uid.SERVING)
                 .name(FreshRecState.Uid.SERVING);
