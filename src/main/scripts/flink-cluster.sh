@@ -257,6 +257,16 @@ rest_request() { # port path
 export -f rest_request
 rest_get() { timeout 5 bash -c 'rest_request "$@"' _ "$REST_PORT" "$1" 2>/dev/null; }
 
+# The last lines of a process's log, and its warnings and errors before them, indented, to standard error.
+log_tail() { # name
+  local log="$LOGS/$1.log"
+  [ -f "$log" ] || return 0
+  echo "  --- $1.log: warnings and errors (last 10), then the last 15 lines ---" >&2
+  grep -E ' (WARN|ERROR) ' "$log" | tail -n 10 | cut -c1-400 | sed 's/^/  | /' >&2 || true
+  echo "  ..." >&2
+  tail -n 15 "$log" | cut -c1-400 | sed 's/^/  | /' >&2
+}
+
 json_number() { grep -o "\"$1\":[0-9]*" | head -n1 | cut -d: -f2; }
 
 # Waits until TaskManager $2 (resource id) is registered; $1 names the process that must stay alive meanwhile.
@@ -267,7 +277,12 @@ await_registration() {
     rest_get /taskmanagers 2>/dev/null | grep -qF "\"id\":\"$id\"" && break
     live_pid "$name" >/dev/null || die "$name stopped before it registered; see $LOGS/$name.log and $LOGS/$name.out"
     live_pid jobmanager >/dev/null || die "the JobManager stopped; see $LOGS/jobmanager.log and $LOGS/jobmanager.out"
-    (( waited < 180 )) || die "$name did not register within 180 s; see $LOGS/$name.log"
+    if (( waited >= 180 )); then
+      # What the TaskManager and the JobManager said last, so a failure far away (CI) can be read from its output.
+      log_tail "$name"
+      log_tail jobmanager
+      die "$name did not register within 180 s; see $LOGS/$name.log"
+    fi
     (( waited > 0 && waited % 5 == 0 )) && echo "  waiting for $name to register ($waited s)..."
     sleep 1
   done

@@ -31,6 +31,15 @@ PID_FILE="$DIR/broker.pid"
 BOOTSTRAP="127.0.0.1:$PORT"
 
 die() { echo "kafka-broker: $*" >&2; exit 1; }
+# The broker log's last warnings and errors and its last lines, indented, to standard error: a failed start far away
+# (CI) can then be read from the output.
+log_tail() {
+  [ -f "$DIR/broker.log" ] || return 0
+  echo "  --- broker.log: warnings and errors (last 10), then the last 15 lines ---" >&2
+  grep -E '(WARN|ERROR)' "$DIR/broker.log" | tail -n 10 | cut -c1-400 | sed 's/^/  | /' >&2 || true
+  echo "  ..." >&2
+  tail -n 15 "$DIR/broker.log" | cut -c1-400 | sed 's/^/  | /' >&2
+}
 [[ "$PORT" =~ ^[0-9]+$ ]] && (( PORT > 0 && PORT < 65535 )) || die "bad port '$PORT' (FRESHREC_KAFKA_PORT)"
 [[ "$PARTITIONS" =~ ^[1-9][0-9]*$ ]] || die "bad partition count '$PARTITIONS' (FRESHREC_KAFKA_PARTITIONS)"
 
@@ -134,10 +143,10 @@ start() {
   echo $! > "$PID_FILE"
   local waited=0
   until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do
-    running || die "the broker stopped during start-up; see $DIR/broker.out and $DIR/broker.log"
+    running || { log_tail; die "the broker stopped during start-up; see $DIR/broker.out and $DIR/broker.log"; }
     sleep 1; waited=$((waited + 1))
     (( waited % 5 == 0 )) && echo "  still starting ($waited s)..."
-    (( waited < 60 )) || die "the broker did not open $BOOTSTRAP within 60 s; see $DIR/broker.log"
+    (( waited < 60 )) || { log_tail; die "the broker did not open $BOOTSTRAP within 60 s; see $DIR/broker.log"; }
   done
   echo "Broker up after ${waited} s."
   create_topics

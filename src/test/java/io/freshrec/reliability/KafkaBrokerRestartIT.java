@@ -18,6 +18,7 @@ import io.freshrec.testing.KafkaBroker;
 import io.freshrec.testing.TestPorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,7 +97,10 @@ class KafkaBrokerRestartIT {
                 .isZero();
     }
 
+    // Longer than the suite's 5 minutes: the phases' own deadlines (each with a message saying what was missing)
+    // fire first.
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void shouldApplyAndPublishEveryEventOnceAcrossABrokerRestart() throws Exception {
         Scenario scenario = scenario("kafka-broker-restart", 26);
         Configuration settings = settings(scenario);
@@ -109,6 +114,7 @@ class KafkaBrokerRestartIT {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void shouldRecoverItsTransactionsAndPublishEveryEventOnceAfterTheBrokerIsKilled() throws Exception {
         Scenario scenario = scenario("kafka-broker-kill", 27);
         Configuration settings = settings(scenario);
@@ -177,6 +183,21 @@ class KafkaBrokerRestartIT {
      * half; then the checks. Records the summary row and returns the job's restarts.
      */
     private long run(Scenario scenario, Configuration settings, String fault, Outage outage) throws Exception {
+        Phases phases = new Phases(scenario.name);
+        try {
+            return run(scenario, settings, fault, outage, phases);
+        } catch (Throwable failed) {
+            // Far away (CI) the output is all there is: say where it stopped and what the broker said last.
+            System.out.printf(
+                    "[reliability] %s failed in phase '%s' after %.1f s: %s%n",
+                    scenario.name, phases.current, phases.elapsed(), failed);
+            printBrokerLogTail();
+            throw failed;
+        }
+    }
+
+    private long run(Scenario scenario, Configuration settings, String fault, Outage outage, Phases phases)
+            throws Exception {
         List<String> records = new ArrayList<>();
         for (long n = 0; n < scenario.count; n++) {
             records.add(scenario.records.map(n));
@@ -198,15 +219,18 @@ class KafkaBrokerRestartIT {
         String id = job.getJobID().toHexString();
 
         // Mid-stream: the first half learnt and a checkpoint committed some outputs; then the broker goes away.
+        phases.enter("first lists committed");
         try (CommittedRecords early = new CommittedRecords(BOOTSTRAP, recommendations)) {
             int committed = early.awaitUntil(all -> !all.isEmpty(), Duration.ofMinutes(2))
                     .size();
             System.out.printf("[reliability] %s: %d lists committed when the broker goes%n", scenario.name, committed);
         }
+        phases.enter("outage");
         long outageStarted = System.nanoTime();
         outage.inject(rest, id);
         System.out.printf(
                 "[reliability] broker down and up again in %.1f s%n", (System.nanoTime() - outageStarted) / 1e9);
+        phases.enter("second half produced");
         produce(interactions, records.subList(1000, records.size()));
         // After the last event, one far later event on each partition moves every partition's watermark past it. The
         // sentinels themselves stay pending (nothing moves the watermark past them), so they are not in the oracle.
@@ -215,12 +239,14 @@ class KafkaBrokerRestartIT {
             KafkaBroker.sendSentinels(producer, interactions, 2, sentinelTime);
         }
 
+        phases.enter("lists equal the oracle");
         try (RecommendationClient lookups = ReliabilityCluster.lookups(BASE, job.getJobID(), Duration.ofSeconds(30))) {
             long watermark = sentinelTime
                     - settings.get(FreshRecOptions.OUT_OF_ORDERNESS).toMillis()
                     - 1;
             ExactlyOnce.awaitOracle(lookups, scenario, watermark, Duration.ofMinutes(3));
         }
+        phases.enter("totals");
         long deadLetters = ExactlyOnce.awaitTotals(
                 rest, id, scenario.events.size() + 2, scenario.deadLetters, Duration.ofSeconds(60));
 
@@ -233,6 +259,7 @@ class KafkaBrokerRestartIT {
         List<ConsumerRecord<byte[], byte[]>> letters;
         long restartsSeen;
         String savepoint;
+        phases.enter("committed records read");
         try (CommittedRecords listReader = new CommittedRecords(BOOTSTRAP, recommendations);
                 CommittedRecords letterReader = new CommittedRecords(BOOTSTRAP, deadLetterTopic)) {
             listReader.awaitUntil(
@@ -247,6 +274,7 @@ class KafkaBrokerRestartIT {
             lists = listReader.readToEnd(Duration.ofMinutes(1));
             letters = letterReader.readToEnd(Duration.ofMinutes(1));
         }
+        phases.enter("savepoint read");
         ExactlyOnce.Applied applied = ExactlyOnce.appliedEvents(savepoint, scenario);
         System.out.printf(
                 "[reliability] %s: job restarts %d; committed lists %d, dead letters %d%n",
@@ -264,6 +292,43 @@ class KafkaBrokerRestartIT {
             assertThat(JSON.readTree(letter.value()).get("reason").asText()).matches("[a-z-]+: .+");
         }
         return restartsSeen;
+    }
+
+    /** The test's phases, each printed with the time it started, so a hang shows where it is. */
+    private static final class Phases {
+        private final String scenario;
+        private final long started = System.nanoTime();
+        volatile String current = "start";
+
+        Phases(String scenario) {
+            this.scenario = scenario;
+        }
+
+        void enter(String phase) {
+            current = phase;
+            System.out.printf("[reliability] %s: +%.1f s %s%n", scenario, elapsed(), phase);
+        }
+
+        double elapsed() {
+            return (System.nanoTime() - started) / 1e9;
+        }
+    }
+
+    private static void printBrokerLogTail() {
+        try {
+            List<String> lines = Files.readAllLines(BROKER_DIR.resolve("broker.log"));
+            List<String> warnings = lines.stream()
+                    .filter(line -> line.contains(" WARN ") || line.contains(" ERROR "))
+                    .toList();
+            System.out.println("[reliability] broker.log, its last warnings and errors, then its last 20 lines:");
+            warnings.subList(Math.max(0, warnings.size() - 10), warnings.size())
+                    .forEach(line -> System.out.println("  | " + line));
+            System.out.println("  ...");
+            lines.subList(Math.max(0, lines.size() - 20), lines.size())
+                    .forEach(line -> System.out.println("  | " + line));
+        } catch (IOException | RuntimeException e) {
+            System.out.println("[reliability] broker.log unreadable: " + e);
+        }
     }
 
     /** Waits until the job has restarted at least {@code atLeast} times; returns its restarts. */
