@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             BootstrapCommand.class,
             EvaluateCommand.class,
             BenchCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FreshRecCli implements Runnable {
@@ -40,7 +41,7 @@ public final class FreshRecCli implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(
                 spec.commandLine(),
-                "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback, inspect, export, bootstrap, evaluate, bench)");
+                "missing command (run, recommend, similar, produce, submit, savepoint, stop, versions, rollback, inspect, export, bootstrap, evaluate, bench, serve)");
     }
 
     public static void main(String[] args) {

@@ -1,6 +1,5 @@
 package io.freshrec.ops;
 
-import io.freshrec.job.MetricNames;
 import io.freshrec.model.Recommendations;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.LookupException;
@@ -8,7 +7,6 @@ import io.freshrec.serving.RecommendationClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -18,34 +16,6 @@ import java.util.Optional;
  * REST API, summed or averaged over subtasks) and, now and then, a few users' lists looked up as a client would.
  */
 final class ProgressReport {
-    private static final List<String> METRICS = List.of(
-            MetricNames.PARSE_EVENTS,
-            MetricNames.PARSE_EVENTS_PER_SECOND,
-            MetricNames.PARSE_DEAD_LETTERS,
-            MetricNames.SERVING_PREQUENTIAL_HITS,
-            MetricNames.SERVING_PREQUENTIAL_SCORED,
-            MetricNames.PARSE_EVENTS_TOTAL,
-            MetricNames.PARSE_DEAD_LETTERS_TOTAL,
-            MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL,
-            MetricNames.SERVING_PREQUENTIAL_SCORED_TOTAL,
-            MetricNames.SERVING_USERS,
-            MetricNames.ITEM_MODEL_ITEMS,
-            MetricNames.MODEL_GATE_SNAPSHOTS_REJECTED,
-            MetricNames.MODEL_GATE_MODEL_VERSION,
-            MetricNames.SERVING_FRESHNESS_MEDIAN,
-            MetricNames.SERVING_FRESHNESS_P99,
-            MetricNames.SERVING_RECALL_ROLLING,
-            MetricNames.SERVING_NDCG_ROLLING,
-            MetricNames.SERVING_PREQUENTIAL_NDCG_GAIN_TOTAL,
-            MetricNames.SERVING_RECALL_TREND,
-            MetricNames.SERVING_QUALITY_BREAKER_OPEN,
-            MetricNames.SERVING_FROZEN_MODEL_VERSION,
-            MetricNames.SERVING_QUALITY_BASELINE,
-            MetricNames.PARSE_POPULARITY_SHIFT,
-            MetricNames.USER_HISTORY_NEW_USERS_PER_SECOND,
-            MetricNames.ITEM_MODEL_NEW_ITEMS_PER_SECOND,
-            MetricNames.USER_HISTORY_RATE_LIMITED);
-
     private final PrintWriter out;
     private long lastReport = System.nanoTime();
 
@@ -62,44 +32,42 @@ final class ProgressReport {
     /** The two progress lines, and this job's counts so far into {@code summary}. */
     void report(FlinkRest flink, String jobId, long started, EmbeddedRun.Summary summary) {
         try {
-            Map<String, FlinkRest.Aggregate> m = flink.metrics(jobId, METRICS);
+            JobFigures f = JobFigures.of(flink.metrics(jobId, JobFigures.METRICS));
             long previousEvents = summary.events;
             long now = System.nanoTime();
-            summary.events = (long) sum(m, MetricNames.PARSE_EVENTS);
+            summary.events = f.eventsThisRun();
             double rate = (summary.events - previousEvents) / ((now - lastReport) / 1e9);
             lastReport = now;
-            long rateLimited = (long) sum(m, MetricNames.USER_HISTORY_RATE_LIMITED);
-            summary.deadLetters = (long) sum(m, MetricNames.PARSE_DEAD_LETTERS) + rateLimited;
-            summary.hits = (long) sum(m, MetricNames.SERVING_PREQUENTIAL_HITS);
-            summary.scored = (long) sum(m, MetricNames.SERVING_PREQUENTIAL_SCORED);
+            summary.deadLetters = f.deadLettersThisRun();
+            summary.hits = f.hitsThisRun();
+            summary.scored = f.scoredThisRun();
             // The model's figures (restored with it: after a rollback they continue from the version), the rate
             // of this job.
-            double scoredTotal = sum(m, MetricNames.SERVING_PREQUENTIAL_SCORED_TOTAL);
             out.printf(
                     "[%5.0fs] events %,d (%,.0f/s) | users %,d | items %,d | model v%,d | dead letters %,d%s | "
                             + "freshness p50 %s p99 %s%n",
                     (System.nanoTime() - started) / 1e9,
-                    (long) sum(m, MetricNames.PARSE_EVENTS_TOTAL),
+                    f.events(),
                     rate,
-                    (long) sum(m, MetricNames.SERVING_USERS),
-                    (long) sum(m, MetricNames.ITEM_MODEL_ITEMS),
-                    (long) max(m, MetricNames.MODEL_GATE_MODEL_VERSION),
-                    (long) sum(m, MetricNames.PARSE_DEAD_LETTERS_TOTAL) + rateLimited,
-                    rateLimited > 0 ? String.format(" (%,d rate-limited)", rateLimited) : "",
-                    millis(max(m, MetricNames.SERVING_FRESHNESS_MEDIAN)),
-                    millis(max(m, MetricNames.SERVING_FRESHNESS_P99)));
+                    f.users(),
+                    f.items(),
+                    f.modelVersion(),
+                    f.deadLetters(),
+                    f.rateLimited() > 0 ? String.format(" (%,d rate-limited)", f.rateLimited()) : "",
+                    millis(f.freshnessP50Ms()),
+                    millis(f.freshnessP99Ms()));
             out.printf(
                     "        recall@10 rolling %.3f total %.3f trend %+.3f/window | NDCG@10 rolling %.3f total %.3f | "
                             + "drift: popularity shift %.3f, new users %,.0f/s, new items %,.0f/s | %s%n",
-                    avg(m, MetricNames.SERVING_RECALL_ROLLING),
-                    scoredTotal == 0 ? 0.0 : sum(m, MetricNames.SERVING_PREQUENTIAL_HITS_TOTAL) / scoredTotal,
-                    avg(m, MetricNames.SERVING_RECALL_TREND),
-                    avg(m, MetricNames.SERVING_NDCG_ROLLING),
-                    scoredTotal == 0 ? 0.0 : sum(m, MetricNames.SERVING_PREQUENTIAL_NDCG_GAIN_TOTAL) / scoredTotal,
-                    max(m, MetricNames.PARSE_POPULARITY_SHIFT),
-                    sum(m, MetricNames.USER_HISTORY_NEW_USERS_PER_SECOND),
-                    sum(m, MetricNames.ITEM_MODEL_NEW_ITEMS_PER_SECOND),
-                    breaker(m));
+                    f.recallRolling(),
+                    f.recallTotal(),
+                    f.recallTrend(),
+                    f.ndcgRolling(),
+                    f.ndcgTotal(),
+                    f.popularityShift(),
+                    f.newUsersPerSecond(),
+                    f.newItemsPerSecond(),
+                    breaker(f));
         } catch (IOException e) {
             out.println("(metrics not available yet: " + e.getMessage() + ")");
         }
@@ -107,18 +75,17 @@ final class ProgressReport {
     }
 
     /** The quality breaker's state for the progress line. */
-    private static String breaker(Map<String, FlinkRest.Aggregate> m) {
-        if (max(m, MetricNames.SERVING_QUALITY_BREAKER_OPEN) > 0) {
+    private static String breaker(JobFigures f) {
+        if (f.breakerTripped()) {
             return String.format(
                     Locale.ROOT,
                     "quality breaker OPEN on %d of %d serving subtasks: serving frozen at model v%d",
-                    (long) sum(m, MetricNames.SERVING_QUALITY_BREAKER_OPEN),
-                    count(m, MetricNames.SERVING_QUALITY_BREAKER_OPEN),
-                    (long) max(m, MetricNames.SERVING_FROZEN_MODEL_VERSION));
+                    f.breakerOpen(),
+                    f.servingSubtasks(),
+                    f.frozenModelVersion());
         }
-        double baseline = avg(m, MetricNames.SERVING_QUALITY_BASELINE);
-        return baseline > 0
-                ? String.format(Locale.ROOT, "quality breaker closed (baseline %.3f)", baseline)
+        return f.qualityBaseline() > 0
+                ? String.format(Locale.ROOT, "quality breaker closed (baseline %.3f)", f.qualityBaseline())
                 : "quality breaker closed (learning its baseline)";
     }
 
@@ -144,22 +111,10 @@ final class ProgressReport {
     }
 
     static double sum(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null ? 0.0 : value.sum;
+        return JobFigures.sum(metrics, name);
     }
 
     static double max(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null ? 0.0 : value.max;
-    }
-
-    private static int count(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null || value.avg == 0 ? 0 : (int) Math.round(value.sum / value.avg);
-    }
-
-    private static double avg(Map<String, FlinkRest.Aggregate> metrics, String name) {
-        FlinkRest.Aggregate value = metrics.get(name);
-        return value == null ? 0.0 : value.avg;
+        return JobFigures.max(metrics, name);
     }
 }

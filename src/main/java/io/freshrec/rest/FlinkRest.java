@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -91,36 +92,13 @@ public final class FlinkRest {
      * aggregated over the subtasks of the vertex that has it; metrics not (yet) reported are absent.
      */
     public Map<String, Aggregate> metrics(String jobId, List<String> names) throws IOException {
-        List<String> vertices = verticesByJob.get(jobId);
-        if (vertices == null) {
-            vertices = new ArrayList<>();
-            for (JsonNode vertex : get("jobs/" + jobId).path("vertices")) {
-                vertices.add(vertex.path("id").asText());
-            }
-            // A job just submitted may not list its vertices yet: ask again next time rather than keep none.
-            if (!vertices.isEmpty()) {
-                verticesByJob.put(jobId, vertices);
-            }
-        }
         Map<String, Aggregate> values = new HashMap<>();
-        for (String vertex : vertices) {
+        for (String vertex : vertices(jobId)) {
             String path = "jobs/" + jobId + "/vertices/" + vertex + "/subtasks/metrics";
             // Asking for a metric a vertex lacks empties the whole answer: ask only for those it has. Its list is
             // read again when a name asked for is not in it (metrics register as operators start, some only on first
             // use, such as a dead-letter reason), at most every METRIC_LIST_REFRESH_MS.
-            Set<String> known = metricsByVertex.get(vertex);
-            long now = System.nanoTime();
-            Long listed = metricsListedAt.get(vertex);
-            if (known == null
-                    || (!known.containsAll(names)
-                            && (listed == null || now - listed > METRIC_LIST_REFRESH_MS * 1_000_000L))) {
-                known = new HashSet<>();
-                for (JsonNode metric : get(path)) {
-                    known.add(metric.path("id").asText());
-                }
-                metricsByVertex.put(vertex, known);
-                metricsListedAt.put(vertex, now);
-            }
+            Set<String> known = knownMetrics(vertex, path, have -> !have.containsAll(names));
             List<String> available = new ArrayList<>();
             for (String name : names) {
                 if (known.contains(name)) {
@@ -135,6 +113,56 @@ public final class FlinkRest {
             }
         }
         return values;
+    }
+
+    /**
+     * The ids of the job's operator metrics that contain {@code part} (such as {@code .deadLetterReason.}, whose
+     * names are known only once a reason has occurred), over all vertices; the lists are read again at most every
+     * METRIC_LIST_REFRESH_MS.
+     */
+    public List<String> metricIdsContaining(String jobId, String part) throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (String vertex : vertices(jobId)) {
+            String path = "jobs/" + jobId + "/vertices/" + vertex + "/subtasks/metrics";
+            for (String id : knownMetrics(vertex, path, known -> true)) {
+                if (id.contains(part)) {
+                    ids.add(id);
+                }
+            }
+        }
+        return ids;
+    }
+
+    private List<String> vertices(String jobId) throws IOException {
+        List<String> vertices = verticesByJob.get(jobId);
+        if (vertices == null) {
+            vertices = new ArrayList<>();
+            for (JsonNode vertex : get("jobs/" + jobId).path("vertices")) {
+                vertices.add(vertex.path("id").asText());
+            }
+            // A job just submitted may not list its vertices yet: ask again next time rather than keep none.
+            if (!vertices.isEmpty()) {
+                verticesByJob.put(jobId, vertices);
+            }
+        }
+        return vertices;
+    }
+
+    /** The vertex's metric ids, read again when {@code stale} says so and the last reading is old enough. */
+    private Set<String> knownMetrics(String vertex, String path, Predicate<Set<String>> stale) throws IOException {
+        Set<String> known = metricsByVertex.get(vertex);
+        long now = System.nanoTime();
+        Long listed = metricsListedAt.get(vertex);
+        if (known == null
+                || (stale.test(known) && (listed == null || now - listed > METRIC_LIST_REFRESH_MS * 1_000_000L))) {
+            known = new HashSet<>();
+            for (JsonNode metric : get(path)) {
+                known.add(metric.path("id").asText());
+            }
+            metricsByVertex.put(vertex, known);
+            metricsListedAt.put(vertex, now);
+        }
+        return known;
     }
 
     /**

@@ -36,7 +36,8 @@ public final class RecommendationClient implements AutoCloseable {
     private final FlinkRest rest;
     private final String proxy;
     private final Duration timeout;
-    private JobID jobId;
+    // Read and renewed by concurrent lookups (the gateway): a stale read only costs one more REST query.
+    private volatile JobID jobId;
     private final boolean fixedJob;
 
     /**

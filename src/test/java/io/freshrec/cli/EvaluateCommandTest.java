@@ -10,6 +10,7 @@ import io.freshrec.events.EventType;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
 import io.freshrec.testing.CliRun;
+import io.freshrec.testing.EmbeddedRunSettings;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
 import io.freshrec.testing.TestPorts;
@@ -43,21 +44,9 @@ class EvaluateCommandTest {
     Path work;
 
     private List<String> settings() {
-        return List.of(
-                "-D",
-                "rest.port=" + PORTS.port(0),
-                "-D",
-                "queryable-state.proxy.ports=" + PORTS.port(1),
-                "-D",
-                "queryable-state.server.ports=" + PORTS.port(2),
-                "-D",
-                "metrics.reporter.prom.port=" + PORTS.range(3, 4),
-                "-D",
-                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
-                "-D",
-                "io.tmp.dirs=" + work.resolve("tmp"),
-                "--dead-letters",
-                work.resolve("dead-letters").toString());
+        List<String> settings = new ArrayList<>(EmbeddedRunSettings.of(PORTS, work));
+        settings.addAll(List.of("--dead-letters", work.resolve("dead-letters").toString()));
+        return settings;
     }
 
     /** 300 ratings of 25 users for 40 items (a popular head), three per second, written out of order. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.events.EventType;
 import io.freshrec.events.Interaction;
+import io.freshrec.testing.EmbeddedRunSettings;
 import io.freshrec.testing.JobJar;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.testing.ReferenceModel;
@@ -64,20 +65,9 @@ class FreshRecCliTest {
                 work.resolve("dead").toString(),
                 "--progress",
                 "2s",
-                "-D",
-                "rest.port=" + REST_PORT,
-                "-D",
-                "queryable-state.proxy.ports=" + PROXY_PORT,
-                "-D",
-                "queryable-state.server.ports=" + PORTS.port(2),
-                "-D",
-                "metrics.reporter.prom.port=" + PORTS.range(3, 4),
-                "-D",
-                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
-                "-D",
-                "io.tmp.dirs=" + work.resolve("tmp"),
                 "--registry",
                 work.resolve("versions").toString()));
+        args.addAll(EmbeddedRunSettings.of(PORTS, work));
         args.addAll(List.of(extra));
         return args;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshrec.rest.FlinkRest;
+import io.freshrec.testing.EmbeddedRunSettings;
 import io.freshrec.testing.JobJar;
 import io.freshrec.testing.TestPorts;
 import io.freshrec.testing.VersionLists;
@@ -98,25 +99,15 @@ class VersionsCliTest {
 
     /** Settings of the embedded run and of every job submitted to it: this test's ports and directories. */
     private List<String> settings() {
-        return List.of(
+        List<String> settings = new ArrayList<>(List.of(
                 "--flink-conf",
                 "flink-conf",
                 "--dead-letters",
                 work.resolve("dead").toString(),
                 "-D",
-                "rest.port=" + REST_PORT,
-                "-D",
-                "queryable-state.proxy.ports=" + PROXY_PORT,
-                "-D",
-                "queryable-state.server.ports=" + PORTS.port(2),
-                "-D",
-                "metrics.reporter.prom.port=" + PORTS.range(3, 4),
-                "-D",
-                "execution.checkpointing.dir=" + work.resolve("checkpoints").toUri(),
-                "-D",
-                "state.savepoints.dir=" + work.resolve("savepoints").toUri(),
-                "-D",
-                "io.tmp.dirs=" + work.resolve("tmp"));
+                "state.savepoints.dir=" + work.resolve("savepoints").toUri()));
+        settings.addAll(EmbeddedRunSettings.of(PORTS, work));
+        return settings;
     }
 
     private List<String> run(String... extra) {

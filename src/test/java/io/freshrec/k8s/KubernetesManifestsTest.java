@@ -7,13 +7,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
@@ -88,6 +92,9 @@ class KubernetesManifestsTest {
     private static Service service;
     private static NetworkPolicy taskManagerPolicy;
     private static NetworkPolicy jobManagerPolicy;
+    private static NetworkPolicy gatewayPolicy;
+    private static Deployment gateway;
+    private static Service gatewayService;
     private static PersistentVolumeClaim claim;
     private static Configuration clusterConf;
 
@@ -103,14 +110,17 @@ class KubernetesManifestsTest {
             }
         }
         deployment = only(parsed, FlinkDeployment.class);
-        service = only(parsed, Service.class);
+        service = named(parsed, Service.class, "freshrec-queryable-state");
+        gatewayService = named(parsed, Service.class, "freshrec-gateway");
+        gateway = only(parsed, Deployment.class);
         List<NetworkPolicy> policies = parsed.stream()
                 .filter(NetworkPolicy.class::isInstance)
                 .map(NetworkPolicy.class::cast)
                 .toList();
-        assertThat(policies).as("NetworkPolicy manifests in k8s/").hasSize(2);
+        assertThat(policies).as("NetworkPolicy manifests in k8s/").hasSize(3);
         taskManagerPolicy = selecting(policies, KubernetesUtils.getTaskManagerSelectors(clusterId()));
         jobManagerPolicy = selecting(policies, KubernetesUtils.getJobManagerSelectors(clusterId()));
+        gatewayPolicy = named(parsed, NetworkPolicy.class, "freshrec-gateway");
         claim = only(parsed, PersistentVolumeClaim.class);
         clusterConf = Configuration.fromMap(deployment.getSpec().getFlinkConfiguration());
     }
@@ -128,6 +138,16 @@ class KubernetesManifestsTest {
         return found.get(0);
     }
 
+    private static <T extends HasMetadata> T named(List<HasMetadata> parsed, Class<T> type, String name) {
+        List<T> found = parsed.stream()
+                .filter(type::isInstance)
+                .map(type::cast)
+                .filter(resource -> name.equals(resource.getMetadata().getName()))
+                .toList();
+        assertThat(found).as("%s %s in k8s/", type.getSimpleName(), name).hasSize(1);
+        return found.get(0);
+    }
+
     private static <T extends HasMetadata> T only(List<HasMetadata> parsed, Class<T> type) {
         List<T> ofType =
                 parsed.stream().filter(type::isInstance).map(type::cast).toList();
@@ -142,7 +162,7 @@ class KubernetesManifestsTest {
 
     @Test
     void everyManifestIsOneOfTheDeployedKindsWithAUniqueName() {
-        assertThat(documents).hasSize(5);
+        assertThat(documents).hasSize(8);
         Set<String> names = new LinkedHashSet<>();
         for (Manifests.Document document : documents) {
             String name = document.tree().path("metadata").path("name").asText();
@@ -472,6 +492,140 @@ class KubernetesManifestsTest {
         // The ports the policy names are the deployment's own.
         assertThat(clusterConf.getString("metrics.reporter.prom.port", null))
                 .isEqualTo(Integer.toString(metricsPort()));
+    }
+
+    @Test
+    void gatewayRunsServeFromTheJobsImageWithItsTokensFromASecret() {
+        PodSpec pod = gateway.getSpec().getTemplate().getSpec();
+        assertThat(pod.getContainers()).hasSize(1);
+        Container container = pod.getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo(deployment.getSpec().getImage());
+        List<String> command = container.getCommand();
+        String jar = deployment.getSpec().getJob().getJarURI().substring("local://".length());
+        int serve = command.indexOf("serve");
+        assertThat(command.get(0)).isEqualTo("java");
+        assertThat(command.subList(serve - 2, serve)).containsExactly("-jar", jar);
+        // The arguments are the CLI's own.
+        CommandLine.ParseResult sub = new CommandLine(new FreshRecCli())
+                .parseArgs(command.subList(serve, command.size()).toArray(String[]::new))
+                .subcommand();
+        assertThat(sub.commandSpec().name()).isEqualTo("serve");
+        assertThat(sub.matchedOptionValue("--bind", "")).isEqualTo("0.0.0.0");
+        int port = sub.matchedOptionValue("--port", 0);
+        assertThat(sub.matchedOptionValue("--proxy-host", ""))
+                .isEqualTo(service.getMetadata().getName());
+        assertThat(sub.matchedOptionValue("--proxy-port", 0)).isEqualTo(proxyPort());
+        assertThat(sub.matchedOptionValue("--flink-rest", (URI) null))
+                .isEqualTo(URI.create("http://" + ExternalServiceDecorator.getExternalServiceName(clusterId()) + ":"
+                        + Constants.REST_PORT));
+        // The token file is in a read-only mount of the Secret, not in the manifest.
+        Path tokenFile = sub.matchedOptionValue("--token-file", (Path) null);
+        VolumeMount mount = container.getVolumeMounts().stream()
+                .filter(m -> tokenFile.startsWith(m.getMountPath()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(mount.getReadOnly()).isTrue();
+        Volume volume = pod.getVolumes().stream()
+                .filter(v -> v.getName().equals(mount.getName()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(volume.getSecret().getSecretName()).isEqualTo("freshrec-gateway-tokens");
+        assertThat(container.getEnv()).isNullOrEmpty();
+        // Probes on the gateway's own routes and port; the Service sends its port to the same.
+        assertThat(container.getPorts().get(0).getContainerPort()).isEqualTo(port);
+        assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+        assertThat(container.getReadinessProbe().getHttpGet().getPort().getIntVal())
+                .isEqualTo(port);
+        assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        Map<String, String> podLabels =
+                gateway.getSpec().getTemplate().getMetadata().getLabels();
+        assertThat(podLabels.entrySet())
+                .containsAll(gateway.getSpec().getSelector().getMatchLabels().entrySet());
+        assertThat(podLabels.entrySet())
+                .containsAll(gatewayService.getSpec().getSelector().entrySet());
+        assertThat(gatewayService.getSpec().getPorts().get(0).getTargetPort().getIntVal())
+                .isEqualTo(port);
+        assertThat(container.getSecurityContext().getRunAsNonRoot()).isTrue();
+    }
+
+    @Test
+    void gatewayReachesOnlyTheProxyRestAndDnsAndOnlyLabelledClientsReachIt() {
+        Map<String, String> gatewayPod =
+                gateway.getSpec().getTemplate().getMetadata().getLabels();
+        int port = gatewayService.getSpec().getPorts().get(0).getPort();
+        Map<String, String> client = Map.of("freshrec-gateway-client", "true", "app", "shop");
+        Map<String, String> stranger = Map.of("app", "shop");
+        Map<String, String> prometheus = Map.of("app.kubernetes.io/name", "prometheus");
+        assertThat(gatewayPolicy.getSpec().getPodSelector().getMatchLabels().entrySet())
+                .isSubsetOf(gatewayPod.entrySet());
+        // In: labelled clients of this namespace and Prometheus, on the gateway's port only.
+        assertThat(admits(gatewayPolicy, HERE, client, port)).isTrue();
+        assertThat(admits(gatewayPolicy, HERE, client, port + 1)).isFalse();
+        assertThat(admits(gatewayPolicy, HERE, stranger, port)).isFalse();
+        assertThat(admits(gatewayPolicy, "elsewhere", client, port)).isFalse();
+        assertThat(admits(gatewayPolicy, MONITORING, prometheus, port)).isTrue();
+        // The job's policies let the gateway's pods reach the proxy and REST, and nothing else of theirs.
+        assertThat(admits(taskManagerPolicy, HERE, gatewayPod, proxyPort())).isTrue();
+        assertThat(admits(taskManagerPolicy, HERE, gatewayPod, Constants.TASK_MANAGER_RPC_PORT))
+                .isFalse();
+        assertThat(admits(jobManagerPolicy, HERE, gatewayPod, Constants.REST_PORT))
+                .isTrue();
+        assertThat(admits(jobManagerPolicy, HERE, gatewayPod, JobManagerOptions.PORT.defaultValue()))
+                .isFalse();
+        // Out: the proxy, REST and DNS; not the TaskManagers' RPC or the JobManager's blob server, not the world.
+        Map<String, String> taskManager = KubernetesUtils.getTaskManagerSelectors(clusterId());
+        Map<String, String> jobManager = KubernetesUtils.getJobManagerSelectors(clusterId());
+        assertThat(gatewayPolicy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(sends(gatewayPolicy, HERE, taskManager, "TCP", proxyPort())).isTrue();
+        assertThat(sends(gatewayPolicy, HERE, jobManager, "TCP", Constants.REST_PORT))
+                .isTrue();
+        assertThat(sends(gatewayPolicy, "kube-system", Map.of("k8s-app", "kube-dns"), "UDP", 53))
+                .isTrue();
+        assertThat(sends(gatewayPolicy, HERE, taskManager, "TCP", Constants.TASK_MANAGER_RPC_PORT))
+                .isFalse();
+        assertThat(sends(gatewayPolicy, HERE, jobManager, "TCP", Constants.BLOB_SERVER_PORT))
+                .isFalse();
+        assertThat(sends(gatewayPolicy, HERE, stranger, "TCP", 443)).isFalse();
+        assertThat(sends(gatewayPolicy, "elsewhere", taskManager, "TCP", proxyPort()))
+                .isFalse();
+    }
+
+    /** Whether {@code policy}'s egress rules let its pods send to a pod of {@code namespace} with {@code labels}. */
+    private static boolean sends(
+            NetworkPolicy policy, String namespace, Map<String, String> labels, String protocol, int port) {
+        Map<String, String> namespaceLabels = Map.of("kubernetes.io/metadata.name", namespace);
+        for (NetworkPolicyEgressRule rule : policy.getSpec().getEgress()) {
+            assertThat(rule.getTo())
+                    .as("an egress rule without 'to' allows every destination")
+                    .isNotEmpty();
+            boolean peerMatches = false;
+            for (NetworkPolicyPeer peer : rule.getTo()) {
+                assertThat(peer.getIpBlock()).isNull();
+                boolean namespaceMatches = peer.getNamespaceSelector() == null
+                        ? namespace.equals(HERE)
+                        : !peer.getNamespaceSelector().getMatchLabels().isEmpty()
+                                && namespaceLabels
+                                        .entrySet()
+                                        .containsAll(peer.getNamespaceSelector()
+                                                .getMatchLabels()
+                                                .entrySet());
+                boolean podMatches = peer.getPodSelector() == null
+                        || labels.entrySet()
+                                .containsAll(
+                                        peer.getPodSelector().getMatchLabels().entrySet());
+                peerMatches |= namespaceMatches && podMatches;
+            }
+            assertThat(rule.getPorts())
+                    .as("an egress rule without ports allows every port")
+                    .isNotEmpty();
+            boolean portMatches = rule.getPorts().stream()
+                    .anyMatch(allowed -> protocol.equals(allowed.getProtocol())
+                            && allowed.getPort().getIntVal() == port);
+            if (peerMatches && portMatches) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +39,8 @@ final class Manifests {
             HasMetadata.getKind(FlinkDeployment.class), FlinkDeployment.class,
             HasMetadata.getKind(Service.class), Service.class,
             HasMetadata.getKind(NetworkPolicy.class), NetworkPolicy.class,
-            HasMetadata.getKind(PersistentVolumeClaim.class), PersistentVolumeClaim.class);
+            HasMetadata.getKind(PersistentVolumeClaim.class), PersistentVolumeClaim.class,
+            HasMetadata.getKind(Deployment.class), Deployment.class);
 
     static final ObjectMapper STRICT = strictYamlMapper();
 
