@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.management.OperatingSystemMXBean;
+import io.freshrec.gateway.Gateway;
+import io.freshrec.gateway.GatewayServer;
+import io.freshrec.gateway.GatewayTokens;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.job.MetricNames;
 import io.freshrec.model.ModelConfig;
@@ -516,7 +519,7 @@ public final class Bench {
     private long[] lookups(JobRun job) throws Exception {
         BenchResult.LookupFigures figures = result.lookups;
         phase(
-                "Lookups: queryable state and Redis (redis-server started by the bench), the same %,d users' lists",
+                "Lookups: queryable state, Redis (redis-server started by the bench) and the HTTP gateway, the same %,d users' lists",
                 result.state.users);
         long[] candidates = new long[options.users];
         for (int i = 0; i < candidates.length; i++) {
@@ -539,16 +542,42 @@ public final class Bench {
             figures.valueBytesMean = Lookups.writeToRedis(redis, lists);
             Lookups.Clients queryable = Lookups.queryableState(host, proxyPort(), rest, job.jobId());
             Lookups.Clients redisClients = Lookups.redis(redis);
-            for (int clients : List.of(1, options.clients)) {
-                int perClient =
-                        clients == 1 ? options.lookupsPerClient : Math.max(1, options.lookupsPerClient / clients);
-                figures.queryableState.add(
-                        report("queryable state", Lookups.measure(queryable, clients, keys, perClient)));
-                figures.redis.add(report(
-                        "Redis " + figures.redisVersion, Lookups.measure(redisClients, clients, keys, perClient)));
+            try (GatewayServer gateway = benchGateway(host, rest, job.jobId())) {
+                Lookups.Clients gatewayClients =
+                        Lookups.gateway(URI.create("http://127.0.0.1:" + gateway.port()), BENCH_TOKEN);
+                for (int clients : List.of(1, options.clients)) {
+                    int perClient =
+                            clients == 1 ? options.lookupsPerClient : Math.max(1, options.lookupsPerClient / clients);
+                    figures.queryableState.add(
+                            report("queryable state", Lookups.measure(queryable, clients, keys, perClient)));
+                    figures.redis.add(report(
+                            "Redis " + figures.redisVersion, Lookups.measure(redisClients, clients, keys, perClient)));
+                    figures.gateway.add(report("gateway", Lookups.measure(gatewayClients, clients, keys, perClient)));
+                }
             }
         }
         return keys;
+    }
+
+    /** The bench's own client of its gateway: a random token that lives in this JVM only, never printed. */
+    private static final String BENCH_TOKEN = java.util.UUID.randomUUID() + "-" + java.util.UUID.randomUUID();
+
+    /** `freshrec serve` in this JVM on a free loopback port, in front of the bench's job; no rate limit. */
+    private GatewayServer benchGateway(String host, URI rest, String jobId) throws Exception {
+        Gateway.Settings settings = new Gateway.Settings(
+                "127.0.0.1",
+                0,
+                GatewayTokens.fromText("bench " + BENCH_TOKEN, "the bench"),
+                0,
+                Duration.ofSeconds(10),
+                500,
+                100,
+                true,
+                null);
+        return GatewayServer.start(
+                settings,
+                new GatewayServer.Sources(host, proxyPort(), rest, jobId, null, null, Duration.ofSeconds(1)),
+                new PrintWriter(java.io.Writer.nullWriter()));
     }
 
     private BenchResult.Latency report(String what, BenchResult.Latency latency) {

@@ -146,6 +146,8 @@ public class BenchResult {
         public String conditions;
         public List<Latency> queryableState = new ArrayList<>();
         public List<Latency> redis = new ArrayList<>();
+        /** Through `freshrec serve`, in the bench's JVM, keep-alive HTTP: the path of a service that is not Java. */
+        public List<Latency> gateway = new ArrayList<>();
     }
 
     public static class State {

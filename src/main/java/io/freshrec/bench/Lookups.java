@@ -1,10 +1,14 @@
 package io.freshrec.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshrec.job.FreshRecState;
 import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,6 +90,44 @@ final class Lookups {
                 @Override
                 public void close() {
                     jedis.close();
+                }
+            };
+        };
+    }
+
+    /**
+     * Keep-alive HTTP/1.1 clients of the gateway at {@code base} (one connection each), every answer parsed as the
+     * JSON a service would read: the gateway's whole path, auth and rate-limit check included.
+     */
+    static Clients gateway(URI base, String token) {
+        ObjectMapper json = new ObjectMapper();
+        return () -> {
+            HttpClient http = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
+            return new Client() {
+                @Override
+                public boolean lookup(long user) throws Exception {
+                    HttpResponse<byte[]> response = http.send(
+                            HttpRequest.newBuilder(base.resolve("/v1/users/" + user + "/recommendations?k=10"))
+                                    .header("Authorization", "Bearer " + token)
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+                    if (response.statusCode() == 404) {
+                        return false;
+                    }
+                    if (response.statusCode() != 200) {
+                        throw new IOException("gateway answered " + response.statusCode() + ": "
+                                + new String(response.body(), StandardCharsets.UTF_8));
+                    }
+                    return json.readTree(response.body()).path("items").isArray();
+                }
+
+                @Override
+                public void close() {
+                    // HttpClient of Java 17 has no close; its connections go with it.
                 }
             };
         };

@@ -137,7 +137,7 @@ class BenchCommandTest {
         JsonNode lookups = bench.path("lookups");
         assertThat(lookups.path("keys").asLong()).isPositive();
         assertThat(lookups.path("valueBytesMean").asDouble()).isPositive();
-        for (String store : List.of("queryableState", "redis")) {
+        for (String store : List.of("queryableState", "redis", "gateway")) {
             List<Integer> clients = new ArrayList<>();
             for (JsonNode latency : lookups.path(store)) {
                 int n = latency.path("clients").asInt();
