@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -24,6 +27,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.freshrec.cli.FreshRecCli;
 import io.freshrec.cli.FreshRecJobMain;
 import io.freshrec.job.FreshRecOptions;
+import io.freshrec.ops.GrafanaDashboard;
 import io.freshrec.ops.Secrets;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -492,6 +496,59 @@ class KubernetesManifestsTest {
         // The ports the policy names are the deployment's own.
         assertThat(clusterConf.getString("metrics.reporter.prom.port", null))
                 .isEqualTo(Integer.toString(metricsPort()));
+    }
+
+    /**
+     * {@code k8s/grafana/}: a kustomization that turns the dashboard file into a ConfigMap for Grafana's dashboard
+     * sidecar ({@code kubectl apply -k k8s/grafana}), in the namespace the NetworkPolicies admit Prometheus from. The
+     * ConfigMap is built here as kustomize builds it, from the file itself, so the two cannot drift apart.
+     */
+    @Test
+    void grafanaDashboardIsAConfigMapForGrafanasSidecarBuiltFromTheDashboardFile() throws IOException {
+        Path directory = GrafanaDashboard.PATH.getParent();
+        JsonNode kustomization = Manifests.STRICT.readTree(
+                directory.resolve("kustomization.yaml").toFile());
+        assertThat(kustomization.path("apiVersion").asText()).isEqualTo("kustomize.config.k8s.io/v1beta1");
+        assertThat(kustomization.path("kind").asText()).isEqualTo("Kustomization");
+        assertThat(kustomization.path("namespace").asText()).isEqualTo(MONITORING);
+        assertThat(kustomization.path("configMapGenerator")).hasSize(1);
+        JsonNode generator = kustomization.path("configMapGenerator").get(0);
+        assertThat(generator.path("files"))
+                .singleElement()
+                .extracting(JsonNode::asText)
+                .isEqualTo(GrafanaDashboard.PATH.getFileName().toString());
+        // The file's name is the ConfigMap key: fixed names, so a changed dashboard replaces the old one.
+        assertThat(generator.path("options").path("disableNameSuffixHash").asBoolean())
+                .isTrue();
+        Map<String, String> labels = new HashMap<>();
+        generator
+                .path("options")
+                .path("labels")
+                .fields()
+                .forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
+        // The label the grafana Helm chart's sidecar (and kube-prometheus-stack's) looks for by default.
+        assertThat(labels).containsExactly(Map.entry("grafana_dashboard", "1"));
+        // kubectl apply -f k8s/ reads the top level only: the dashboard does not go to the job's namespace.
+        assertThat(documents).noneMatch(d -> d.file().startsWith(directory));
+
+        String key = GrafanaDashboard.PATH.getFileName().toString();
+        ConfigMap configMap = new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(generator.path("name").asText())
+                .withNamespace(kustomization.path("namespace").asText())
+                .withLabels(labels)
+                .endMetadata()
+                .withData(Map.of(key, Files.readString(GrafanaDashboard.PATH, StandardCharsets.UTF_8)))
+                .build();
+        assertThat(configMap.getMetadata().getName())
+                .hasSizeLessThanOrEqualTo(253)
+                .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+        assertThat(key).matches("[-._a-zA-Z0-9]+");
+        // Client-side kubectl apply keeps the whole object in an annotation, and annotations hold at most 256 KiB.
+        byte[] lastApplied = new ObjectMapper().writeValueAsBytes(configMap);
+        assertThat(lastApplied.length).isLessThan(256 * 1024);
+        assertThat(GrafanaDashboard.read(GrafanaDashboard.PATH).structureProblems())
+                .isEmpty();
     }
 
     @Test
