@@ -5,10 +5,9 @@ import io.freshrec.job.FreshRecState;
 import io.freshrec.model.Recommendations;
 import io.freshrec.serving.RecommendationClient;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,40 +95,41 @@ final class Lookups {
     }
 
     /**
-     * Keep-alive HTTP/1.1 clients of the gateway at {@code base} (one connection each), every answer parsed as the
-     * JSON a service would read: the gateway's whole path, auth and rate-limit check included.
+     * Keep-alive HTTP/1.1 clients of the gateway at {@code base}, every answer parsed as the JSON a service would read:
+     * the gateway's whole path, the token and rate-limit checks included. {@link HttpURLConnection} reuses one
+     * kept-alive connection per client thread and does its I/O in the calling thread, as a blocking service client
+     * would (java.net.http's client hands each request to its selector thread and back).
      */
     static Clients gateway(URI base, String token) {
         ObjectMapper json = new ObjectMapper();
-        return () -> {
-            HttpClient http = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5))
-                    .build();
-            return new Client() {
-                @Override
-                public boolean lookup(long user) throws Exception {
-                    HttpResponse<byte[]> response = http.send(
-                            HttpRequest.newBuilder(base.resolve("/v1/users/" + user + "/recommendations?k=10"))
-                                    .header("Authorization", "Bearer " + token)
-                                    .timeout(Duration.ofSeconds(10))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofByteArray());
-                    if (response.statusCode() == 404) {
+        return () -> new Client() {
+            @Override
+            public boolean lookup(long user) throws Exception {
+                HttpURLConnection connection =
+                        (HttpURLConnection) base.resolve("/v1/users/" + user + "/recommendations?k=10")
+                                .toURL()
+                                .openConnection();
+                connection.setRequestProperty("Authorization", "Bearer " + token);
+                connection.setConnectTimeout(5_000);
+                connection.setReadTimeout(10_000);
+                int status = connection.getResponseCode();
+                try (InputStream body = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+                    byte[] bytes = body == null ? new byte[0] : body.readAllBytes();
+                    if (status == 404) {
                         return false;
                     }
-                    if (response.statusCode() != 200) {
-                        throw new IOException("gateway answered " + response.statusCode() + ": "
-                                + new String(response.body(), StandardCharsets.UTF_8));
+                    if (status != 200) {
+                        throw new IOException(
+                                "gateway answered " + status + ": " + new String(bytes, StandardCharsets.UTF_8));
                     }
-                    return json.readTree(response.body()).path("items").isArray();
+                    return json.readTree(bytes).path("items").isArray();
                 }
+            }
 
-                @Override
-                public void close() {
-                    // HttpClient of Java 17 has no close; its connections go with it.
-                }
-            };
+            @Override
+            public void close() {
+                // The kept-alive connections belong to the JVM's pool; they close when idle.
+            }
         };
     }
 
