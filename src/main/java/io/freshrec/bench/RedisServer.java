@@ -9,10 +9,11 @@ import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.Jedis;
 
 /**
- * A redis-server process (Debian's package) owned by the bench: loopback only, no persistence (no RDB snapshots,
- * no append-only file), stopped on {@link #close()} and by a shutdown hook if the JVM goes first.
+ * A redis-server process (Debian's package) owned by the bench (and the Redis sink's tests): loopback only, no
+ * persistence unless asked for (no RDB snapshots, no append-only file), stopped on {@link #close()} and by a shutdown
+ * hook if the JVM goes first.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Thread hook;
@@ -25,7 +26,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** The redis-server executable on the PATH (or /usr/bin, /usr/sbin), or null. */
-    static Path executable() {
+    public static Path executable() {
         String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/bin" + File.pathSeparator
                 + "/usr/sbin";
         for (String dir : path.split(File.pathSeparator)) {
@@ -36,7 +37,16 @@ final class RedisServer implements AutoCloseable {
         return null;
     }
 
-    static RedisServer start(int port, Path workDir) throws IOException, InterruptedException {
+    public static RedisServer start(int port, Path workDir) throws IOException, InterruptedException {
+        return start(port, workDir, false);
+    }
+
+    /**
+     * As {@link #start(int, Path)}; {@code persistent}: an RDB snapshot in {@code workDir}, saved when the server
+     * stops ({@link #close()} sends SIGTERM) and loaded when one starts there again, so a restart keeps the data.
+     */
+    public static RedisServer start(int port, Path workDir, boolean persistent)
+            throws IOException, InterruptedException {
         Path executable = executable();
         if (executable == null) {
             throw new IOException("redis-server not found (Debian: apt-get install redis-server)");
@@ -49,7 +59,7 @@ final class RedisServer implements AutoCloseable {
                         "--bind",
                         "127.0.0.1",
                         "--save",
-                        "",
+                        persistent ? "3600 1" : "",
                         "--appendonly",
                         "no",
                         "--daemonize",
@@ -59,7 +69,8 @@ final class RedisServer implements AutoCloseable {
                         "--logfile",
                         ""))
                 .redirectErrorStream(true)
-                .redirectOutput(workDir.resolve("redis.log").toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        workDir.resolve("redis.log").toFile()))
                 .start();
         RedisServer server = new RedisServer(process, port);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -79,11 +90,20 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
-    Jedis client() {
+    public Jedis client() {
         return new Jedis("127.0.0.1", port);
     }
 
-    String version() {
+    public int port() {
+        return port;
+    }
+
+    /** {@code redis://127.0.0.1:PORT}. */
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public String version() {
         try (Jedis jedis = client()) {
             for (String line : jedis.info("server").split("\r?\n")) {
                 if (line.startsWith("redis_version:")) {
@@ -96,6 +116,7 @@ final class RedisServer implements AutoCloseable {
         return "unknown";
     }
 
+    /** Stops the server (SIGTERM: a persistent one saves its snapshot first) and waits until it has gone. */
     @Override
     public void close() {
         process.destroy();

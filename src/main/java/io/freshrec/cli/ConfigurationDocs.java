@@ -4,6 +4,7 @@ import io.freshrec.events.EventType;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.kafka.KafkaOptions;
 import io.freshrec.model.EventWeights;
+import io.freshrec.redis.RedisOptions;
 import io.freshrec.versions.VersionOptions;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -39,7 +40,7 @@ public final class ConfigurationDocs {
 
     /** The classes declaring FreshRec's options, in the page's order. */
     static final List<Class<?>> OPTION_CLASSES =
-            List.of(FreshRecOptions.class, KafkaOptions.class, VersionOptions.class);
+            List.of(FreshRecOptions.class, KafkaOptions.class, RedisOptions.class, VersionOptions.class);
 
     private static final Map<String, String> GROUP_TITLES = Map.of(
             "model",
@@ -58,6 +59,8 @@ public final class ConfigurationDocs {
             "Monitoring",
             "kafka",
             "Kafka",
+            "redis",
+            "Redis",
             "versions",
             "Model versions");
 
@@ -117,9 +120,11 @@ public final class ConfigurationDocs {
                 + "directories, queryable state and its ports, REST, memory) and FreshRec's (`freshrec.*`). The\n"
                 + "embedded run reads the same file a cluster would; override any key with `-D key=value`.\n"
                 + "FreshRec's keys, their types, defaults and meaning follow, by group.\n\n");
-        page.append("This page is generated from `FreshRecOptions`, `KafkaOptions`, `VersionOptions` and `EventType`:\n"
-                        + "do not edit it by hand. After changing an option, regenerate it from the project directory with\n\n"
-                        + "```\n")
+        page.append(
+                        "This page is generated from `FreshRecOptions`, `KafkaOptions`, `RedisOptions`, `VersionOptions` and\n"
+                                + "`EventType`: "
+                                + "do not edit it by hand. After changing an option, regenerate it from the project directory with\n\n"
+                                + "```\n")
                 .append(REGENERATE)
                 .append("\n```\n\n" + "(`ConfigurationDocsTest` fails while the page is out of date.)\n");
 

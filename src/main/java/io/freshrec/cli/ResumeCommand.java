@@ -86,7 +86,7 @@ final class ResumeCommand implements Callable<Integer> {
         if (!redacted.isEmpty()) {
             throw new FreshRecCli.CommandFailure("job " + last.jobId + " was started with " + redacted.get(0)
                     + " given by value, which the registry does not keep; start it with the secret as a reference:"
-                    + " freshrec submit --savepoint CHECKPOINT -D " + redacted.get(0) + "=${env:NAME} ...");
+                    + " freshrec submit --savepoint CHECKPOINT " + Secrets.asReference(redacted.get(0)) + " ...");
         }
         Path jobJar = jar != null ? jar : last.jar != null ? Path.of(last.jar) : null;
         if (jobJar == null || !Files.isRegularFile(jobJar)) {

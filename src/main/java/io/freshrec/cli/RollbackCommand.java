@@ -73,8 +73,8 @@ final class RollbackCommand implements Callable<Integer> {
         if (!redacted.isEmpty()) {
             throw new FreshRecCli.CommandFailure(version.id + "'s job was started with " + redacted.get(0)
                     + " given by value, which the registry does not keep; start it yourself with the secret as a"
-                    + " reference: freshrec submit --savepoint " + version.savepoint + " -D " + redacted.get(0)
-                    + "=${env:NAME} ...");
+                    + " reference: freshrec submit --savepoint " + version.savepoint + " "
+                    + Secrets.asReference(redacted.get(0)) + " ...");
         }
         Path jobJar =
                 jar != null ? jar : version.jar != null ? Path.of(version.jar) : Path.of("target/freshrec-cluster.jar");

@@ -6,6 +6,7 @@ import io.freshrec.events.ParseResult;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.kafka.KafkaInteractions;
 import io.freshrec.kafka.KafkaOptions;
+import io.freshrec.redis.RedisOptions;
 import io.freshrec.sources.InteractionSource;
 import io.freshrec.sources.RecordFile;
 import io.freshrec.sources.SyntheticInteractions;
@@ -92,6 +93,14 @@ public final class SourceOptions {
                     "committed | earliest | latest | timestamp:EPOCH_MS, when no checkpoint says otherwise. Default: committed.")
     String kafkaStartingOffsets;
 
+    @Option(
+            names = "--redis",
+            paramLabel = "URL",
+            description = "Also write every recomputed list to Redis, redis://[user:password@]host[:port][/db] (same as"
+                    + " -D freshrec.redis.url=...; keys and format: docs/redis.md). Give a password as a reference,"
+                    + " '${env:NAME}', to keep it out of the version registry.")
+    String redis;
+
     /**
      * Builds the source these options describe. May adjust {@code conf} (a full-speed replay turns on
      * align-to-model unless {@code overrides} set it). Bad values throw IllegalArgumentException.
@@ -102,6 +111,17 @@ public final class SourceOptions {
                 throw new IllegalArgumentException("--kafka needs bootstrap servers, e.g. --kafka localhost:9092");
             }
             conf.set(KafkaOptions.BOOTSTRAP_SERVERS, kafka);
+        }
+        if (redis != null) {
+            if (redis.isBlank()) {
+                throw new IllegalArgumentException("--redis needs a URL, e.g. --redis redis://127.0.0.1:6379");
+            }
+            RedisOptions.checkUrl("--redis", redis);
+            conf.set(RedisOptions.URL, redis);
+        }
+        if (RedisOptions.enabled(conf)) {
+            // A malformed URL (or a missing ${env:NAME}) fails here, in one line, before anything starts.
+            RedisOptions.settings(conf);
         }
         if (kafkaTopic != null) {
             conf.set(KafkaOptions.TOPIC_INTERACTIONS, kafkaTopic);

@@ -10,7 +10,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -84,12 +86,19 @@ final class SubmitCommand implements Callable<Integer> {
         if (parallelism != null && parallelism < 1) {
             throw new IllegalArgumentException("--parallelism must be at least 1");
         }
-        List<String> byValue = Secrets.givenByValue(configOptions.overrides);
+        Map<String, String> given = new LinkedHashMap<>(configOptions.overrides);
+        if (sourceOptions.redis != null) {
+            given.put("--redis", sourceOptions.redis);
+        }
+        List<String> byValue = Secrets.givenByValue(given);
         if (!byValue.isEmpty()) {
             // Program arguments travel to Flink's REST API and into the version registry: no place for a secret.
-            throw new IllegalArgumentException("-D " + byValue.get(0) + " holds a secret by value, which would travel"
-                    + " in the job's program arguments; reference it instead: -D " + byValue.get(0)
-                    + "=${env:NAME} (resolved from the JobManager's environment), or a Kafka config provider");
+            String name = byValue.get(0);
+            throw new IllegalArgumentException((name.startsWith("--") ? name : "-D " + name)
+                    + " holds a secret by value, which would travel in the job's program arguments; reference it"
+                    + " instead: " + Secrets.asReference(name)
+                    + " (resolved from the JobManager's environment)"
+                    + (name.startsWith("--") ? "" : ", or a Kafka config provider"));
         }
         if (!Files.isRegularFile(jar)) {
             throw new FreshRecCli.CommandFailure(

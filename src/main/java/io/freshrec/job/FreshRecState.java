@@ -37,6 +37,8 @@ public final class FreshRecState {
         public static final String DEAD_LETTER_SINK = "dead-letter-sink";
         public static final String RECOMMENDATION_SINK = "recommendation-sink";
         public static final String QUALITY_ALERT_SINK = "quality-alert-sink";
+        /** Only with freshrec.redis.url; stateless, so it may come and go between restores. */
+        public static final String REDIS_SINK = "redis-sink";
 
         private Uid() {}
     }

@@ -89,6 +89,18 @@ public final class MetricNames {
     public static final String CANDIDATE_RECALL_ROLLING = "candidateRecallRolling";
     public static final String RECALL_TREND = "recallTrend";
 
+    // redis-sink (io.freshrec.redis.RedisListWriter, with freshrec.redis.url)
+    /** Lists written to Redis (each user's newest of a batch; an equal version written again counts too). */
+    public static final String REDIS_LISTS_WRITTEN = "redisListsWritten";
+    /** Lists Redis refused because it held a newer version of the user's list (a late write of a failed run). */
+    public static final String REDIS_WRITES_SKIPPED_AS_OLDER = "redisWritesSkippedAsOlder";
+    /** Lists a newer list of the same user replaced in the buffer before they were written (never sent). */
+    public static final String REDIS_LISTS_SUPERSEDED = "redisListsSuperseded";
+    /** Failed attempts to write a batch (connection lost or refused, timeouts, error replies), each retried. */
+    public static final String REDIS_WRITE_RETRIES = "redisWriteRetries";
+    /** Lists held in the sink's buffer (a gauge): at the batch size while Redis cannot be reached. */
+    public static final String REDIS_BUFFERED_LISTS = "redisBufferedLists";
+
     // Qualified names, as Flink's REST API lists an operator's metrics.
     public static final String PARSE_EVENTS = qualified(Uid.PARSE, EVENTS);
     public static final String PARSE_EVENTS_PER_SECOND = qualified(Uid.PARSE, EVENTS_PER_SECOND);

@@ -25,6 +25,7 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.streaming.api.operators.StreamingRuntimeContext;
 import org.apache.flink.util.Collector;
 
 /**
@@ -32,6 +33,11 @@ import org.apache.flink.util.Collector;
  * {@code recommendations} (seen items excluded, trending items for cold start), recomputed on
  * every interaction of the user and once more when the input ends. Before an interaction is
  * applied, it is scored against the list the user was being served (prequential recall@10).
+ *
+ * <p>Every list put in queryable state is also emitted, so a sink of the output (Kafka, Redis) ends with what
+ * queryable state serves, also after a restore: a refresh timer of a list computed before this subtask started
+ * recomputes and emits it even when the model has not moved on, because the run that failed may have emitted a
+ * newer list after the checkpoint that nothing in the replay would otherwise replace.
  */
 public class ServingFunction extends KeyedBroadcastProcessFunction<Long, ProfileUpdate, ModelUpdate, Recommendations>
         implements CheckpointedFunction {
@@ -66,6 +72,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private transient Scorer scorer;
     /** The published model as this subtask holds it (broadcast state) and the scorer reads it (compact). */
     private transient ServingModel published;
+
+    /** This subtask's processing time when it opened: lists updated before were computed by an earlier run. */
+    private transient long startedAt;
 
     private transient ValueState<Recommendations> recommendations;
     private transient ValueState<UserHistory> history;
@@ -154,6 +163,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
 
     @Override
     public void open(Configuration parameters) {
+        startedAt = ((StreamingRuntimeContext) getRuntimeContext())
+                .getProcessingTimeService()
+                .getCurrentProcessingTime();
         scorer = new Scorer(config);
         recommendations = getRuntimeContext().getState(FreshRecState.recommendations());
         history = getRuntimeContext().getState(FreshRecState.servingHistory());
@@ -297,7 +309,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
 
     /**
      * Recomputes a recently active user's list when the model has moved on since, so lookups between
-     * the user's own interactions still see what others did meanwhile.
+     * the user's own interactions still see what others did meanwhile; and once after a restore (see the class
+     * comment). {@code now} is the timer's time, which for a timer restored from a checkpoint is in the past.
      */
     private void refresh(long now, OnTimerContext ctx, Collector<Recommendations> out) throws Exception {
         Recommendations current = recommendations.value();
@@ -309,10 +322,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         if (breaker.isOpen()) {
             model = published.at(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
         }
-        if (model.version() > current.modelVersion) {
+        if (model.version() > current.modelVersion || current.updatedAt < startedAt) {
             long eventTime = Math.max(known.lastEventTime, ctx.timerService().currentWatermark());
             Recommendations fresh = scorer.recommend(ctx.getCurrentKey(), known, seen.value(), model, eventTime);
-            fresh.updatedAt = now;
+            // The clock, not the timer's time: a restored timer fires late, and the list is computed now.
+            fresh.updatedAt = ctx.timerService().currentProcessingTime();
             fresh.activeAt = current.activeAt;
             recommendations.update(fresh);
             out.collect(fresh);

@@ -211,6 +211,10 @@ public final class EmbeddedRun {
             out.printf(
                     "Web UI and REST: %s   Dead letters: %s%n",
                     rest, JobAssembly.deadLetterTarget(conf, deadLetterDir.toString()));
+            String redis = JobAssembly.redisTarget(conf);
+            if (redis != null) {
+                out.printf("Every recomputed list also to Redis: %s%n", redis);
+            }
             if (savepoint != null) {
                 out.printf("Restored from %s%n", savepoint);
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshrec.events.EventType;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.kafka.KafkaOptions;
+import io.freshrec.redis.RedisOptions;
 import io.freshrec.versions.VersionOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,10 +65,12 @@ class ConfigurationDocsTest {
                         FreshRecOptions.HISTORY_LENGTH.key(),
                         FreshRecOptions.WEIGHT_RATING_SLOPE.key(),
                         KafkaOptions.BOOTSTRAP_SERVERS.key(),
+                        RedisOptions.URL.key(),
                         VersionOptions.RETAIN.key());
         FreshRecOptions.WEIGHTS.values().forEach(option -> assertThat(keys).contains(option.key()));
-        // 36 in FreshRecOptions (4 of them derived from EventType), 11 in KafkaOptions, 3 in VersionOptions.
-        assertThat(keys).hasSize(55);
+        // 36 in FreshRecOptions (4 of them derived from EventType), 11 in KafkaOptions, 5 in RedisOptions, 3 in
+        // VersionOptions.
+        assertThat(keys).hasSize(60);
     }
 
     @Test

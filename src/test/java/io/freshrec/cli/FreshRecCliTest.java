@@ -2,6 +2,7 @@ package io.freshrec.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshrec.bench.RedisServer;
 import io.freshrec.events.EventType;
 import io.freshrec.events.Interaction;
 import io.freshrec.testing.EmbeddedRunSettings;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
 
 /**
  * The command-line contract, end to end: the real {@code freshrec} commands with real arguments,
@@ -89,27 +91,52 @@ class FreshRecCliTest {
     void shouldWriteNoSecretGivenToRunToAnyFileOrOutput() throws Exception {
         String jaas = "jaas-" + UUID.randomUUID();
         String keyPassword = "key-" + UUID.randomUUID();
-        Result finished = cli(runArgs(
-                        "--events",
-                        "600",
-                        "--rate",
-                        "0",
-                        "--users",
-                        "50",
-                        "--items",
-                        "100",
-                        "--bad-rate",
-                        "0.02",
-                        "-D",
-                        "freshrec.kafka.properties.sasl.jaas.config=org.apache.kafka.common.security.plain."
-                                + "PlainLoginModule required username=\"app\" password=\"" + jaas + "\";",
-                        "-D",
-                        "freshrec.kafka.properties.ssl.key.password=" + keyPassword,
-                        "-D",
-                        "freshrec.kafka.properties.sasl.client.callback.handler.class=${env:HANDLER}")
-                .toArray(String[]::new));
+        String redisPassword = "redis-" + UUID.randomUUID();
+        // The Redis sink on, with a password in its URL: every list goes there, the password nowhere else.
+        RedisServer redis = RedisServer.start(PORTS.port(7), work.resolve("redis-server"));
+        try (Jedis jedis = redis.client()) {
+            jedis.configSet("requirepass", redisPassword);
+        }
+        String redisUrl = "redis://:" + redisPassword + "@127.0.0.1:" + PORTS.port(7);
+        Result finished;
+        try {
+            finished = cli(runArgs(
+                            "--events",
+                            "600",
+                            "--rate",
+                            "0",
+                            "--users",
+                            "50",
+                            "--items",
+                            "100",
+                            "--bad-rate",
+                            "0.02",
+                            "--redis",
+                            redisUrl,
+                            "-D",
+                            "freshrec.kafka.properties.sasl.jaas.config=org.apache.kafka.common.security.plain."
+                                    + "PlainLoginModule required username=\"app\" password=\"" + jaas + "\";",
+                            "-D",
+                            "freshrec.kafka.properties.ssl.key.password=" + keyPassword,
+                            "-D",
+                            "freshrec.kafka.properties.sasl.client.callback.handler.class=${env:HANDLER}")
+                    .toArray(String[]::new));
+            try (Jedis jedis = redis.client()) {
+                jedis.auth(redisPassword);
+                assertThat(jedis.keys("freshrec:recs:*"))
+                        .as("users' lists in Redis")
+                        .hasSize(50);
+            }
+        } finally {
+            redis.close();
+        }
+        assertThat(finished.out)
+                .contains("Every recomputed list also to Redis: redis://:<redacted>@127.0.0.1:" + PORTS.port(7));
         assertThat(finished.code).as(finished.err).isZero();
-        assertThat(finished.out + finished.err).doesNotContain(jaas).doesNotContain(keyPassword);
+        assertThat(finished.out + finished.err)
+                .doesNotContain(jaas)
+                .doesNotContain(keyPassword)
+                .doesNotContain(redisPassword);
 
         // Every file the run wrote (version registry, checkpoints, dead letters, temporary files) and the log of
         // the Flink cluster it ran in.
@@ -125,12 +152,17 @@ class FreshRecCliTest {
         }
         for (Path file : scanned) {
             String content = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
-            assertThat(content).as("%s", file).doesNotContain(jaas).doesNotContain(keyPassword);
+            assertThat(content)
+                    .as("%s", file)
+                    .doesNotContain(jaas)
+                    .doesNotContain(keyPassword)
+                    .doesNotContain(redisPassword);
         }
         String registry = Files.readString(work.resolve("versions").resolve("versions.json"));
         assertThat(registry)
                 .contains("freshrec.kafka.properties.sasl.jaas.config=<redacted>")
                 .contains("freshrec.kafka.properties.ssl.key.password=<redacted>")
+                .contains("\"--redis\", \"redis://:<redacted>@127.0.0.1:" + PORTS.port(7))
                 .as("a reference is no secret: kept")
                 .contains("freshrec.kafka.properties.sasl.client.callback.handler.class=${env:HANDLER}");
     }
@@ -149,6 +181,14 @@ class FreshRecCliTest {
                         + " which would travel in the job's program arguments; reference it instead: -D"
                         + " freshrec.kafka.properties.ssl.truststore.password=${env:NAME} (resolved from the"
                         + " JobManager's environment), or a Kafka config provider")
+                .doesNotContain("hunter2");
+        Result redisPassword =
+                cli("submit", "--jar", work.resolve("none.jar").toString(), "--redis", "redis://:hunter2@cache:6379");
+        assertThat(redisPassword.code).isEqualTo(2);
+        assertThat(redisPassword.err.trim())
+                .isEqualTo("freshrec: --redis holds a secret by value, which would travel in the job's program"
+                        + " arguments; reference it instead: --redis '${env:NAME}' (resolved from the JobManager's"
+                        + " environment)")
                 .doesNotContain("hunter2");
         // By reference it gets as far as the jar.
         Result referenced = cli(
@@ -335,6 +375,18 @@ class FreshRecCliTest {
                 cli("run", "--flink-conf", "flink-conf", "-D", "freshrec.model.norm-exponent=7", "--events", "10");
         assertThat(badSetting.code).isEqualTo(2);
         assertThat(badSetting.err.trim()).isEqualTo("freshrec: freshrec.model.norm-exponent must be in [0, 1]");
+
+        Result badRedis = cli("run", "--flink-conf", "flink-conf", "--redis", "redis://app:hunter2@cache:port");
+        assertThat(badRedis.code).isEqualTo(2);
+        assertThat(badRedis.err.trim())
+                .isEqualTo("freshrec: --redis 'redis://app:<redacted>@cache:port' is not a Redis URL (no host;"
+                        + " redis://[user:password@]host[:port][/db], rediss:// for TLS)");
+        Result badRedisSetting =
+                cli("run", "--flink-conf", "flink-conf", "-D", "freshrec.redis.url=127.0.0.1:6379", "--events", "10");
+        assertThat(badRedisSetting.code).isEqualTo(2);
+        assertThat(badRedisSetting.err.trim())
+                .isEqualTo("freshrec: freshrec.redis.url '127.0.0.1:6379' is not a Redis URL"
+                        + " (redis://[user:password@]host[:port][/db], rediss:// for TLS)");
 
         Result noConf = cli("run", "--flink-conf", work.resolve("nowhere").toString());
         assertThat(noConf.code).isEqualTo(2);

@@ -8,6 +8,8 @@ import io.freshrec.job.FreshRecOptions;
 import io.freshrec.kafka.KafkaOptions;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.QualityBreaker;
+import io.freshrec.redis.RedisOptions;
+import io.freshrec.redis.RedisSettings;
 import io.freshrec.testing.OracleSettings;
 import io.freshrec.versions.VersionOptions;
 import java.nio.file.Path;
@@ -66,6 +68,14 @@ class OptionMappingTest {
         Function<Configuration, FreshRecOptions.JobSettings> j = FreshRecOptions::jobSettings;
         Function<Configuration, QualityBreaker.Settings> b = FreshRecOptions::breakerSettings;
         Function<Configuration, KafkaOptions.Settings> k = KafkaOptions::settings;
+        // The Redis settings exist only with a URL: one is added when the row does not set it.
+        Function<Configuration, RedisSettings> r = c -> {
+            Configuration withUrl = new Configuration(c);
+            if (!RedisOptions.enabled(withUrl)) {
+                withUrl.set(RedisOptions.URL, "redis://localhost");
+            }
+            return RedisOptions.settings(withUrl);
+        };
         return Stream.of(
                 model("freshrec.model.history-length", "7", c -> m.apply(c).historyLength, 7, o -> o.historyLength),
                 row("freshrec.model.seen-limit", "999", c -> m.apply(c).seenLimit, 999),
@@ -239,6 +249,15 @@ class OptionMappingTest {
                         "20 min",
                         c -> k.apply(c).brokerMaxTransactionTimeout(),
                         Duration.ofMinutes(20)),
+                row(
+                        "freshrec.redis.url",
+                        "redis://cache:7000/2",
+                        c -> RedisOptions.enabled(c) ? RedisOptions.settings(c).url() : null,
+                        "redis://cache:7000/2"),
+                row("freshrec.redis.key-prefix", "app:", c -> r.apply(c).keyPrefix(), "app:"),
+                row("freshrec.redis.batch-size", "77", c -> r.apply(c).batchSize(), 77),
+                row("freshrec.redis.flush-interval", "2 s", c -> r.apply(c).flushIntervalMs(), 2000L),
+                row("freshrec.redis.ttl", "1 h", c -> r.apply(c).ttlMs(), 3_600_000L),
                 row(
                         "freshrec.versions.dir",
                         "registry-1",

@@ -93,6 +93,38 @@ class SecretsTest {
     }
 
     @Test
+    void shouldHideUrlPasswordsInArgumentListsAndNameWhereTheyWere() {
+        List<String> args = List.of(
+                "--redis",
+                "redis://app:hunter2@cache:6379/1",
+                "-D",
+                "freshrec.redis.url=rediss://:hunter2@cache",
+                "-Dfreshrec.other.url=redis://cache:6379",
+                "--set=freshrec.third.url=redis://${env:REDIS_USER}:${env:REDIS_PASSWORD}@cache");
+        List<String> shown = Secrets.redactArgs(args);
+
+        assertThat(shown)
+                .containsExactly(
+                        "--redis",
+                        "redis://app:<redacted>@cache:6379/1",
+                        "-D",
+                        "freshrec.redis.url=rediss://:<redacted>@cache",
+                        "-Dfreshrec.other.url=redis://cache:6379",
+                        "--set=freshrec.third.url=redis://${env:REDIS_USER}:${env:REDIS_PASSWORD}@cache");
+        assertThat(String.join(" ", shown)).doesNotContain("hunter2");
+        assertThat(Secrets.redactedKeys(shown)).containsExactly("--redis", "freshrec.redis.url");
+        assertThat(Secrets.asReference("--redis")).isEqualTo("--redis '${env:NAME}'");
+        assertThat(Secrets.asReference("freshrec.redis.url")).isEqualTo("-D freshrec.redis.url=${env:NAME}");
+        Map<String, String> overrides = new LinkedHashMap<>();
+        overrides.put("freshrec.redis.url", "redis://:hunter2@cache");
+        overrides.put("freshrec.other.url", "redis://:${env:REDIS_PASSWORD}@cache");
+        overrides.put("freshrec.third.url", "${env:REDIS_URL}");
+        assertThat(Secrets.givenByValue(overrides)).containsExactly("freshrec.redis.url");
+        assertThat(Secrets.shown("freshrec.redis.url", "redis://:hunter2@cache"))
+                .isEqualTo("redis://:<redacted>@cache");
+    }
+
+    @Test
     void shouldNameTheSettingsThatHoldASecretByValue() {
         Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put("freshrec.model.history-length", "20");
