@@ -3,6 +3,7 @@ package io.freshrec.cli;
 import io.freshrec.gateway.Gateway;
 import io.freshrec.gateway.GatewayServer;
 import io.freshrec.gateway.GatewayTokens;
+import io.freshrec.redis.RedisLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -73,6 +74,13 @@ final class ServeCommand implements Callable<Integer> {
     String redis;
 
     @Option(
+            names = "--redis-key-prefix",
+            defaultValue = RedisLayout.DEFAULT_PREFIX,
+            paramLabel = "PREFIX",
+            description = "The job's freshrec.redis.key-prefix. Default: ${DEFAULT-VALUE}.")
+    String redisKeyPrefix;
+
+    @Option(
             names = "--rate-limit",
             defaultValue = "1000",
             paramLabel = "N",
@@ -137,6 +145,7 @@ final class ServeCommand implements Callable<Integer> {
                         runningJob.rest(),
                         runningJob.jobId() == null ? null : runningJob.job,
                         redis,
+                        redisKeyPrefix,
                         registryOptions.directory(null),
                         poll),
                 out);

@@ -1,5 +1,8 @@
 package io.freshrec.gateway;
 
+import io.freshrec.redis.RedisEndpoint;
+import io.freshrec.redis.RedisLayout;
+import io.freshrec.redis.RedisRecommendations;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.LookupException;
 import io.freshrec.serving.RecommendationClient;
@@ -27,8 +30,21 @@ public final class GatewayServer implements AutoCloseable {
             URI flinkRest,
             String jobId,
             String redisUrl,
+            String redisKeyPrefix,
             Path registry,
-            Duration poll) {}
+            Duration poll) {
+        /** Lists from queryable state, or from Redis under the job's default key prefix. */
+        public Sources(
+                String proxyHost,
+                int proxyPort,
+                URI flinkRest,
+                String jobId,
+                String redisUrl,
+                Path registry,
+                Duration poll) {
+            this(proxyHost, proxyPort, flinkRest, jobId, redisUrl, RedisLayout.DEFAULT_PREFIX, registry, poll);
+        }
+    }
 
     private final Gateway gateway;
     private final ScheduledExecutorService reporter;
@@ -47,10 +63,9 @@ public final class GatewayServer implements AutoCloseable {
                 sources.flinkRest(),
                 sources.jobId() == null ? null : JobID.fromHexString(sources.jobId()),
                 settings.lookupTimeout());
-        if (sources.redisUrl() != null) {
-            throw new IllegalArgumentException("--redis: TODO");
-        }
-        ListSource lists = ListSource.queryableState(client);
+        ListSource lists = sources.redisUrl() == null
+                ? ListSource.queryableState(client)
+                : ListSource.redis(RedisRecommendations.open(sources.redisUrl(), sources.redisKeyPrefix()));
         JobWatch watch = new JobWatch(
                 new FlinkRest(sources.flinkRest()), sources.jobId(), sources.poll(), Duration.ofMinutes(30));
         VersionRegistry registry = sources.registry() == null ? null : new VersionRegistry(sources.registry());
@@ -70,7 +85,7 @@ public final class GatewayServer implements AutoCloseable {
                 settings.bind(),
                 gateway.port(),
                 String.join(", ", settings.tokens().clientNames()),
-                lists.name().equals("redis") ? "Redis" : "queryable state",
+                lists.name().equals("redis") ? "Redis " + RedisEndpoint.shown(sources.redisUrl()) : "queryable state",
                 sources.proxyHost(),
                 sources.proxyPort(),
                 sources.flinkRest(),

@@ -1,6 +1,7 @@
 package io.freshrec.gateway;
 
 import io.freshrec.model.Recommendations;
+import io.freshrec.redis.RedisRecommendations;
 import io.freshrec.serving.LookupException;
 import io.freshrec.serving.RecommendationClient;
 import java.util.Optional;
@@ -40,6 +41,38 @@ public interface ListSource extends AutoCloseable {
             @Override
             public void close() {
                 client.close();
+            }
+        };
+    }
+
+    /**
+     * The lists the job's Redis sink wrote (docs/redis.md): answers without a running job (the last lists stay), a
+     * Redis that cannot be reached is a failed lookup.
+     */
+    static ListSource redis(RedisRecommendations reader) {
+        return new ListSource() {
+            @Override
+            public String name() {
+                return "redis";
+            }
+
+            @Override
+            public Optional<Recommendations> recommendations(long user) throws LookupException {
+                try {
+                    return reader.recommendations(user);
+                } catch (RuntimeException e) {
+                    throw new LookupException("Redis: " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public boolean needsRunningJob() {
+                return false;
+            }
+
+            @Override
+            public void close() {
+                reader.close();
             }
         };
     }
