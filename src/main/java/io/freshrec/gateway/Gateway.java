@@ -71,6 +71,13 @@ public final class Gateway implements AutoCloseable {
     /** One route: what the OpenAPI document must list and the auth filter checks; scope null = open. */
     record Route(HandlerType method, String path, GatewayTokens.Scope scope, Handler handler) {}
 
+    /**
+     * The dashboard's files load only themselves and call only this gateway: no inline script or style, no other origin,
+     * never framed, and no form submitted by the browser (the page's scripts send the token, never a form's URL).
+     */
+    static final String DASHBOARD_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+            + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
     private static final long RETRY_AFTER_SECONDS = 5;
     private static final String CLIENT = "freshrec.client";
 
@@ -150,6 +157,10 @@ public final class Gateway implements AutoCloseable {
                 files.hostedPath = "/";
                 files.directory = "/gateway/dashboard";
                 files.location = Location.CLASSPATH;
+                Map<String, String> headers = new LinkedHashMap<>(files.headers);
+                headers.put("Content-Security-Policy", DASHBOARD_POLICY);
+                headers.put("X-Content-Type-Options", "nosniff");
+                files.headers = headers;
             });
             config.requestLogger.http((ctx, millis) -> metrics.request(
                     routeOf(ctx), ctx.method().name(), ctx.status().getCode(), millis / 1000.0));

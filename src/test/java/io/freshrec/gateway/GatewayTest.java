@@ -8,8 +8,6 @@ import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.Recommendations;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
-import io.freshrec.testing.CliRun;
-import io.freshrec.testing.EmbeddedRunSettings;
 import io.freshrec.testing.TestPorts;
 import io.freshrec.versions.VersionRecord;
 import io.freshrec.versions.VersionRegistry;
@@ -28,8 +26,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,12 +41,12 @@ class GatewayTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String READER = "reader-token-0123456789abcdef";
     private static final String LOOKUPS_ONLY = "lookups-token-0123456789abcdef";
-    private static final URI FLINK_REST = URI.create("http://127.0.0.1:" + PORTS.port(0));
+    private static final URI FLINK_REST = EmbeddedGateway.flinkRest(PORTS);
 
     @TempDir
     static Path work;
 
-    private static CompletableFuture<CliRun> run;
+    private static EmbeddedGateway embedded;
     private static GatewayServer server;
     private static RecommendationClient direct;
     private static HttpClient http;
@@ -59,29 +55,6 @@ class GatewayTest {
 
     @BeforeAll
     static void startJobAndGateway() throws Exception {
-        List<String> args = new ArrayList<>(List.of(
-                "run",
-                "--flink-conf",
-                "flink-conf",
-                "--rate",
-                "0",
-                "--events",
-                "4000",
-                "--users",
-                "60",
-                "--items",
-                "120",
-                "--keep-running",
-                "--duration",
-                "170s",
-                "--progress",
-                "5s",
-                "--dead-letters",
-                work.resolve("dead").toString(),
-                "--registry",
-                work.resolve("versions").toString()));
-        args.addAll(EmbeddedRunSettings.of(PORTS, work));
-        run = CompletableFuture.supplyAsync(() -> CliRun.of(args.toArray(String[]::new)));
         Path tokens = work.resolve("tokens");
         Files.writeString(tokens, "# clients of the test\nreader " + READER + "\nshop " + LOOKUPS_ONLY + " lookups\n");
         VersionRecord version = new VersionRecord();
@@ -90,36 +63,46 @@ class GatewayTest {
         version.kind = VersionRecord.MANUAL;
         version.savepoint = "file:///nowhere/savepoint-1";
         new VersionRegistry(work.resolve("versions")).add(version);
-        server = GatewayServer.start(
+        embedded = EmbeddedGateway.start(
+                PORTS,
+                work,
+                List.of(
+                        "--rate",
+                        "0",
+                        "--events",
+                        "4000",
+                        "--users",
+                        "60",
+                        "--items",
+                        "120",
+                        "--keep-running",
+                        "--duration",
+                        "170s",
+                        "--progress",
+                        "5s",
+                        "--dead-letters",
+                        work.resolve("dead").toString(),
+                        "--registry",
+                        work.resolve("versions").toString()),
                 settings(0, 0, null),
-                new GatewayServer.Sources(
-                        "127.0.0.1",
-                        PORTS.port(1),
-                        FLINK_REST,
-                        null,
-                        null,
-                        work.resolve("versions"),
-                        Duration.ofMillis(500)),
+                work.resolve("versions"),
                 new PrintWriter(STARTUP, true));
-        base = "http://127.0.0.1:" + server.port();
+        server = embedded.server();
+        base = embedded.base();
         http = HttpClient.newHttpClient();
         direct = new RecommendationClient("127.0.0.1", PORTS.port(1), FLINK_REST, null, Duration.ofSeconds(30));
-        awaitSteadyModel();
+        // The whole generated input in the model: the lists stop changing.
+        embedded.awaitSteadyModel(READER, 3_900);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
         if (direct != null) {
             direct.close();
         }
-        FlinkRest rest = new FlinkRest(FLINK_REST);
-        for (String job : rest.activeJobs()) {
-            rest.cancel(job);
+        if (embedded != null) {
+            embedded.close();
         }
-        run.get(2, TimeUnit.MINUTES);
     }
 
     private static Gateway.Settings settings(double rateLimit, int port, Gateway.Tls tls) throws Exception {
@@ -133,35 +116,6 @@ class GatewayTest {
                 100,
                 true,
                 tls);
-    }
-
-    /** Until the gateway is ready and the whole generated input is in the model (the lists stop changing). */
-    private static void awaitSteadyModel() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        long lastVersion = -1;
-        int sameVersion = 0;
-        while (true) {
-            HttpResponse<String> ready = get("/readyz", null);
-            HttpResponse<String> model = get("/v1/model", READER);
-            long version = model.statusCode() == 200
-                    ? JSON.readTree(model.body()).path("modelVersion").asLong(-1)
-                    : -1;
-            long events = model.statusCode() == 200
-                    ? JSON.readTree(model.body()).path("figures").path("events").asLong()
-                    : 0;
-            if (ready.statusCode() == 200 && events >= 3_900 && version == lastVersion && version > 0) {
-                if (++sameVersion >= 6) {
-                    return;
-                }
-            } else {
-                sameVersion = 0;
-            }
-            lastVersion = version;
-            assertThat(System.nanoTime())
-                    .as("a ready gateway and a steady model (last: %s, %s)", ready.body(), model.body())
-                    .isLessThan(deadline);
-            Thread.sleep(500);
-        }
     }
 
     private static HttpResponse<String> get(String path, String token) throws Exception {
@@ -362,6 +316,29 @@ class GatewayTest {
                         + "\\{user\\}/recommendations\",status=\"200\",le=\"0.002\"} [0-9]")
                 .containsPattern("freshrec_gateway_lookups_total\\{outcome=\"found\",source=\"queryable-state\"} [1-9]")
                 .doesNotContain(READER);
+    }
+
+    @Test
+    void shouldServeTheDashboardOpenWithAPolicyThatAllowsOnlyItsOwnFiles() throws Exception {
+        HttpResponse<String> page = get("/", null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        // No inline script or handler, which the policy would block.
+        assertThat(page.body())
+                .contains("<script src=\"dashboard.js\"")
+                .doesNotContainPattern("<script>|\\son[a-z]+\\s*=");
+        for (String file : List.of("/", "/dashboard.js", "/dashboard.css")) {
+            HttpResponse<String> response = get(file, null);
+            assertThat(response.statusCode()).as(file).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Security-Policy"))
+                    .as(file)
+                    .hasValue(Gateway.DASHBOARD_POLICY);
+            assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        }
+        // The API's answers are JSON, not pages: no policy of the dashboard's there.
+        assertThat(get("/v1/model", READER).headers().firstValue("Content-Security-Policy"))
+                .isEmpty();
     }
 
     @Test
