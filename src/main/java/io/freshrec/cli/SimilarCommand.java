@@ -27,7 +27,7 @@ final class SimilarCommand extends LookupCommand {
                 item, snapshot.norm, snapshot.trending, snapshot.neighbours.length);
         int n = Math.min(k, snapshot.neighbours.length);
         for (int i = 0; i < n; i++) {
-            // Share of this item's interest that co-occurred with the neighbour.
+            // Co-occurrence over the item's norm: half of a cosine (the neighbour's norm left out); it can exceed 1.
             double confidence = snapshot.norm > 0 ? snapshot.cooccurrence[i] / snapshot.norm : 0;
             out.printf(
                     "%3d. item %-10d co-occurrence %.4f  confidence %.4f%n",

@@ -261,6 +261,9 @@ public final class Gateway implements AutoCloseable {
             return found;
         } catch (LookupException e) {
             metrics.lookup(lists.name(), "failed");
+            if (!lists.needsRunningJob()) {
+                throw new ApiError(503, "lists-unavailable", firstLine(e.getMessage()), 1);
+            }
             throw unanswered(e);
         }
     }
@@ -289,7 +292,9 @@ public final class Gateway implements AutoCloseable {
             ObjectNode neighbour = neighbours.addObject();
             neighbour.put("item", snapshot.neighbours[i]);
             neighbour.put("cooccurrence", snapshot.cooccurrence[i]);
-            // Share of this item's interest that co-occurred with the neighbour (as `freshrec similar` prints it).
+            // Co-occurrence over the item's norm (as `freshrec similar` prints it): half of a cosine, the neighbour's
+            // norm left
+            // out; not a probability, it exceeds 1 for a pair that co-occurs more than the item's norm.
             neighbour.put("confidence", snapshot.norm > 0 ? snapshot.cooccurrence[i] / snapshot.norm : 0.0);
         }
         body.put("source", "queryable-state");
