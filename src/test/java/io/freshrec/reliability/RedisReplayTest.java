@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -39,15 +40,17 @@ import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.Jedis;
 
 /**
  * The job (parallelism 2, RocksDB, serving refreshing active users every 500 ms) with the Redis sink wired as the
  * commands wire it, writing to a real redis-server, fails once after a checkpoint: the source stops halfway until a
- * checkpoint has completed, then reads on, and once Redis holds lists of events after the hold the job fails and
+ * checkpoint has completed, then reads on, and once Redis holds lists of events after the hold the job fails (a task
+ * throws, or the TaskManager with every task, its state and its proxy is terminated and a new one started) and
  * restarts from that checkpoint 3 s later. While it is down, Redis holds lists the failed run wrote after the
  * checkpoint; the restarted run computes them again. At the end every user's list in Redis equals, field for field,
  * the one queryable state serves, for as many users; and the failed run's lists, written again now as a late write
@@ -56,7 +59,11 @@ import redis.clients.jedis.Jedis;
 class RedisReplayTest {
     private static final int BASE = TestPorts.block().first();
     private static final int HALFWAY = 1000;
-    private static final String PREFIX = "replay:";
+    /** How the run fails: an exception in a task (the job restarts), or the TaskManager lost and a new one started. */
+    enum Failure {
+        TASK_EXCEPTION,
+        TASKMANAGER_LOST
+    }
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = ReliabilityCluster.extension(BASE);
@@ -85,17 +92,22 @@ class RedisReplayTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(Failure.class)
     void shouldEndWithQueryableStatesListInRedisForEveryUserAfterAFailureThatReplaysLists(
-            @InjectMiniCluster MiniCluster mini) throws Exception {
+            Failure failure, @InjectMiniCluster MiniCluster mini) throws Exception {
+        // Keys and names of their own per failure: both runs share the class's redis-server and MiniCluster.
+        String prefix = "replay-" + failure.name().toLowerCase(java.util.Locale.ROOT) + ":";
         Configuration settings = Scenario.settings();
         // Serving as it runs live: no waiting for the model, and refreshes of active users (timers in the checkpoint).
         settings.set(FreshRecOptions.ALIGN_TO_MODEL, false);
         settings.set(FreshRecOptions.REFRESH_INTERVAL, Duration.ofMillis(500));
         settings.set(RedisOptions.URL, redis.url());
-        settings.set(RedisOptions.KEY_PREFIX, PREFIX);
-        Scenario scenario =
-                new Scenario("redis-replay", Scenario.syntheticRecords(47, 2000, 0.0, Scenario.START), settings);
+        settings.set(RedisOptions.KEY_PREFIX, prefix);
+        Scenario scenario = new Scenario(
+                "redis-replay-" + failure.name().toLowerCase(java.util.Locale.ROOT),
+                Scenario.syntheticRecords(47, 2000, 0.0, Scenario.START),
+                settings);
         long beforeHold = lastEventTimeBefore(scenario, HALFWAY);
 
         StreamExecutionEnvironment env = ReliabilityCluster.environment(2);
@@ -103,6 +115,8 @@ class RedisReplayTest {
         // delay long enough to look at Redis while no run writes to it.
         env.enableCheckpointing(10_000);
         Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 60);
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(3));
         env.configure(restarts);
         PacedTestSource.Hold hold = new PacedTestSource.Hold(scenario.name, HALFWAY);
@@ -128,15 +142,20 @@ class RedisReplayTest {
                     .getCheckpointId();
             PacedTestSource.Hold.release(hold.name());
             // Fail once Redis holds lists of events after the hold, which the checkpoint does not cover.
-            awaitListsAfter(beforeHold, 5, Duration.ofSeconds(60));
-            FailOnceWhenArmed.ARMED.put(scenario.name, Boolean.TRUE);
-            awaitFailure(scenario.name, Duration.ofSeconds(60));
+            awaitListsAfter(prefix, beforeHold, 5, Duration.ofSeconds(60));
+            if (failure == Failure.TASK_EXCEPTION) {
+                FailOnceWhenArmed.ARMED.put(scenario.name, Boolean.TRUE);
+                awaitFailure(scenario.name, Duration.ofSeconds(60));
+            } else {
+                // The TaskManager (every task of the job, its state and its queryable-state proxy) is gone.
+                mini.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
+            }
             // Down for 3 s: what Redis holds now is what the failed run wrote, after the checkpoint too.
             long failedRunEpoch;
             List<Stored> failedRun;
             try (Jedis jedis = redis.client()) {
-                failedRun = stored(jedis);
-                failedRunEpoch = Long.parseLong(jedis.get(new RedisLayout(PREFIX).epochKey()));
+                failedRun = stored(jedis, prefix);
+                failedRunEpoch = Long.parseLong(jedis.get(new RedisLayout(prefix).epochKey()));
             }
             List<Stored> afterCheckpoint = failedRun.stream()
                     .filter(entry -> entry.list().eventTime > beforeHold)
@@ -145,6 +164,9 @@ class RedisReplayTest {
                     .as("lists the failed run wrote after the checkpoint (events after the hold)")
                     .isNotEmpty();
 
+            if (failure == Failure.TASKMANAGER_LOST) {
+                TaskManagerLossIT.startTaskManagerWithProxy(mini, BASE);
+            }
             FlinkRest rest = ReliabilityCluster.rest(CLUSTER);
             String jobId = job.getJobID().toHexString();
             ExactlyOnce.awaitTotals(rest, jobId, scenario, Duration.ofSeconds(90));
@@ -154,11 +176,11 @@ class RedisReplayTest {
             Map<Long, String> served;
             try (RecommendationClient lookups =
                             ReliabilityCluster.lookups(BASE, job.getJobID(), Duration.ofSeconds(30));
-                    RedisRecommendations reader = RedisRecommendations.open(redis.url(), PREFIX)) {
+                    RedisRecommendations reader = RedisRecommendations.open(redis.url(), prefix)) {
                 served = awaitRedisEqualsQueryableState(lookups, reader, scenario, Duration.ofSeconds(60));
 
                 try (Jedis jedis = redis.client()) {
-                    List<Stored> now = stored(jedis);
+                    List<Stored> now = stored(jedis, prefix);
                     assertThat(now).as("users in Redis").hasSize(served.size());
                     assertThat(served)
                             .as("users served")
@@ -169,7 +191,7 @@ class RedisReplayTest {
                             .as("lists of the failed run from after the checkpoint still in Redis")
                             .isEmpty();
                     // The failed run's lists arriving late (a delayed retry, a task still running): all refused.
-                    RedisLayout layout = new RedisLayout(PREFIX);
+                    RedisLayout layout = new RedisLayout(prefix);
                     for (Stored late : failedRun) {
                         Object reply = jedis.eval(
                                 RedisLayout.WRITE_SCRIPT,
@@ -186,7 +208,14 @@ class RedisReplayTest {
                         .as("Redis after the late writes")
                         .isEqualTo(served);
             }
-            assertThat(ExactlyOnce.restarts(rest, jobId)).as("restarts").isEqualTo(1);
+            // A task failure restarts once; without a TaskManager, attempts fail for want of slots until the new one
+            // has registered.
+            long restarted = ExactlyOnce.restarts(rest, jobId);
+            if (failure == Failure.TASK_EXCEPTION) {
+                assertThat(restarted).as("restarts").isEqualTo(1);
+            } else {
+                assertThat(restarted).as("restarts").isPositive();
+            }
         } finally {
             FreshRecCluster.cancelActiveJobs(CLUSTER);
         }
@@ -236,8 +265,8 @@ class RedisReplayTest {
         return lists;
     }
 
-    private static List<Stored> stored(Jedis jedis) {
-        RedisLayout layout = new RedisLayout(PREFIX);
+    private static List<Stored> stored(Jedis jedis, String prefix) {
+        RedisLayout layout = new RedisLayout(prefix);
         List<Stored> entries = new ArrayList<>();
         for (String key : jedis.keys(layout.listKeyPattern())) {
             Map<String, String> hash = jedis.hgetAll(key);
@@ -262,10 +291,10 @@ class RedisReplayTest {
         return latest;
     }
 
-    private static void awaitListsAfter(long eventTime, int count, Duration timeout) throws Exception {
+    private static void awaitListsAfter(String prefix, long eventTime, int count, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Jedis jedis = redis.client()) {
-            while (stored(jedis).stream()
+            while (stored(jedis, prefix).stream()
                             .filter(entry -> entry.list().eventTime > eventTime)
                             .count()
                     < count) {

@@ -86,7 +86,7 @@ class TaskManagerLossIT {
                 mini.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
                 // The state a restore starts from: the last checkpoint completed before the kill.
                 checkpointAt = latestCheckpointTriggered(mini, jobId);
-                newTaskManagerAt = startTaskManagerWithProxy(mini);
+                newTaskManagerAt = startTaskManagerWithProxy(mini, BASE);
                 awaitAnswers(loop, newTaskManagerAt, Duration.ofSeconds(30));
                 Thread.sleep(3000);
                 seen = loop.lookups();
@@ -159,22 +159,23 @@ class TaskManagerLossIT {
     }
 
     /**
-     * Starts a new TaskManager in this JVM once the dead one's fixed ports are free, and returns when its
+     * Starts a new TaskManager in this JVM (proxy and state server on {@code base} + 1 and + 2, as ReliabilityCluster
+     * configures them) once the dead one's fixed ports are free, and returns when its
      * queryable-state proxy listens (the time it was started). The dead TaskManager's proxy and server release their
      * ports a moment after it is gone (Netty's graceful shutdown), and a TaskManager whose proxy cannot bind starts
      * without one (Flink logs "Failed to start the Queryable State Client Proxy" and goes on), so a lookup failure after
      * this point is the job's or the client's, not the test's set-up. (A killed TaskManager process frees its ports at
      * once: StandaloneClusterE2ETest, TaskManagerKillIT.)
      */
-    private static long startTaskManagerWithProxy(MiniCluster mini) throws Exception {
-        awaitPortFree(BASE + 1);
-        awaitPortFree(BASE + 2);
+    static long startTaskManagerWithProxy(MiniCluster mini, int base) throws Exception {
+        awaitPortFree(base + 1);
+        awaitPortFree(base + 2);
         long startedAt = System.currentTimeMillis();
         mini.startTaskManager();
-        assertThat(listensWithin(BASE + 1, Duration.ofSeconds(15)))
+        assertThat(listensWithin(base + 1, Duration.ofSeconds(15)))
                 .as(
                         "the new TaskManager's queryable-state proxy listens on %d; Flink logged: %s",
-                        BASE + 1, FlinkTestLog.linesContaining("Queryable State", 5))
+                        base + 1, FlinkTestLog.linesContaining("Queryable State", 5))
                 .isTrue();
         return startedAt;
     }
