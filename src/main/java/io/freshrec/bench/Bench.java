@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.management.OperatingSystemMXBean;
-import io.freshrec.gateway.Gateway;
-import io.freshrec.gateway.GatewayServer;
-import io.freshrec.gateway.GatewayTokens;
 import io.freshrec.job.FreshRecOptions;
 import io.freshrec.job.MetricNames;
 import io.freshrec.model.ModelConfig;
@@ -536,13 +533,15 @@ public final class Bench {
         Collections.shuffle(shuffled, new Random(options.seed));
         long[] keys = shuffled.stream().mapToLong(Long::longValue).toArray();
         figures.keys = keys.length;
-        figures.conditions = "job idle (its input ended), client in the job's JVM, loopback";
+        figures.conditions = "job idle (its input ended), clients in the job's JVM, the gateway in a JVM of its own, loopback";
         try (RedisServer redis = RedisServer.start(options.portBase + 79, work.resolve("redis"))) {
             figures.redisVersion = redis.version();
             figures.valueBytesMean = Lookups.writeToRedis(redis, lists);
             Lookups.Clients queryable = Lookups.queryableState(host, proxyPort(), rest, job.jobId());
             Lookups.Clients redisClients = Lookups.redis(redis);
-            try (GatewayServer gateway = benchGateway(host, rest, job.jobId())) {
+            // The gateway as it is deployed: a process of its own (its log in the bench's work directory).
+            try (GatewayProcess gateway = GatewayProcess.start(
+                    BENCH_TOKEN, host, proxyPort(), rest, job.jobId(), work.resolve("gateway.log"))) {
                 Lookups.Clients gatewayClients =
                         Lookups.gateway(URI.create("http://127.0.0.1:" + gateway.port()), BENCH_TOKEN);
                 for (int clients : List.of(1, options.clients)) {
@@ -559,26 +558,8 @@ public final class Bench {
         return keys;
     }
 
-    /** The bench's own client of its gateway: a random token that lives in this JVM only, never printed. */
+    /** The bench's own client of its gateway: a random token that lives in this run only, never printed. */
     private static final String BENCH_TOKEN = java.util.UUID.randomUUID() + "-" + java.util.UUID.randomUUID();
-
-    /** `freshrec serve` in this JVM on a free loopback port, in front of the bench's job; no rate limit. */
-    private GatewayServer benchGateway(String host, URI rest, String jobId) throws Exception {
-        Gateway.Settings settings = new Gateway.Settings(
-                "127.0.0.1",
-                0,
-                GatewayTokens.fromText("bench " + BENCH_TOKEN, "the bench"),
-                0,
-                Duration.ofSeconds(10),
-                500,
-                100,
-                true,
-                null);
-        return GatewayServer.start(
-                settings,
-                new GatewayServer.Sources(host, proxyPort(), rest, jobId, null, null, Duration.ofSeconds(1)),
-                new PrintWriter(java.io.Writer.nullWriter()));
-    }
 
     private BenchResult.Latency report(String what, BenchResult.Latency latency) {
         out.printf(

@@ -137,7 +137,7 @@ final class BenchTable {
         out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
         latencyRows(out, "queryable state", l.queryableState);
         latencyRows(out, "Redis " + l.redisVersion + " (jedis)", l.redis);
-        latencyRows(out, "gateway (HTTP/1.1 keep-alive, JSON, token)", l.gateway);
+        latencyRows(out, "gateway, own JVM (HTTP/1.1 keep-alive, JSON, token)", l.gateway);
         out.println();
         BenchResult.State st = r.state;
         out.printf(
