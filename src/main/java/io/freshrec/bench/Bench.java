@@ -533,7 +533,8 @@ public final class Bench {
         Collections.shuffle(shuffled, new Random(options.seed));
         long[] keys = shuffled.stream().mapToLong(Long::longValue).toArray();
         figures.keys = keys.length;
-        figures.conditions = "job idle (its input ended), clients in the job's JVM, the gateway in a JVM of its own, loopback";
+        figures.conditions =
+                "job idle (its input ended), clients in the job's JVM, the gateway in a JVM of its own, loopback";
         try (RedisServer redis = RedisServer.start(options.portBase + 79, work.resolve("redis"))) {
             figures.redisVersion = redis.version();
             figures.valueBytesMean = Lookups.writeToRedis(redis, lists);
@@ -544,6 +545,14 @@ public final class Bench {
                     BENCH_TOKEN, host, proxyPort(), rest, job.jobId(), work.resolve("gateway.log"))) {
                 Lookups.Clients gatewayClients =
                         Lookups.gateway(URI.create("http://127.0.0.1:" + gateway.port()), BENCH_TOKEN);
+                // A fresh JVM: warmed up first (as a deployed gateway is), so that its JIT compiles are not measured.
+                int warmUp = Math.min(5_000, options.lookupsPerClient);
+                out.printf(
+                        Locale.ROOT,
+                        "    gateway: warming its JVM up (%,d lookups, not measured)%n",
+                        warmUp * options.clients);
+                out.flush();
+                Lookups.measure(gatewayClients, options.clients, keys, warmUp);
                 for (int clients : List.of(1, options.clients)) {
                     int perClient =
                             clients == 1 ? options.lookupsPerClient : Math.max(1, options.lookupsPerClient / clients);
