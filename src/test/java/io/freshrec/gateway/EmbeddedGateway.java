@@ -65,6 +65,11 @@ final class EmbeddedGateway implements AutoCloseable {
         return new EmbeddedGateway(ports, run, server);
     }
 
+    /** A test gateway's settings: loopback, any free port, 3 s lookups, batches of 500, k up to 100, operations open. */
+    static Gateway.Settings settings(GatewayTokens tokens, double rateLimit, Gateway.Tls tls) {
+        return new Gateway.Settings("127.0.0.1", 0, tokens, rateLimit, Duration.ofSeconds(3), 500, 100, true, tls);
+    }
+
     static URI flinkRest(TestPorts.Block ports) {
         return URI.create("http://127.0.0.1:" + ports.port(0));
     }

@@ -48,16 +48,22 @@ class GatewayRedisTest {
     }
 
     private static Gateway.Settings settings() {
-        return new Gateway.Settings(
-                "127.0.0.1",
-                0,
-                GatewayTokens.fromText("reader " + TOKEN, "test"),
-                0,
-                Duration.ofSeconds(3),
-                500,
-                100,
-                true,
-                null);
+        return EmbeddedGateway.settings(GatewayTokens.fromText("reader " + TOKEN, "test"), 0, null);
+    }
+
+    /** A gateway reading the lists from {@code redis}, the job from the block's Flink REST port. */
+    private static GatewayServer fromRedis(RedisServer redis) throws Exception {
+        return GatewayServer.start(
+                settings(),
+                new GatewayServer.Sources(
+                        "127.0.0.1",
+                        PORTS.port(1),
+                        EmbeddedGateway.flinkRest(PORTS),
+                        null,
+                        redis.url(),
+                        null,
+                        Duration.ofMillis(500)),
+                new PrintWriter(new StringWriter(), true));
     }
 
     @Test
@@ -88,17 +94,7 @@ class GatewayRedisTest {
                             settings(),
                             null,
                             new PrintWriter(new StringWriter(), true));
-                    GatewayServer fromRedis = GatewayServer.start(
-                            settings(),
-                            new GatewayServer.Sources(
-                                    "127.0.0.1",
-                                    PORTS.port(1),
-                                    EmbeddedGateway.flinkRest(PORTS),
-                                    null,
-                                    redis.url(),
-                                    null,
-                                    Duration.ofMillis(500)),
-                            new PrintWriter(new StringWriter(), true));
+                    GatewayServer fromRedis = fromRedis(redis);
                     RecommendationClient direct = new RecommendationClient(
                             "127.0.0.1",
                             PORTS.port(1),
@@ -123,17 +119,7 @@ class GatewayRedisTest {
                 assertThat(served).as("users with lists").hasSizeGreaterThan(40);
             }
             // The job is gone (cancelled): Redis still answers with the last lists.
-            try (GatewayServer orphan = GatewayServer.start(
-                    settings(),
-                    new GatewayServer.Sources(
-                            "127.0.0.1",
-                            PORTS.port(1),
-                            EmbeddedGateway.flinkRest(PORTS),
-                            null,
-                            redis.url(),
-                            null,
-                            Duration.ofMillis(500)),
-                    new PrintWriter(new StringWriter(), true))) {
+            try (GatewayServer orphan = fromRedis(redis)) {
                 String base = "http://127.0.0.1:" + orphan.port();
                 for (Map.Entry<Long, Recommendations> entry : served.entrySet()) {
                     HttpResponse<String> answer = get(base, "/v1/users/" + entry.getKey() + "/recommendations?k=100");

@@ -84,7 +84,7 @@ class GatewayTest {
                         work.resolve("dead").toString(),
                         "--registry",
                         work.resolve("versions").toString()),
-                settings(0, 0, null),
+                settings(0, null),
                 work.resolve("versions"),
                 new PrintWriter(STARTUP, true));
         server = embedded.server();
@@ -105,17 +105,8 @@ class GatewayTest {
         }
     }
 
-    private static Gateway.Settings settings(double rateLimit, int port, Gateway.Tls tls) throws Exception {
-        return new Gateway.Settings(
-                "127.0.0.1",
-                port,
-                GatewayTokens.fromFile(work.resolve("tokens")),
-                rateLimit,
-                Duration.ofSeconds(3),
-                500,
-                100,
-                true,
-                tls);
+    private static Gateway.Settings settings(double rateLimit, Gateway.Tls tls) {
+        return EmbeddedGateway.settings(GatewayTokens.fromFile(work.resolve("tokens")), rateLimit, tls);
     }
 
     private static HttpResponse<String> get(String path, String token) throws Exception {
@@ -377,7 +368,7 @@ class GatewayTest {
     @Test
     void shouldRefuseAClientOverItsRateWithRetryAfter() throws Exception {
         try (GatewayServer limited = GatewayServer.start(
-                settings(5, 0, null),
+                settings(5, null),
                 new GatewayServer.Sources(
                         "127.0.0.1", PORTS.port(1), FLINK_REST, null, null, null, Duration.ofMillis(500)),
                 new PrintWriter(new StringWriter(), true))) {
@@ -407,7 +398,7 @@ class GatewayTest {
         // A Flink REST API and a proxy where nothing listens: a dead cluster.
         URI dead = URI.create("http://127.0.0.1:" + PORTS.port(5));
         try (GatewayServer orphan = GatewayServer.start(
-                settings(0, 0, null),
+                settings(0, null),
                 new GatewayServer.Sources("127.0.0.1", PORTS.port(5), dead, null, null, null, Duration.ofMillis(200)),
                 new PrintWriter(new StringWriter(), true))) {
             String url = "http://127.0.0.1:" + orphan.port();
@@ -485,7 +476,7 @@ class GatewayTest {
         tls.init(null, trust.getTrustManagers(), null);
         StringWriter startup = new StringWriter();
         try (GatewayServer secure = GatewayServer.start(
-                settings(0, 0, new Gateway.Tls(keyStore, password)),
+                settings(0, new Gateway.Tls(keyStore, password)),
                 new GatewayServer.Sources(
                         "127.0.0.1", PORTS.port(1), FLINK_REST, null, null, null, Duration.ofMillis(500)),
                 new PrintWriter(startup, true))) {

@@ -1,14 +1,18 @@
 package io.freshrec.job;
 
 import static io.freshrec.job.HarnessSupport.value;
+import static io.freshrec.job.ServingFixtures.history;
+import static io.freshrec.job.ServingFixtures.interact;
+import static io.freshrec.job.ServingFixtures.modelV1;
+import static io.freshrec.job.ServingFixtures.modelV2;
+import static io.freshrec.job.ServingFixtures.trendingList;
+import static io.freshrec.job.ServingFixtures.watermark;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshrec.bench.RedisServer;
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
-import io.freshrec.model.TrendingList;
-import io.freshrec.model.UserHistory;
 import io.freshrec.redis.RecommendationJson;
 import io.freshrec.redis.RedisLayout;
 import io.freshrec.redis.RedisListStore;
@@ -198,10 +202,10 @@ class ServedListOrderTest {
     void shouldKeepALateEventsListThoughItsEventTimeIsOlder() throws Exception {
         Run run = new Run(serving(0, 0, null));
         publish(run.harness, 1, 1000, modelV1());
-        interact(run.harness, 1, 2000, history(new long[] {1}, new double[] {2}, 2000));
+        interact(run.harness, USER, 1, 2000, history(new long[] {1}, new double[] {2}, 2000));
         Recommendations first = run.last();
         // Item 2 seen at 1500, arriving after the event at 2000: serving does not wait for it.
-        interact(run.harness, 2, 1500, history(new long[] {2, 1}, new double[] {1, 2}, 2000));
+        interact(run.harness, USER, 2, 1500, history(new long[] {2, 1}, new double[] {1, 2}, 2000));
         Recommendations late = run.last();
 
         assertThat(run.flush()).as("lists Redis refused").isZero();
@@ -216,7 +220,7 @@ class ServedListOrderTest {
     void shouldReplaceWhatTheFailedRunWroteAfterTheCheckpointThoughTheReplayedListLooksOlder() throws Exception {
         Run failed = new Run(serving(1000, 0, null));
         publish(failed.harness, 1, 1000, modelV1());
-        interact(failed.harness, 1, 1000, history(new long[] {1}, new double[] {2}, 1000));
+        interact(failed.harness, USER, 1, 1000, history(new long[] {1}, new double[] {2}, 1000));
         failed.flush();
         OperatorSubtaskState checkpoint = failed.harness.snapshot(1, 1);
         // After the checkpoint: version 2 arrives, event time moves to 5000, the refresh timer at 1000 fires.
@@ -248,7 +252,7 @@ class ServedListOrderTest {
 
         // A late write of the failed run (a delayed retry, a zombie task) never replaces it.
         failed.harness.setProcessingTime(1001);
-        interact(failed.harness, 3, 6000, history(new long[] {1, 3}, new double[] {2, 1}, 6000));
+        interact(failed.harness, USER, 3, 6000, history(new long[] {1, 3}, new double[] {2, 1}, 6000));
         assertThat(failed.flush()).as("the failed run's late list refused").isEqualTo(1);
         assertThat(inRedis()).usingRecursiveComparison().isEqualTo(restarted.served());
     }
@@ -257,7 +261,7 @@ class ServedListOrderTest {
     void shouldEmitTheCheckpointedListAgainWhenARestoredRefreshFindsTheModelUnchanged() throws Exception {
         Run failed = new Run(serving(1000, 0, null));
         publish(failed.harness, 1, 1000, modelV1());
-        interact(failed.harness, 1, 1000, history(new long[] {1}, new double[] {2}, 1000));
+        interact(failed.harness, USER, 1, 1000, history(new long[] {1}, new double[] {2}, 1000));
         failed.flush();
         Recommendations checkpointed = failed.last();
         OperatorSubtaskState checkpoint = failed.harness.snapshot(1, 1);
@@ -291,35 +295,7 @@ class ServedListOrderTest {
         assertThat(RecommendationJson.write(inRedis())).isEqualTo(RecommendationJson.write(restarted.served()));
     }
 
-    // ---- model and users, as in ServingFunctionTest ----
-
-    private static ItemSnapshot item(long id, long versionTime, double norm, long[] neighbours, double[] cooccurrence) {
-        ItemSnapshot snapshot = new ItemSnapshot();
-        snapshot.item = id;
-        snapshot.time = versionTime - 100;
-        snapshot.versionTime = versionTime;
-        snapshot.norm = norm;
-        snapshot.trending = 1.0;
-        snapshot.neighbours = neighbours;
-        snapshot.cooccurrence = cooccurrence;
-        return snapshot;
-    }
-
-    private static List<ItemSnapshot> modelV1() {
-        return List.of(
-                item(1, 1000, 4, new long[] {2, 3}, new double[] {2, 1}),
-                item(2, 1000, 1, new long[] {1, 4}, new double[] {2, 1}),
-                item(3, 1000, 9, new long[] {1}, new double[] {1}),
-                item(4, 1000, 1, new long[] {2}, new double[] {1}),
-                item(5, 1000, 1, new long[0], new double[0]));
-    }
-
-    /** Version 2: item 1 gains a strong neighbour 7; item 7 appears. */
-    private static List<ItemSnapshot> modelV2() {
-        return List.of(
-                item(1, 2000, 4, new long[] {7, 2, 3}, new double[] {10, 2, 1}),
-                item(7, 2000, 1, new long[0], new double[0]));
-    }
+    // ---- the model (ServingFixtures) ----
 
     private static void publish(
             KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
@@ -330,37 +306,6 @@ class ServedListOrderTest {
         for (ItemSnapshot snapshot : items) {
             harness.processBroadcastElement(ModelUpdate.item(version, time, snapshot), time);
         }
-        TrendingList trending = new TrendingList();
-        trending.items = TRENDING;
-        trending.scores = new double[] {5, 4, 3, 2, 1};
-        trending.time = time - 100;
-        harness.processBroadcastElement(ModelUpdate.commit(version, time, trending), time);
-    }
-
-    private static UserHistory history(long[] items, double[] interests, long time) {
-        UserHistory history = new UserHistory();
-        history.items = items;
-        history.weights = interests;
-        history.times = new long[items.length];
-        java.util.Arrays.fill(history.times, time);
-        history.lastEventTime = time;
-        history.events = items.length;
-        return history;
-    }
-
-    private static void interact(
-            KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness,
-            long item,
-            long time,
-            UserHistory history)
-            throws Exception {
-        harness.processElement(new ProfileUpdate(USER, item, time, 0L, history), time);
-    }
-
-    private static void watermark(
-            KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness, long time)
-            throws Exception {
-        harness.processBroadcastWatermark(time);
-        harness.processWatermark(time);
+        harness.processBroadcastElement(ModelUpdate.commit(version, time, trendingList(time - 100, TRENDING)), time);
     }
 }
