@@ -26,12 +26,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -226,7 +228,7 @@ public final class Gateway implements AutoCloseable {
                     403,
                     "forbidden",
                     "client '" + client.name() + "' may not use " + route.path() + " (scope "
-                            + route.scope().name().toLowerCase(java.util.Locale.ROOT) + ")");
+                            + route.scope().name().toLowerCase(Locale.ROOT) + ")");
         }
         long waitNanos = rateLimit.admit(client.name(), System.nanoTime());
         if (waitNanos > 0) {
@@ -335,7 +337,7 @@ public final class Gateway implements AutoCloseable {
             try {
                 long left = Math.max(1, deadline - System.nanoTime());
                 result = answers.get(i).get(left, TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 answers.get(i).cancel(true);
                 result = JSON.createObjectNode().put("user", ids.get(i)).put("found", false);
                 result.put("error", "timeout");

@@ -73,7 +73,7 @@ final class JobWatch implements AutoCloseable {
         return latest;
     }
 
-    /** The samples of the last {@code seconds} (all kept ones when 0 or less), oldest first. */
+    /** The kept samples taken at or after {@code sinceMillis} (epoch ms; 0: all of them), oldest first. */
     synchronized List<Sample> timeline(long sinceMillis) {
         List<Sample> out = new ArrayList<>();
         for (Sample sample : timeline) {

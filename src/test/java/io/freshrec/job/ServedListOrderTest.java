@@ -9,7 +9,6 @@ import static io.freshrec.job.ServingFixtures.trendingList;
 import static io.freshrec.job.ServingFixtures.watermark;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.freshrec.bench.RedisServer;
 import io.freshrec.model.ItemSnapshot;
 import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
@@ -19,24 +18,15 @@ import io.freshrec.redis.RedisListStore;
 import io.freshrec.redis.RedisOptions;
 import io.freshrec.redis.RedisRecommendations;
 import io.freshrec.redis.RedisSettings;
-import io.freshrec.testing.TestPorts;
-import java.nio.file.Path;
+import io.freshrec.testing.RedisServerExtension;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Which order of a user's lists Redis must follow so that it ends with what queryable state serves, shown on the
@@ -58,33 +48,12 @@ class ServedListOrderTest {
     private static final long[] TRENDING = {5, 3, 1, 2, 4};
     private static final String PREFIX = "order:";
 
-    private static RedisServer server;
-
-    @TempDir
-    static Path work;
+    @RegisterExtension
+    static final RedisServerExtension REDIS = new RedisServerExtension();
 
     private final List<KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations>> opened =
             new ArrayList<>();
     private final List<RedisListStore> stores = new ArrayList<>();
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        server = RedisServer.start(TestPorts.block().port(0), work.resolve("redis"));
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @BeforeEach
-    void empty() {
-        try (Jedis jedis = server.client()) {
-            jedis.flushAll();
-        }
-    }
 
     @AfterEach
     void close() throws Exception {
@@ -96,37 +65,13 @@ class ServedListOrderTest {
 
     /** Top 3, cosine, no co-occurrence decay, but interest decays (half-life 10 s): a list's scores depend on its time. */
     private static ModelConfig config() {
-        ModelConfig config = new ModelConfig();
-        config.historyLength = 3;
-        config.seenLimit = 10;
-        config.neighbours = 5;
-        config.topN = 3;
-        config.trendingSize = 5;
-        config.similarityHalfLifeMs = 0;
-        config.historyHalfLifeMs = 10_000;
-        config.trendingHalfLifeMs = 1000;
-        config.normExponent = 0.5;
-        config.popularityBlend = 0.0;
-        config.maxStalenessMs = 60_000;
-        config.userTtlMs = 3_600_000;
-        return config.validate();
+        return ServingFixtures.config(10_000, 3_600_000);
     }
 
     /** Serving (refreshing every {@code refreshMs}, 0: never), opened at processing time {@code openedAt}. */
     private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> serving(
             long refreshMs, long openedAt, OperatorSubtaskState restoreFrom) throws Exception {
-        KeySelector<ProfileUpdate, Long> byUser = profile -> profile.userId;
-        var harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(
-                        new ServingFunction(config(), 100, false, refreshMs),
-                        List.of(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION)),
-                byUser,
-                Types.LONG,
-                HarnessSupport.MAX_PARALLELISM,
-                1,
-                0);
-        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
-        HarnessSupport.disableGenericTypes(harness.getExecutionConfig());
+        var harness = ServingFixtures.harness(new ServingFunction(config(), 100, false, refreshMs));
         harness.setProcessingTime(openedAt);
         if (restoreFrom != null) {
             harness.initializeState(restoreFrom);
@@ -144,7 +89,7 @@ class ServedListOrderTest {
 
         Run(KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness) {
             Configuration conf = new Configuration();
-            conf.set(RedisOptions.URL, server.url());
+            conf.set(RedisOptions.URL, REDIS.server().url());
             conf.set(RedisOptions.KEY_PREFIX, PREFIX);
             RedisSettings settings = RedisOptions.settings(conf);
             this.store = new RedisListStore(
@@ -187,7 +132,8 @@ class ServedListOrderTest {
     }
 
     private static Recommendations inRedis() {
-        try (RedisRecommendations redis = RedisRecommendations.open(server.url(), PREFIX)) {
+        try (RedisRecommendations redis =
+                RedisRecommendations.open(REDIS.server().url(), PREFIX)) {
             return redis.recommendations(USER).orElse(null);
         }
     }

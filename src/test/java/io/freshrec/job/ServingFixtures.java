@@ -1,16 +1,59 @@
 package io.freshrec.job;
 
 import io.freshrec.model.ItemSnapshot;
+import io.freshrec.model.ModelConfig;
 import io.freshrec.model.Recommendations;
 import io.freshrec.model.TrendingList;
 import io.freshrec.model.UserHistory;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 
 /** The serving operator's test model and users, shared by ServingFunctionTest and ServedListOrderTest. */
 final class ServingFixtures {
     private ServingFixtures() {}
+
+    /**
+     * Top 3 of 5 neighbours, history of 3, cosine, no co-occurrence decay; interest decaying with {@code
+     * historyHalfLifeMs} (0: never), users forgotten after {@code userTtlMs}.
+     */
+    static ModelConfig config(long historyHalfLifeMs, long userTtlMs) {
+        ModelConfig config = new ModelConfig();
+        config.historyLength = 3;
+        config.seenLimit = 10;
+        config.neighbours = 5;
+        config.topN = 3;
+        config.trendingSize = 5;
+        config.similarityHalfLifeMs = 0;
+        config.historyHalfLifeMs = historyHalfLifeMs;
+        config.trendingHalfLifeMs = 1000;
+        config.normExponent = 0.5;
+        config.popularityBlend = 0.0;
+        config.maxStalenessMs = 60_000;
+        config.userTtlMs = userTtlMs;
+        return config.validate();
+    }
+
+    /** {@code function} in a keyed broadcast harness on RocksDB with generic types off, not opened yet. */
+    static KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness(
+            ServingFunction function) throws Exception {
+        KeySelector<ProfileUpdate, Long> byUser = profile -> profile.userId;
+        var harness = new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(
+                        function, List.of(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION)),
+                byUser,
+                Types.LONG,
+                HarnessSupport.MAX_PARALLELISM,
+                1,
+                0);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        HarnessSupport.disableGenericTypes(harness.getExecutionConfig());
+        return harness;
+    }
 
     static ItemSnapshot item(long id, long versionTime, double norm, long[] neighbours, double[] cooccurrence) {
         ItemSnapshot snapshot = new ItemSnapshot();

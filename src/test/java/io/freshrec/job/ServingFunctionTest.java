@@ -30,10 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,20 +55,7 @@ class ServingFunctionTest {
     private long[] trending = new long[0];
 
     private static ModelConfig config() {
-        ModelConfig config = new ModelConfig();
-        config.historyLength = 3;
-        config.seenLimit = 10;
-        config.neighbours = 5;
-        config.topN = 3;
-        config.trendingSize = 5;
-        config.similarityHalfLifeMs = 0;
-        config.historyHalfLifeMs = 0;
-        config.trendingHalfLifeMs = 1000;
-        config.normExponent = 0.5;
-        config.popularityBlend = 0.0;
-        config.maxStalenessMs = 60_000;
-        config.userTtlMs = 10_000;
-        return config.validate();
+        return ServingFixtures.config(0, 10_000);
     }
 
     private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(
@@ -87,17 +70,7 @@ class ServingFunctionTest {
 
     private KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> open(
             ServingFunction function) throws Exception {
-        KeySelector<ProfileUpdate, Long> byUser = profile -> profile.userId;
-        var harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(
-                        function, List.of(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION)),
-                byUser,
-                Types.LONG,
-                HarnessSupport.MAX_PARALLELISM,
-                1,
-                0);
-        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
-        HarnessSupport.disableGenericTypes(harness.getExecutionConfig());
+        var harness = ServingFixtures.harness(function);
         harness.open();
         opened.add(harness);
         return harness;

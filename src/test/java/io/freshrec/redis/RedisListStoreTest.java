@@ -2,21 +2,17 @@ package io.freshrec.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.freshrec.bench.RedisServer;
 import io.freshrec.model.Recommendations;
-import io.freshrec.testing.TestPorts;
-import java.nio.file.Path;
+import io.freshrec.testing.RedisServerExtension;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -26,33 +22,18 @@ import redis.clients.jedis.Jedis;
  */
 class RedisListStoreTest {
     private static final RedisLayout LAYOUT = new RedisLayout("test:");
-    private static RedisServer server;
+
+    @RegisterExtension
+    static final RedisServerExtension REDIS = new RedisServerExtension();
+
     private static RedisEndpoint endpoint;
 
-    @TempDir
-    static Path work;
+    @BeforeAll
+    static void endpoint() {
+        endpoint = RedisEndpoint.parse("url", REDIS.server().url());
+    }
 
     private final List<RedisListStore> stores = new ArrayList<>();
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        server = RedisServer.start(TestPorts.block().port(0), work.resolve("redis"));
-        endpoint = RedisEndpoint.parse("url", server.url());
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @BeforeEach
-    void empty() {
-        try (Jedis jedis = server.client()) {
-            jedis.flushAll();
-        }
-    }
 
     @org.junit.jupiter.api.AfterEach
     void closeStores() {
@@ -87,7 +68,7 @@ class RedisListStoreTest {
     }
 
     private static Map<String, String> stored(long user) {
-        try (Jedis jedis = server.client()) {
+        try (Jedis jedis = REDIS.server().client()) {
             return jedis.hgetAll(LAYOUT.listKey(user));
         }
     }
@@ -184,7 +165,7 @@ class RedisListStoreTest {
     void shouldRaiseTheEpochCounterToEveryEpochWrittenSoALostCounterCannotHandOutAnOldEpoch() {
         RedisListStore first = store();
         RedisListStore second = store();
-        try (Jedis jedis = server.client()) {
+        try (Jedis jedis = REDIS.server().client()) {
             // A Redis without persistence restarted: the counter is gone.
             jedis.del(LAYOUT.epochKey());
         }
@@ -199,11 +180,11 @@ class RedisListStoreTest {
     @Test
     void shouldSetTheTtlAndRemoveItWhenTurnedOff() {
         store(60_000).writeOnce(List.of(entry(1, 1)));
-        try (Jedis jedis = server.client()) {
+        try (Jedis jedis = REDIS.server().client()) {
             assertThat(jedis.pttl(LAYOUT.listKey(1))).isBetween(1L, 60_000L);
         }
         store(0).writeOnce(List.of(entry(1, 1)));
-        try (Jedis jedis = server.client()) {
+        try (Jedis jedis = REDIS.server().client()) {
             assertThat(jedis.pttl(LAYOUT.listKey(1))).isEqualTo(-1L);
         }
     }
@@ -212,7 +193,7 @@ class RedisListStoreTest {
     void shouldRetryAfterTheScriptCacheWasFlushedAndReportTheFailedAttempt() throws Exception {
         RedisListStore store = store();
         store.writeOnce(List.of(entry(1, 1)));
-        try (Jedis jedis = server.client()) {
+        try (Jedis jedis = REDIS.server().client()) {
             jedis.scriptFlush();
         }
         List<String> failures = new ArrayList<>();
@@ -241,13 +222,14 @@ class RedisListStoreTest {
     void shouldReadBackWhatWasWrittenThroughTheReader() {
         store().writeOnce(List.of(entry(5, 9)));
 
-        try (RedisRecommendations reader = RedisRecommendations.open(server.url() + "/0", "test:")) {
+        try (RedisRecommendations reader =
+                RedisRecommendations.open(REDIS.server().url() + "/0", "test:")) {
             assertThat(reader.recommendations(5))
                     .get()
                     .usingRecursiveComparison()
                     .isEqualTo(list(5, 9));
             assertThat(reader.recommendations(6)).isEmpty();
-            assertThat(reader.toString()).contains(server.url());
+            assertThat(reader.toString()).contains(REDIS.server().url());
         }
         assertThat(LAYOUT.userOf(LAYOUT.listKey(5))).isEqualTo(5L);
         assertThat(LAYOUT.userOf(LAYOUT.epochKey())).isNull();

@@ -10,6 +10,7 @@ import io.freshrec.model.Recommendations;
 import io.freshrec.model.UserHistory;
 import io.freshrec.offline.SavepointModel;
 import io.freshrec.rest.FlinkRest;
+import io.freshrec.testing.FailOnceWhenArmed;
 import io.freshrec.testing.PacedTestSource;
 import io.freshrec.testing.TestPorts;
 import java.io.PrintWriter;
@@ -20,8 +21,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -59,7 +58,9 @@ class FailureMidBundleTest {
         Scenario failing = Scenario.synthetic("mid-bundle-failure", 33, 1600, 0.0);
         PacedTestSource.Hold hold = new PacedTestSource.Hold(failing.name, 800);
         ExactlyOnce.Outcome outcome = runAndVerify(failing, hold, mini);
-        assertThat(FailOnceWhenArmed.FAILED).as("the failure was thrown").containsKey(failing.name);
+        assertThat(FailOnceWhenArmed.failed(failing.name))
+                .as("the failure was thrown")
+                .isTrue();
         assertThat(outcome.restarts()).as("restarts").isEqualTo(1);
 
         Model expected = Model.read(withoutFailure, clean);
@@ -89,7 +90,8 @@ class FailureMidBundleTest {
         FreshRecJob.Outputs outputs = scenario.job(300, hold, "run").build(env);
         if (hold != null) {
             outputs.recommendations
-                    .map(new FailOnceWhenArmed<Recommendations>(scenario.name, 20))
+                    .map(new FailOnceWhenArmed<Recommendations>(
+                            scenario.name, 20, list -> true, "while the bundles hold records"))
                     .returns(FreshRecState.RECOMMENDATIONS)
                     .uid("fail-once")
                     .name("fail-once")
@@ -110,7 +112,7 @@ class FailureMidBundleTest {
                     .getLatestCompletedCheckpoint()
                     .getCheckpointId();
             PacedTestSource.Hold.release(hold.name());
-            FailOnceWhenArmed.ARMED.put(scenario.name, Boolean.TRUE);
+            FailOnceWhenArmed.arm(scenario.name);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (checkpoints(mini, job).getLatestRestoredCheckpoint() == null) {
                 assertThat(System.nanoTime()).as("restored in time").isLessThan(deadline);
@@ -150,30 +152,6 @@ class FailureMidBundleTest {
                     .as("records moved from the bundles to state at a checkpoint: %s", spilled.keySet())
                     .isLessThan(deadline);
             Thread.sleep(200);
-        }
-    }
-
-    /** A pass-through map that throws once, after {@code after} records of a subtask once the test armed it. */
-    private static final class FailOnceWhenArmed<T> implements MapFunction<T, T> {
-        private static final long serialVersionUID = 1L;
-        static final Map<String, Boolean> ARMED = new ConcurrentHashMap<>();
-        static final Map<String, Boolean> FAILED = new ConcurrentHashMap<>();
-
-        private final String name;
-        private final int after;
-        private transient int seen;
-
-        FailOnceWhenArmed(String name, int after) {
-            this.name = name;
-            this.after = after;
-        }
-
-        @Override
-        public T map(T value) {
-            if (ARMED.containsKey(name) && ++seen > after && FAILED.putIfAbsent(name, Boolean.TRUE) == null) {
-                throw new IllegalStateException("injected failure while the bundles hold records");
-            }
-            return value;
         }
     }
 

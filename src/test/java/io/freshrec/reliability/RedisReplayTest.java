@@ -15,6 +15,7 @@ import io.freshrec.redis.RedisRecommendations;
 import io.freshrec.redis.RedisSink;
 import io.freshrec.rest.FlinkRest;
 import io.freshrec.serving.RecommendationClient;
+import io.freshrec.testing.FailOnceWhenArmed;
 import io.freshrec.testing.FreshRecCluster;
 import io.freshrec.testing.OracleInput;
 import io.freshrec.testing.PacedTestSource;
@@ -26,9 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -123,7 +122,11 @@ class RedisReplayTest {
         FreshRecJob.Outputs outputs = scenario.job(250, hold, "run").build(env);
         RedisSink.attach(outputs.recommendations, settings);
         outputs.recommendations
-                .map(new FailOnceWhenArmed(scenario.name, beforeHold))
+                .map(new FailOnceWhenArmed<Recommendations>(
+                        scenario.name,
+                        0,
+                        list -> list.eventTime > beforeHold,
+                        "after a checkpoint, lists written since"))
                 .returns(FreshRecState.RECOMMENDATIONS)
                 .uid("fail-once")
                 .name("fail-once")
@@ -144,8 +147,8 @@ class RedisReplayTest {
             // Fail once Redis holds lists of events after the hold, which the checkpoint does not cover.
             awaitListsAfter(prefix, beforeHold, 5, Duration.ofSeconds(60));
             if (failure == Failure.TASK_EXCEPTION) {
-                FailOnceWhenArmed.ARMED.put(scenario.name, Boolean.TRUE);
-                awaitFailure(scenario.name, Duration.ofSeconds(60));
+                FailOnceWhenArmed.arm(scenario.name);
+                FailOnceWhenArmed.awaitFailure(scenario.name, Duration.ofSeconds(60));
             } else {
                 // The TaskManager (every task of the job, its state and its queryable-state proxy) is gone.
                 mini.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
@@ -308,38 +311,5 @@ class RedisReplayTest {
 
     private static CheckpointStatsSnapshot checkpoints(MiniCluster mini, JobClient job) throws Exception {
         return mini.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot();
-    }
-
-    private static void awaitFailure(String name, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!FailOnceWhenArmed.FAILED.containsKey(name)) {
-            assertThat(System.nanoTime()).as("the failure was thrown in time").isLessThan(deadline);
-            Thread.sleep(10);
-        }
-    }
-
-    /** A pass-through map that throws once, at the first list of an event after {@code eventTime} once armed. */
-    private static final class FailOnceWhenArmed implements MapFunction<Recommendations, Recommendations> {
-        private static final long serialVersionUID = 1L;
-        static final Map<String, Boolean> ARMED = new ConcurrentHashMap<>();
-        static final Map<String, Boolean> FAILED = new ConcurrentHashMap<>();
-
-        private final String name;
-        private final long eventTime;
-
-        FailOnceWhenArmed(String name, long eventTime) {
-            this.name = name;
-            this.eventTime = eventTime;
-        }
-
-        @Override
-        public Recommendations map(Recommendations list) {
-            if (list.eventTime > eventTime
-                    && ARMED.containsKey(name)
-                    && FAILED.putIfAbsent(name, Boolean.TRUE) == null) {
-                throw new IllegalStateException("injected failure after a checkpoint, lists written since");
-            }
-            return list;
-        }
     }
 }
