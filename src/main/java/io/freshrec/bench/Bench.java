@@ -479,7 +479,7 @@ public final class Bench {
             awaitEvents(job, MetricNames.PARSE_EVENTS, count);
             JsonNode checkpoint = job.awaitCheckpointAfter(System.currentTimeMillis(), Duration.ofMinutes(5));
             state.events = count;
-            state.users = (long) job.sum(MetricNames.SERVING_USERS);
+            state.users = (long) job.settledSum(MetricNames.SERVING_USERS, Duration.ofSeconds(60));
             state.items = (long) job.sum(MetricNames.ITEM_MODEL_ITEMS);
             state.checkpointDurationMs = checkpoint.path("end_to_end_duration").asDouble();
             state.checkpointBytes = checkpoint.path("state_size").asLong();

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 
 /**
  * One job of the benchmark: the job exactly as {@code freshrec run} starts it ({@link EmbeddedRun}: MiniCluster,
@@ -34,6 +35,8 @@ final class JobRun implements AutoCloseable {
     private volatile long submittedNanos;
     private volatile Throwable failure;
     private volatile boolean ended;
+    /** How long the REST API caches a metric ({@code metrics.fetcher.update-interval}). */
+    private final long metricsCacheMs;
 
     private JobRun(
             String label,
@@ -45,6 +48,7 @@ final class JobRun implements AutoCloseable {
             Duration progress,
             String jobName,
             EmbeddedRun.Graph graph) {
+        metricsCacheMs = conf.get(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL).toMillis();
         PrintWriter lines = new PrintWriter(new ProgressFilter(out, "    " + label + " "), true);
         EmbeddedRun.Listener listener = new EmbeddedRun.Listener() {
             @Override
@@ -244,6 +248,25 @@ final class JobRun implements AutoCloseable {
             }
         }
         return new double[] {System.nanoTime(), first};
+    }
+
+    /**
+     * A summed metric once it has stopped moving: equal in two reads further apart than the REST API's metric cache
+     * (the input's tail may still be on its way through the bundles when the input has ended), or the last read after
+     * {@code timeout}.
+     */
+    double settledSum(String name, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        double previous = sum(name);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(metricsCacheMs + 250);
+            double value = sum(name);
+            if (value == previous) {
+                return value;
+            }
+            previous = value;
+        }
+        return previous;
     }
 
     /**

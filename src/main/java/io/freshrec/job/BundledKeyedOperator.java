@@ -47,6 +47,13 @@ abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
      */
     static final int DEFAULT_MAX_BUNDLE_SIZE = 100_000;
 
+    /**
+     * Default heap per subtask of each keyed model operator for copies of its recently used keys' state
+     * ({@link CachedValueState}, {@link CooccurrenceCache}): at most ~200 MB per slot with the three operators, against
+     * a 3 GB TaskManager with two slots.
+     */
+    static final long DEFAULT_CACHE_BYTES = 64L << 20;
+
     /** How often the new-id rate is checked (wall clock). */
     static final long NEW_ID_CHECK_MS = 5_000;
 

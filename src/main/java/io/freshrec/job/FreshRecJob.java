@@ -176,7 +176,8 @@ public final class FreshRecJob {
                                         source.isLive()
                                                 ? job.watermarkLagAlert().toMillis()
                                                 : 0)
-                                .alertOnNewIdsAbove(source.isLive() ? job.newIdRateAlert() : 0))
+                                .alertOnNewIdsAbove(source.isLive() ? job.newIdRateAlert() : 0)
+                                .cacheBytes(job.stateCacheBytes()))
                 .uid(FreshRecState.Uid.USER_HISTORY)
                 .name(FreshRecState.Uid.USER_HISTORY);
 
@@ -185,7 +186,7 @@ public final class FreshRecJob {
                 .transform(
                         FreshRecState.Uid.ITEM_MODEL,
                         Types.VOID,
-                        new ItemModelOperator(config, job.bundleMaxSize())
+                        new ItemModelOperator(config, job.bundleMaxSize(), job.stateCacheBytes())
                                 .alertOnNewIdsAbove(source.isLive() ? job.newIdRateAlert() : 0))
                 .uid(FreshRecState.Uid.ITEM_MODEL)
                 .name(FreshRecState.Uid.ITEM_MODEL);
@@ -212,7 +213,8 @@ public final class FreshRecJob {
                                         breaker,
                                         driftWindowMs)
                                 .trackServedItems(job.trackServedItems())
-                                .maxItems(job.maxServingItems()),
+                                .maxItems(job.maxServingItems())
+                                .cacheBytes(job.stateCacheBytes()),
                         FreshRecState.RECOMMENDATIONS)
                 .uid(FreshRecState.Uid.SERVING)
                 .name(FreshRecState.Uid.SERVING);

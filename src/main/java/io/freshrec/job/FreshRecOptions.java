@@ -14,6 +14,7 @@ import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 
 /**
  * FreshRec's typed settings. They live in {@code flink-conf/config.yaml} under {@code freshrec.}
@@ -158,6 +159,17 @@ public final class FreshRecOptions {
                     "Records user-history and item-model each buffer in memory per subtask until the watermark "
                             + "passes them (then each key's state is read and written once for all of them); when full, or at "
                             + "a checkpoint, the buffer moves to keyed state.");
+    public static final ConfigOption<MemorySize> STATE_CACHE_SIZE = ConfigOptions.key("freshrec.state.cache-size")
+            .memoryType()
+            .defaultValue(new MemorySize(BundledKeyedOperator.DEFAULT_CACHE_BYTES))
+            .withDescription("Heap each subtask of user-history, item-model and serving spends on copies of the "
+                    + "state of its recently used keys (an estimate of their bytes; the least recently used key goes "
+                    + "first): user histories; items' states and co-occurrences (three quarters of it, about 48 bytes "
+                    + "each); users' seen items, histories and lists. A read of a copied key costs a hash lookup "
+                    + "instead of a RocksDB read. Written through, so the state, checkpoints and queryable state are the "
+                    + "same with or without it; a restore starts with empty copies. Hits and misses: the "
+                    + "cooccurrenceCacheHits/Misses (item-model) and userStateCacheHits/Misses (serving) metrics. "
+                    + "0: none.");
     public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key(
                     "freshrec.watermark.out-of-orderness")
             .durationType()
@@ -257,6 +269,7 @@ public final class FreshRecOptions {
             boolean trackServedItems,
             long refreshIntervalMs,
             int bundleMaxSize,
+            long stateCacheBytes,
             Duration outOfOrderness,
             Duration idleness,
             Duration maxLag,
@@ -306,6 +319,7 @@ public final class FreshRecOptions {
                 conf.get(TRACK_SERVED_ITEMS),
                 refreshIntervalMs,
                 bundleMaxSize,
+                conf.get(STATE_CACHE_SIZE).getBytes(),
                 conf.get(OUT_OF_ORDERNESS),
                 conf.get(IDLENESS),
                 maxLag,

@@ -4,6 +4,8 @@ import io.freshrec.model.CooccurrencePruning;
 import io.freshrec.model.DecayedValue;
 import io.freshrec.model.ItemState;
 import io.freshrec.model.ModelConfig;
+import it.unimi.dsi.fastutil.longs.Long2ObjectMap;
+import it.unimi.dsi.fastutil.longs.Long2ObjectMaps;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -43,9 +44,13 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
             Comparator.<ItemUpdate>comparingLong(u -> u.versionTime).thenComparing(APPLY_ORDER);
 
     private final ModelConfig config;
+    private final long cacheBytes;
     private int newIdRateAlert;
-    private transient ValueState<ItemState> items;
+    private transient CachedValueState<ItemState> items;
     private transient MapState<Long, DecayedValue> cooccurrence;
+    /** The co-occurrences of recently touched items, as the map holds them (written through). */
+    private transient CooccurrenceCache cache;
+
     private transient Counter itemsCreated;
     private transient Counter itemsExpired;
     /** Items held by this subtask (restored with the job, for the "items" gauge). */
@@ -56,13 +61,24 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
     private transient Counter lateUpdates;
 
     public ItemModelOperator(ModelConfig config) {
-        this(config, DEFAULT_MAX_BUNDLE_SIZE);
+        this(config, DEFAULT_MAX_BUNDLE_SIZE, DEFAULT_CACHE_BYTES);
     }
 
     /** @param maxBundleSize updates buffered in memory before they are moved to state */
     public ItemModelOperator(ModelConfig config, int maxBundleSize) {
+        this(config, maxBundleSize, DEFAULT_CACHE_BYTES);
+    }
+
+    /**
+     * @param maxBundleSize updates buffered in memory before they are moved to state
+     * @param cacheBytes heap (estimated bytes) for copies of recently touched items' co-occurrences (three quarters:
+     *     at the default, ~1,000,000 of {@value CooccurrenceCache#BYTES_PER_ENTRY} bytes) and states (about 1 KB each
+     *     at 50 neighbours), which spare RocksDB reads ({@link CooccurrenceCache}, {@link CachedValueState}); 0: none
+     */
+    public ItemModelOperator(ModelConfig config, int maxBundleSize, long cacheBytes) {
         super(maxBundleSize);
         this.config = config;
+        this.cacheBytes = cacheBytes;
     }
 
     @Override
@@ -101,8 +117,15 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
     @Override
     public void open() throws Exception {
         super.open();
-        items = getPartitionedState(FreshRecState.itemState());
         cooccurrence = getPartitionedState(FreshRecState.cooccurrence());
+        cache = new CooccurrenceCache(cacheBytes / 4 * 3 / CooccurrenceCache.BYTES_PER_ENTRY);
+        items = new CachedValueState<>(
+                getPartitionedState(FreshRecState.itemState()),
+                item -> 160 + 16L * item.snapshot.neighbours.length,
+                cacheBytes / 4);
+        getMetricGroup().gauge(MetricNames.COOCCURRENCE_CACHE_HITS, () -> cache.hits());
+        getMetricGroup().gauge(MetricNames.COOCCURRENCE_CACHE_MISSES, () -> cache.misses());
+        getMetricGroup().gauge(MetricNames.COOCCURRENCE_CACHE_ENTRIES, () -> cache.entries());
         itemsCreated = getMetricGroup().counter(MetricNames.ITEMS_CREATED);
         alertOnNewIds(itemsCreated, "items", newIdRateAlert);
         getMetricGroup().meter(MetricNames.NEW_ITEMS_PER_SECOND, new MeterView(itemsCreated, 5));
@@ -128,9 +151,10 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
         // Every version the watermark has passed is due now: apply and publish them in order in this one call (a
         // replay passes many at once).
         due.sort(VERSION_ORDER);
-        ItemState state = items.value();
+        ItemState state = items.value(currentKey());
         if (state == null) {
             state = ItemState.create(currentKey(), due.get(0).time);
+            cache.clear(currentKey()); // a new item's map is empty
             itemsCreated.inc();
             itemsHeld.add(1);
         } else if (state.isExpired()) {
@@ -154,22 +178,21 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
                         || CooccurrencePruning.due(state.cooccurrences, config.cooccurrenceBound())) {
                     // At a version's end, on the whole map: the same whether versions are applied one by one or
                     // together (a restore regroups them).
-                    cooccurrence.putAll(step);
-                    step.clear();
+                    write(step);
                     prune(state);
                 }
             }
         }
-        cooccurrence.putAll(step);
+        write(step);
         // Always (re)register: Flink keeps one timer per time, and the one being fired may be it.
         timers.registerEventTimeTimer(
                 VoidNamespace.INSTANCE, Timers.expiryTimer(state.lastEventTime, config.itemTtlMs));
-        items.update(state);
+        items.update(currentKey(), state);
     }
 
     @Override
     protected void onTimerWithNothingDue(long timestamp, boolean waiting) throws Exception {
-        ItemState state = items.value();
+        ItemState state = items.value(currentKey());
         // The final watermark of a bounded input is not idleness: keep everything. A remnant (no neighbours, no
         // trending) has already expired.
         if (state != null
@@ -183,16 +206,30 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
                     ItemState.create(state.snapshot.item, timestamp).publish(timestamp),
                     timestamp);
             cooccurrence.clear();
+            cache.clear(currentKey());
             // Other items still hold their (decaying) co-occurrence with this one. Keep its decaying norm, a few
             // bytes, so that if it comes back its similarities are not inflated by a fresh, tiny norm.
             ItemState remnant = ItemState.create(state.snapshot.item, state.snapshot.time);
             remnant.snapshot.norm = state.snapshot.norm;
             remnant.lastEventTime = state.lastEventTime;
             remnant.lastVersionTime = timestamp;
-            items.update(remnant);
+            items.update(currentKey(), remnant);
             itemsExpired.inc();
             itemsHeld.add(-1);
         }
+    }
+
+    /** Writes the step's co-occurrences to the map and the cache, and forgets them. */
+    private void write(Map<Long, DecayedValue> step) throws Exception {
+        if (step.isEmpty()) {
+            return;
+        }
+        cooccurrence.putAll(step);
+        long item = currentKey();
+        for (Map.Entry<Long, DecayedValue> entry : step.entrySet()) {
+            cache.put(item, entry.getKey(), entry.getValue());
+        }
+        step.clear();
     }
 
     /**
@@ -200,16 +237,32 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
      * ({@link CooccurrencePruning}).
      */
     private void prune(ItemState state) throws Exception {
+        long item = currentKey();
         int n = 0;
         long[] keys = new long[Math.max(16, state.cooccurrences)];
         double[] values = new double[keys.length];
-        for (Map.Entry<Long, DecayedValue> entry : cooccurrence.entries()) {
-            if (n == keys.length) {
-                keys = Arrays.copyOf(keys, n * 2);
-                values = Arrays.copyOf(values, n * 2);
+        Long2ObjectMap<DecayedValue> cached = cache.all(item);
+        if (cached != null) {
+            // The cache holds the whole map: no RocksDB iteration.
+            keys = new long[cached.size()];
+            values = new double[keys.length];
+            for (Long2ObjectMap.Entry<DecayedValue> entry : Long2ObjectMaps.fastIterable(cached)) {
+                keys[n] = entry.getLongKey();
+                values[n++] = entry.getValue().valueAt(state.snapshot.time, config.similarityHalfLifeMs);
             }
-            keys[n] = entry.getKey();
-            values[n++] = entry.getValue().valueAt(state.snapshot.time, config.similarityHalfLifeMs);
+        } else {
+            DecayedValue[] read = new DecayedValue[keys.length];
+            for (Map.Entry<Long, DecayedValue> entry : cooccurrence.entries()) {
+                if (n == keys.length) {
+                    keys = Arrays.copyOf(keys, n * 2);
+                    values = Arrays.copyOf(values, n * 2);
+                    read = Arrays.copyOf(read, n * 2);
+                }
+                keys[n] = entry.getKey();
+                read[n] = entry.getValue();
+                values[n++] = entry.getValue().valueAt(state.snapshot.time, config.similarityHalfLifeMs);
+            }
+            cache.holdAll(item, keys, read, n);
         }
         state.cooccurrences = n;
         if (!CooccurrencePruning.due(n, config.cooccurrenceBound())) {
@@ -223,6 +276,7 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
                 config.cooccurrencePruneBelow);
         for (int index : drop) {
             cooccurrence.remove(keys[index]);
+            cache.remove(item, keys[index]);
         }
         state.cooccurrences -= drop.length;
         cooccurrencesPruned.inc(drop.length);
@@ -236,6 +290,7 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
             ItemState state, ItemUpdate update, Map<Long, DecayedValue> version, Map<Long, DecayedValue> step)
             throws Exception {
         if (update.others.length > 0) {
+            long item = currentKey();
             state.advanceTo(update.time, config);
             for (int i = 0; i < update.others.length; i++) {
                 long other = update.others[i];
@@ -248,7 +303,10 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
                     if (value == null) {
                         // Not a neighbour, not changed this step: its co-occurrence is only in the map (a RocksDB
                         // read).
-                        value = cooccurrence.get(other);
+                        value = cache.get(item, other);
+                        if (value == null && !cache.holdsAll(item)) {
+                            value = cooccurrence.get(other);
+                        }
                     }
                     if (value == null) {
                         value = new DecayedValue();

@@ -56,6 +56,16 @@ public final class MetricNames {
     public static final String LATE_UPDATES = "lateUpdates";
     /** Co-occurrence entries dropped from items' maps by pruning (item-model). */
     public static final String COOCCURRENCES_PRUNED = "cooccurrencesPruned";
+    /** Serving's reads of a user's state answered from its heap copy (a gauge, since the subtask started). */
+    public static final String USER_CACHE_HITS = "userStateCacheHits";
+    /** Serving's reads of a user's state that went to RocksDB (a gauge, since the subtask started). */
+    public static final String USER_CACHE_MISSES = "userStateCacheMisses";
+    /** Co-occurrence reads answered from item-model's heap copy (a gauge, since the subtask started). */
+    public static final String COOCCURRENCE_CACHE_HITS = "cooccurrenceCacheHits";
+    /** Co-occurrence reads that went to RocksDB (a gauge, since the subtask started). */
+    public static final String COOCCURRENCE_CACHE_MISSES = "cooccurrenceCacheMisses";
+    /** Co-occurrences held in item-model's heap copy (a gauge). */
+    public static final String COOCCURRENCE_CACHE_ENTRIES = "cooccurrenceCacheEntries";
 
     public static final String ITEMS = "items";
 

@@ -16,7 +16,6 @@ import org.apache.flink.api.common.accumulators.DoubleCounter;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -76,9 +75,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     /** This subtask's processing time when it opened: lists updated before were computed by an earlier run. */
     private transient long startedAt;
 
-    private transient ValueState<Recommendations> recommendations;
-    private transient ValueState<UserHistory> history;
-    private transient ValueState<SeenItems> seen;
+    /** The users' state, each with a heap copy of recently active users' values (written through). */
+    private transient CachedValueState<Recommendations> recommendations;
+
+    private transient CachedValueState<UserHistory> history;
+    private transient CachedValueState<SeenItems> seen;
     private transient RecallTracker recall;
     /** Accumulators, readable from the job result once a bounded replay has finished. */
     public static final String ACC_HITS = "prequential-hits";
@@ -91,6 +92,14 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
 
     private boolean trackServedItems;
     private int maxItems = Integer.MAX_VALUE;
+    private long cacheBytes = DEFAULT_CACHE_BYTES;
+
+    /**
+     * Default heap each serving subtask spends on copies of recently active users' state (estimated bytes): half for
+     * their seen items (up to 8 KB a user at a seen limit of 1,000), a quarter each for histories and lists.
+     */
+    static final long DEFAULT_CACHE_BYTES = BundledKeyedOperator.DEFAULT_CACHE_BYTES;
+
     private transient ServedItems servedItems;
     /** NDCG gains are kept in operator state as integers in millionths. */
     private static final double GAIN_SCALE = 1e6;
@@ -161,15 +170,33 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         return this;
     }
 
+    /** Heap (estimated bytes) this subtask spends on copies of recently active users' state; 0: none. */
+    public ServingFunction cacheBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("the cache size must not be negative");
+        }
+        this.cacheBytes = bytes;
+        return this;
+    }
+
     @Override
     public void open(Configuration parameters) {
         startedAt = ((StreamingRuntimeContext) getRuntimeContext())
                 .getProcessingTimeService()
                 .getCurrentProcessingTime();
         scorer = new Scorer(config);
-        recommendations = getRuntimeContext().getState(FreshRecState.recommendations());
-        history = getRuntimeContext().getState(FreshRecState.servingHistory());
-        seen = getRuntimeContext().getState(FreshRecState.seenItems());
+        recommendations = new CachedValueState<>(
+                getRuntimeContext().getState(FreshRecState.recommendations()),
+                list -> 96 + 16L * list.items.length,
+                cacheBytes / 4);
+        history = new CachedValueState<>(
+                getRuntimeContext().getState(FreshRecState.servingHistory()),
+                known -> 128 + 24L * known.items.length,
+                cacheBytes / 4);
+        seen = new CachedValueState<>(
+                getRuntimeContext().getState(FreshRecState.seenItems()),
+                items -> 64 + 16L * items.items.length, // the items and their sorted copy
+                cacheBytes / 2);
         pending = getRuntimeContext().getListState(FreshRecState.pendingProfiles());
         recall = new RecallTracker(recallWindow);
         var metrics = getRuntimeContext().getMetricGroup();
@@ -189,6 +216,8 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         usersExpired = metrics.counter(MetricNames.USERS_EXPIRED);
         refreshes = metrics.counter(MetricNames.REFRESHES);
         metrics.gauge(MetricNames.USERS, () -> usersHeld.get());
+        metrics.gauge(MetricNames.USER_CACHE_HITS, () -> seen.hits() + history.hits() + recommendations.hits());
+        metrics.gauge(MetricNames.USER_CACHE_MISSES, () -> seen.misses() + history.misses() + recommendations.misses());
         metrics.gauge(MetricNames.PREQUENTIAL_HITS_TOTAL, () -> modelHits.get());
         metrics.gauge(MetricNames.PREQUENTIAL_SCORED_TOTAL, () -> modelScored.get());
         metrics.gauge(MetricNames.RECALL_TOTAL, () -> recall.total());
@@ -241,8 +270,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     private void serve(ProfileUpdate update, ReadOnlyContext ctx, Collector<Recommendations> out) throws Exception {
         long newest = alignToModel ? update.time : Long.MAX_VALUE;
         ModelView model = published.at(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(newest));
-        SeenItems seenItems = seen.value();
-        UserHistory before = history.value();
+        long user = ctx.getCurrentKey();
+        SeenItems seenItems = seen.value(user);
+        UserHistory before = history.value(user);
         if (seenItems == null) {
             seenItems = new SeenItems();
             usersCreated.inc();
@@ -253,7 +283,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         // an existing timer is a lookup.
         ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         if (before != null && !seenItems.contains(update.itemId)) {
-            Recommendations served = recommendations.value();
+            Recommendations served = recommendations.value(user);
             if (served == null || update.time - served.eventTime > config.maxStalenessMs) {
                 // What a refreshing server would show the user at this moment.
                 served = scorer.recommend(update.userId, before, seenItems, model, update.time);
@@ -286,15 +316,15 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             }
         }
         seenItems.add(update.itemId, config.seenLimit);
-        seen.update(seenItems);
+        seen.update(user, seenItems);
         // A late event's profile carries a newer history than an earlier-timed one served after it.
         if (before == null || update.history.events >= before.events) {
-            history.update(update.history);
+            history.update(user, update.history);
         }
         Recommendations fresh = scorer.recommend(update.userId, update.history, seenItems, model, update.time);
         fresh.updatedAt = ctx.timerService().currentProcessingTime();
         fresh.activeAt = fresh.updatedAt;
-        recommendations.update(fresh);
+        recommendations.update(user, fresh);
         out.collect(fresh);
         if (update.arrivedAt > 0) {
             freshness.update(Math.max(0, fresh.updatedAt - update.arrivedAt));
@@ -313,8 +343,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
      * comment). {@code now} is the timer's time, which for a timer restored from a checkpoint is in the past.
      */
     private void refresh(long now, OnTimerContext ctx, Collector<Recommendations> out) throws Exception {
-        Recommendations current = recommendations.value();
-        UserHistory known = history.value();
+        long user = ctx.getCurrentKey();
+        Recommendations current = recommendations.value(user);
+        UserHistory known = history.value(user);
         if (current == null || known == null) {
             return;
         }
@@ -324,11 +355,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         }
         if (model.version() > current.modelVersion || current.updatedAt < startedAt) {
             long eventTime = Math.max(known.lastEventTime, ctx.timerService().currentWatermark());
-            Recommendations fresh = scorer.recommend(ctx.getCurrentKey(), known, seen.value(), model, eventTime);
+            Recommendations fresh = scorer.recommend(user, known, seen.value(user), model, eventTime);
             // The clock, not the timer's time: a restored timer fires late, and the list is computed now.
             fresh.updatedAt = ctx.timerService().currentProcessingTime();
             fresh.activeAt = current.activeAt;
-            recommendations.update(fresh);
+            recommendations.update(user, fresh);
             out.collect(fresh);
             refreshes.inc();
         }
@@ -360,25 +391,25 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
                 pending.update(later);
             }
         }
-        UserHistory current = history.value();
+        long user = ctx.getCurrentKey();
+        UserHistory current = history.value(user);
         if (current == null) {
             return;
         }
         if (timestamp == END_OF_INPUT) {
             ModelView model =
                     published.at(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
-            Recommendations fresh =
-                    scorer.recommend(ctx.getCurrentKey(), current, seen.value(), model, current.lastEventTime);
+            Recommendations fresh = scorer.recommend(user, current, seen.value(user), model, current.lastEventTime);
             fresh.updatedAt = ctx.timerService().currentProcessingTime();
-            Recommendations previous = recommendations.value();
+            Recommendations previous = recommendations.value(user);
             fresh.activeAt = previous == null ? fresh.updatedAt : previous.activeAt;
-            recommendations.update(fresh);
+            recommendations.update(user, fresh);
             out.collect(fresh);
         } else if (ctx.timerService().currentWatermark() != Long.MAX_VALUE
                 && Timers.expiryTimer(current.lastEventTime, config.userTtlMs) <= timestamp) {
-            recommendations.clear();
-            history.clear();
-            seen.clear();
+            recommendations.clear(user);
+            history.clear(user);
+            seen.clear(user);
             usersExpired.inc();
             usersHeld.add(-1);
         }

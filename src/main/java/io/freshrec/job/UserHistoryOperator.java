@@ -12,7 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -37,7 +36,10 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
     private int newIdRateAlert;
     private final long watermarkLagAlertMs;
     private transient WatermarkLagAlert lagAlert;
-    private transient ValueState<UserHistory> history;
+    /** The users' histories, with a heap copy of recently active users' (written through). */
+    private transient CachedValueState<UserHistory> history;
+
+    private long cacheBytes = DEFAULT_CACHE_BYTES;
     private transient Counter lateEvents;
     private transient Counter usersCreated;
     private transient Counter usersExpired;
@@ -64,6 +66,15 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
         this.watermarkLagAlertMs = watermarkLagAlertMs;
     }
 
+    /** Heap (estimated bytes) this subtask spends on copies of recently active users' histories; 0: none. */
+    public UserHistoryOperator cacheBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("the cache size must not be negative");
+        }
+        this.cacheBytes = bytes;
+        return this;
+    }
+
     @Override
     protected ListStateDescriptor<Interaction> pendingDescriptor() {
         return FreshRecState.pendingEvents();
@@ -83,7 +94,8 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
     @Override
     public void open() throws Exception {
         super.open();
-        history = getPartitionedState(FreshRecState.userHistory());
+        history = new CachedValueState<>(
+                getPartitionedState(FreshRecState.userHistory()), known -> 128 + 24L * known.items.length, cacheBytes);
         lateEvents = getMetricGroup().counter(MetricNames.LATE_EVENTS);
         usersCreated = getMetricGroup().counter(MetricNames.USERS_CREATED);
         alertOnNewIds(usersCreated, "users", newIdRateAlert);
@@ -131,7 +143,7 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
         if (due.size() > 1) {
             due.sort(EVENT_ORDER);
         }
-        UserHistory current = history.value();
+        UserHistory current = history.value(currentKey());
         for (Interaction event : due) {
             if (current == null) {
                 current = new UserHistory();
@@ -143,20 +155,20 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
             }
             apply(event, current);
         }
-        history.update(current);
+        history.update(currentKey(), current);
         timers.registerEventTimeTimer(
                 VoidNamespace.INSTANCE, Timers.expiryTimer(current.lastEventTime, config.userTtlMs));
     }
 
     @Override
     protected void onTimerWithNothingDue(long timestamp, boolean waiting) throws Exception {
-        UserHistory current = history.value();
+        UserHistory current = history.value(currentKey());
         // The final watermark of a bounded input is not idleness: keep everything.
         if (current != null
                 && !waiting
                 && currentWatermark() != Long.MAX_VALUE
                 && Timers.expiryTimer(current.lastEventTime, config.userTtlMs) <= timestamp) {
-            history.clear();
+            history.clear(currentKey());
             usersExpired.inc();
         }
     }

@@ -6,13 +6,27 @@ import java.util.Arrays;
 public class SeenItems {
     /** Distinct items by last interaction, oldest first. */
     public long[] items = new long[0];
-    /** The same items in ascending order, for lookups (kept in state: sorting per event costs more). */
-    public long[] sorted = new long[0];
+    /**
+     * The same items in ascending order, for lookups. Not part of the state (transient: the POJO serializer leaves it
+     * out, halving the bytes written per interaction); rebuilt on the first lookup after a read from state, which
+     * serving's heap copy of active users makes rare. (Earlier versions stored it as the field {@code sorted}: a
+     * field of another name, so that Flink's POJO serializer sees that one as removed when it restores their state.)
+     */
+    private transient long[] ascending = new long[0];
 
     public SeenItems() {}
 
     public boolean contains(long item) {
-        return Arrays.binarySearch(sorted, item) >= 0;
+        return Arrays.binarySearch(ascending(), item) >= 0;
+    }
+
+    private long[] ascending() {
+        if (ascending == null || ascending.length != items.length) {
+            // Read from state (or written by a version that kept no ascending copy).
+            ascending = items.clone();
+            Arrays.sort(ascending);
+        }
+        return ascending;
     }
 
     /**
@@ -20,11 +34,6 @@ public class SeenItems {
      * {@code limit} are dropped. Returns false when the item was already present (it still moves).
      */
     public boolean add(long item, int limit) {
-        if (sorted.length != items.length) {
-            // Written by an older version without the sorted copy.
-            sorted = items.clone();
-            Arrays.sort(sorted);
-        }
         if (contains(item)) {
             int at = indexOf(item);
             System.arraycopy(items, at + 1, items, at, items.length - at - 1);
@@ -33,18 +42,18 @@ public class SeenItems {
         }
         int drop = Math.max(0, items.length + 1 - limit);
         for (int i = 0; i < drop; i++) {
-            sorted = Ranking.without(sorted, Arrays.binarySearch(sorted, items[i]));
+            ascending = Ranking.without(ascending, Arrays.binarySearch(ascending, items[i]));
         }
         long[] next = new long[items.length + 1 - drop];
         System.arraycopy(items, drop, next, 0, items.length - drop);
         next[next.length - 1] = item;
         items = next;
-        int insertAt = -Arrays.binarySearch(sorted, item) - 1;
-        long[] grown = new long[sorted.length + 1];
-        System.arraycopy(sorted, 0, grown, 0, insertAt);
+        int insertAt = -Arrays.binarySearch(ascending, item) - 1;
+        long[] grown = new long[ascending.length + 1];
+        System.arraycopy(ascending, 0, grown, 0, insertAt);
         grown[insertAt] = item;
-        System.arraycopy(sorted, insertAt, grown, insertAt + 1, sorted.length - insertAt);
-        sorted = grown;
+        System.arraycopy(ascending, insertAt, grown, insertAt + 1, ascending.length - insertAt);
+        ascending = grown;
         return true;
     }
 

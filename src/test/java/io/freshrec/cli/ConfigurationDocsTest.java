@@ -70,7 +70,7 @@ class ConfigurationDocsTest {
         FreshRecOptions.WEIGHTS.values().forEach(option -> assertThat(keys).contains(option.key()));
         // 36 in FreshRecOptions (4 of them derived from EventType), 11 in KafkaOptions, 5 in RedisOptions, 3 in
         // VersionOptions.
-        assertThat(keys).hasSize(60);
+        assertThat(keys).hasSize(61);
     }
 
     @Test

@@ -161,6 +161,7 @@ class OptionMappingTest {
                 row("freshrec.state.user-ttl", "100 d", c -> m.apply(c).userTtlMs, 8_640_000_000L),
                 row("freshrec.state.item-ttl", "200 d", c -> m.apply(c).itemTtlMs, 17_280_000_000L),
                 row("freshrec.bundle.max-size", "777", c -> j.apply(c).bundleMaxSize(), 777),
+                row("freshrec.state.cache-size", "96 mb", c -> j.apply(c).stateCacheBytes(), 96L << 20),
                 model(
                         "freshrec.model.max-cooccurrences",
                         "1500",

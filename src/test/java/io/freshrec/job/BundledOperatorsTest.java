@@ -130,11 +130,16 @@ class BundledOperatorsTest {
         }
     }
 
+    /** Item-model counting its RocksDB accesses; without heap copies unless {@code cacheBytes} says so. */
     private static final class CountingItemModel extends ItemModelOperator {
         final transient StateAccesses accesses = new StateAccesses();
 
         CountingItemModel(ModelConfig config) {
-            super(config);
+            this(config, 0);
+        }
+
+        CountingItemModel(ModelConfig config, long cacheBytes) {
+            super(config, DEFAULT_MAX_BUNDLE_SIZE, cacheBytes);
         }
 
         @Override
@@ -148,6 +153,7 @@ class BundledOperatorsTest {
 
         CountingUserHistory(ModelConfig config) {
             super(config);
+            cacheBytes(0);
         }
 
         @Override
@@ -217,6 +223,31 @@ class BundledOperatorsTest {
         assertThat(stored.get(40L).valueAt(320, h)).isCloseTo(Decay.at(1, 310, 320, h), within(1e-12));
         assertThat(sideOutput(harness, FreshRecState.MODEL_DELTAS).get(1).neighbours)
                 .containsExactly(30L, 20L, 40L);
+    }
+
+    @Test
+    void shouldNotReadTheMapForANewItemOrForPairsTheHeapCopyHolds() throws Exception {
+        CountingItemModel operator = new CountingItemModel(config(), BundledKeyedOperator.DEFAULT_CACHE_BYTES);
+        var harness = itemModel(operator, null);
+        harness.processElement(ItemUpdate.pair(ITEM, 20, 3, 100), 100);
+        harness.processElement(ItemUpdate.pair(ITEM, 30, 1, 110), 110);
+        harness.processWatermark(200);
+        // A new item's map is empty: nothing to read. Its state is read once (it has none yet) and written.
+        assertThat(operator.accesses.counts)
+                .containsOnly(entry("item.value", 1), entry("item.update", 1), entry("cooccurrence.putAll", 1));
+        operator.accesses.counts.clear();
+
+        // 40 and 50 are new pairs, 20 a known one: the copy knows all three; the item state is on the heap too.
+        harness.processElement(ItemUpdate.pair(ITEM, 20, 2, 300), 300);
+        harness.processElement(ItemUpdate.pair(ITEM, 40, 1, 310), 310);
+        harness.processElement(ItemUpdate.pair(ITEM, 50, 1, 320), 320);
+        harness.processWatermark(400);
+        assertThat(operator.accesses.counts).containsOnly(entry("item.update", 1), entry("cooccurrence.putAll", 1));
+        // Written through: the map holds every pair's full decayed sum.
+        Map<Long, DecayedValue> stored = map(harness, ITEM, FreshRecState.cooccurrence());
+        long h = config().similarityHalfLifeMs;
+        assertThat(stored.get(20L).valueAt(300, h)).isCloseTo(Decay.at(3, 100, 300, h) + 2, within(1e-12));
+        assertThat(stored).containsOnlyKeys(20L, 30L, 40L, 50L);
     }
 
     @Test

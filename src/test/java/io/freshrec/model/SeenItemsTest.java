@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Random;
+import org.apache.flink.api.common.ExecutionConfig;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 class SeenItemsTest {
@@ -114,5 +119,32 @@ class SeenItemsTest {
         assertThat(seen.contains(1)).isTrue();
         assertThat(seen.contains(3)).isTrue();
         assertThat(seen.contains(2)).isFalse();
+    }
+
+    /** The sorted copy is not state: read back through Flink's serializer, lookups and additions still work. */
+    @Test
+    void shouldAnswerLookupsAfterARoundTripThroughItsStateSerializer() throws Exception {
+        ExecutionConfig config = new ExecutionConfig();
+        config.disableGenericTypes();
+        TypeSerializer<SeenItems> serializer =
+                TypeInformation.of(SeenItems.class).createSerializer(config.getSerializerConfig());
+        SeenItems seen = new SeenItems();
+        for (long item : new long[] {40, 7, 19, 3}) {
+            seen.add(item, 10);
+        }
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(seen, out);
+        assertThat(out.length())
+                .as("items only: a length and four longs, and the POJO's field flags")
+                .isLessThan(4 * 8 * 2);
+        SeenItems read = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+
+        assertThat(read.items).containsExactly(40L, 7L, 19L, 3L);
+        assertThat(read.contains(19)).isTrue();
+        assertThat(read.contains(20)).isFalse();
+        read.add(20, 4); // drops the oldest (40)
+        assertThat(read.contains(40)).isFalse();
+        assertThat(read.contains(20)).isTrue();
+        assertThat(read.items).containsExactly(7L, 19L, 3L, 20L);
     }
 }

@@ -1,0 +1,95 @@
+package io.freshrec.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.freshrec.model.DecayedValue;
+import org.junit.jupiter.api.Test;
+
+class CooccurrenceCacheTest {
+
+    @Test
+    void shouldAnswerWhatWasWrittenAsACopyAndCountHitsAndMisses() {
+        CooccurrenceCache cache = new CooccurrenceCache(100);
+        assertThat(cache.get(1, 2)).isNull();
+        DecayedValue written = new DecayedValue(2.5, 1000);
+        cache.put(1, 2, written);
+        written.value = 99; // the caller's object is not the cached one
+        DecayedValue read = cache.get(1, 2);
+        assertThat(read.value).isEqualTo(2.5);
+        assertThat(read.time).isEqualTo(1000);
+        read.value = 77; // nor is the one handed out
+        assertThat(cache.get(1, 2).value).isEqualTo(2.5);
+        assertThat(cache.get(1, 3)).isNull();
+        assertThat(cache.hits()).isEqualTo(2);
+        assertThat(cache.misses()).isEqualTo(2);
+        assertThat(cache.entries()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldKnowAPairIsAbsentOnlyWhenItHoldsTheItemsWholeMap() {
+        CooccurrenceCache cache = new CooccurrenceCache(100);
+        cache.put(1, 2, new DecayedValue(1, 10));
+        assertThat(cache.holdsAll(1)).isFalse(); // the map may hold more than was written here
+        cache.clear(1); // e.g. a new item: its map is empty
+        assertThat(cache.holdsAll(1)).isTrue();
+        assertThat(cache.entries()).isZero();
+        cache.put(1, 5, new DecayedValue(1, 10));
+        assertThat(cache.holdsAll(1)).isTrue();
+        assertThat(cache.get(1, 6)).isNull();
+        assertThat(cache.hits()).as("known absent is a hit").isEqualTo(1);
+        assertThat(cache.all(1)).containsOnlyKeys(5L);
+
+        cache.holdAll(
+                2, new long[] {7, 8, 9}, new DecayedValue[] {new DecayedValue(1, 1), new DecayedValue(2, 2), null}, 2);
+        assertThat(cache.all(2)).containsOnlyKeys(7L, 8L);
+        cache.remove(2, 7);
+        assertThat(cache.all(2)).containsOnlyKeys(8L);
+        assertThat(cache.holdsAll(2)).isTrue();
+        assertThat(cache.all(3)).isNull();
+    }
+
+    @Test
+    void shouldEvictTheLeastRecentlyTouchedItemsWholeToKeepItsBound() {
+        CooccurrenceCache cache = new CooccurrenceCache(5);
+        for (long other = 10; other < 13; other++) {
+            cache.put(1, other, new DecayedValue(other, 0)); // item 1: three entries
+        }
+        cache.put(2, 10, new DecayedValue(1, 0));
+        cache.put(2, 11, new DecayedValue(1, 0)); // item 2: two; five in all
+        cache.get(1, 10); // item 1 is now the most recently touched
+        cache.put(3, 10, new DecayedValue(1, 0)); // six: item 2 goes, whole
+        assertThat(cache.entries()).isEqualTo(4);
+        assertThat(cache.evictedItems()).isEqualTo(1);
+        assertThat(cache.get(2, 10)).isNull();
+        assertThat(cache.get(1, 12).value).isEqualTo(12);
+        assertThat(cache.get(3, 10)).isNotNull();
+    }
+
+    @Test
+    void shouldNotClaimAWholeMapItCannotHold() {
+        CooccurrenceCache cache = new CooccurrenceCache(2);
+        DecayedValue one = new DecayedValue(1, 0);
+        cache.holdAll(1, new long[] {1, 2, 3}, new DecayedValue[] {one, one, one}, 3);
+        assertThat(cache.holdsAll(1)).isFalse();
+        assertThat(cache.entries()).isZero();
+        // An item written beyond the bound alone is dropped, with its claim to be whole.
+        cache.clear(4);
+        cache.put(4, 1, one);
+        cache.put(4, 2, one);
+        cache.put(4, 3, one);
+        assertThat(cache.holdsAll(4)).isFalse();
+        assertThat(cache.entries()).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void shouldHoldNothingWhenSizedZero() {
+        CooccurrenceCache cache = new CooccurrenceCache(0);
+        cache.clear(1);
+        cache.put(1, 2, new DecayedValue(1, 0));
+        assertThat(cache.holdsAll(1)).isFalse();
+        assertThat(cache.get(1, 2)).isNull();
+        assertThat(cache.entries()).isZero();
+        assertThatThrownBy(() -> new CooccurrenceCache(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
