@@ -1,10 +1,10 @@
 package io.freshrec.job;
 
 import io.freshrec.model.DecayedValue;
+import it.unimi.dsi.fastutil.longs.Long2DoubleOpenHashMap;
+import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectLinkedOpenHashMap;
-import it.unimi.dsi.fastutil.longs.Long2ObjectMap;
-import it.unimi.dsi.fastutil.longs.Long2ObjectMaps;
-import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
+import it.unimi.dsi.fastutil.longs.LongIterator;
 
 /**
  * A bounded, read-through copy of item-model's co-occurrence map state on the heap: the entries of the items touched
@@ -21,18 +21,23 @@ import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
  * map either, so a new pair costs no read, and the map can be pruned from here without iterating RocksDB.
  *
  * <p>Bounded in entries, evicted a whole item at a time, least recently touched first: an item's cached entries are
- * read and written together once per version. Values are copied in and out, so a caller that changes a value it
- * read changes nothing here until it writes it back.
+ * read and written together once per version. Values are held in primitive maps (no object per entry, so the garbage
+ * collector neither allocates nor traces one per write) and handed out as copies.
  */
 final class CooccurrenceCache {
-    /** Heap per cached entry, estimated: a primitive-keyed hash slot (with its load factor) and a boxed value. */
+    /** Heap per cached entry, estimated: a key and a value in each of two primitive hash maps, at their load factor. */
     static final long BYTES_PER_ENTRY = 48;
 
-    /** An item's cached entries: other item to its co-occurrence. */
-    private static final class Entries extends Long2ObjectOpenHashMap<DecayedValue> {
-        private static final long serialVersionUID = 1L;
+    /** An item's cached entries: other item to its co-occurrence's value and the time it is stated at. */
+    private static final class Entries {
+        final Long2DoubleOpenHashMap values = new Long2DoubleOpenHashMap();
+        final Long2LongOpenHashMap times = new Long2LongOpenHashMap();
         /** Whether these are all of the item's map. */
         boolean all;
+
+        int size() {
+            return values.size();
+        }
     }
 
     private final Long2ObjectLinkedOpenHashMap<Entries> items = new Long2ObjectLinkedOpenHashMap<>();
@@ -51,13 +56,12 @@ final class CooccurrenceCache {
     }
 
     /**
-     * The map's entry for (item, other) if cached, as a copy; null when not cached (then the map holds none if
+     * The map's entry for (item, other) if cached, as a new object; null when not cached (then the map holds none if
      * {@link #holdsAll}, else it may). Marks the item as just touched.
      */
     DecayedValue get(long item, long other) {
         Entries cached = touch(item);
-        DecayedValue value = cached == null ? null : cached.get(other);
-        if (value == null) {
+        if (cached == null || !cached.values.containsKey(other)) {
             if (cached != null && cached.all) {
                 hits++; // known absent
             } else {
@@ -66,7 +70,7 @@ final class CooccurrenceCache {
             return null;
         }
         hits++;
-        return new DecayedValue(value.value, value.time);
+        return new DecayedValue(cached.values.get(other), cached.times.get(other));
     }
 
     /** Whether the cache holds every entry of the item's map (so one it does not hold is not in the map). */
@@ -75,7 +79,7 @@ final class CooccurrenceCache {
         return cached != null && cached.all;
     }
 
-    /** Records that the map now holds {@code value} for (item, other) (a copy is kept). */
+    /** Records that the map now holds {@code value} for (item, other). */
     void put(long item, long other, DecayedValue value) {
         if (maxEntries == 0) {
             return;
@@ -85,16 +89,18 @@ final class CooccurrenceCache {
             cached = new Entries();
             items.putAndMoveToLast(item, cached);
         }
-        DecayedValue previous = cached.put(other, new DecayedValue(value.value, value.time));
-        if (previous == null) {
+        boolean added = !cached.values.containsKey(other);
+        cached.values.put(other, value.value);
+        cached.times.put(other, value.time);
+        if (added) {
             entries++;
             evictBeyondBound();
         }
     }
 
     /**
-     * Records the item's whole map ({@code n} entries; the values are copied), as just read from the state or known to
-     * be empty. Not kept when the map alone is larger than the bound.
+     * Records the item's whole map ({@code n} entries), as just read from the state or known to be empty. Not kept when
+     * the map alone is larger than the bound.
      */
     void holdAll(long item, long[] others, DecayedValue[] values, int n) {
         dropItem(item);
@@ -103,7 +109,8 @@ final class CooccurrenceCache {
         }
         Entries cached = new Entries();
         for (int i = 0; i < n; i++) {
-            cached.put(others[i], new DecayedValue(values[i].value, values[i].time));
+            cached.values.put(others[i], values[i].value);
+            cached.times.put(others[i], values[i].time);
         }
         cached.all = true;
         items.putAndMoveToLast(item, cached);
@@ -111,16 +118,34 @@ final class CooccurrenceCache {
         evictBeyondBound();
     }
 
-    /** The item's whole map (read only, not copied: do not change the values) when {@link #holdsAll}; else null. */
-    Long2ObjectMap<DecayedValue> all(long item) {
+    /** The size of the item's whole map when {@link #holdsAll}; else -1. */
+    int sizeIfAll(long item) {
         Entries cached = items.get(item);
-        return cached != null && cached.all ? Long2ObjectMaps.unmodifiable(cached) : null;
+        return cached != null && cached.all ? cached.size() : -1;
+    }
+
+    /**
+     * Copies the item's whole map ({@link #holdsAll}; arrays of at least {@link #sizeIfAll} entries) into {@code
+     * others}, {@code values} and {@code times}; returns the number copied.
+     */
+    int copyAll(long item, long[] others, double[] values, long[] times) {
+        Entries cached = items.get(item);
+        int n = 0;
+        for (LongIterator keys = cached.values.keySet().iterator(); keys.hasNext(); ) {
+            long other = keys.nextLong();
+            others[n] = other;
+            values[n] = cached.values.get(other);
+            times[n++] = cached.times.get(other);
+        }
+        return n;
     }
 
     /** Records that the map no longer holds (item, other). */
     void remove(long item, long other) {
         Entries cached = items.get(item);
-        if (cached != null && cached.remove(other) != null) {
+        if (cached != null && cached.values.containsKey(other)) {
+            cached.values.remove(other);
+            cached.times.remove(other);
             entries--;
         }
     }

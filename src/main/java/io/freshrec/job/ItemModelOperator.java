@@ -1,11 +1,10 @@
 package io.freshrec.job;
 
 import io.freshrec.model.CooccurrencePruning;
+import io.freshrec.model.Decay;
 import io.freshrec.model.DecayedValue;
 import io.freshrec.model.ItemState;
 import io.freshrec.model.ModelConfig;
-import it.unimi.dsi.fastutil.longs.Long2ObjectMap;
-import it.unimi.dsi.fastutil.longs.Long2ObjectMaps;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -241,14 +240,15 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
         int n = 0;
         long[] keys = new long[Math.max(16, state.cooccurrences)];
         double[] values = new double[keys.length];
-        Long2ObjectMap<DecayedValue> cached = cache.all(item);
-        if (cached != null) {
+        int held = cache.sizeIfAll(item);
+        if (held >= 0) {
             // The cache holds the whole map: no RocksDB iteration.
-            keys = new long[cached.size()];
-            values = new double[keys.length];
-            for (Long2ObjectMap.Entry<DecayedValue> entry : Long2ObjectMaps.fastIterable(cached)) {
-                keys[n] = entry.getLongKey();
-                values[n++] = entry.getValue().valueAt(state.snapshot.time, config.similarityHalfLifeMs);
+            keys = new long[held];
+            values = new double[held];
+            long[] times = new long[held];
+            n = cache.copyAll(item, keys, values, times);
+            for (int i = 0; i < n; i++) {
+                values[i] = Decay.at(values[i], times[i], state.snapshot.time, config.similarityHalfLifeMs);
             }
         } else {
             DecayedValue[] read = new DecayedValue[keys.length];

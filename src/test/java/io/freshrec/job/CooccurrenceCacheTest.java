@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshrec.model.DecayedValue;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CooccurrenceCacheTest {
@@ -38,15 +40,16 @@ class CooccurrenceCacheTest {
         assertThat(cache.holdsAll(1)).isTrue();
         assertThat(cache.get(1, 6)).isNull();
         assertThat(cache.hits()).as("known absent is a hit").isEqualTo(1);
-        assertThat(cache.all(1)).containsOnlyKeys(5L);
+        assertThat(all(cache, 1)).containsOnlyKeys(5L);
 
         cache.holdAll(
                 2, new long[] {7, 8, 9}, new DecayedValue[] {new DecayedValue(1, 1), new DecayedValue(2, 2), null}, 2);
-        assertThat(cache.all(2)).containsOnlyKeys(7L, 8L);
+        assertThat(all(cache, 2)).containsOnlyKeys(7L, 8L);
+        assertThat(all(cache, 2).get(8L)).isEqualTo("2.0@2");
         cache.remove(2, 7);
-        assertThat(cache.all(2)).containsOnlyKeys(8L);
+        assertThat(all(cache, 2)).containsOnlyKeys(8L);
         assertThat(cache.holdsAll(2)).isTrue();
-        assertThat(cache.all(3)).isNull();
+        assertThat(cache.sizeIfAll(3)).isEqualTo(-1);
     }
 
     @Test
@@ -91,5 +94,19 @@ class CooccurrenceCacheTest {
         assertThat(cache.get(1, 2)).isNull();
         assertThat(cache.entries()).isZero();
         assertThatThrownBy(() -> new CooccurrenceCache(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The item's whole map as the cache holds it: other item to value@time. */
+    private static Map<Long, String> all(CooccurrenceCache cache, long item) {
+        int n = cache.sizeIfAll(item);
+        long[] others = new long[n];
+        double[] values = new double[n];
+        long[] times = new long[n];
+        assertThat(cache.copyAll(item, others, values, times)).isEqualTo(n);
+        Map<Long, String> all = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            all.put(others[i], new DecayedValue(values[i], times[i]).toString());
+        }
+        return all;
     }
 }
