@@ -30,10 +30,8 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.State;
 import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -51,17 +49,11 @@ class BundledOperatorsTest {
     private static final long ITEM = 10L;
     private static final long USER = 1L;
 
-    private final List<MockEnvironment> environments = new ArrayList<>();
-    private final List<KeyedOneInputStreamOperatorTestHarness<Long, ?, ?>> opened = new ArrayList<>();
+    private final HarnessSupport.Opened opened = new HarnessSupport.Opened();
 
     @AfterEach
     void close() throws Exception {
-        for (var harness : opened) {
-            harness.close();
-        }
-        for (MockEnvironment environment : environments) {
-            environment.close();
-        }
+        opened.close();
     }
 
     private static ModelConfig config() {
@@ -78,11 +70,7 @@ class BundledOperatorsTest {
     private <IN, OUT> KeyedOneInputStreamOperatorTestHarness<Long, IN, OUT> open(
             OneInputStreamOperator<IN, OUT> operator, KeySelector<IN, Long> key, OperatorSubtaskState restoreFrom)
             throws Exception {
-        MockEnvironment environment = HarnessSupport.environment(new HarnessSupport.CapturedMetrics());
-        environments.add(environment);
-        var harness = HarnessSupport.rocksDbHarness(operator, key, Types.LONG, environment, restoreFrom);
-        opened.add(harness);
-        return harness;
+        return opened.keyed(operator, key, restoreFrom);
     }
 
     private KeyedOneInputStreamOperatorTestHarness<Long, ItemUpdate, Void> itemModel(

@@ -16,6 +16,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.metrics.Counter;
@@ -158,6 +159,39 @@ final class HarnessSupport {
         }
         harness.open();
         return harness;
+    }
+
+    /**
+     * Keyed RocksDB harnesses a test opens, each with its own captured metrics (in {@link #metrics}, in the order
+     * opened); {@link #close} closes them and their environments, newest first.
+     */
+    static final class Opened implements AutoCloseable {
+        final List<CapturedMetrics> metrics = new ArrayList<>();
+        private final List<AutoCloseable> closeables = new ArrayList<>();
+
+        <IN, OUT> KeyedOneInputStreamOperatorTestHarness<Long, IN, OUT> keyed(
+                OneInputStreamOperator<IN, OUT> operator, KeySelector<IN, Long> key, OperatorSubtaskState restoreFrom)
+                throws Exception {
+            CapturedMetrics captured = new CapturedMetrics();
+            metrics.add(captured);
+            MockEnvironment environment = environment(captured);
+            closeables.add(environment);
+            var harness = rocksDbHarness(operator, key, Types.LONG, environment, restoreFrom);
+            closeables.add(harness);
+            return harness;
+        }
+
+        /** Registers another harness to close with these. */
+        void add(AutoCloseable closeable) {
+            closeables.add(closeable);
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (int i = closeables.size() - 1; i >= 0; i--) {
+                closeables.get(i).close();
+            }
+        }
     }
 
     private static long barriers;

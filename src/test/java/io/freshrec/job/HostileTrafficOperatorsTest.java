@@ -20,9 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,14 +31,11 @@ class HostileTrafficOperatorsTest {
     private static final long PERSON = 2L;
     private static final long HOT = 10L;
 
-    private final List<AutoCloseable> opened = new ArrayList<>();
-    private final List<HarnessSupport.CapturedMetrics> metrics = new ArrayList<>();
+    private final HarnessSupport.Opened opened = new HarnessSupport.Opened();
 
     @AfterEach
     void close() throws Exception {
-        for (int i = opened.size() - 1; i >= 0; i--) {
-            opened.get(i).close();
-        }
+        opened.close();
     }
 
     private <IN, OUT> KeyedOneInputStreamOperatorTestHarness<Long, IN, OUT> open(
@@ -48,13 +43,7 @@ class HostileTrafficOperatorsTest {
             org.apache.flink.api.java.functions.KeySelector<IN, Long> key,
             OperatorSubtaskState restoreFrom)
             throws Exception {
-        HarnessSupport.CapturedMetrics captured = new HarnessSupport.CapturedMetrics();
-        metrics.add(captured);
-        MockEnvironment environment = HarnessSupport.environment(captured);
-        opened.add(environment);
-        var harness = HarnessSupport.rocksDbHarness(operator, key, Types.LONG, environment, restoreFrom);
-        opened.add(harness);
-        return harness;
+        return opened.keyed(operator, key, restoreFrom);
     }
 
     // ---- one bot: the per-user rate limit ----
@@ -97,7 +86,7 @@ class HostileTrafficOperatorsTest {
             // The payload is the refused event in the input's own format: it can be replayed.
             assertThat(letter.payload).isEqualTo(InteractionParser.toJson(view(BOT, 1060 + i, 1_060 + i)));
         }
-        assertThat(metrics.get(0).count("deadLetterReason.rate-limited")).isEqualTo(40);
+        assertThat(opened.metrics.get(0).count("deadLetterReason.rate-limited")).isEqualTo(40);
         assertThat(accumulator(harness, ParseFunction.ACC_DEAD_LETTERS)).isEqualTo(40);
         // No pair update was made from a refused event: the bot's 60 views paired only with each other.
         assertThat(harness.extractOutputValues().stream().filter(u -> u.item >= 1060 && u.item < 2000))
@@ -176,13 +165,13 @@ class HostileTrafficOperatorsTest {
         harness.processWatermark(2_000);
         // Within the first minute nothing is said (every id of a live stream is new to a job that just started).
         harness.setProcessingTime(check + 55_000);
-        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isZero();
+        assertThat(opened.metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isZero();
         // A minute of checks: 2,000 new users in it, 33 a second against 10: raised once.
         harness.setProcessingTime(check + 60_000);
-        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isEqualTo(1);
+        assertThat(opened.metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isEqualTo(1);
         // No new users for a minute and more: cleared, once.
         harness.setProcessingTime(check + 300_000);
-        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isEqualTo(2);
+        assertThat(opened.metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isEqualTo(2);
     }
 
     @Test
@@ -193,7 +182,7 @@ class HostileTrafficOperatorsTest {
         }
         harness.processWatermark(2_000);
         harness.setProcessingTime(3 * BundledKeyedOperator.NEW_ID_CHECK_MS);
-        assertThat(metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isZero();
+        assertThat(opened.metrics.get(0).count(MetricNames.NEW_ID_ALERTS)).isZero();
     }
 
     // ---- one hot item: its co-occurrence map stays bounded ----
@@ -256,7 +245,8 @@ class HostileTrafficOperatorsTest {
             assertThat(entry.getValue().valueAt(now, halfLife))
                     .isCloseTo(all.get(entry.getKey()).valueAt(now, halfLife), within(1e-12));
         }
-        assertThat(metrics.get(0).count(MetricNames.COOCCURRENCES_PRUNED)).isEqualTo(40 - kept.size());
+        assertThat(opened.metrics.get(0).count(MetricNames.COOCCURRENCES_PRUNED))
+                .isEqualTo(40 - kept.size());
         // The final version's neighbours are all in the map.
         for (long neighbour : without.get(without.size() - 1).neighbours) {
             assertThat(kept).containsKey(neighbour);

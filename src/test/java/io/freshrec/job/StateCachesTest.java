@@ -20,10 +20,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -37,14 +35,11 @@ import org.junit.jupiter.api.Test;
  * the time, and with the default, also across a restore (which starts with an empty cache).
  */
 class StateCachesTest {
-    private final List<AutoCloseable> opened = new ArrayList<>();
-    private final List<HarnessSupport.CapturedMetrics> metrics = new ArrayList<>();
+    private final HarnessSupport.Opened opened = new HarnessSupport.Opened();
 
     @AfterEach
     void close() throws Exception {
-        for (int i = opened.size() - 1; i >= 0; i--) {
-            opened.get(i).close();
-        }
+        opened.close();
     }
 
     // ---- item-model ----
@@ -85,17 +80,10 @@ class StateCachesTest {
         return updates;
     }
 
-    /** A keyed operator on RocksDB with its metrics captured (in {@link #metrics}, in the order opened). */
     private <IN, OUT> KeyedOneInputStreamOperatorTestHarness<Long, IN, OUT> open(
             OneInputStreamOperator<IN, OUT> operator, KeySelector<IN, Long> key, OperatorSubtaskState restoreFrom)
             throws Exception {
-        HarnessSupport.CapturedMetrics captured = new HarnessSupport.CapturedMetrics();
-        metrics.add(captured);
-        MockEnvironment environment = HarnessSupport.environment(captured);
-        opened.add(environment);
-        var harness = HarnessSupport.rocksDbHarness(operator, key, Types.LONG, environment, restoreFrom);
-        opened.add(harness);
-        return harness;
+        return opened.keyed(operator, key, restoreFrom);
     }
 
     private KeyedOneInputStreamOperatorTestHarness<Long, ItemUpdate, Void> itemModel(
@@ -185,15 +173,16 @@ class StateCachesTest {
         assertThat(maps(tiny)).isEqualTo(maps(uncached));
         assertThat(maps(cached)).isEqualTo(maps(uncached));
         // The stream pruned maps and expired items, so both paths were taken.
-        assertThat(metrics.get(0).count(MetricNames.COOCCURRENCES_PRUNED)).isPositive();
-        assertThat(metrics.get(0).count(MetricNames.ITEMS_EXPIRED)).isPositive();
+        assertThat(opened.metrics.get(0).count(MetricNames.COOCCURRENCES_PRUNED))
+                .isPositive();
+        assertThat(opened.metrics.get(0).count(MetricNames.ITEMS_EXPIRED)).isPositive();
         // The default cache answered nearly every read; the uncached operator none.
-        long hits = (Long) metrics.get(2).gauge(MetricNames.COOCCURRENCE_CACHE_HITS);
-        long misses = (Long) metrics.get(2).gauge(MetricNames.COOCCURRENCE_CACHE_MISSES);
+        long hits = (Long) opened.metrics.get(2).gauge(MetricNames.COOCCURRENCE_CACHE_HITS);
+        long misses = (Long) opened.metrics.get(2).gauge(MetricNames.COOCCURRENCE_CACHE_MISSES);
         assertThat(hits).isGreaterThan(10 * misses);
-        assertThat((Long) metrics.get(0).gauge(MetricNames.COOCCURRENCE_CACHE_HITS))
+        assertThat((Long) opened.metrics.get(0).gauge(MetricNames.COOCCURRENCE_CACHE_HITS))
                 .isZero();
-        assertThat((Long) metrics.get(1).gauge(MetricNames.COOCCURRENCE_CACHE_ENTRIES))
+        assertThat((Long) opened.metrics.get(1).gauge(MetricNames.COOCCURRENCE_CACHE_ENTRIES))
                 .isLessThanOrEqualTo(7L);
     }
 
