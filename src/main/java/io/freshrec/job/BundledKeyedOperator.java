@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -35,7 +36,7 @@ import org.apache.flink.util.Preconditions;
  * <p>Keys are {@code Long} (users, items).
  */
 abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
-        implements OneInputStreamOperator<IN, OUT>, Triggerable<Long, VoidNamespace> {
+        implements OneInputStreamOperator<IN, OUT>, Triggerable<Long, VoidNamespace>, WritesBackState {
     private static final long serialVersionUID = 1L;
     /** {@code KeyedProcessOperator}'s timer service: same name and namespace, so old timers restore here. */
     static final String TIMERS = "user-timers";
@@ -223,7 +224,25 @@ abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
         spill();
+        flushState();
     }
+
+    /** Also here (normally nothing is left after the barrier's flush): state is complete in every snapshot. */
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        flushState();
+        super.snapshotState(context);
+    }
+
+    @Override
+    public void finish() throws Exception {
+        flushState();
+        super.finish();
+    }
+
+    /** Writes state held only on the heap (written-back copies) to the keyed state; by default there is none. */
+    @Override
+    public void flushState() throws Exception {}
 
     /**
      * Moves the bundle to pending state: one append per key, one timer per key and due time (the timer service keeps

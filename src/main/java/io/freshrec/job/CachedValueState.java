@@ -2,15 +2,31 @@ package io.freshrec.job;
 
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectLinkedOpenHashMap;
+import it.unimi.dsi.fastutil.longs.LongIterator;
+import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
 import java.io.IOException;
 import java.util.function.ToLongFunction;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.streaming.api.operators.KeyContext;
 
 /**
- * A keyed {@link ValueState} with a bounded, write-through copy of recently used keys' values on the heap: a read of a
- * cached key costs a hash lookup instead of a RocksDB read and a deserialisation. Every update and clear still goes to
- * the state first, so the state stays the whole truth (checkpoints, queryable state and savepoints see exactly what
- * they saw without the cache) and the cache may be dropped at any time: it starts empty after a restore.
+ * A keyed {@link ValueState} with a bounded copy of recently used keys' values on the heap: a read of a cached key costs
+ * a hash lookup instead of a RocksDB read and a deserialisation. The copy starts empty after a restore.
+ *
+ * <p>Two ways to write:
+ *
+ * <ul>
+ *   <li><b>write-through</b> (no {@link KeyContext}): every update and clear goes to the state first, so the state is
+ *       the whole truth at every moment. For state that readers outside the operator see as it changes (queryable
+ *       state).
+ *   <li><b>write-back</b> (with the operator's {@link KeyContext}): an update only changes the heap copy and marks the
+ *       key dirty; the value is written to the state when the key is evicted and for every dirty key at {@link #flush},
+ *       which the operator calls before each checkpoint barrier (and when its input ends). A key updated many times
+ *       between two checkpoints is written once: a RocksDB write serialises the whole value (a user's seen items, up
+ *       to 8 KB) and lands in the memtable, which RocksDB later flushes and compacts. Checkpoints and savepoints hold
+ *       exactly what they held with write-through, so a restore is exact; between checkpoints the state itself may be
+ *       behind the heap, so this is only for state nothing outside the operator reads while the job runs.
+ * </ul>
  *
  * <p>The value returned is the cached instance itself, not a copy: a caller that changes it must {@link #update} it
  * before the record or timer ends (every caller in the job does: it reads, changes and writes back in one call). The
@@ -24,23 +40,41 @@ final class CachedValueState<V> {
     private final ValueState<V> state;
     private final ToLongFunction<V> weigher;
     private final long maxBytes;
+    /** The operator's key context, to write a dirty key other than the current one; null: write-through. */
+    private final KeyContext keys;
+
     private final Long2ObjectLinkedOpenHashMap<V> values = new Long2ObjectLinkedOpenHashMap<>();
     private final Long2LongOpenHashMap weights = new Long2LongOpenHashMap();
+    /** Keys whose cached value is newer than the state's (write-back only). */
+    private final LongOpenHashSet dirty = new LongOpenHashSet();
+
     private long bytes;
     private long hits;
     private long misses;
+    private long writes;
 
     /**
+     * A write-through copy.
+     *
      * @param weigher estimated heap bytes of a value
      * @param maxBytes estimated bytes held at most; 0: nothing is cached
      */
     CachedValueState(ValueState<V> state, ToLongFunction<V> weigher, long maxBytes) {
+        this(state, weigher, maxBytes, null);
+    }
+
+    /**
+     * @param keys the operator's key context: updates are written back (at eviction and {@link #flush}); null:
+     *     written through
+     */
+    CachedValueState(ValueState<V> state, ToLongFunction<V> weigher, long maxBytes, KeyContext keys) {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("maxBytes must not be negative, was " + maxBytes);
         }
         this.state = state;
         this.weigher = weigher;
         this.maxBytes = maxBytes;
+        this.keys = keys;
     }
 
     /** The current key's value (null when it has none). */
@@ -51,6 +85,7 @@ final class CachedValueState<V> {
             return cached;
         }
         misses++;
+        // Not cached, so not dirty: the state has the newest value.
         V read = state.value();
         if (read != null) {
             hold(key, read);
@@ -60,11 +95,20 @@ final class CachedValueState<V> {
 
     /** Sets the current key's value (null clears it). */
     void update(long key, V value) throws IOException {
-        state.update(value);
         if (value == null) {
-            forget(key);
-        } else {
+            clear(key);
+            return;
+        }
+        if (keys == null) {
+            state.update(value);
+            writes++;
             hold(key, value);
+        } else if (hold(key, value)) {
+            dirty.add(key);
+        } else {
+            // Not held (no cache, or too large): the state must have it now.
+            state.update(value);
+            writes++;
         }
     }
 
@@ -74,12 +118,43 @@ final class CachedValueState<V> {
         forget(key);
     }
 
+    /**
+     * Writes every dirty key's value to the state (write-back; nothing to do with write-through). The operator's current
+     * key is the same afterwards.
+     */
+    void flush() throws IOException {
+        if (dirty.isEmpty()) {
+            return;
+        }
+        Object current = keys.getCurrentKey();
+        for (LongIterator it = dirty.iterator(); it.hasNext(); ) {
+            long key = it.nextLong();
+            keys.setCurrentKey(key);
+            state.update(values.get(key));
+            writes++;
+        }
+        dirty.clear();
+        if (current != null) {
+            keys.setCurrentKey(current);
+        }
+    }
+
     long hits() {
         return hits;
     }
 
     long misses() {
         return misses;
+    }
+
+    /** Values written to the state (each a RocksDB write). */
+    long writes() {
+        return writes;
+    }
+
+    /** Keys whose newest value is only on the heap. */
+    int dirtyKeys() {
+        return dirty.size();
     }
 
     /** Estimated bytes held. */
@@ -91,28 +166,46 @@ final class CachedValueState<V> {
         return values.size();
     }
 
-    private void hold(long key, V value) {
+    /** Caches the value; false when it is not held (no cache, or the value alone exceeds the bound). */
+    private boolean hold(long key, V value) throws IOException {
         if (maxBytes == 0) {
-            return;
+            return false;
         }
-        forget(key);
         long weight = ENTRY_OVERHEAD + weigher.applyAsLong(value);
         if (weight > maxBytes) {
-            return;
+            forget(key);
+            return false;
+        }
+        if (values.containsKey(key)) {
+            bytes -= weights.get(key);
         }
         values.putAndMoveToLast(key, value);
         weights.put(key, weight);
         bytes += weight;
         while (bytes > maxBytes) {
             long oldest = values.firstLongKey();
-            values.removeFirst();
+            V evicted = values.removeFirst();
             bytes -= weights.remove(oldest);
+            if (dirty.remove(oldest)) {
+                writeBack(oldest, evicted);
+            }
         }
+        return true;
+    }
+
+    private void writeBack(long key, V value) throws IOException {
+        Object current = keys.getCurrentKey();
+        keys.setCurrentKey(key);
+        state.update(value);
+        writes++;
+        keys.setCurrentKey(current);
     }
 
     private void forget(long key) {
-        if (values.remove(key) != null) {
+        if (values.containsKey(key)) {
+            values.remove(key);
             bytes -= weights.remove(key);
         }
+        dirty.remove(key);
     }
 }

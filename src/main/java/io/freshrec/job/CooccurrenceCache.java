@@ -5,16 +5,20 @@ import it.unimi.dsi.fastutil.longs.Long2DoubleOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectLinkedOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongIterator;
+import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
 
 /**
- * A bounded, read-through copy of item-model's co-occurrence map state on the heap: the entries of the items touched
- * most recently, each exactly as the map holds it. Writes go to the map and to the cache alike (write-through), so the
- * map stays the whole truth, checkpoints are unchanged, and the cache can be dropped at any time: it starts empty after
- * a restore or a rescale and fills as items are touched.
+ * A bounded copy of item-model's co-occurrence map state on the heap: the entries of the items touched most recently,
+ * each exactly as the map holds it or will hold it. The cache starts empty after a restore or a rescale and fills as
+ * items are touched.
  *
  * <p>Why: every co-occurrence an update touches outside the item's neighbour list was a RocksDB read once per version,
- * the largest single cost in the job (a memtable and SST search per pair). Most touched pairs are touched again in
- * the next versions, so most of those reads are answered here.
+ * the largest single cost in the job (a memtable and SST search per pair), and a RocksDB write once per version after
+ * that. Most touched pairs are touched again in the next versions, so most of those reads are answered here; and with
+ * a {@link Writer} (write-back) the writes are too: a changed entry is marked dirty and written to the map when its
+ * item is evicted or at {@link #flush}, which the operator calls before every checkpoint barrier. A pair changed in
+ * twenty versions between two checkpoints is written once, and checkpoints hold exactly what they held when every
+ * version wrote through. Without a writer, the operator writes the map itself (write-through).
  *
  * <p>An item's entries may be all of its map ({@link #holdsAll}): for a new item, an item whose map was cleared, and
  * after the operator has read the whole map (it does to prune it). Then a pair the cache does not hold is not in the
@@ -28,12 +32,20 @@ final class CooccurrenceCache {
     /** Heap per cached entry, estimated: a key and a value in each of two primitive hash maps, at their load factor. */
     static final long BYTES_PER_ENTRY = 48;
 
+    /** Writes an item's entries to the map state (the item need not be the current key). */
+    @FunctionalInterface
+    interface Writer {
+        void write(long item, long[] others, double[] values, long[] times, int n) throws Exception;
+    }
+
     /** An item's cached entries: other item to its co-occurrence's value and the time it is stated at. */
     private static final class Entries {
         final Long2DoubleOpenHashMap values = new Long2DoubleOpenHashMap();
         final Long2LongOpenHashMap times = new Long2LongOpenHashMap();
         /** Whether these are all of the item's map. */
         boolean all;
+        /** Others whose entry here is newer than the map's (write-back); null: none. */
+        LongOpenHashSet dirty;
 
         int size() {
             return values.size();
@@ -41,18 +53,39 @@ final class CooccurrenceCache {
     }
 
     private final Long2ObjectLinkedOpenHashMap<Entries> items = new Long2ObjectLinkedOpenHashMap<>();
+    /** Items with dirty entries. */
+    private final LongOpenHashSet dirtyItems = new LongOpenHashSet();
+
     private final long maxEntries;
+    /** Null: write-through (the operator writes the map). */
+    private final Writer writer;
+
+    private long written;
     private long entries;
     private long hits;
     private long misses;
     private long evictedItems;
 
-    /** @param maxEntries entries held at most; 0: nothing is cached */
+    /** A write-through cache: the operator writes the map, then {@link #put}s here. */
     CooccurrenceCache(long maxEntries) {
+        this(maxEntries, null);
+    }
+
+    /**
+     * @param maxEntries entries held at most; 0: nothing is cached
+     * @param writer writes dirty entries back to the map; null: write-through
+     */
+    CooccurrenceCache(long maxEntries, Writer writer) {
         if (maxEntries < 0) {
             throw new IllegalArgumentException("maxEntries must not be negative, was " + maxEntries);
         }
         this.maxEntries = maxEntries;
+        this.writer = writer;
+    }
+
+    /** Whether {@link #put} keeps a change only here (until eviction or {@link #flush}): the map need not be written. */
+    boolean writesBack() {
+        return writer != null && maxEntries > 0;
     }
 
     /**
@@ -79,8 +112,11 @@ final class CooccurrenceCache {
         return cached != null && cached.all;
     }
 
-    /** Records that the map now holds {@code value} for (item, other). */
-    void put(long item, long other, DecayedValue value) {
+    /**
+     * Records the map's new {@code value} for (item, other): written through, the map holds it already; written back
+     * ({@link #writesBack}), it is written to the map when the item is evicted or flushed.
+     */
+    void put(long item, long other, DecayedValue value) throws Exception {
         if (maxEntries == 0) {
             return;
         }
@@ -92,17 +128,75 @@ final class CooccurrenceCache {
         boolean added = !cached.values.containsKey(other);
         cached.values.put(other, value.value);
         cached.times.put(other, value.time);
+        if (writer != null) {
+            if (cached.dirty == null) {
+                cached.dirty = new LongOpenHashSet();
+            }
+            cached.dirty.add(other);
+            dirtyItems.add(item);
+        }
         if (added) {
             entries++;
             evictBeyondBound();
         }
     }
 
+    /** Writes the item's dirty entries to the map (before the map itself is read whole). */
+    void flush(long item) throws Exception {
+        Entries cached = items.get(item);
+        if (cached != null) {
+            writeDirty(item, cached);
+        }
+    }
+
+    /** Writes every dirty entry to the map: before a checkpoint barrier and when the input ends. */
+    void flush() throws Exception {
+        if (dirtyItems.isEmpty()) {
+            return;
+        }
+        long[] dirty = dirtyItems.toLongArray();
+        for (long item : dirty) {
+            writeDirty(item, items.get(item));
+        }
+    }
+
+    /** Entries written to the map by this cache (write-back). */
+    long written() {
+        return written;
+    }
+
+    /** Items with entries newer than the map's. */
+    int dirtyItems() {
+        return dirtyItems.size();
+    }
+
+    private void writeDirty(long item, Entries cached) throws Exception {
+        if (cached.dirty == null || cached.dirty.isEmpty()) {
+            return;
+        }
+        int n = cached.dirty.size();
+        long[] others = new long[n];
+        double[] values = new double[n];
+        long[] times = new long[n];
+        int i = 0;
+        for (LongIterator it = cached.dirty.iterator(); it.hasNext(); i++) {
+            long other = it.nextLong();
+            others[i] = other;
+            values[i] = cached.values.get(other);
+            times[i] = cached.times.get(other);
+        }
+        cached.dirty = null;
+        dirtyItems.remove(item);
+        writer.write(item, others, values, times, n);
+        written += n;
+    }
+
     /**
-     * Records the item's whole map ({@code n} entries), as just read from the state or known to be empty. Not kept when
-     * the map alone is larger than the bound.
+     * Records the item's whole map ({@code n} entries), as just read from the state (after {@link #flush(long)}) or
+     * known to be empty; drops what was cached of it, dirty entries included. Not kept when the map alone is larger
+     * than the bound.
      */
-    void holdAll(long item, long[] others, DecayedValue[] values, int n) {
+    void holdAll(long item, long[] others, DecayedValue[] values, int n) throws Exception {
         dropItem(item);
         if (maxEntries == 0 || n > maxEntries) {
             return;
@@ -147,11 +241,14 @@ final class CooccurrenceCache {
             cached.values.remove(other);
             cached.times.remove(other);
             entries--;
+            if (cached.dirty != null) {
+                cached.dirty.remove(other);
+            }
         }
     }
 
-    /** Records that the item's map was cleared (it is known empty). */
-    void clear(long item) {
+    /** Records that the item's map was cleared (it is known empty): its dirty entries are dropped, not written. */
+    void clear(long item) throws Exception {
         holdAll(item, new long[0], new DecayedValue[0], 0);
     }
 
@@ -178,6 +275,7 @@ final class CooccurrenceCache {
         Entries cached = items.remove(item);
         if (cached != null) {
             entries -= cached.size();
+            dirtyItems.remove(item);
         }
     }
 
@@ -189,10 +287,13 @@ final class CooccurrenceCache {
      * Drops least recently touched items until the bound holds. The item being written was just touched, so it goes
      * last, when it alone holds more than the bound.
      */
-    private void evictBeyondBound() {
+    private void evictBeyondBound() throws Exception {
         while (entries > maxEntries && !items.isEmpty()) {
-            entries -= items.removeFirst().size();
+            long item = items.firstLongKey();
+            Entries evicted = items.removeFirst();
+            entries -= evicted.size();
             evictedItems++;
+            writeDirty(item, evicted);
         }
     }
 }

@@ -14,7 +14,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -199,13 +198,16 @@ public final class FreshRecJob {
                 .name(FreshRecState.Uid.MODEL_GATE)
                 .setParallelism(1);
 
-        BroadcastStream<ModelUpdate> model = gate.broadcast(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION);
+        // connect(broadcast).process(function) would run the function in Flink's keyed-broadcast operator; serving's
+        // subclass of it (the same broadcast states and timers) also writes users' state back before each barrier.
         SingleOutputStreamOperator<Recommendations> served = itemUpdates
                 .getSideOutput(FreshRecState.PROFILE_UPDATES)
                 .keyBy(profile -> profile.userId, Types.LONG)
-                .connect(model)
-                .process(
-                        new ServingFunction(
+                .connect(gate.broadcast())
+                .transform(
+                        FreshRecState.Uid.SERVING,
+                        FreshRecState.RECOMMENDATIONS,
+                        new ServingOperator(new ServingFunction(
                                         config,
                                         job.recallWindow(),
                                         job.alignToModel(),
@@ -214,8 +216,7 @@ public final class FreshRecJob {
                                         driftWindowMs)
                                 .trackServedItems(job.trackServedItems())
                                 .maxItems(job.maxServingItems())
-                                .cacheBytes(job.stateCacheBytes()),
-                        FreshRecState.RECOMMENDATIONS)
+                                .cacheBytes(job.stateCacheBytes())))
                 .uid(FreshRecState.Uid.SERVING)
                 .name(FreshRecState.Uid.SERVING);
         served.sinkTo(recommendationSink)

@@ -166,8 +166,11 @@ public final class FreshRecOptions {
                     + "state of its recently used keys (an estimate of their bytes; the least recently used key goes "
                     + "first): user histories; items' states and co-occurrences (three quarters of it, about 48 bytes "
                     + "each); users' seen items, histories and lists. A read of a copied key costs a hash lookup "
-                    + "instead of a RocksDB read. Written through, so the state, checkpoints and queryable state are the "
-                    + "same with or without it; a restore starts with empty copies. Hits and misses: the "
+                    + "instead of a RocksDB read. What queryable state serves (lists, items' states) is written "
+                    + "through; co-occurrences, histories and seen items are written back: to RocksDB when their key "
+                    + "is evicted and before every checkpoint barrier, so a key changed many times between two "
+                    + "checkpoints is written once. Checkpoints and savepoints are the same with or without it; a "
+                    + "restore starts with empty copies. Hits and misses: the "
                     + "cooccurrenceCacheHits/Misses (item-model) and userStateCacheHits/Misses (serving) metrics. "
                     + "0: none.");
     public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key(

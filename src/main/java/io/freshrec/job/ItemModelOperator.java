@@ -47,7 +47,7 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
     private int newIdRateAlert;
     private transient CachedValueState<ItemState> items;
     private transient MapState<Long, DecayedValue> cooccurrence;
-    /** The co-occurrences of recently touched items, as the map holds them (written through). */
+    /** The co-occurrences of recently touched items (written back before each checkpoint barrier). */
     private transient CooccurrenceCache cache;
 
     private transient Counter itemsCreated;
@@ -117,7 +117,7 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
     public void open() throws Exception {
         super.open();
         cooccurrence = getPartitionedState(FreshRecState.cooccurrence());
-        cache = new CooccurrenceCache(cacheBytes / 4 * 3 / CooccurrenceCache.BYTES_PER_ENTRY);
+        cache = new CooccurrenceCache(cacheBytes / 4 * 3 / CooccurrenceCache.BYTES_PER_ENTRY, this::writeCooccurrences);
         items = new CachedValueState<>(
                 getPartitionedState(FreshRecState.itemState()),
                 item -> 160 + 16L * item.snapshot.neighbours.length,
@@ -218,12 +218,33 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
         }
     }
 
-    /** Writes the step's co-occurrences to the map and the cache, and forgets them. */
+    @Override
+    public void flushState() throws Exception {
+        cache.flush();
+    }
+
+    /** The cache's writer: an item's entries to its map (the item need not be the current key). */
+    private void writeCooccurrences(long item, long[] others, double[] values, long[] times, int n) throws Exception {
+        Map<Long, DecayedValue> entries = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            entries.put(others[i], new DecayedValue(values[i], times[i]));
+        }
+        Object current = getCurrentKey();
+        setCurrentKey(item);
+        cooccurrence.putAll(entries);
+        if (current != null) {
+            setCurrentKey(current);
+        }
+    }
+
+    /** Writes the step's co-occurrences to the cache (and to the map unless the cache writes them back). */
     private void write(Map<Long, DecayedValue> step) throws Exception {
         if (step.isEmpty()) {
             return;
         }
-        cooccurrence.putAll(step);
+        if (!cache.writesBack()) {
+            cooccurrence.putAll(step);
+        }
         long item = currentKey();
         for (Map.Entry<Long, DecayedValue> entry : step.entrySet()) {
             cache.put(item, entry.getKey(), entry.getValue());
@@ -251,6 +272,7 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
                 values[i] = Decay.at(values[i], times[i], state.snapshot.time, config.similarityHalfLifeMs);
             }
         } else {
+            cache.flush(item); // the map, read whole, must have every change
             DecayedValue[] read = new DecayedValue[keys.length];
             for (Map.Entry<Long, DecayedValue> entry : cooccurrence.entries()) {
                 if (n == keys.length) {

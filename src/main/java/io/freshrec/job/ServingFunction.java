@@ -9,6 +9,7 @@ import io.freshrec.model.Recommendations;
 import io.freshrec.model.Scorer;
 import io.freshrec.model.SeenItems;
 import io.freshrec.model.UserHistory;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.streaming.api.operators.StreamingRuntimeContext;
 import org.apache.flink.util.Collector;
 
@@ -75,7 +77,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     /** This subtask's processing time when it opened: lists updated before were computed by an earlier run. */
     private transient long startedAt;
 
-    /** The users' state, each with a heap copy of recently active users' values (written through). */
+    /**
+     * The users' state, each with a heap copy of recently active users' values: the lists written through (queryable
+     * state reads them as they change), histories and seen items written back before each checkpoint barrier when the
+     * function runs in {@link ServingOperator}.
+     */
     private transient CachedValueState<Recommendations> recommendations;
 
     private transient CachedValueState<UserHistory> history;
@@ -89,6 +95,9 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
     public static final String ACC_NDCG = "prequential-ndcg-gain";
     /** Distinct items of the top-10 lists scored events were scored against (only with {@link #trackServedItems}). */
     public static final String ACC_SERVED_ITEMS = "prequential-served-items";
+
+    /** The operator's key context when it writes heap copies back ({@link ServingOperator}); null: written through. */
+    private transient KeyContext keys;
 
     private boolean trackServedItems;
     private int maxItems = Integer.MAX_VALUE;
@@ -179,6 +188,19 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         return this;
     }
 
+    /** Called by {@link ServingOperator} before {@link #open}: histories and seen items are written back. */
+    void writeBackWith(KeyContext operatorKeys) {
+        this.keys = operatorKeys;
+    }
+
+    /** Writes the histories and seen items held only on the heap to state (write-back; else nothing to do). */
+    void flushState() throws IOException {
+        if (keys != null) {
+            seen.flush();
+            history.flush();
+        }
+    }
+
     @Override
     public void open(Configuration parameters) {
         startedAt = ((StreamingRuntimeContext) getRuntimeContext())
@@ -192,11 +214,13 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
         history = new CachedValueState<>(
                 getRuntimeContext().getState(FreshRecState.servingHistory()),
                 known -> 128 + 24L * known.items.length,
-                cacheBytes / 4);
+                cacheBytes / 4,
+                keys);
         seen = new CachedValueState<>(
                 getRuntimeContext().getState(FreshRecState.seenItems()),
                 items -> 64 + 16L * items.items.length, // the items and their sorted copy
-                cacheBytes / 2);
+                cacheBytes / 2,
+                keys);
         pending = getRuntimeContext().getListState(FreshRecState.pendingProfiles());
         recall = new RecallTracker(recallWindow);
         var metrics = getRuntimeContext().getMetricGroup();

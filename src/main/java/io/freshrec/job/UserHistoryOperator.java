@@ -36,7 +36,7 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
     private int newIdRateAlert;
     private final long watermarkLagAlertMs;
     private transient WatermarkLagAlert lagAlert;
-    /** The users' histories, with a heap copy of recently active users' (written through). */
+    /** The users' histories, with a heap copy of recently active users' (written back before each checkpoint). */
     private transient CachedValueState<UserHistory> history;
 
     private long cacheBytes = DEFAULT_CACHE_BYTES;
@@ -95,7 +95,10 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
     public void open() throws Exception {
         super.open();
         history = new CachedValueState<>(
-                getPartitionedState(FreshRecState.userHistory()), known -> 128 + 24L * known.items.length, cacheBytes);
+                getPartitionedState(FreshRecState.userHistory()),
+                known -> 128 + 24L * known.items.length,
+                cacheBytes,
+                this);
         lateEvents = getMetricGroup().counter(MetricNames.LATE_EVENTS);
         usersCreated = getMetricGroup().counter(MetricNames.USERS_CREATED);
         alertOnNewIds(usersCreated, "users", newIdRateAlert);
@@ -124,6 +127,11 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
                             every,
                             every);
         }
+    }
+
+    @Override
+    public void flushState() throws Exception {
+        history.flush();
     }
 
     @Override

@@ -140,8 +140,12 @@ class BundledOperatorsTest {
         final transient StateAccesses accesses = new StateAccesses();
 
         CountingUserHistory(ModelConfig config) {
+            this(config, 0);
+        }
+
+        CountingUserHistory(ModelConfig config, long cacheBytes) {
             super(config);
-            cacheBytes(0);
+            cacheBytes(cacheBytes);
         }
 
         @Override
@@ -214,15 +218,15 @@ class BundledOperatorsTest {
     }
 
     @Test
-    void shouldNotReadTheMapForANewItemOrForPairsTheHeapCopyHolds() throws Exception {
+    void shouldNotReadTheMapForANewItemOrForPairsTheHeapCopyHoldsAndWriteItOncePerCheckpoint() throws Exception {
         CountingItemModel operator = new CountingItemModel(config(), BundledKeyedOperator.DEFAULT_CACHE_BYTES);
         var harness = itemModel(operator, null);
         harness.processElement(ItemUpdate.pair(ITEM, 20, 3, 100), 100);
         harness.processElement(ItemUpdate.pair(ITEM, 30, 1, 110), 110);
         harness.processWatermark(200);
-        // A new item's map is empty: nothing to read. Its state is read once (it has none yet) and written.
-        assertThat(operator.accesses.counts)
-                .containsOnly(entry("item.value", 1), entry("item.update", 1), entry("cooccurrence.putAll", 1));
+        // A new item's map is empty: nothing to read. Its state is read once (it has none yet) and written (written
+        // through: queryable); the map's new pairs stay on the heap.
+        assertThat(operator.accesses.counts).containsOnly(entry("item.value", 1), entry("item.update", 1));
         operator.accesses.counts.clear();
 
         // 40 and 50 are new pairs, 20 a known one: the copy knows all three; the item state is on the heap too.
@@ -230,8 +234,16 @@ class BundledOperatorsTest {
         harness.processElement(ItemUpdate.pair(ITEM, 40, 1, 310), 310);
         harness.processElement(ItemUpdate.pair(ITEM, 50, 1, 320), 320);
         harness.processWatermark(400);
-        assertThat(operator.accesses.counts).containsOnly(entry("item.update", 1), entry("cooccurrence.putAll", 1));
-        // Written through: the map holds every pair's full decayed sum.
+        assertThat(operator.accesses.counts).containsOnly(entry("item.update", 1));
+        operator.accesses.counts.clear();
+
+        // Before the checkpoint barrier, the two versions' changes are written in one batch.
+        operator.prepareSnapshotPreBarrier(1);
+        assertThat(operator.accesses.counts).containsOnly(entry("cooccurrence.putAll", 1));
+        operator.accesses.counts.clear();
+        operator.prepareSnapshotPreBarrier(2); // nothing changed since
+        assertThat(operator.accesses.counts).isEmpty();
+        // The map holds every pair's full decayed sum.
         Map<Long, DecayedValue> stored = map(harness, ITEM, FreshRecState.cooccurrence());
         long h = config().similarityHalfLifeMs;
         assertThat(stored.get(20L).valueAt(300, h)).isCloseTo(Decay.at(3, 100, 300, h) + 2, within(1e-12));
@@ -288,6 +300,29 @@ class BundledOperatorsTest {
         assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).hasSize(30);
         // Left: the expiry timer.
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldWriteAUsersHistoryOncePerCheckpointWithTheHeapCopy() throws Exception {
+        CountingUserHistory operator = new CountingUserHistory(config(), BundledKeyedOperator.DEFAULT_CACHE_BYTES);
+        var harness = userHistory(operator, null);
+        // Five watermark steps, six events each.
+        for (int step = 1; step <= 5; step++) {
+            for (int i = 0; i < 6; i++) {
+                long time = step * 1000L - 10 * i;
+                harness.processElement(new Interaction(USER, 100 + i, EventType.CLICK, Double.NaN, time), time);
+            }
+            harness.processWatermark(step * 1000L);
+        }
+        // Read once (then on the heap), not written yet.
+        assertThat(operator.accesses.counts).containsOnly(entry("history.value", 1));
+        assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).hasSize(30);
+        operator.accesses.counts.clear();
+
+        operator.prepareSnapshotPreBarrier(1);
+        assertThat(operator.accesses.counts).containsOnly(entry("history.update", 1));
+        assertThat(HarnessSupport.value(harness, USER, FreshRecState.userHistory()).events)
+                .isEqualTo(30);
     }
 
     // ---- (b) a snapshot with a non-empty bundle restores to the same output ----

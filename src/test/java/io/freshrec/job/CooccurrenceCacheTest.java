@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class CooccurrenceCacheTest {
 
     @Test
-    void shouldAnswerWhatWasWrittenAsACopyAndCountHitsAndMisses() {
+    void shouldAnswerWhatWasWrittenAsACopyAndCountHitsAndMisses() throws Exception {
         CooccurrenceCache cache = new CooccurrenceCache(100);
         assertThat(cache.get(1, 2)).isNull();
         DecayedValue written = new DecayedValue(2.5, 1000);
@@ -29,7 +29,7 @@ class CooccurrenceCacheTest {
     }
 
     @Test
-    void shouldKnowAPairIsAbsentOnlyWhenItHoldsTheItemsWholeMap() {
+    void shouldKnowAPairIsAbsentOnlyWhenItHoldsTheItemsWholeMap() throws Exception {
         CooccurrenceCache cache = new CooccurrenceCache(100);
         cache.put(1, 2, new DecayedValue(1, 10));
         assertThat(cache.holdsAll(1)).isFalse(); // the map may hold more than was written here
@@ -53,7 +53,7 @@ class CooccurrenceCacheTest {
     }
 
     @Test
-    void shouldEvictTheLeastRecentlyTouchedItemsWholeToKeepItsBound() {
+    void shouldEvictTheLeastRecentlyTouchedItemsWholeToKeepItsBound() throws Exception {
         CooccurrenceCache cache = new CooccurrenceCache(5);
         for (long other = 10; other < 13; other++) {
             cache.put(1, other, new DecayedValue(other, 0)); // item 1: three entries
@@ -70,7 +70,7 @@ class CooccurrenceCacheTest {
     }
 
     @Test
-    void shouldNotClaimAWholeMapItCannotHold() {
+    void shouldNotClaimAWholeMapItCannotHold() throws Exception {
         CooccurrenceCache cache = new CooccurrenceCache(2);
         DecayedValue one = new DecayedValue(1, 0);
         cache.holdAll(1, new long[] {1, 2, 3}, new DecayedValue[] {one, one, one}, 3);
@@ -86,7 +86,7 @@ class CooccurrenceCacheTest {
     }
 
     @Test
-    void shouldHoldNothingWhenSizedZero() {
+    void shouldHoldNothingWhenSizedZero() throws Exception {
         CooccurrenceCache cache = new CooccurrenceCache(0);
         cache.clear(1);
         cache.put(1, 2, new DecayedValue(1, 0));
@@ -94,6 +94,79 @@ class CooccurrenceCacheTest {
         assertThat(cache.get(1, 2)).isNull();
         assertThat(cache.entries()).isZero();
         assertThatThrownBy(() -> new CooccurrenceCache(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** What a write-back cache wrote to the map: item -> other -> value@time, newest write last. */
+    private static final class Written implements CooccurrenceCache.Writer {
+        final Map<Long, Map<Long, String>> map = new HashMap<>();
+        int batches;
+
+        @Override
+        public void write(long item, long[] others, double[] values, long[] times, int n) {
+            batches++;
+            for (int i = 0; i < n; i++) {
+                map.computeIfAbsent(item, x -> new HashMap<>())
+                        .put(others[i], new DecayedValue(values[i], times[i]).toString());
+            }
+        }
+    }
+
+    @Test
+    void shouldWriteAChangedEntryBackOnceAtAFlushWithItsNewestValue() throws Exception {
+        Written written = new Written();
+        CooccurrenceCache cache = new CooccurrenceCache(100, written);
+        assertThat(cache.writesBack()).isTrue();
+        for (int version = 1; version <= 20; version++) {
+            cache.put(1, 2, new DecayedValue(version, version * 100L));
+            cache.put(3, 4, new DecayedValue(version, version * 100L));
+        }
+        assertThat(written.map).isEmpty(); // twenty versions, nothing written yet
+        assertThat(cache.dirtyItems()).isEqualTo(2);
+        cache.flush();
+        assertThat(written.map).isEqualTo(Map.of(1L, Map.of(2L, "20.0@2000"), 3L, Map.of(4L, "20.0@2000")));
+        assertThat(written.batches).isEqualTo(2); // one per item
+        assertThat(cache.written()).isEqualTo(2);
+        assertThat(cache.dirtyItems()).isZero();
+        cache.flush(); // nothing changed since
+        assertThat(written.batches).isEqualTo(2);
+        // Still cached after the flush, and one item can be flushed alone (before its map is read whole).
+        assertThat(cache.get(1, 2).value).isEqualTo(20);
+        cache.put(1, 5, new DecayedValue(1, 1));
+        cache.put(3, 5, new DecayedValue(1, 1));
+        cache.flush(1);
+        assertThat(written.map.get(1L)).containsOnlyKeys(2L, 5L);
+        assertThat(written.map.get(3L)).containsOnlyKeys(4L);
+        assertThat(cache.dirtyItems()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldWriteAnEvictedItemsChangesAndDropRemovedOrClearedOnes() throws Exception {
+        Written written = new Written();
+        CooccurrenceCache cache = new CooccurrenceCache(3, written);
+        cache.holdAll(1, new long[] {10}, new DecayedValue[] {new DecayedValue(1, 0)}, 1); // read from the map: clean
+        cache.put(1, 11, new DecayedValue(2, 0)); // changed
+        cache.put(2, 10, new DecayedValue(3, 0));
+        cache.put(3, 10, new DecayedValue(4, 0)); // four entries: item 1, the least recently touched, goes
+        assertThat(written.map).isEqualTo(Map.of(1L, Map.of(11L, "2.0@0")));
+        assertThat(cache.get(1, 11)).isNull(); // evicted: a read goes to the map, which has it
+
+        cache.put(2, 12, new DecayedValue(5, 0));
+        cache.remove(2, 12); // pruned from the map before it was written: nothing to write
+        cache.put(3, 11, new DecayedValue(6, 0));
+        cache.clear(3); // the map was cleared (an item expired): its changes are not written
+        cache.flush();
+        assertThat(written.map).isEqualTo(Map.of(1L, Map.of(11L, "2.0@0"), 2L, Map.of(10L, "3.0@0")));
+    }
+
+    @Test
+    void shouldLeaveWritingToTheOperatorWithoutAWriterOrAnySize() throws Exception {
+        assertThat(new CooccurrenceCache(100).writesBack()).isFalse();
+        Written written = new Written();
+        CooccurrenceCache none = new CooccurrenceCache(0, written);
+        assertThat(none.writesBack()).isFalse(); // holds nothing, so the operator writes the map itself
+        none.put(1, 2, new DecayedValue(1, 0));
+        none.flush();
+        assertThat(written.map).isEmpty();
     }
 
     /** The item's whole map as the cache holds it: other item to value@time. */

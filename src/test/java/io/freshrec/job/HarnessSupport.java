@@ -231,7 +231,8 @@ final class HarnessSupport {
 
     /** Keys that hold an entry of the named keyed state (works on RocksDB, unlike numKeyedStateEntries). */
     @SuppressWarnings("unchecked")
-    static <K> List<K> keysWithState(AbstractStreamOperatorTestHarness<?> harness, String stateName) {
+    static <K> List<K> keysWithState(AbstractStreamOperatorTestHarness<?> harness, String stateName) throws Exception {
+        flushState(harness);
         KeyedStateBackend<K> backend =
                 (KeyedStateBackend<K>) harness.getOperator().getKeyedStateBackend();
         try (Stream<K> keys = backend.getKeys(stateName, VoidNamespace.INSTANCE)) {
@@ -240,7 +241,7 @@ final class HarnessSupport {
     }
 
     /** Total number of (key, state) entries over the named states. */
-    static int entries(AbstractStreamOperatorTestHarness<?> harness, String... stateNames) {
+    static int entries(AbstractStreamOperatorTestHarness<?> harness, String... stateNames) throws Exception {
         int total = 0;
         for (String name : stateNames) {
             total += keysWithState(harness, name).size();
@@ -248,12 +249,25 @@ final class HarnessSupport {
         return total;
     }
 
+    /**
+     * The operator's keyed state backend at {@code key}, after the operator has written what it holds only on the heap
+     * (write-back copies), as before a checkpoint: the backend is then what a checkpoint would hold.
+     */
     @SuppressWarnings("unchecked")
-    private static <K> KeyedStateBackend<K> backendAt(AbstractStreamOperatorTestHarness<?> harness, K key) {
+    private static <K> KeyedStateBackend<K> backendAt(AbstractStreamOperatorTestHarness<?> harness, K key)
+            throws Exception {
+        flushState(harness);
         KeyedStateBackend<K> backend =
                 (KeyedStateBackend<K>) harness.getOperator().getKeyedStateBackend();
         backend.setCurrentKey(key);
         return backend;
+    }
+
+    /** Lets an operator with write-back copies write them to its keyed state (else nothing). */
+    static void flushState(AbstractStreamOperatorTestHarness<?> harness) throws Exception {
+        if (harness.getOperator() instanceof WritesBackState writesBack) {
+            writesBack.flushState();
+        }
     }
 
     static <K, V> V value(AbstractStreamOperatorTestHarness<?> harness, K key, ValueStateDescriptor<V> descriptor)

@@ -10,7 +10,6 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 
 /** The serving operator's test model and users, shared by ServingFunctionTest and ServedListOrderTest. */
@@ -38,18 +37,15 @@ final class ServingFixtures {
         return config.validate();
     }
 
-    /** {@code function} in a keyed broadcast harness on RocksDB with generic types off, not opened yet. */
+    /**
+     * {@code function} in the job's serving operator (histories and seen items written back), in a keyed broadcast
+     * harness on RocksDB with generic types off, not opened yet.
+     */
     static KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> harness(
             ServingFunction function) throws Exception {
         KeySelector<ProfileUpdate, Long> byUser = profile -> profile.userId;
         var harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(
-                        function, List.of(FreshRecState.MODEL_ITEMS, FreshRecState.MODEL_VERSION)),
-                byUser,
-                Types.LONG,
-                HarnessSupport.MAX_PARALLELISM,
-                1,
-                0);
+                new ServingOperator(function), byUser, Types.LONG, HarnessSupport.MAX_PARALLELISM, 1, 0);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         HarnessSupport.disableGenericTypes(harness.getExecutionConfig());
         return harness;

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -401,6 +402,16 @@ class StateCachesTest {
         return state;
     }
 
+    /** Users with seen items in the state backend itself (without letting the operator write its heap copies). */
+    private static int rawUsers(KeyedBroadcastOperatorTestHarness<Long, ProfileUpdate, ModelUpdate, Recommendations> h)
+            throws Exception {
+        try (var keys = h.getOperator()
+                .getKeyedStateBackend()
+                .getKeys(FreshRecState.seenItems().getName(), VoidNamespace.INSTANCE)) {
+            return (int) keys.count();
+        }
+    }
+
     @Test
     void shouldServeTheSameListsWithAnyCacheSizeAndAcrossARestore() throws Exception {
         List<Object> stream = servingStream();
@@ -429,14 +440,18 @@ class StateCachesTest {
         assertThat(userState(tiny)).isEqualTo(userState(uncached));
         assertThat(userState(cached)).isEqualTo(userState(uncached)).isNotEmpty();
 
-        // A restore half-way starts with an empty cache: the lists after it are the same.
+        // A restore starts with an empty cache: the lists after it are the same. Taken where every user holds state
+        // (half-way through the part after the gap), which is then only on the heap until the barrier writes it back.
         var before = serving(ServingFunction.DEFAULT_CACHE_BYTES, null);
-        int half = stream.size() / 2;
-        play(before, stream, 0, half);
+        int cut = gap + (stream.size() - gap) / 2;
+        play(before, stream, 0, cut);
+        assertThat(rawUsers(before)).isLessThan(12);
+        HarnessSupport.barrier(before);
+        assertThat(rawUsers(before)).isEqualTo(12);
         OperatorSubtaskState snapshot = before.snapshot(1, 1);
         List<String> first = lists(before);
         var after = serving(ServingFunction.DEFAULT_CACHE_BYTES, snapshot);
-        play(after, stream, half, stream.size());
+        play(after, stream, cut, stream.size());
         List<String> both = new ArrayList<>(first);
         both.addAll(lists(after));
         assertThat(both).isEqualTo(expected);
