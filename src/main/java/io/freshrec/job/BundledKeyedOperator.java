@@ -224,10 +224,13 @@ abstract class BundledKeyedOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
         spill();
-        flushState();
     }
 
-    /** Also here (normally nothing is left after the barrier's flush): state is complete in every snapshot. */
+    /**
+     * Written-back state reaches the keyed state here, in the checkpoint's synchronous phase, after the barrier has
+     * gone downstream (the spill cannot wait: the timers it registers are snapshotted before this is called), so
+     * the operators downstream do not wait for it.
+     */
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         flushState();

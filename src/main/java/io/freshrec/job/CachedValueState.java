@@ -21,7 +21,8 @@ import org.apache.flink.streaming.api.operators.KeyContext;
  *       state).
  *   <li><b>write-back</b> (with the operator's {@link KeyContext}): an update only changes the heap copy and marks the
  *       key dirty; the value is written to the state when the key is evicted and for every dirty key at {@link #flush},
- *       which the operator calls before each checkpoint barrier (and when its input ends). A key updated many times
+ *       which the operator calls at each checkpoint, before its keyed state is snapshotted (and when its input
+ *       ends). A key updated many times
  *       between two checkpoints is written once: a RocksDB write serialises the whole value (a user's seen items, up
  *       to 8 KB) and lands in the memtable, which RocksDB later flushes and compacts. Checkpoints and savepoints hold
  *       exactly what they held with write-through, so a restore is exact; between checkpoints the state itself may be

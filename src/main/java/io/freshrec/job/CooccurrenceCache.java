@@ -16,7 +16,7 @@ import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
  * the largest single cost in the job (a memtable and SST search per pair), and a RocksDB write once per version after
  * that. Most touched pairs are touched again in the next versions, so most of those reads are answered here; and with
  * a {@link Writer} (write-back) the writes are too: a changed entry is marked dirty and written to the map when its
- * item is evicted or at {@link #flush}, which the operator calls before every checkpoint barrier. A pair changed in
+ * item is evicted or at {@link #flush}, which the operator calls at every checkpoint before its state is snapshotted. A pair changed in
  * twenty versions between two checkpoints is written once, and checkpoints hold exactly what they held when every
  * version wrote through. Without a writer, the operator writes the map itself (write-through).
  *
@@ -149,7 +149,7 @@ final class CooccurrenceCache {
         }
     }
 
-    /** Writes every dirty entry to the map: before a checkpoint barrier and when the input ends. */
+    /** Writes every dirty entry to the map: at a checkpoint, before the state is snapshotted, and when the input ends. */
     void flush() throws Exception {
         if (dirtyItems.isEmpty()) {
             return;

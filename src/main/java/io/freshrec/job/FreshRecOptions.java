@@ -168,7 +168,7 @@ public final class FreshRecOptions {
                     + "each); users' seen items, histories and lists. A read of a copied key costs a hash lookup "
                     + "instead of a RocksDB read. What queryable state serves (lists, items' states) is written "
                     + "through; co-occurrences, histories and seen items are written back: to RocksDB when their key "
-                    + "is evicted and before every checkpoint barrier, so a key changed many times between two "
+                    + "is evicted and at every checkpoint (before the state is snapshotted), so a key changed many times between two "
                     + "checkpoints is written once. Checkpoints and savepoints are the same with or without it; a "
                     + "restore starts with empty copies. Hits and misses: the "
                     + "cooccurrenceCacheHits/Misses (item-model) and userStateCacheHits/Misses (serving) metrics. "

@@ -47,7 +47,7 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
     private int newIdRateAlert;
     private transient CachedValueState<ItemState> items;
     private transient MapState<Long, DecayedValue> cooccurrence;
-    /** The co-occurrences of recently touched items (written back before each checkpoint barrier). */
+    /** The co-occurrences of recently touched items (written back at each checkpoint). */
     private transient CooccurrenceCache cache;
 
     private transient Counter itemsCreated;

@@ -79,7 +79,7 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
 
     /**
      * The users' state, each with a heap copy of recently active users' values: the lists written through (queryable
-     * state reads them as they change), histories and seen items written back before each checkpoint barrier when the
+     * state reads them as they change), histories and seen items written back at each checkpoint when the
      * function runs in {@link ServingOperator}.
      */
     private transient CachedValueState<Recommendations> recommendations;

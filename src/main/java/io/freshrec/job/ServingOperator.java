@@ -8,8 +8,8 @@ import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 /**
  * Serving's operator: Flink's own keyed-broadcast operator (what {@code connect(broadcast).process(function)} runs), with
  * the same broadcast states and timer service, so savepoints of either restore in the other; and it lets {@link
- * ServingFunction} write its heap copies of users' histories and seen items back to state: before every checkpoint
- * barrier, when the input ends, and for a key it evicts (which needs the operator's key context, which a function does
+ * ServingFunction} write its heap copies of users' histories and seen items back to state: in every checkpoint's
+ * synchronous phase, when the input ends, and for a key it evicts (which needs the operator's key context, which a function does
  * not have).
  */
 public final class ServingOperator
@@ -31,13 +31,7 @@ public final class ServingOperator
         super.open();
     }
 
-    @Override
-    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        super.prepareSnapshotPreBarrier(checkpointId);
-        flushState();
-    }
-
-    /** Also here (normally nothing is left after the barrier's flush): state is complete in every snapshot. */
+    /** In the checkpoint's synchronous phase, before the keyed state is snapshotted (after the barrier went on). */
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         flushState();

@@ -237,11 +237,14 @@ class BundledOperatorsTest {
         assertThat(operator.accesses.counts).containsOnly(entry("item.update", 1));
         operator.accesses.counts.clear();
 
-        // Before the checkpoint barrier, the two versions' changes are written in one batch.
-        operator.prepareSnapshotPreBarrier(1);
+        // Not at the barrier (the operators downstream need not wait for it) but in the checkpoint's synchronous
+        // phase, before the keyed state is snapshotted: the two versions' changes in one batch.
+        HarnessSupport.barrier(harness);
+        assertThat(operator.accesses.counts).isEmpty();
+        harness.snapshot(1, 1);
         assertThat(operator.accesses.counts).containsOnly(entry("cooccurrence.putAll", 1));
         operator.accesses.counts.clear();
-        operator.prepareSnapshotPreBarrier(2); // nothing changed since
+        harness.snapshot(2, 2); // nothing changed since
         assertThat(operator.accesses.counts).isEmpty();
         // The map holds every pair's full decayed sum.
         Map<Long, DecayedValue> stored = map(harness, ITEM, FreshRecState.cooccurrence());
@@ -319,7 +322,7 @@ class BundledOperatorsTest {
         assertThat(sideOutput(harness, FreshRecState.PROFILE_UPDATES)).hasSize(30);
         operator.accesses.counts.clear();
 
-        operator.prepareSnapshotPreBarrier(1);
+        harness.snapshot(1, 1);
         assertThat(operator.accesses.counts).containsOnly(entry("history.update", 1));
         assertThat(HarnessSupport.value(harness, USER, FreshRecState.userHistory()).events)
                 .isEqualTo(30);

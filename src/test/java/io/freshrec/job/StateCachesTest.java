@@ -441,14 +441,14 @@ class StateCachesTest {
         assertThat(userState(cached)).isEqualTo(userState(uncached)).isNotEmpty();
 
         // A restore starts with an empty cache: the lists after it are the same. Taken where every user holds state
-        // (half-way through the part after the gap), which is then only on the heap until the barrier writes it back.
+        // (half-way through the part after the gap), which is then only on the heap until the snapshot writes it back.
         var before = serving(ServingFunction.DEFAULT_CACHE_BYTES, null);
         int cut = gap + (stream.size() - gap) / 2;
         play(before, stream, 0, cut);
         assertThat(rawUsers(before)).isLessThan(12);
         HarnessSupport.barrier(before);
-        assertThat(rawUsers(before)).isEqualTo(12);
         OperatorSubtaskState snapshot = before.snapshot(1, 1);
+        assertThat(rawUsers(before)).isEqualTo(12);
         List<String> first = lists(before);
         var after = serving(ServingFunction.DEFAULT_CACHE_BYTES, snapshot);
         play(after, stream, cut, stream.size());
