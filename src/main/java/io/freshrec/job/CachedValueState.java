@@ -52,7 +52,6 @@ final class CachedValueState<V> {
     private long bytes;
     private long hits;
     private long misses;
-    private long writes;
 
     /**
      * A write-through copy.
@@ -102,14 +101,12 @@ final class CachedValueState<V> {
         }
         if (keys == null) {
             state.update(value);
-            writes++;
             hold(key, value);
         } else if (hold(key, value)) {
             dirty.add(key);
         } else {
             // Not held (no cache, or too large): the state must have it now.
             state.update(value);
-            writes++;
         }
     }
 
@@ -132,7 +129,6 @@ final class CachedValueState<V> {
             long key = it.nextLong();
             keys.setCurrentKey(key);
             state.update(values.get(key));
-            writes++;
         }
         dirty.clear();
         if (current != null) {
@@ -146,16 +142,6 @@ final class CachedValueState<V> {
 
     long misses() {
         return misses;
-    }
-
-    /** Values written to the state (each a RocksDB write). */
-    long writes() {
-        return writes;
-    }
-
-    /** Keys whose newest value is only on the heap. */
-    int dirtyKeys() {
-        return dirty.size();
     }
 
     /** Estimated bytes held. */
@@ -195,11 +181,7 @@ final class CachedValueState<V> {
     }
 
     private void writeBack(long key, V value) throws IOException {
-        Object current = keys.getCurrentKey();
-        keys.setCurrentKey(key);
-        state.update(value);
-        writes++;
-        keys.setCurrentKey(current);
+        WritesBackState.atKey(keys, key, () -> state.update(value));
     }
 
     private void forget(long key) {

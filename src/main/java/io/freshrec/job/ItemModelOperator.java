@@ -229,12 +229,7 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
         for (int i = 0; i < n; i++) {
             entries.put(others[i], new DecayedValue(values[i], times[i]));
         }
-        Object current = getCurrentKey();
-        setCurrentKey(item);
-        cooccurrence.putAll(entries);
-        if (current != null) {
-            setCurrentKey(current);
-        }
+        WritesBackState.atKey(this, item, () -> cooccurrence.putAll(entries));
     }
 
     /** Writes the step's co-occurrences to the cache (and to the map unless the cache writes them back). */

@@ -36,7 +36,7 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
     private int newIdRateAlert;
     private final long watermarkLagAlertMs;
     private transient WatermarkLagAlert lagAlert;
-    /** The users' histories, with a heap copy of recently active users' (written back before each checkpoint). */
+    /** The users' histories, with a heap copy of recently active users' (written back at each checkpoint). */
     private transient CachedValueState<UserHistory> history;
 
     private long cacheBytes = DEFAULT_CACHE_BYTES;
