@@ -2,11 +2,11 @@ package io.freshrec.job;
 
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectLinkedOpenHashMap;
-import it.unimi.dsi.fastutil.longs.LongIterator;
 import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
 import java.io.IOException;
 import java.util.function.ToLongFunction;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.operators.KeyContext;
 
 /**
@@ -49,6 +49,8 @@ final class CachedValueState<V> {
     /** Keys whose cached value is newer than the state's (write-back only). */
     private final LongOpenHashSet dirty = new LongOpenHashSet();
 
+    private final int maxParallelism;
+
     private long bytes;
     private long hits;
     private long misses;
@@ -63,11 +65,19 @@ final class CachedValueState<V> {
         this(state, weigher, maxBytes, null);
     }
 
+    /** As {@link #CachedValueState(ValueState, ToLongFunction, long, KeyContext, int)} with 128 key groups. */
+    CachedValueState(ValueState<V> state, ToLongFunction<V> weigher, long maxBytes, KeyContext keys) {
+        this(state, weigher, maxBytes, keys, KeyGroupRangeAssignment.DEFAULT_LOWER_BOUND_MAX_PARALLELISM);
+    }
+
     /**
      * @param keys the operator's key context: updates are written back (at eviction and {@link #flush}); null:
      *     written through
+     * @param maxParallelism the job's key groups: {@link #flush} writes keys in the state backend's key order
      */
-    CachedValueState(ValueState<V> state, ToLongFunction<V> weigher, long maxBytes, KeyContext keys) {
+    CachedValueState(
+            ValueState<V> state, ToLongFunction<V> weigher, long maxBytes, KeyContext keys, int maxParallelism) {
+        this.maxParallelism = maxParallelism;
         if (maxBytes < 0) {
             throw new IllegalArgumentException("maxBytes must not be negative, was " + maxBytes);
         }
@@ -125,8 +135,10 @@ final class CachedValueState<V> {
             return;
         }
         Object current = keys.getCurrentKey();
-        for (LongIterator it = dirty.iterator(); it.hasNext(); ) {
-            long key = it.nextLong();
+        // In the state backend's key order: RocksDB inserts a key next to the last one cheaply (StateKeyOrder).
+        long[] ordered = dirty.toLongArray();
+        StateKeyOrder.sortKeys(ordered, ordered.length, maxParallelism);
+        for (long key : ordered) {
             keys.setCurrentKey(key);
             state.update(values.get(key));
         }

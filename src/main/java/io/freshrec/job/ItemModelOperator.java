@@ -8,6 +8,7 @@ import io.freshrec.model.ModelConfig;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -117,7 +118,10 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
     public void open() throws Exception {
         super.open();
         cooccurrence = getPartitionedState(FreshRecState.cooccurrence());
-        cache = new CooccurrenceCache(cacheBytes / 4 * 3 / CooccurrenceCache.BYTES_PER_ENTRY, this::writeCooccurrences);
+        cache = new CooccurrenceCache(
+                cacheBytes / 4 * 3 / CooccurrenceCache.BYTES_PER_ENTRY,
+                this::writeCooccurrences,
+                getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks());
         items = new CachedValueState<>(
                 getPartitionedState(FreshRecState.itemState()),
                 item -> 160 + 16L * item.snapshot.neighbours.length,
@@ -225,7 +229,8 @@ public class ItemModelOperator extends BundledKeyedOperator<ItemUpdate, Void> {
 
     /** The cache's writer: an item's entries to its map (the item need not be the current key). */
     private void writeCooccurrences(long item, long[] others, double[] values, long[] times, int n) throws Exception {
-        Map<Long, DecayedValue> entries = new HashMap<>(n * 2);
+        // In the order given (the state backend's): putAll writes a batch in the map's iteration order.
+        Map<Long, DecayedValue> entries = new LinkedHashMap<>(n * 2);
         for (int i = 0; i < n; i++) {
             entries.put(others[i], new DecayedValue(values[i], times[i]));
         }

@@ -215,12 +215,14 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
                 getRuntimeContext().getState(FreshRecState.servingHistory()),
                 known -> 128 + 24L * known.items.length,
                 cacheBytes / 4,
-                keys);
+                keys,
+                getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks());
         seen = new CachedValueState<>(
                 getRuntimeContext().getState(FreshRecState.seenItems()),
                 items -> 64 + 16L * items.items.length, // the items and their sorted copy
                 cacheBytes / 2,
-                keys);
+                keys,
+                getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks());
         pending = getRuntimeContext().getListState(FreshRecState.pendingProfiles());
         recall = new RecallTracker(recallWindow);
         var metrics = getRuntimeContext().getMetricGroup();

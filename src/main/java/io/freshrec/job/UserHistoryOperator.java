@@ -98,7 +98,8 @@ public class UserHistoryOperator extends BundledKeyedOperator<Interaction, ItemU
                 getPartitionedState(FreshRecState.userHistory()),
                 known -> 128 + 24L * known.items.length,
                 cacheBytes,
-                this);
+                this,
+                getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks());
         lateEvents = getMetricGroup().counter(MetricNames.LATE_EVENTS);
         usersCreated = getMetricGroup().counter(MetricNames.USERS_CREATED);
         alertOnNewIds(usersCreated, "users", newIdRateAlert);

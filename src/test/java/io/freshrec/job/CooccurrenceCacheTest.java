@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshrec.model.DecayedValue;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -137,6 +140,38 @@ class CooccurrenceCacheTest {
         assertThat(written.map.get(1L)).containsOnlyKeys(2L, 5L);
         assertThat(written.map.get(3L)).containsOnlyKeys(4L);
         assertThat(cache.dirtyItems()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldHandWritesOverInTheStateBackendsKeyOrder() throws Exception {
+        List<Long> itemsWritten = new ArrayList<>();
+        List<long[]> othersWritten = new ArrayList<>();
+        CooccurrenceCache cache = new CooccurrenceCache(
+                10_000,
+                (item, others, values, times, n) -> {
+                    itemsWritten.add(item);
+                    othersWritten.add(Arrays.copyOf(others, n));
+                    for (int i = 0; i < n; i++) {
+                        assertThat(values[i]).isEqualTo(others[i] + item); // each value stays with its pair
+                    }
+                },
+                128);
+        long[] items = {5, 900, 17, -3, 123_456, 64};
+        long[] others = {7, -1, 2, 1L << 40, 300, Long.MIN_VALUE, 0};
+        for (long item : items) {
+            for (long other : others) {
+                cache.put(item, other, new DecayedValue(other + item, 1));
+            }
+        }
+        cache.flush();
+        long[] expectedItems = items.clone();
+        StateKeyOrder.sortKeys(expectedItems, expectedItems.length, 128);
+        assertThat(itemsWritten)
+                .containsExactlyElementsOf(Arrays.stream(expectedItems).boxed().toList());
+        long[] expectedOthers = {0, 2, 7, 300, 1L << 40, Long.MIN_VALUE, -1}; // unsigned: negatives last
+        for (long[] written : othersWritten) {
+            assertThat(written).containsExactly(expectedOthers);
+        }
     }
 
     @Test
