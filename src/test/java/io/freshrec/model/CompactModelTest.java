@@ -101,6 +101,65 @@ class CompactModelTest {
         assertThat(withScores).isGreaterThan(compared / 2);
     }
 
+    /**
+     * Items leave and come back, others take their slots, and the same snapshots are scored again between the changes:
+     * a slot must never score the item that held it before.
+     */
+    @Test
+    void shouldScoreExactlyAsTheGenericPathWhileItemsLeaveAndSlotsAreReused() {
+        Random random = new Random(7);
+        int compared = 0;
+        int reusedSlots = 0;
+        for (int round = 0; round < 20; round++) {
+            ModelConfig config = randomConfig(random);
+            int catalogue = 30 + random.nextInt(200);
+            Map<Long, Versions> items = new HashMap<>();
+            Map<Long, ItemSnapshot> made = new HashMap<>();
+            CompactModel compact = new CompactModel(config);
+            Map<Integer, Long> slotHolder = new HashMap<>();
+            for (long item = 0; item < catalogue; item++) {
+                made.put(item, snapshot(random, item, T, catalogue, config));
+            }
+            TrendingList trending = trending(random, catalogue, config);
+            Scorer generic = new Scorer(config);
+            Scorer fast = new Scorer(config);
+            for (int step = 0; step < 6; step++) {
+                // Items come and go in a random order, each with the snapshot it had before (hints and all).
+                List<Long> order = new ArrayList<>(made.keySet());
+                java.util.Collections.shuffle(order, random);
+                for (long item : order) {
+                    boolean held = items.containsKey(item);
+                    if (held && random.nextInt(3) == 0) {
+                        compact.remove(item);
+                        items.remove(item);
+                    } else if (!held && random.nextInt(4) != 0) {
+                        Versions versions = new Versions();
+                        versions.byTime.put(T, made.get(item));
+                        items.put(item, versions);
+                        compact.put(item, T, made.get(item), versions);
+                        Long before = slotHolder.put(compact.slot(item), item);
+                        if (before != null && before != item) {
+                            reusedSlots++;
+                        }
+                    }
+                }
+                for (int user = 0; user < 30; user++) {
+                    UserHistory history = history(random, catalogue, config);
+                    SeenItems seen = new SeenItems();
+                    long now = T + random.nextInt(10_000);
+                    Recommendations expected = generic.recommend(
+                            user, history, seen, new PlainView(items, Long.MAX_VALUE, trending, 9), now);
+                    Recommendations actual =
+                            fast.recommend(user, history, seen, compact.at(Long.MAX_VALUE, trending, 9), now);
+                    assertSame(actual, expected);
+                    compared++;
+                }
+            }
+        }
+        assertThat(compared).isEqualTo(20 * 6 * 30);
+        assertThat(reusedSlots).isGreaterThan(100); // the case this test is about happened, often
+    }
+
     @Test
     void shouldServeOlderVersionsOnlyToReadersBeforeTheNewest() {
         ModelConfig config = new ModelConfig();
