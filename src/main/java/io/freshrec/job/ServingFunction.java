@@ -380,7 +380,11 @@ public class ServingFunction extends KeyedBroadcastProcessFunction<Long, Profile
             model = published.at(ctx.getBroadcastState(FreshRecState.MODEL_VERSION), servedAt(Long.MAX_VALUE));
         }
         if (model.version() > current.modelVersion || current.updatedAt < startedAt) {
-            long eventTime = Math.max(known.lastEventTime, ctx.timerService().currentWatermark());
+            // The user's time: the watermark when it has passed their last event, but not the end of time, which
+            // an ended input sends (a restored job's refresh may come after it): everything would decay to nothing.
+            long watermark = ctx.timerService().currentWatermark();
+            long eventTime =
+                    watermark == Long.MAX_VALUE ? known.lastEventTime : Math.max(known.lastEventTime, watermark);
             Recommendations fresh = scorer.recommend(user, known, seen.value(user), model, eventTime);
             // The clock, not the timer's time: a restored timer fires late, and the list is computed now.
             fresh.updatedAt = ctx.timerService().currentProcessingTime();

@@ -357,6 +357,35 @@ class ServingFunctionTest {
         assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 
+    /**
+     * A refresh after the input has ended (the watermark at the end of time; a job restored after its input ended
+     * refreshes every list once) computes the list at the user's last event, as the end of input did, not at the end
+     * of time, where every weight has decayed to nothing.
+     */
+    @Test
+    void shouldRefreshAfterTheInputEndedAtTheUsersLastEventNotAtTheEndOfTime() throws Exception {
+        var harness = open(config(), false, 1000);
+        harness.setProcessingTime(0);
+        publish(harness, 1, 1000, modelV1(), TRENDING_V1);
+        UserHistory user = history(new long[] {1}, new double[] {2}, 1000);
+        interact(harness, USER, 1, 1000, user);
+        harness.processBroadcastWatermark(Long.MAX_VALUE);
+        harness.processWatermark(Long.MAX_VALUE);
+        long served = last(harness).updatedAt;
+        int emitted = lists(harness).size();
+
+        publish(harness, 2, 2000, modelV2(), TRENDING_V1);
+        harness.setProcessingTime(served + 1000);
+
+        assertThat(lists(harness)).hasSize(emitted + 1);
+        Recommendations refreshed = last(harness);
+        assertThat(refreshed.modelVersion).isEqualTo(2L);
+        assertThat(refreshed.eventTime).isEqualTo(1000L);
+        assertThat(refreshed.items).containsExactly(7L, 2L, 3L);
+        assertThat(refreshed.fromTrending).isZero();
+        assertList(refreshed, reference(user, Set.of(1L)));
+    }
+
     @Test
     void shouldForgetIdleUserWhenExpiryTimerFires() throws Exception {
         var harness = open(config(), false);
