@@ -62,12 +62,8 @@ final class CachedValueState<V> {
      * @param maxBytes estimated bytes held at most; 0: nothing is cached
      */
     CachedValueState(ValueState<V> state, ToLongFunction<V> weigher, long maxBytes) {
-        this(state, weigher, maxBytes, null);
-    }
-
-    /** As {@link #CachedValueState(ValueState, ToLongFunction, long, KeyContext, int)} with 128 key groups. */
-    CachedValueState(ValueState<V> state, ToLongFunction<V> weigher, long maxBytes, KeyContext keys) {
-        this(state, weigher, maxBytes, keys, KeyGroupRangeAssignment.DEFAULT_LOWER_BOUND_MAX_PARALLELISM);
+        // Written through: nothing is flushed, so the key order does not matter.
+        this(state, weigher, maxBytes, null, KeyGroupRangeAssignment.DEFAULT_LOWER_BOUND_MAX_PARALLELISM);
     }
 
     /**
