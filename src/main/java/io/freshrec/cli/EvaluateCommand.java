@@ -2,12 +2,14 @@ package io.freshrec.cli;
 
 import io.freshrec.evaluation.Baseline;
 import io.freshrec.evaluation.CosineCooccurrence;
+import io.freshrec.evaluation.EnsembleReplay;
 import io.freshrec.evaluation.EvaluationReport;
 import io.freshrec.evaluation.Prequential;
 import io.freshrec.evaluation.ReplayedEvents;
 import io.freshrec.evaluation.RunningPopularity;
 import io.freshrec.events.InputFormat;
 import io.freshrec.job.FreshRecOptions;
+import io.freshrec.model.BlendWeights;
 import io.freshrec.ops.EmbeddedRun;
 import io.freshrec.sources.InteractionSource;
 import java.io.PrintWriter;
@@ -127,6 +129,21 @@ final class EvaluateCommand implements Callable<Integer> {
             report.add(figures);
         }
 
+        out.println("Ensemble components and blends, in memory (the model's math in one thread) ...");
+        out.flush();
+        EnsembleReplay.Result ensemble = new EnsembleReplay(
+                        FreshRecOptions.modelConfig(conf), BlendWeights.DEFAULT_RATE)
+                .evaluate(replay, done -> {
+                    out.printf(Locale.ROOT, "  ensemble: %,d of %,d interactions%n", done, replay.events.size());
+                    out.flush();
+                });
+        ensemble.rows.forEach(report::add);
+        report.note(String.format(
+                Locale.ROOT,
+                "learnt blend weights at the end (%s): %s",
+                String.join(", ", EnsembleReplay.COMPONENTS),
+                weights(ensemble.learnt.weights)));
+
         out.printf("FreshRec: replaying through the job (%s)%n", describe(settings));
         out.flush();
         InteractionSource source = InteractionSource.replay(input, inputFormat, 0, false);
@@ -221,6 +238,14 @@ final class EvaluateCommand implements Callable<Integer> {
         if (!configOptions.overrides.containsKey(option.key())) {
             conf.set(option, value);
         }
+    }
+
+    private static String weights(double[] weights) {
+        StringBuilder text = new StringBuilder();
+        for (double weight : weights) {
+            text.append(text.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", weight));
+        }
+        return text.toString();
     }
 
     private static String describe(Map<String, String> settings) {

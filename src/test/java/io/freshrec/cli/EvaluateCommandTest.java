@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshrec.evaluation.BruteForce;
+import io.freshrec.evaluation.EnsembleReplay;
 import io.freshrec.events.EventType;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
@@ -113,8 +114,19 @@ class EvaluateCommandTest {
         assertThat(report.get("deadLetters").asLong()).isEqualTo(3);
         assertThat(report.get("catalogue").asLong()).isEqualTo(items.size());
         JsonNode models = report.get("models");
-        assertThat(models).hasSize(3);
+        assertThat(models).hasSize(3 + EnsembleReplay.COMPONENTS.length + 2);
         assertThat(models.get(0).get("model").asText()).isEqualTo("FreshRec");
+        // The ensemble's components and blends, in memory, on the same events.
+        for (int row = 3; row < models.size(); row++) {
+            assertThat(models.get(row).get("model").asText()).endsWith("(in memory)");
+            assertThat(models.get(row).get("scored").asLong())
+                    .isEqualTo(models.get(1).get("scored").asLong());
+        }
+        assertThat(models.get(3).get("model").asText()).isEqualTo("component: short-term (in memory)");
+        assertThat(models.get(models.size() - 1).get("model").asText()).isEqualTo("blend: learnt online (in memory)");
+        assertThat(run.out())
+                .containsPattern("learnt blend weights at the end \\(short-term, long-term, sequence, trending\\): "
+                        + "-?\\d+\\.\\d{3}, -?\\d+\\.\\d{3}, -?\\d+\\.\\d{3}, -?\\d+\\.\\d{3}");
 
         List<Interaction> replayOrder = new ArrayList<>(events);
         replayOrder.sort(Comparator.comparingLong(event -> event.timestamp)); // stable: file order within a second

@@ -166,4 +166,40 @@ class InMemoryModelTest {
         assertThat(result.items).doesNotContain(1L);
         assertThat(model.hasSeen(1, 1)).isTrue();
     }
+
+    @Test
+    void shouldHoldItemSideUpdatesUntilCaughtUpAndThenMatchTheImmediateModel() {
+        ModelConfig config = new ModelConfig();
+        InMemoryModel immediate = new InMemoryModel(config);
+        InMemoryModel deferred = new InMemoryModel(config);
+        Random random = new Random(3);
+        List<Interaction> events = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            events.add(new Interaction(
+                    1 + random.nextInt(20), 1 + random.nextInt(40), EventType.CLICK, Double.NaN, T + i));
+        }
+        Interaction first = events.get(0);
+        deferred.defer(first);
+        // The user's side at once, the items' only once caught up.
+        assertThat(deferred.history(first.userId).items).containsExactly(first.itemId);
+        assertThat(deferred.hasSeen(first.userId, first.itemId)).isTrue();
+        assertThat(deferred.item(first.itemId)).isNull();
+        deferred.catchUp();
+        assertThat(deferred.item(first.itemId)).isNotNull();
+        immediate.apply(first);
+        for (Interaction event : events.subList(1, events.size())) {
+            immediate.apply(event);
+            deferred.defer(event);
+            if (event.timestamp % 7 == 0) {
+                deferred.catchUp();
+            }
+        }
+        deferred.catchUp();
+        for (long user = 1; user <= 20; user++) {
+            Recommendations expected = immediate.recommend(user, T + 400);
+            Recommendations actual = deferred.recommend(user, T + 400);
+            assertThat(actual.items).containsExactly(expected.items);
+            assertThat(actual.scores).containsExactly(expected.scores);
+        }
+    }
 }
