@@ -6,6 +6,7 @@ import io.freshrec.evaluation.EnsembleReplay;
 import io.freshrec.evaluation.EvaluationReport;
 import io.freshrec.evaluation.Prequential;
 import io.freshrec.evaluation.ReplayedEvents;
+import io.freshrec.evaluation.RoundedTimestamps;
 import io.freshrec.evaluation.RunningPopularity;
 import io.freshrec.events.InputFormat;
 import io.freshrec.job.FreshRecOptions;
@@ -62,6 +63,13 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Where the JSON report goes. Default: ${DEFAULT-VALUE}.")
     Path json;
 
+    @Option(
+            names = "--time-resolution",
+            converter = DurationConverter.class,
+            description = "Round every timestamp down to a multiple of this (e.g. 1d: exports that keep only the "
+                    + "date) before the replay; the rounded copy is written next to --json as JSON lines.")
+    Duration timeResolution;
+
     @Mixin
     ProgressOptions progressOptions;
 
@@ -84,18 +92,36 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Duration interval = progressOptions.positive();
         InputFormat inputFormat = format != null ? format : InputFormat.detect(input);
+
         Configuration conf = configOptions.load();
         FreshRecOptions.modelConfig(conf); // bad model settings fail here, in one line, before the replay is read
         PrintWriter out = spec.commandLine().getOut();
 
+        Path file = input;
+        if (timeResolution != null) {
+            Path rounded = json.toAbsolutePath()
+                    .getParent()
+                    .resolve(file.getFileName() + ".rounded-" + timeResolution.toMillis() + "ms.jsonl");
+            long records =
+                    RoundedTimestamps.write(file, inputFormat, timeResolution, rounded, System.currentTimeMillis());
+            out.printf(
+                    Locale.ROOT,
+                    "Rounded every timestamp of %s down to a multiple of %s: %s (%,d records)%n",
+                    file,
+                    TimeUtils.formatWithHighestUnit(timeResolution),
+                    rounded,
+                    records);
+            file = rounded;
+            inputFormat = InputFormat.JSON_LINES;
+        }
         out.printf(
                 "Reading %s (%s) ...%n",
-                input, inputFormat.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+                file, inputFormat.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         out.flush();
-        ReplayedEvents replay = ReplayedEvents.load(input, inputFormat, System.currentTimeMillis());
+        ReplayedEvents replay = ReplayedEvents.load(file, inputFormat, System.currentTimeMillis());
         if (replay.events.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "--input " + input + ": no valid interaction in " + replay.records + " records (wrong --format?)");
+            throw new IllegalArgumentException("--input " + this.input + ": no valid interaction in " + replay.records
+                    + " records (wrong --format?)");
         }
         out.printf(
                 Locale.ROOT,
@@ -107,7 +133,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 replay.deadLetters);
 
         Map<String, String> settings = jobSettings(conf, replay);
-        EvaluationReport report = new EvaluationReport(input.toString(), inputFormat.name(), replay, settings);
+        EvaluationReport report = new EvaluationReport(file.toString(), inputFormat.name(), replay, settings);
         List<Baseline> baselines = List.of(new RunningPopularity(), new CosineCooccurrence(BASELINE_RECENT_ITEMS));
         for (Baseline baseline : baselines) {
             out.printf("Baseline %s ...%n", baseline.name());
@@ -146,7 +172,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
         out.printf("FreshRec: replaying through the job (%s)%n", describe(settings));
         out.flush();
-        InteractionSource source = InteractionSource.replay(input, inputFormat, 0, false);
+        InteractionSource source = InteractionSource.replay(file, inputFormat, 0, false);
         EmbeddedRun.Summary summary = new EmbeddedRun(conf, source, deadLetters, out).run(null, interval, new long[0]);
         if (summary.restarts > 0) {
             // Accumulators come from the job's last attempt only: a restart makes every FreshRec figure a part of the

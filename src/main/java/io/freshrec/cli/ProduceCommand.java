@@ -4,9 +4,16 @@ import io.freshrec.kafka.LoadGenerator;
 import io.freshrec.ops.Secrets;
 import io.freshrec.serving.RecommendationClient;
 import io.freshrec.sources.SyntheticInteractions;
+import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -20,7 +27,8 @@ import picocli.CommandLine.Option;
         name = "produce",
         mixinStandardHelpOptions = true,
         description =
-                "Write generated interactions (JSON lines keyed by user, wall-clock timestamps) to a Kafka topic at a chosen rate.")
+                "Write generated interactions (JSON lines keyed by user, wall-clock timestamps) to a Kafka topic at a chosen "
+                        + "rate, or (--output) to a file for replays and evaluate.")
 final class ProduceCommand implements Callable<Integer> {
     @Option(
             names = "--kafka",
@@ -28,6 +36,21 @@ final class ProduceCommand implements Callable<Integer> {
             paramLabel = "BOOTSTRAP_SERVERS",
             description = "Kafka bootstrap servers. Default: ${DEFAULT-VALUE}.")
     String kafka;
+
+    @Option(
+            names = "--output",
+            paramLabel = "FILE",
+            description = "Write the generated interactions to this file as JSON lines instead of Kafka (needs "
+                    + "--events): event time on the generator's clock from --start, --rate events per second of it; "
+                    + "for replays and evaluate.")
+    Path output;
+
+    @Option(
+            names = "--start",
+            defaultValue = "2024-01-01T00:00:00Z",
+            description = "With --output: event time of the first record (ISO-8601); the same seed and start give "
+                    + "the same file. Default: ${DEFAULT-VALUE}.")
+    Instant start;
 
     @Option(
             names = "--topic",
@@ -101,6 +124,9 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (output != null) {
+            return writeFile();
+        }
         if (kafka.isBlank()) {
             throw new IllegalArgumentException("--kafka needs bootstrap servers, e.g. localhost:9092");
         }
@@ -160,5 +186,57 @@ final class ProduceCommand implements Callable<Integer> {
                     report.probesTimedOut);
         }
         return report.failed == 0 ? 0 : 1;
+    }
+
+    /** Records written between progress lines. */
+    private static final long PROGRESS_EVERY = 1_000_000;
+
+    private int writeFile() throws IOException {
+        if (events == null || events < 1) {
+            throw new IllegalArgumentException("--output needs --events (at least 1): how many records to write");
+        }
+        if (!(rate > 0)) {
+            throw new IllegalArgumentException("--output needs --rate > 0: events per second of event time");
+        }
+        if (users < 1 || items < 20) {
+            throw new IllegalArgumentException("--users must be at least 1 and --items at least 20");
+        }
+        if (badRate < 0 || badRate >= 1) {
+            throw new IllegalArgumentException("--bad-rate must be in [0, 1)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        SyntheticInteractions world = SyntheticInteractions.defaults(seed, users, items, rate, start.toEpochMilli())
+                .withBadRecordRate(badRate);
+        if (world.timeOf(events - 1) > System.currentTimeMillis()) {
+            throw new IllegalArgumentException("--start " + start + ": the last record would be in the future (the job "
+                    + "refuses those); start earlier or raise --rate");
+        }
+        Path parent = output.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (BufferedWriter writer = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+            for (long n = 0; n < events; n++) {
+                writer.write(world.lineAt(n));
+                writer.newLine();
+                if ((n + 1) % PROGRESS_EVERY == 0) {
+                    out.printf(Locale.ROOT, "  %,d of %,d records%n", n + 1, events);
+                    out.flush();
+                }
+            }
+        }
+        out.printf(
+                Locale.ROOT,
+                "Wrote %,d generated records to %s: %,d users, %,d items, event time %s to %s (%,.1f events/s), "
+                        + "seed %d.%n",
+                events,
+                output,
+                users,
+                items,
+                Instant.ofEpochMilli(world.timeOf(0)),
+                Instant.ofEpochMilli(world.timeOf(events - 1)),
+                rate,
+                seed);
+        return 0;
     }
 }

@@ -187,6 +187,47 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void shouldEvaluateACopyWithTimestampsRoundedDownInTheFilesOrder() throws Exception {
+        List<Interaction> events = generated();
+        // Written newest second first: within a rounded minute only the file's order is left.
+        List<Interaction> fileOrder = new ArrayList<>();
+        for (int second = 99; second >= 0; second--) {
+            fileOrder.addAll(events.subList(second * 3, second * 3 + 3));
+        }
+        List<String> lines = new ArrayList<>();
+        fileOrder.forEach(event -> lines.add(InteractionParser.toJson(event)));
+        Path file = work.resolve("events.jsonl");
+        Files.write(file, lines);
+        Path json = work.resolve("rounded/report.json");
+
+        List<String> args = new ArrayList<>(List.of(
+                "evaluate", "--input", file.toString(), "--json", json.toString(), "--time-resolution", "1min"));
+        args.addAll(settings());
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+
+        assertThat(run.code()).as(run.out() + run.err()).isZero();
+        Path rounded = work.resolve("rounded/events.jsonl.rounded-60000ms.jsonl");
+        assertThat(run.out())
+                .contains("Rounded every timestamp of " + file + " down to a multiple of 1 min: " + rounded
+                        + " (300 records)");
+        List<Interaction> expectedOrder = new ArrayList<>();
+        for (Interaction event : fileOrder) {
+            Interaction copy = new Interaction(
+                    event.userId, event.itemId, event.type, event.value, event.timestamp / 60_000 * 60_000);
+            expectedOrder.add(copy);
+        }
+        expectedOrder.sort(Comparator.comparingLong(event -> event.timestamp)); // stable: the file's order per minute
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertThat(report.get("input").asText()).isEqualTo(rounded.toString());
+        JsonNode models = report.get("models");
+        int catalogue = report.get("catalogue").asInt();
+        expectFigures(models.get(1), "running popularity", BruteForce.popularity(expectedOrder), catalogue);
+        expectFigures(models.get(2), "cosine co-occurrence, last 10", BruteForce.cosine(expectedOrder, 10), catalogue);
+        assertThat(models.get(0).get("scored").asLong())
+                .isEqualTo(models.get(1).get("scored").asLong());
+    }
+
+    @Test
     void shouldFailInOneLineOnBadInput() throws Exception {
         CliRun missing =
                 CliRun.of("evaluate", "--input", work.resolve("nothing.csv").toString());
