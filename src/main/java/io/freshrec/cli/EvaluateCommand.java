@@ -164,6 +164,11 @@ final class EvaluateCommand implements Callable<Integer> {
                     out.flush();
                 });
         ensemble.rows.forEach(report::add);
+        report.ensemble(
+                EnsembleReplay.COMPONENTS,
+                EnsembleReplay.CANDIDATES,
+                BlendWeights.DEFAULT_RATE,
+                ensemble.learnt.weights);
         report.note(String.format(
                 Locale.ROOT,
                 "learnt blend weights at the end (%s): %s",

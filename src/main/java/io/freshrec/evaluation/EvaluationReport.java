@@ -26,6 +26,8 @@ public final class EvaluationReport {
     private final List<Prequential.Figures> models = new ArrayList<>();
     private final Map<String, String> settings;
     private final List<String> notes = new ArrayList<>();
+    /** The ensemble's settings and learnt weights, when it was measured. */
+    private Map<String, Object> ensemble;
 
     public EvaluationReport(String input, String format, ReplayedEvents replay, Map<String, String> settings) {
         this.input = input;
@@ -36,6 +38,15 @@ public final class EvaluationReport {
 
     public void add(Prequential.Figures figures) {
         models.add(figures);
+    }
+
+    /** Records the ensemble's components, its settings and the weights its learnt blend ended with. */
+    public void ensemble(String[] components, int candidates, double rate, double[] learntWeights) {
+        ensemble = new LinkedHashMap<>();
+        ensemble.put("components", List.of(components));
+        ensemble.put("candidatesPerComponent", candidates);
+        ensemble.put("learningRate", rate);
+        ensemble.put("learntWeights", learntWeights.clone());
     }
 
     public void note(String note) {
@@ -126,6 +137,9 @@ public final class EvaluationReport {
             list.add(model);
         }
         json.put("models", list);
+        if (ensemble != null) {
+            json.put("ensemble", ensemble);
+        }
         json.put("notes", notes);
         return json;
     }

@@ -10,6 +10,7 @@ import io.freshrec.evaluation.EnsembleReplay;
 import io.freshrec.events.EventType;
 import io.freshrec.events.Interaction;
 import io.freshrec.events.InteractionParser;
+import io.freshrec.model.BlendWeights;
 import io.freshrec.testing.CliRun;
 import io.freshrec.testing.EmbeddedRunSettings;
 import io.freshrec.testing.OracleSettings;
@@ -24,6 +25,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -123,6 +125,19 @@ class EvaluateCommandTest {
                     .isEqualTo(models.get(1).get("scored").asLong());
         }
         assertThat(models.get(3).get("model").asText()).isEqualTo("component: short-term (in memory)");
+        JsonNode ensemble = report.get("ensemble");
+        assertThat(ensemble.get("components").toString())
+                .isEqualTo("[\"short-term\",\"long-term\",\"sequence\",\"trending\"]");
+        assertThat(ensemble.get("candidatesPerComponent").asInt()).isEqualTo(EnsembleReplay.CANDIDATES);
+        assertThat(ensemble.get("learningRate").asDouble()).isEqualTo(BlendWeights.DEFAULT_RATE);
+        assertThat(ensemble.get("learntWeights")).hasSize(4);
+        // The weights in the JSON are the ones the note printed (three decimals).
+        StringBuilder printed = new StringBuilder();
+        for (JsonNode weight : ensemble.get("learntWeights")) {
+            printed.append(printed.length() == 0 ? "" : ", ")
+                    .append(String.format(Locale.ROOT, "%.3f", weight.asDouble()));
+        }
+        assertThat(run.out()).contains("(short-term, long-term, sequence, trending): " + printed);
         assertThat(models.get(models.size() - 1).get("model").asText()).isEqualTo("blend: learnt online (in memory)");
         assertThat(run.out())
                 .containsPattern("learnt blend weights at the end \\(short-term, long-term, sequence, trending\\): "
