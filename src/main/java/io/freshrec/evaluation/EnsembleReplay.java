@@ -130,7 +130,7 @@ public final class EnsembleReplay {
                 propose(
                         longScorer,
                         event.userId,
-                        longHistories.getOrDefault(event.userId, new UserHistory()),
+                        longHistories.getOrDefault(event.userId, NO_HISTORY),
                         model,
                         now,
                         skip,
@@ -208,6 +208,9 @@ public final class EnsembleReplay {
         return result;
     }
 
+    /** The long-term history of a user never seen (read only). */
+    private static final UserHistory NO_HISTORY = new UserHistory();
+
     private static final UserHistory.UpdateSink NO_UPDATES = new UserHistory.UpdateSink() {
         @Override
         public void pair(long item, long other, double amount, long time) {}
@@ -250,14 +253,9 @@ public final class EnsembleReplay {
         if (scores.size() <= n) {
             return;
         }
-        long[] items = scores.keySet().toLongArray();
-        double[] values = new double[items.length];
-        for (int i = 0; i < items.length; i++) {
-            values[i] = scores.get(items[i]);
-        }
-        Integer[] order = order(items, values, items.length);
-        for (int i = n; i < order.length; i++) {
-            scores.remove(items[order[i]]);
+        long[] ranked = ranked(scores);
+        for (int i = n; i < ranked.length; i++) {
+            scores.remove(ranked[i]);
         }
     }
 
@@ -272,26 +270,24 @@ public final class EnsembleReplay {
     /** Scores the list's top 10 (best first; equal scores: smaller id first) against the item taken. */
     private static void record(
             Prequential.Figures figures, LongOpenHashSet covered, Long2DoubleOpenHashMap list, long taken) {
-        long[] items = list.keySet().toLongArray();
-        double[] values = new double[items.length];
-        for (int i = 0; i < items.length; i++) {
-            values[i] = list.get(items[i]);
-        }
-        Integer[] order = order(items, values, items.length);
+        long[] ranked = ranked(list);
         int rank = -1;
-        for (int r = 0; r < Math.min(Prequential.K, order.length); r++) {
-            long item = items[order[r]];
-            covered.add(item);
-            if (item == taken) {
+        for (int r = 0; r < Math.min(Prequential.K, ranked.length); r++) {
+            covered.add(ranked[r]);
+            if (ranked[r] == taken) {
                 rank = r;
             }
         }
         figures.record(rank);
     }
 
-    private static Integer[] order(long[] items, double[] values, int n) {
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
+    /** The list's items, best first (equal scores: smaller id first, as served lists). */
+    private static long[] ranked(Long2DoubleOpenHashMap list) {
+        long[] items = list.keySet().toLongArray();
+        double[] values = new double[items.length];
+        Integer[] order = new Integer[items.length];
+        for (int i = 0; i < items.length; i++) {
+            values[i] = list.get(items[i]);
             order[i] = i;
         }
         Arrays.sort(
@@ -299,6 +295,10 @@ public final class EnsembleReplay {
                 (a, b) -> ItemState.ranksBefore(items[a], values[a], items[b], values[b])
                         ? -1
                         : ItemState.ranksBefore(items[b], values[b], items[a], values[a]) ? 1 : 0);
-        return order;
+        long[] ranked = new long[items.length];
+        for (int i = 0; i < ranked.length; i++) {
+            ranked[i] = items[order[i]];
+        }
+        return ranked;
     }
 }
